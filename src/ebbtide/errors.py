@@ -1,0 +1,39 @@
+"""Errors people see. Each says what was wrong, where, and what to do; the CLI prints them
+without a traceback and exits with status 2. Imports nothing of ours (usable from any layer)."""
+
+from __future__ import annotations
+
+
+class EbbtideError(Exception):
+    """Base class: a problem with the user's input or setup, explained in plain words."""
+
+    exit_code = 2
+
+    def __init__(self, what: str, *, where: str = "", fix: str = "") -> None:
+        self.what = what
+        self.where = where
+        self.fix = fix
+        super().__init__(self.message)
+
+    @property
+    def message(self) -> str:
+        parts = [self.what if not self.where else f"{self.where}: {self.what}"]
+        if self.fix:
+            parts.append(self.fix)
+        return "\n".join(parts)
+
+
+class NotAChatExport(EbbtideError):
+    """The file is not an export format we understand."""
+
+
+class UnreadableInput(EbbtideError):
+    """The file cannot be read at all (missing, a folder, wrong encoding, broken zip...)."""
+
+
+class StoreError(EbbtideError):
+    """The local store cannot be opened or changed."""
+
+
+class UnknownParticipant(EbbtideError):
+    """A name given with --me (or similar) is not in the conversation."""
