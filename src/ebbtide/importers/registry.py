@@ -10,6 +10,7 @@ Importers are tried in ``IMPORTERS`` order; the first whose ``sniff`` says yes r
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 from typing import Protocol
 
@@ -26,10 +27,34 @@ class Importer(Protocol):
     def read(self, path: Path, *, date_order: DateOrder | None = None) -> ParsedExport: ...
 
 
-def _importers() -> list[Importer]:
-    from ebbtide.importers import whatsapp
+# Modules under ebbtide.importers, in sniffing order (most specific first). Each defines IMPORTER.
+IMPORTER_MODULES: tuple[str, ...] = (
+    "telegram",
+    "meta",
+    "imessage",
+    "sms",
+    "signal",
+    "discord",
+    "line",
+    "snapchat",
+    "google_chat",
+    "whatsapp",
+    "generic",
+)
 
-    return [whatsapp.IMPORTER]
+
+def _importers() -> list[Importer]:
+    found: list[Importer] = []
+    for name in IMPORTER_MODULES:
+        qualified = f"ebbtide.importers.{name}"
+        try:
+            module = importlib.import_module(qualified)
+        except ModuleNotFoundError as exc:  # an importer not written yet; anything else is a bug
+            if exc.name != qualified:
+                raise
+            continue
+        found.append(module.IMPORTER)
+    return found
 
 
 def supported_formats() -> list[str]:
