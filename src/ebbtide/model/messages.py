@@ -164,6 +164,7 @@ class ParseReport:
     unplaced_lines: tuple[UnplacedLine, ...] = ()
     warnings: tuple[str, ...] = ()
     participants: tuple[str, ...] = ()  # people who wrote, in order of first message
+    me: str | None = None  # the exporting user's sender name where the format says (is_from_me, "Me"...)
     capabilities: Mapping[str, bool] = field(default_factory=dict)  # e.g. {"reactions": False}
 
 
