@@ -1,0 +1,107 @@
+"""Time `ebbtide parse` and `ebbtide import` against whatstk and chat-miner on one generated export.
+
+Each tool runs as a whole process (interpreter start-up and imports included), measured by
+bench/measure.py; the figure kept is the median wall time of the runs and the largest peak RSS.
+The peers are installed from PyPI into their own throwaway virtual environment (they are not
+dependencies of ebbtide; whatstk is GPL-3.0). Needs network access to PyPI only for that install.
+
+    python bench/bench_parse.py                 # 1M messages, 3 runs each (chat-miner: 1 run)
+    python bench/bench_parse.py --messages 100000 --runs 1
+    python bench/bench_parse.py --no-peers      # ebbtide only
+
+Prints a table: tool, messages/s, wall seconds, peak MiB, and ebbtide's speed-up over each peer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+PEERS_VENV = Path(tempfile.gettempdir()) / "ebbtide-bench-peers"
+PEER_PACKAGES = ["whatstk==0.9.1", "chat-miner==0.6.0"]
+
+WHATSTK = "from whatstk import df_from_whatsapp; df_from_whatsapp({path!r}, max_size=None)"
+CHATMINER = ("from chatminer.chatparsers import WhatsAppParser; p = WhatsAppParser({path!r}); "
+             "p.parse_file(); p.parsed_messages.get_df()")
+
+
+def ensure_peers() -> Path:
+    python = PEERS_VENV / "bin" / "python"
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(PEERS_VENV)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "-q", *PEER_PACKAGES], check=True)
+    return python
+
+
+def ebbtide_cmd() -> list[str]:
+    exe = shutil.which("ebbtide")
+    return [exe] if exe else [sys.executable, "-m", "ebbtide"]
+
+
+def measure(cmd: list[str], runs: int, before=None) -> dict:
+    results = []
+    for _ in range(runs):
+        if before:
+            before()
+        out = subprocess.run([sys.executable, str(HERE / "measure.py"), "--", *cmd],
+                             capture_output=True, text=True, check=True)
+        r = json.loads(out.stdout)
+        if r["returncode"] != 0:
+            raise SystemExit(f"command failed: {' '.join(cmd)}\n{r['stderr_tail']}")
+        results.append(r)
+    return {"wall_s": statistics.median(r["wall_s"] for r in results),
+            "peak_mib": max(r["peak_mib"] for r in results), "runs": runs}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--messages", type=int, default=1_000_000)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--no-peers", action="store_true")
+    ap.add_argument("--file", type=Path, help="use this export instead of generating one")
+    args = ap.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="ebbtide-bench-"))
+    chat = args.file or work / f"chat_{args.messages}.txt"
+    if not args.file:
+        sys.path.insert(0, str(HERE))
+        from gen_whatsapp import generate
+
+        chat.write_text(generate(args.messages), encoding="utf-8")
+    size_mb = chat.stat().st_size / 1e6
+    n = args.messages
+    db = work / "bench.duckdb"
+
+    def fresh_db() -> None:
+        for p in (db, db.with_suffix(".duckdb.wal")):
+            p.unlink(missing_ok=True)
+
+    rows: dict[str, dict] = {}
+    rows["ebbtide parse (parquet out)"] = measure(
+        [*ebbtide_cmd(), "parse", str(chat), "--format", "parquet", "-o", str(work / "out.parquet")], args.runs)
+    rows["ebbtide import (DuckDB store)"] = measure(
+        [*ebbtide_cmd(), "import", str(chat), "--db", str(db)], args.runs, before=fresh_db)
+    if not args.no_peers:
+        py = str(ensure_peers())
+        rows["whatstk 0.9.1 (auto header)"] = measure([py, "-c", WHATSTK.format(path=str(chat))], args.runs)
+        rows["chat-miner 0.6.0"] = measure([py, "-c", CHATMINER.format(path=str(chat))], max(1, args.runs // 3))
+
+    ours = rows["ebbtide parse (parquet out)"]["wall_s"]
+    print(f"\nWhatsApp export: {n:,} messages, {size_mb:.1f} MB; whole processes, median of runs\n")
+    print(f"{'tool':34} {'msgs/s':>10} {'wall s':>8} {'peak MiB':>9} {'ebbtide parse is':>18}")
+    for name, r in rows.items():
+        ratio = r["wall_s"] / ours
+        print(f"{name:34} {n / r['wall_s']:>10,.0f} {r['wall_s']:>8.2f} {r['peak_mib']:>9.0f} "
+              f"{(f'{ratio:.1f}x faster' if not name.startswith('ebbtide') else '-'):>18}")
+    shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

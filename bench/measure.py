@@ -1,0 +1,29 @@
+"""Run one command as a child process and print its wall time and peak memory as JSON.
+
+Run in a fresh process per measurement, so RUSAGE_CHILDREN's peak RSS is that command's own.
+
+    python bench/measure.py -- ebbtide parse chat.txt -o /tmp/out.parquet --format parquet
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import subprocess
+import sys
+import time
+
+
+def main(argv: list[str]) -> int:
+    cmd = argv[argv.index("--") + 1 :] if "--" in argv else argv[1:]
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    wall = time.perf_counter() - start
+    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # KiB on Linux
+    print(json.dumps({"wall_s": wall, "peak_mib": peak_kib / 1024, "returncode": proc.returncode,
+                      "stderr_tail": proc.stderr[-400:]}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
