@@ -1,0 +1,254 @@
+"""Small pieces shared by the Signal, Discord, LINE, Snapchat, Google Chat and iMessage importers.
+
+Why a module of its own: every importer ends the same way (columns in lists -> the canonical
+frame, participants in order of first message, a stable conversation id) and must turn any
+surprise in a malformed file into one of our own errors instead of a traceback. Keeping that
+here means each importer module holds only what is particular to its format.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+import sqlite3
+import unicodedata
+import zipfile
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any, ParamSpec, TypeVar
+
+import polars as pl
+
+from ebbtide.errors import EbbtideError, UnreadableInput
+from ebbtide.model import MESSAGE_SCHEMA, MessageKind
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+#: Capability keys every importer reports (a format that cannot hold a thing says False).
+CAPABILITY_KEYS: tuple[str, ...] = ("reactions", "replies", "read_times", "calls", "edits")
+
+HEAD_BYTES = 8192  # sniffers read at most this much of a file
+
+
+def capabilities(**flags: bool) -> dict[str, bool]:
+    """All capability keys, False unless given, so consumers never meet a missing key."""
+    unknown = set(flags) - set(CAPABILITY_KEYS)
+    if unknown:  # a typo here would silently hide a capability
+        raise ValueError(f"unknown capability keys: {sorted(unknown)}")
+    return {key: bool(flags.get(key, False)) for key in CAPABILITY_KEYS}
+
+
+def read_head(path: Path, size: int = HEAD_BYTES) -> bytes:
+    """The first bytes of a file, or b"" when it cannot be read (sniffers must never throw)."""
+    try:
+        with path.open("rb") as handle:
+            return handle.read(size)
+    except OSError:
+        return b""
+
+
+def decode_head(raw: bytes) -> str:
+    """Best-effort text of a file head for sniffing: honours UTF-8/UTF-16 BOMs, never raises."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return raw[3:].decode("utf-8", errors="ignore")
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16", errors="ignore")
+    if raw[:1] == b"\x00" or raw[1:2] == b"\x00":  # UTF-16 without BOM
+        return raw.decode("utf-16-be" if raw[:1] == b"\x00" else "utf-16-le", errors="ignore")
+    return raw.decode("utf-8", errors="ignore")
+
+
+def decode_text(raw: bytes, where: str) -> str:
+    """Whole-file text: UTF-8 (with or without BOM) or UTF-16; anything else is a clear error."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise UnreadableInput(
+                f"the file says it is UTF-16 but byte {exc.start} is not valid UTF-16",
+                where=where,
+                fix="Export the chat again; the file looks damaged.",
+            ) from exc
+    elif raw[1:2] == b"\x00" and raw[3:4] == b"\x00":
+        try:
+            return raw.decode("utf-16-le")
+        except UnicodeDecodeError:
+            pass
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UnreadableInput(
+            f"the text is not UTF-8 (bad byte at offset {exc.start})",
+            where=where,
+            fix="Save the export as UTF-8 (or UTF-16) text, or export it again from the app.",
+        ) from exc
+
+
+def load_json(raw: bytes | str, where: str) -> Any:
+    """Parse JSON, turning a syntax error into UnreadableInput with the line and column."""
+    try:
+        if isinstance(raw, bytes):
+            raw = decode_text(raw, where)
+        return json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise UnreadableInput(
+            f"the JSON is broken at line {exc.lineno}, column {exc.colno} ({exc.msg})",
+            where=where,
+            fix="The file may be cut short or edited by hand; export it again.",
+        ) from exc
+    except RecursionError as exc:
+        raise UnreadableInput(
+            "the JSON is nested too deeply to be a chat export", where=where, fix="Check you picked the right file."
+        ) from exc
+
+
+def slug(names: Iterable[str]) -> str:
+    """A stable id from participant names: sorted, lower-cased, non-alphanumerics collapsed."""
+    parts = []
+    for name in sorted({n for n in names if n}):
+        text = unicodedata.normalize("NFKC", name).casefold()
+        parts.append(re.sub(r"[^\w]+", "-", text).strip("-") or "x")
+    return "+".join(parts) or "unknown"
+
+
+def participants_in_order(senders: Sequence[str], kinds: Sequence[str]) -> tuple[str, ...]:
+    """People who wrote something a person writes (not system rows), in order of first message."""
+    seen: dict[str, None] = {}
+    for sender, kind in zip(senders, kinds, strict=True):
+        if sender and kind != MessageKind.SYSTEM and sender not in seen:
+            seen[sender] = None
+    return tuple(seen)
+
+
+def build_frame(
+    *,
+    timestamp: Sequence[datetime | None] | pl.Series,
+    sender: Sequence[str],
+    text: Sequence[str],
+    kind: Sequence[str],
+    platform: str,
+    conversation_id: str,
+    source_file: str,
+    source_line: Sequence[int],
+    edited: Sequence[bool] | None = None,
+    utc_offset_min: Sequence[int | None] | int | None = None,
+    sort: bool = True,
+) -> pl.DataFrame:
+    """Columns in lists -> a frame with exactly MESSAGE_SCHEMA (stable-sorted by time if asked).
+
+    Why stable sort: several formats list messages newest-first or grouped by direction; equal
+    timestamps keep file order so replies stay after what they answer.
+    """
+    n = len(sender)
+    ts = timestamp if isinstance(timestamp, pl.Series) else pl.Series("timestamp", timestamp, dtype=pl.Datetime("us"))
+    if utc_offset_min is None or isinstance(utc_offset_min, int):
+        offsets = pl.repeat(utc_offset_min, n, dtype=pl.Int32, eager=True)
+    else:
+        offsets = pl.Series("utc_offset_min", utc_offset_min, dtype=pl.Int32)
+    frame = pl.DataFrame(
+        {
+            "timestamp": ts.cast(pl.Datetime("us")).alias("timestamp"),
+            "utc_offset_min": offsets.alias("utc_offset_min"),
+            "sender": pl.Series("sender", sender, dtype=pl.String),
+            "text": pl.Series("text", text, dtype=pl.String),
+            "kind": pl.Series("kind", kind, dtype=pl.String),
+            "edited": pl.Series("edited", edited if edited is not None else [False] * n, dtype=pl.Boolean),
+            "platform": pl.repeat(platform, n, dtype=pl.String, eager=True),
+            "conversation_id": pl.repeat(conversation_id, n, dtype=pl.String, eager=True),
+            "source_file": pl.repeat(source_file, n, dtype=pl.String, eager=True),
+            "source_line": pl.Series("source_line", source_line, dtype=pl.Int64),
+        },
+        schema=MESSAGE_SCHEMA,
+    )
+    if sort and n:
+        frame = frame.sort("timestamp", maintain_order=True, nulls_last=True)
+    return frame
+
+
+_EXPECTED_SURPRISES: tuple[type[BaseException], ...] = (
+    KeyError,
+    TypeError,
+    ValueError,
+    AttributeError,
+    IndexError,
+    OverflowError,
+    RecursionError,
+    UnicodeError,
+    OSError,
+    sqlite3.Error,
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    pl.exceptions.PolarsError,
+)
+
+
+def wrap_errors(format_name: str, fix: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Decorate ``read`` so an unforeseen shape of input becomes UnreadableInput, never a traceback.
+
+    The importers check the shapes they know about and raise precise errors; this is the net
+    under them for hand-edited or truncated files (a missing key, a number where text was
+    expected...). The first positional argument is taken as the path for the ``where`` part.
+    """
+
+    def decorate(func: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(func)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+            paths = [a for a in (*args, kwargs.get("path")) if isinstance(a, (str, Path))]
+            where = str(paths[0]) if paths else ""
+            try:
+                return func(*args, **kwargs)
+            except EbbtideError:
+                raise
+            except _EXPECTED_SURPRISES as exc:
+                raise UnreadableInput(
+                    f"this does not read as a {format_name} export ({type(exc).__name__}: {exc})",
+                    where=where,
+                    fix=fix,
+                ) from exc
+
+        return wrapper
+
+    return decorate
+
+
+def pick_conversation(
+    counts: dict[str, int], wanted: str | None, *, platform: str, where: str, what: str = "conversation"
+) -> tuple[str, list[str]]:
+    """Choose one conversation from a container that holds several.
+
+    Rule (documented in docs/formats): ``wanted`` if given (exact key, then case-insensitive);
+    otherwise the one with the most messages, ties broken by name. Returns the key and warnings
+    naming the others so the user knows what was left out and how to pick another.
+    """
+    if not counts:
+        raise UnreadableInput(
+            f"no {what}s with messages were found", where=where, fix="Check that this is the right export."
+        )
+    ordered = sorted(counts, key=lambda k: (-counts[k], k))
+    if wanted is not None:
+        if wanted in counts:
+            return wanted, []
+        folded = [k for k in ordered if k.casefold() == wanted.casefold()]
+        if folded:
+            return folded[0], []
+        listing = "\n  ".join(f"{k} ({counts[k]} messages)" for k in ordered[:30])
+        raise UnreadableInput(
+            f"there is no {what} called '{wanted}' in this export",
+            where=where,
+            fix=f"{what.capitalize()}s found:\n  {listing}",
+        )
+    chosen = ordered[0]
+    warnings: list[str] = []
+    if len(ordered) > 1:
+        others = ", ".join(f"{k} ({counts[k]})" for k in ordered[1:6])
+        more = f" and {len(ordered) - 6} more" if len(ordered) > 6 else ""
+        warnings.append(
+            f"this {platform} export holds {len(ordered)} {what}s; read '{chosen}' ({counts[chosen]} messages), "
+            f"the one with the most messages. Others: {others}{more}."
+        )
+    return chosen, warnings

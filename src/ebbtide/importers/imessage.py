@@ -1,0 +1,341 @@
+"""iMessage / SMS on Apple: the Messages database ``chat.db`` (macOS) or ``sms.db`` (iPhone backup).
+
+Why SQL appears here although only ``ebbtide.store`` speaks SQL: this module does not touch our
+store; it *reads an input file* that happens to be an SQLite database, exactly as other importers
+read JSON or XML. It opens the file read-only (``file:...?mode=ro`` URI) so the user's Messages
+database can never be changed, and uses the standard-library ``sqlite3`` (not DuckDB).
+
+What is read (see docs/formats/imessage.md):
+- one conversation per call. Chats are grouped by ``chat_identifier`` (the phone number, e-mail or
+  group id), because Apple keeps separate chat rows for the SMS and the iMessage side of the same
+  person. Without a choice, the conversation with the most messages is read and a warning names
+  the others; ``read_imessage(path, chat=...)`` picks another (unknown names raise, listing chats).
+- text from ``message.text`` or, where that is NULL (most rows since macOS 13), decoded from the
+  ``attributedBody`` typedstream blob; U+FFFC attachment placeholders removed.
+- ``date`` is nanoseconds (seconds in pre-2017 databases) since 2001-01-01 UTC. The file stores
+  UTC only, so ``timestamp`` is the UTC wall clock and ``utc_offset_min`` is 0.
+- tapbacks (``associated_message_type`` 1000 and 2000-3007) are separate rows in the database:
+  they become kind ``other`` with empty text, so they are never counted as messages.
+- ``is_from_me`` -> sender ``"Me"`` (``ParseReport.me``); others are named by their handle
+  (phone number or e-mail): the database holds no contact names.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import urllib.parse
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from ebbtide.errors import NotAChatExport, UnreadableInput
+from ebbtide.importers._build import (
+    build_frame,
+    capabilities,
+    participants_in_order,
+    pick_conversation,
+    read_head,
+    wrap_errors,
+)
+from ebbtide.model import DateOrder, MessageKind, ParsedExport, ParseReport, Platform
+
+ME = "Me"
+SQLITE_MAGIC = b"SQLite format 3\x00"
+APPLE_EPOCH_US = 978_307_200 * 1_000_000  # 2001-01-01T00:00:00Z in microseconds since 1970
+NS_THRESHOLD = 10**15  # larger 'date' values are nanoseconds, smaller ones seconds
+DB_NAMES = ("chat.db", "sms.db", "3d0d7e5fb2ce288813306e4d4636395e047a3d28")
+REQUIRED_TABLES = frozenset({"message", "handle", "chat", "chat_message_join"})
+OBJECT_REPLACEMENT = "\ufffc"
+_FIX = (
+    "Point ebbtide at a copy of ~/Library/Messages/chat.db (or sms.db from an unencrypted iPhone "
+    "backup). Quit Messages before copying so the copy is complete."
+)
+
+# Columns we use from `message`; older databases lack some, which then read as NULL.
+_MESSAGE_COLUMNS = (
+    "ROWID", "guid", "text", "attributedBody", "handle_id", "date", "date_read", "date_edited",
+    "date_retracted", "is_from_me", "item_type", "associated_message_type", "associated_message_guid",
+    "associated_message_emoji", "thread_originator_guid", "cache_has_attachments", "is_audio_message",
+    "balloon_bundle_id",
+)
+
+_TAPBACK_EMOJI = {0: "❤️", 1: "👍", 2: "👎", 3: "😂", 4: "‼️", 5: "❓"}
+
+
+def _is_tapback(kind_code: int | None) -> bool:
+    return kind_code is not None and (kind_code == 1000 or 2000 <= kind_code <= 3007)
+
+
+def decode_attributed_body(blob: bytes | None) -> str:
+    """The plain string inside an NSAttributedString typedstream blob ('' when none is found).
+
+    Layout after the class name ``NSString``: a few type bytes, then ``0x01 0x2B`` ('+'), then
+    the length (one byte below 0x80, or 0x81 + uint16 LE, or 0x82 + uint32 LE), then UTF-8.
+    Why by hand: there is no standard-library typedstream reader and the blob is all we need.
+    """
+    if not blob:
+        return ""
+    start = blob.find(b"NSString")
+    if start < 0:
+        return ""
+    marker = blob.find(b"\x01+", start + 8, start + 8 + 16)
+    if marker < 0:
+        return ""
+    pos = marker + 2
+    if pos >= len(blob):
+        return ""
+    first = blob[pos]
+    if first == 0x81:
+        length, pos = int.from_bytes(blob[pos + 1 : pos + 3], "little"), pos + 3
+    elif first == 0x82:
+        length, pos = int.from_bytes(blob[pos + 1 : pos + 5], "little"), pos + 5
+    else:
+        length, pos = first, pos + 1
+    return blob[pos : pos + length].decode("utf-8", errors="replace")
+
+
+def _db_file(path: Path) -> Path | None:
+    """The database file itself: ``path`` or a known database name inside the folder ``path``."""
+    if path.is_dir():
+        for name in DB_NAMES:
+            candidate = path / name
+            if candidate.is_file():
+                return candidate
+        sub = path / "3d" / DB_NAMES[2]  # an iPhone backup folder
+        return sub if sub.is_file() else None
+    return path if path.is_file() else None
+
+
+def _connect(db: Path) -> sqlite3.Connection:
+    """Open read-only; if the live database's WAL prevents that, open it as immutable."""
+    uri = "file:" + urllib.parse.quote(str(db.resolve()))
+    try:
+        con = sqlite3.connect(f"{uri}?mode=ro", uri=True)
+        con.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return con
+    except sqlite3.OperationalError:
+        return sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True)
+
+
+def _tables(con: sqlite3.Connection) -> set[str]:
+    return {row[0] for row in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+
+def _columns(con: sqlite3.Connection, table: str) -> set[str]:
+    return {row[1] for row in con.execute(f"PRAGMA table_info({table})")}
+
+
+@dataclass(frozen=True, slots=True)
+class ChatSummary:
+    """One conversation in the database (chat rows sharing a ``chat_identifier``)."""
+
+    identifier: str
+    display_name: str
+    messages: int
+    chat_ids: tuple[int, ...]
+    guids: tuple[str, ...]
+
+
+def list_chats(con: sqlite3.Connection) -> list[ChatSummary]:
+    """Conversations, most messages first (tapbacks included in the count; cheap and good enough)."""
+    has_name = "display_name" in _columns(con, "chat")
+    rows = con.execute(
+        f"""SELECT c.ROWID, c.guid, COALESCE(c.chat_identifier, c.guid),
+                   {"COALESCE(c.display_name, '')" if has_name else "''"}, COUNT(j.message_id)
+            FROM chat c LEFT JOIN chat_message_join j ON j.chat_id = c.ROWID
+            GROUP BY c.ROWID"""
+    ).fetchall()
+    grouped: dict[str, dict[str, object]] = {}
+    for rowid, guid, ident, name, count in rows:
+        entry = grouped.setdefault(str(ident), {"name": "", "count": 0, "ids": [], "guids": []})
+        entry["count"] = int(entry["count"]) + int(count)  # type: ignore[call-overload]
+        entry["name"] = entry["name"] or name
+        entry["ids"].append(int(rowid))  # type: ignore[attr-defined]
+        entry["guids"].append(str(guid))  # type: ignore[attr-defined]
+    summaries = [
+        ChatSummary(k, str(v["name"]), int(v["count"]), tuple(v["ids"]), tuple(v["guids"]))  # type: ignore[call-overload, arg-type]
+        for k, v in grouped.items()
+    ]
+    return sorted(summaries, key=lambda s: (-s.messages, s.identifier))
+
+
+def _message_rows(con: sqlite3.Connection, chat_ids: tuple[int, ...]) -> list[tuple]:
+    present = _columns(con, "message")
+    select = ", ".join(f"m.{c}" if c in present else f"NULL AS {c}" for c in _MESSAGE_COLUMNS)
+    marks = ",".join("?" * len(chat_ids))
+    return con.execute(
+        f"""SELECT DISTINCT {select}, h.id
+            FROM chat_message_join j JOIN message m ON m.ROWID = j.message_id
+            LEFT JOIN handle h ON h.ROWID = m.handle_id
+            WHERE j.chat_id IN ({marks})
+            ORDER BY m.date, m.ROWID""",
+        chat_ids,
+    ).fetchall()
+
+
+def reactions(con: sqlite3.Connection, chat_ids: tuple[int, ...]) -> list[dict[str, object]]:
+    """Tapbacks of the chosen chat as records (reactor, emoji, added, target guid).
+
+    Not stored yet (the canonical frame has no column for reactions); kept so that a later
+    migration can store them without re-learning the database layout.
+    """
+    out: list[dict[str, object]] = []
+    for row in _message_rows(con, chat_ids):
+        rec = dict(zip((*_MESSAGE_COLUMNS, "handle"), row, strict=True))
+        code = rec["associated_message_type"]
+        if not _is_tapback(code):  # type: ignore[arg-type]
+            continue
+        code = int(code)  # type: ignore[arg-type]
+        emoji = rec["associated_message_emoji"] or _TAPBACK_EMOJI.get(code % 1000, "")
+        target = str(rec["associated_message_guid"] or "")
+        out.append(
+            {
+                "reactor": ME if rec["is_from_me"] else str(rec["handle"] or ""),
+                "emoji": emoji,
+                "added": code < 3000,
+                "target_guid": target.split("/", 1)[-1].removeprefix("bp:"),
+            }
+        )
+    return out
+
+
+def _classify(rec: dict[str, object]) -> tuple[str, str]:
+    """(kind, text) for one message row."""
+    if _is_tapback(rec["associated_message_type"]):  # type: ignore[arg-type]
+        return MessageKind.OTHER, ""
+    if rec["item_type"] not in (None, 0):
+        return MessageKind.SYSTEM, ""
+    raw = rec["text"]
+    text = raw if isinstance(raw, str) else decode_attributed_body(rec["attributedBody"])  # type: ignore[arg-type]
+    text = text.replace(OBJECT_REPLACEMENT, "").strip()
+    if text:
+        return MessageKind.TEXT, text
+    if rec["cache_has_attachments"] or rec["is_audio_message"]:
+        return MessageKind.MEDIA, ""
+    if rec["date_retracted"] or rec["date_edited"]:
+        return MessageKind.DELETED, ""  # unsent (iOS 16+): body gone, edit date set
+    return MessageKind.OTHER, ""
+
+
+class IMessageImporter:
+    platform = Platform.IMESSAGE
+    description = "iMessage/SMS on Apple: chat.db from a Mac, or sms.db from an unencrypted iPhone backup"
+
+    def sniff(self, path: Path) -> bool:
+        try:
+            db = _db_file(path)
+            if db is None or not read_head(db, 16).startswith(SQLITE_MAGIC):
+                return False
+            con = _connect(db)
+            try:
+                return REQUIRED_TABLES <= _tables(con)
+            finally:
+                con.close()
+        except (OSError, sqlite3.Error, ValueError):
+            return False
+
+    def read(self, path: Path, *, date_order: DateOrder | None = None) -> ParsedExport:
+        return read_imessage(path)
+
+
+@wrap_errors("iMessage chat.db", _FIX)
+def read_imessage(path: Path | str, *, chat: str | None = None) -> ParsedExport:
+    """Read one conversation from a Messages database.
+
+    ``chat``: a chat identifier (phone number, e-mail, ``chat123...``), a group's display name or
+    a chat guid; by default the conversation with the most messages.
+    """
+    path = Path(path)
+    db = _db_file(path)
+    if db is None:
+        raise UnreadableInput("no chat.db or sms.db found here", where=str(path), fix=_FIX)
+    if not read_head(db, 16).startswith(SQLITE_MAGIC):
+        raise NotAChatExport("this file is not an SQLite database", where=str(db), fix=_FIX)
+    con = _connect(db)
+    try:
+        missing = REQUIRED_TABLES - _tables(con)
+        if missing:
+            raise NotAChatExport(
+                f"this SQLite database is not a Messages database (no table {', '.join(sorted(missing))})",
+                where=str(db),
+                fix=_FIX,
+            )
+        chats = list_chats(con)
+        by_key = {c.identifier: c for c in chats if c.messages}
+        wanted = chat
+        if chat is not None and chat not in by_key:
+            for c in chats:  # also accept a display name or a guid
+                if chat in c.guids or (c.display_name and c.display_name.casefold() == chat.casefold()):
+                    wanted = c.identifier
+        key, warnings = pick_conversation(
+            {k: c.messages for k, c in by_key.items()}, wanted, platform="iMessage", where=str(db), what="chat"
+        )
+        summary = by_key[key]
+        rows = _message_rows(con, summary.chat_ids)
+    finally:
+        con.close()
+
+    names = (*_MESSAGE_COLUMNS, "handle")
+    senders: list[str] = []
+    texts: list[str] = []
+    kinds: list[str] = []
+    edited: list[bool] = []
+    dates: list[int] = []
+    lines: list[int] = []
+    for row in rows:
+        rec = dict(zip(names, row, strict=True))
+        kind, text = _classify(rec)
+        kinds.append(kind)
+        texts.append(text)
+        if kind == MessageKind.SYSTEM:
+            senders.append("")
+        elif rec["is_from_me"]:
+            senders.append(ME)
+        else:
+            senders.append(str(rec["handle"] or summary.identifier))
+        edited.append(kind == MessageKind.TEXT and bool(rec["date_edited"]))
+        dates.append(int(rec["date"] or 0))  # type: ignore[call-overload]
+        lines.append(int(rec["ROWID"]))  # type: ignore[call-overload]
+
+    raw = pl.Series("d", dates, dtype=pl.Int64)
+    micros = pl.select(
+        pl.when(raw.abs() > NS_THRESHOLD).then(raw // 1000).otherwise(raw * 1_000_000) + APPLE_EPOCH_US
+    ).to_series()
+    timestamps = micros.cast(pl.Datetime("us")).alias("timestamp")
+    if (raw == 0).any():
+        warnings.append(f"{int((raw == 0).sum())} messages have no date in the database; they are listed last.")
+        timestamps = pl.select(pl.when(raw == 0).then(None).otherwise(timestamps)).to_series().alias("timestamp")
+
+    frame = build_frame(
+        timestamp=timestamps,
+        sender=senders,
+        text=texts,
+        kind=kinds,
+        edited=edited,
+        utc_offset_min=0,
+        platform=Platform.IMESSAGE.value,
+        conversation_id=f"imessage:{summary.identifier}",
+        source_file=str(db),
+        source_line=lines,
+    )
+    n_tapbacks = sum(1 for k, t in zip(kinds, texts, strict=True) if k == MessageKind.OTHER and not t)
+    if n_tapbacks:
+        warnings.append(f"{n_tapbacks} tapbacks/stickers and other non-text rows are kept as kind 'other'.")
+    dialect = "Messages database (SQLite), times in UTC"
+    if summary.display_name:
+        dialect += f", chat '{summary.display_name}'"
+    report = ParseReport(
+        source_file=str(db),
+        platform=Platform.IMESSAGE,
+        dialect=dialect,
+        date_order=None,
+        warnings=tuple(warnings),
+        participants=participants_in_order(frame["sender"].to_list(), frame["kind"].to_list()),
+        me=ME if ME in senders else None,
+        capabilities=capabilities(reactions=True, replies=True, read_times=True, calls=False, edits=True),
+    )
+    return ParsedExport(messages=frame, report=report)
+
+
+IMPORTER = IMessageImporter()

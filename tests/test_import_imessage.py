@@ -1,0 +1,184 @@
+"""iMessage chat.db importer: built in the test from our own DDL subset (never a real database)."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ebbtide.errors import EbbtideError, NotAChatExport, UnreadableInput
+from ebbtide.importers.imessage import IMPORTER, decode_attributed_body, list_chats, reactions, read_imessage
+from ebbtide.model import MESSAGE_SCHEMA, frame_to_messages, validate_messages_frame
+
+DDL = """
+CREATE TABLE handle (ROWID INTEGER PRIMARY KEY, id TEXT NOT NULL, service TEXT NOT NULL);
+CREATE TABLE chat (ROWID INTEGER PRIMARY KEY, guid TEXT UNIQUE NOT NULL, style INTEGER,
+                   chat_identifier TEXT, service_name TEXT, display_name TEXT);
+CREATE TABLE message (ROWID INTEGER PRIMARY KEY, guid TEXT UNIQUE NOT NULL, text TEXT, attributedBody BLOB,
+                      handle_id INTEGER DEFAULT 0, service TEXT, date INTEGER, date_read INTEGER,
+                      date_delivered INTEGER, date_edited INTEGER, is_from_me INTEGER DEFAULT 0,
+                      item_type INTEGER DEFAULT 0, associated_message_guid TEXT,
+                      associated_message_type INTEGER DEFAULT 0, associated_message_emoji TEXT,
+                      thread_originator_guid TEXT, balloon_bundle_id TEXT, cache_has_attachments INTEGER,
+                      is_audio_message INTEGER);
+CREATE TABLE chat_message_join (chat_id INTEGER, message_id INTEGER, message_date INTEGER DEFAULT 0);
+CREATE TABLE chat_handle_join (chat_id INTEGER, handle_id INTEGER);
+"""
+APPLE = datetime(2001, 1, 1)
+
+
+def typedstream(text: str) -> bytes:
+    """A minimal NSAttributedString typedstream, shaped like the ones macOS writes."""
+    body = text.encode()
+    n = len(body)
+    length = bytes([n]) if n < 0x80 else b"\x81" + n.to_bytes(2, "little")
+    return (
+        b"\x04\x0bstreamtyped\x81\xe8\x03\x84\x01@\x84\x84\x84\x12NSAttributedString\x00\x84\x84\x08NSObject"
+        b"\x00\x85\x92\x84\x84\x84\x08NSString\x01\x94\x84\x01+" + length + body + b"\x86\x84\x02iI\x01\x05\x92"
+    )
+
+
+def ns(when: datetime) -> int:
+    return int((when - APPLE).total_seconds()) * 1_000_000_000
+
+
+def make_db(path: Path, *, seconds: bool = False) -> Path:
+    con = sqlite3.connect(path)
+    con.executescript(DDL)
+    con.executemany("INSERT INTO handle VALUES (?, ?, ?)", [(1, "+15555550123", "iMessage"), (2, "kim@example.com", "iMessage")])
+    con.executemany(
+        "INSERT INTO chat VALUES (?, ?, ?, ?, ?, ?)",
+        [
+            (1, "iMessage;-;+15555550123", 45, "+15555550123", "iMessage", ""),
+            (2, "SMS;-;+15555550123", 45, "+15555550123", "SMS", ""),
+            (3, "iMessage;-;kim@example.com", 45, "kim@example.com", "iMessage", ""),
+        ],
+    )
+    d = (lambda t: int((t - APPLE).total_seconds())) if seconds else ns
+    rows = [
+        # rowid, guid, text, body, handle, date, date_edited, from_me, item_type, assoc_type, attach, chat
+        (1, "G1", "hey you", None, 1, d(datetime(2024, 1, 4, 18, 3, 15)), None, 0, 0, 0, 0, 1),
+        (2, "G2", None, typedstream("hi!\nhow was it?"), 0, d(datetime(2024, 1, 4, 18, 4, 2)), None, 1, 0, 0, 0, 1),
+        (3, "G3", "Loved “hi!”", None, 1, d(datetime(2024, 1, 4, 18, 4, 30)), None, 0, 0, 2000, 0, 1),
+        (4, "G4", "\ufffc", None, 1, d(datetime(2024, 1, 4, 18, 5, 0)), None, 0, 0, 0, 1, 1),
+        (5, "G5", None, None, 0, d(datetime(2024, 1, 4, 18, 6, 0)), d(datetime(2024, 1, 4, 18, 6, 30)), 1, 0, 0, 0, 1),
+        (6, "G6", "fixed typo", None, 0, d(datetime(2024, 1, 4, 18, 7, 0)), d(datetime(2024, 1, 4, 18, 7, 9)), 1, 0, 0, 0, 2),
+        (7, "G7", None, None, 0, d(datetime(2024, 1, 4, 18, 8, 0)), None, 0, 2, 0, 0, 1),
+        (8, "G8", "other chat", None, 2, d(datetime(2024, 1, 4, 18, 9, 0)), None, 0, 0, 0, 0, 3),
+    ]
+    for r in rows:
+        con.execute(
+            "INSERT INTO message (ROWID, guid, text, attributedBody, handle_id, date, date_edited, is_from_me, "
+            "item_type, associated_message_type, associated_message_guid, cache_has_attachments) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (*r[:10], "p:0/G2" if r[9] else None, r[10]),
+        )
+        con.execute("INSERT INTO chat_message_join VALUES (?, ?, 0)", (r[11], r[0]))
+    con.commit()
+    con.close()
+    return path
+
+
+@pytest.fixture()
+def chat_db(tmp_path: Path) -> Path:
+    return make_db(tmp_path / "chat.db")
+
+
+def test_golden_most_messages_chat_merges_sms_and_imessage_rows(chat_db: Path) -> None:
+    parsed = IMPORTER.read(chat_db)
+    frame = validate_messages_frame(parsed.messages)
+    assert dict(frame.schema) == MESSAGE_SCHEMA
+    rows = [(m.timestamp, m.sender, m.text, str(m.kind), m.edited, m.source_line) for m in frame_to_messages(frame)]
+    assert rows == [
+        (datetime(2024, 1, 4, 18, 3, 15), "+15555550123", "hey you", "text", False, 1),
+        (datetime(2024, 1, 4, 18, 4, 2), "Me", "hi!\nhow was it?", "text", False, 2),
+        (datetime(2024, 1, 4, 18, 4, 30), "+15555550123", "", "other", False, 3),
+        (datetime(2024, 1, 4, 18, 5, 0), "+15555550123", "", "media", False, 4),
+        (datetime(2024, 1, 4, 18, 6, 0), "Me", "", "deleted", False, 5),
+        (datetime(2024, 1, 4, 18, 7, 0), "Me", "fixed typo", "text", True, 6),
+        (datetime(2024, 1, 4, 18, 8, 0), "", "", "system", False, 7),
+    ]
+    assert set(frame["utc_offset_min"].to_list()) == {0}
+    assert set(frame["conversation_id"].to_list()) == {"imessage:+15555550123"}
+    rep = parsed.report
+    assert rep.me == "Me"
+    assert rep.participants == ("+15555550123", "Me")
+    assert rep.capabilities["reactions"] and rep.capabilities["read_times"]
+    assert any("kim@example.com" in w for w in rep.warnings)
+
+
+def test_pick_other_chat_and_unknown_chat_lists_chats(chat_db: Path) -> None:
+    parsed = read_imessage(chat_db, chat="kim@example.com")
+    assert parsed.messages["text"].to_list() == ["other chat"]
+    assert parsed.report.me is None
+    with pytest.raises(UnreadableInput) as info:
+        read_imessage(chat_db, chat="nobody")
+    assert "+15555550123" in info.value.fix and "kim@example.com" in info.value.fix
+
+
+def test_seconds_dates_of_old_databases(tmp_path: Path) -> None:
+    parsed = IMPORTER.read(make_db(tmp_path / "sms.db", seconds=True))
+    assert parsed.messages["timestamp"][0] == datetime(2024, 1, 4, 18, 3, 15)
+
+
+def test_folder_with_chat_db_is_sniffed_and_read(chat_db: Path) -> None:
+    assert IMPORTER.sniff(chat_db.parent)
+    assert IMPORTER.read(chat_db.parent).messages.height == 7
+
+
+def test_database_is_opened_read_only(chat_db: Path) -> None:
+    before = chat_db.read_bytes()
+    chat_db.chmod(0o444)
+    IMPORTER.read(chat_db)
+    assert chat_db.read_bytes() == before
+
+
+def test_reactions_helper_and_list_chats(chat_db: Path) -> None:
+    con = sqlite3.connect(chat_db)
+    chats = list_chats(con)
+    assert chats[0].identifier == "+15555550123" and chats[0].chat_ids == (1, 2)
+    assert reactions(con, chats[0].chat_ids) == [
+        {"reactor": "+15555550123", "emoji": "❤️", "added": True, "target_guid": "G2"}
+    ]
+    con.close()
+
+
+def test_attributed_body_long_strings() -> None:
+    text = "x" * 300 + " é"
+    assert decode_attributed_body(typedstream(text)) == text
+    assert decode_attributed_body(b"garbage") == ""
+    assert decode_attributed_body(None) == ""
+
+
+def test_sniff_rejects_other_files(tmp_path: Path) -> None:
+    other = tmp_path / "other.db"
+    con = sqlite3.connect(other)
+    con.execute("CREATE TABLE t (x)")
+    con.close()
+    text = tmp_path / "a.txt"
+    text.write_text("SQLite format 3 but not really")
+    assert not IMPORTER.sniff(other)
+    assert not IMPORTER.sniff(text)
+    assert not IMPORTER.sniff(tmp_path / "missing.db")
+    with pytest.raises(NotAChatExport):
+        IMPORTER.read(other)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cut=st.integers(min_value=0, max_value=40_000), noise=st.binary(min_size=0, max_size=64))
+def test_damaged_databases_raise_only_our_errors(tmp_path: Path, cut: int, noise: bytes) -> None:
+    src = tmp_path / "good.db"
+    if not src.exists():
+        make_db(src)
+    data = src.read_bytes()
+    bad = tmp_path / "bad.db"
+    bad.write_bytes(data[: cut % (len(data) + 1)] + noise + data[cut % (len(data) + 1) + len(noise) :])
+    try:
+        IMPORTER.read(bad)
+    except EbbtideError:
+        pass
+    IMPORTER.sniff(bad)
