@@ -1,0 +1,446 @@
+"""The local store: one DuckDB file holding every imported conversation (the only code that speaks SQL).
+
+Why DuckDB: the analysis layers read whole conversations column by column, and an import is a
+bulk, set-based merge; both are what a columnar embedded engine does well, with no server and no
+network. Everything a caller needs goes through ``Store``'s small typed API.
+
+Guarantees:
+- An import is all-or-nothing (one transaction; any exception, Ctrl-C included, rolls back).
+- Importing the same export twice, or overlapping exports of one chat, adds no message twice,
+  while genuinely repeated messages ("ok", "ok" in the same minute) are kept (see ``_merge``).
+- ``forget`` rewrites the file without the forgotten rows, because DuckDB otherwise leaves
+  deleted rows' bytes in the file; ``forget_all`` removes the file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import re
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import duckdb
+import polars as pl
+
+from ebbtide.errors import StoreError
+from ebbtide.model import MESSAGE_COLUMNS, MESSAGE_SCHEMA, ParsedExport, validate_messages_frame
+from ebbtide.store.migrations import MIGRATIONS, Migration, apply_migrations
+from ebbtide.store.paths import resolve_db_path, wal_path
+from ebbtide.store.records import ConversationInfo, ImportResult
+
+_INCOMING = "_ebbtide_incoming"  # name of the registered (Arrow-backed) view of an import's rows
+_COMPACT_SUFFIX = ".compacting"
+_KEY = '"timestamp", sender, kind, text'  # the dedup key, besides conversation_id
+
+# Fills for nullable canonical columns, so the dedup key never meets NULL (NULL never equals NULL).
+_FILLS: dict[str, Any] = {"sender": "", "text": "", "kind": "other", "edited": False, "source_file": "",
+                          "source_line": 0}
+
+_MERGE_SQL = f"""
+INSERT INTO messages
+SELECT $cid, $base + inc.pos + 1, $import_id, inc."timestamp", inc.utc_offset_min, inc.sender, inc.text,
+       inc.kind, inc.edited, inc.platform, inc.source_file, inc.source_line
+FROM (
+    SELECT *, row_number() OVER (PARTITION BY {_KEY} ORDER BY pos) AS occ
+    FROM {_INCOMING}
+) AS inc
+LEFT JOIN (
+    SELECT {_KEY}, count(*) AS n
+    FROM messages
+    WHERE conversation_id = $cid AND "timestamp" BETWEEN $lo AND $hi
+    GROUP BY ALL
+) AS have USING ({_KEY})
+WHERE inc.occ > coalesce(have.n, 0)
+ORDER BY inc.pos
+"""
+
+
+def _sql_quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def file_sha256(path: Path) -> str | None:
+    """SHA-256 of a file, read in chunks (None when it is not a readable regular file)."""
+    try:
+        if not path.is_file():
+            return None
+        digest = hashlib.sha256()
+        with path.open("rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+        return digest.hexdigest()
+    except OSError:
+        return None
+
+
+def derive_conversation_id(platform: str, participants: Sequence[str], fallback: str = "") -> str:
+    """A readable, stable id for a chat whose importer gave none, e.g. ``whatsapp-alex-sam``.
+
+    Names are sorted so two overlapping exports of one chat (which may start with different
+    senders) get the same id.
+    """
+    names = sorted({p for p in participants if p})
+    words = [re.sub(r"[\W_]+", "-", n.casefold()).strip("-") for n in names]
+    words = [w for w in words if w]
+    if not words:
+        words = [hashlib.sha256(fallback.encode()).hexdigest()[:8]]
+    return "-".join([platform or "chat", *words])
+
+
+def _connect(path: Path) -> duckdb.DuckDBPyConnection:
+    try:
+        return duckdb.connect(str(path))
+    except duckdb.Error as exc:
+        text = str(exc)
+        if "lock" in text.casefold():
+            raise StoreError(
+                "the store is in use by another ebbtide program",
+                where=str(path),
+                fix="Close the other ebbtide command or window and try again.",
+            ) from None
+        raise StoreError(
+            f"the store cannot be opened ({text.splitlines()[0] if text else type(exc).__name__})",
+            where=str(path),
+            fix="If this file is not an ebbtide store, choose another file with --db.",
+        ) from None
+
+
+class Store:
+    """An open store. Use as a context manager: ``with Store.open() as store: ...``."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path, migrations: Sequence[Migration]) -> None:
+        self._con: duckdb.DuckDBPyConnection | None = con
+        self._path = path
+        self._migrations = tuple(migrations)
+
+    # ----------------------------------------------------------------- opening and closing
+    @classmethod
+    def open(
+        cls,
+        path: str | Path | None = None,
+        *,
+        create: bool = True,
+        migrations: Sequence[Migration] = MIGRATIONS,
+    ) -> Store:
+        """Open (and if needed create and upgrade) the store at ``path`` or the default place.
+
+        ``create=False`` refuses to make a new file: listing or forgetting should not leave an
+        empty store behind where there was none.
+        """
+        path = resolve_db_path(path)
+        if path.is_dir():
+            raise StoreError("this is a folder, not a store file", where=str(path),
+                             fix="Give a file name, e.g. --db ~/ebbtide.duckdb.")
+        if not path.exists():
+            if not create:
+                raise StoreError("there is no store here yet", where=str(path),
+                                 fix="Import a chat first: ebbtide import EXPORT.txt")
+            _make_private_parent(path.parent)
+        with contextlib.suppress(OSError):  # a leftover of an interrupted forget; the real file is intact
+            path.with_name(path.name + _COMPACT_SUFFIX).unlink(missing_ok=True)
+        con = _connect(path)
+        with contextlib.suppress(OSError):
+            os.chmod(path, 0o600)  # chats are private; other users of this computer need not read them
+        try:
+            apply_migrations(con, migrations, where=str(path))
+        except BaseException:
+            con.close()
+            raise
+        return cls(con, path, migrations)
+
+    @property
+    def path(self) -> Path:
+        return self._path
+
+    @property
+    def _db(self) -> duckdb.DuckDBPyConnection:
+        if self._con is None:
+            raise StoreError("the store has been closed", where=str(self._path))
+        return self._con
+
+    def close(self) -> None:
+        if self._con is not None:
+            with contextlib.suppress(duckdb.Error):
+                self._con.checkpoint()
+            self._con.close()
+            self._con = None
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    # ----------------------------------------------------------------- small SQL helpers
+    def _rows(self, sql: str, params: Any = None) -> list[tuple[Any, ...]]:
+        """Run a statement to its end and return its rows (DuckDB 2 wants results drained)."""
+        return self._db.execute(sql, params).fetchall()
+
+    def _frame(self, sql: str, params: Any = None) -> pl.DataFrame:
+        return self._db.sql(sql, params=params).pl()
+
+    # ----------------------------------------------------------------- importing
+    def import_export(
+        self,
+        parsed: ParsedExport,
+        *,
+        conversation_id: str | None = None,
+        source_path: str | Path | None = None,
+    ) -> ImportResult:
+        """Add one conversation's export to the store (all-or-nothing, duplicates skipped).
+
+        ``conversation_id`` overrides the id the importer chose (e.g. to merge two chats the user
+        knows are the same). ``source_path`` is the file on disk, to record its SHA-256.
+        """
+        results = self.import_export_all(parsed, conversation_id=conversation_id, source_path=source_path)
+        if len(results) != 1:
+            raise StoreError(
+                f"this export holds {len(results)} conversations, not one",
+                where=parsed.report.source_file,
+                fix="Import it with import_export_all, or give a conversation id to store it as one.",
+            )
+        return results[0]
+
+    def import_export_all(
+        self,
+        parsed: ParsedExport,
+        *,
+        conversation_id: str | None = None,
+        source_path: str | Path | None = None,
+    ) -> list[ImportResult]:
+        """Like ``import_export`` for an export holding several chats: one transaction for all."""
+        report = parsed.report
+        frame = self._prepare(parsed, conversation_id)
+        if frame.height == 0:
+            cid = conversation_id or derive_conversation_id(report.platform.value, report.participants,
+                                                            report.source_file)
+            return [ImportResult(cid, 0, 0, 0, report.source_file)]
+        path = Path(source_path) if source_path is not None else Path(report.source_file)
+        sha = file_sha256(path)
+        groups = frame.partition_by("conversation_id", maintain_order=True, as_dict=True)
+        db = self._db
+        db.begin()
+        try:
+            results = [
+                self._import_group(str(key[0]), group, parsed, sha) for key, group in groups.items()
+            ]
+            db.commit()
+        except BaseException:
+            with contextlib.suppress(duckdb.Error):
+                db.rollback()
+            raise
+        return results
+
+    def _prepare(self, parsed: ParsedExport, conversation_id: str | None) -> pl.DataFrame:
+        """The export's frame, validated, with file order kept in ``pos`` and no NULL in the key."""
+        report = parsed.report
+        try:
+            frame = validate_messages_frame(parsed.messages)
+        except ValueError as exc:
+            raise StoreError(f"the importer produced unusable rows ({exc})", where=report.source_file,
+                             fix="This is a bug in ebbtide; please report it with the parse report.") from None
+        nulls = frame.get_column("timestamp").null_count()
+        if nulls:
+            raise StoreError(f"{nulls} messages have no time and cannot be stored", where=report.source_file,
+                             fix="This is a bug in the importer; please report it with the parse report.")
+        fills = [pl.col(c).fill_null(v) for c, v in _FILLS.items()]
+        fills.append(pl.col("platform").fill_null(report.platform.value))
+        frame = frame.with_columns(fills).with_row_index("pos").with_columns(pl.col("pos").cast(pl.Int64))
+        if conversation_id:
+            return frame.with_columns(conversation_id=pl.lit(conversation_id))
+        derived = derive_conversation_id(report.platform.value, report.participants or
+                                         frame.filter(pl.col("sender") != "").get_column("sender").unique(),
+                                         report.source_file)
+        return frame.with_columns(
+            pl.when(pl.col("conversation_id").fill_null("") == "")
+            .then(pl.lit(derived))
+            .otherwise(pl.col("conversation_id"))
+            .alias("conversation_id")
+        )
+
+    def _import_group(self, cid: str, group: pl.DataFrame, parsed: ParsedExport, sha: str | None) -> ImportResult:
+        """One conversation's rows: ensure the conversation, merge the messages, record the import."""
+        platform = str(group.get_column("platform")[0])
+        self._ensure_conversation(cid, platform)
+        import_id = int(self._rows("SELECT coalesce(max(id), 0) + 1 FROM imports")[0][0])
+        added = self._merge(cid, group, import_id)
+        total = group.height
+        result = ImportResult(cid, added, total - added, total, parsed.report.source_file)
+        self._record_import(import_id, result, parsed, sha, platform)
+        return result
+
+    def _ensure_conversation(self, cid: str, platform: str) -> None:
+        if not self._rows("SELECT 1 FROM conversations WHERE id = $1", [cid]):
+            self._rows("INSERT INTO conversations VALUES ($1, $2, $3)", [cid, platform, datetime.now()])
+
+    def _merge(self, cid: str, group: pl.DataFrame, import_id: int) -> int:
+        """Insert the rows the store does not have yet; return how many were added.
+
+        Set-based: each incoming row gets its occurrence number among identical keys
+        (conversation, time, sender, kind, text) in file order; it is new only if that number is
+        above how many such rows are already stored. So a re-import adds nothing, an overlapping
+        export adds only its new part, and real repeats ("ok", "ok") survive.
+        """
+        incoming = group.select(["pos", *[c for c in MESSAGE_COLUMNS if c != "conversation_id"]])
+        base = int(self._rows("SELECT coalesce(max(seq), 0) FROM messages WHERE conversation_id = $1",
+                              [cid])[0][0])
+        ts = incoming.get_column("timestamp")
+        db = self._db
+        db.register(_INCOMING, incoming)
+        try:
+            rows = self._rows(_MERGE_SQL, {"cid": cid, "base": base, "import_id": import_id,
+                                           "lo": ts.min(), "hi": ts.max()})
+        finally:
+            db.unregister(_INCOMING)
+        return int(rows[0][0]) if rows else 0
+
+    def _record_import(self, import_id: int, result: ImportResult, parsed: ParsedExport, sha: str | None,
+                       platform: str) -> None:
+        report = parsed.report
+        self._rows(
+            "INSERT INTO imports VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+            [import_id, result.conversation_id, report.source_file, sha, datetime.now(), platform,
+             report.dialect, report.date_order.value if report.date_order else None, report.me,
+             result.total_in_file, result.added, result.skipped_duplicates],
+        )
+
+    # ----------------------------------------------------------------- reading
+    def conversations(self) -> list[ConversationInfo]:
+        """Every stored conversation, oldest-created first."""
+        convs = self._rows("SELECT id, platform FROM conversations ORDER BY created_at, id")
+        stats = {r[0]: r[1:] for r in self._rows(
+            'SELECT conversation_id, count(*), min("timestamp"), max("timestamp") FROM messages GROUP BY 1')}
+        imports = dict(self._rows("SELECT conversation_id, count(*) FROM imports GROUP BY 1"))
+        people: dict[str, list[str]] = {}
+        for cid, sender in self._rows(
+            'SELECT conversation_id, sender FROM messages WHERE sender <> \'\' '
+            'GROUP BY 1, 2 ORDER BY 1, min("timestamp"), min(seq)'
+        ):
+            people.setdefault(cid, []).append(sender)
+        result = []
+        for cid, platform in convs:
+            count, first, last = stats.get(cid, (0, None, None))
+            result.append(ConversationInfo(cid, platform, tuple(people.get(cid, ())), int(count), first, last,
+                                           int(imports.get(cid, 0))))
+        return result
+
+    def has_conversation(self, conversation_id: str) -> bool:
+        return bool(self._rows("SELECT 1 FROM conversations WHERE id = $1", [conversation_id]))
+
+    def messages(self, conversation_id: str) -> pl.DataFrame:
+        """A conversation in the canonical frame, chronological (ties: the order they arrived in)."""
+        self._require(conversation_id)
+        cols = ", ".join(f'"{c}"' for c in MESSAGE_COLUMNS)
+        frame = self._frame(
+            f'SELECT {cols} FROM messages WHERE conversation_id = $1 ORDER BY "timestamp", seq',
+            [conversation_id],
+        )
+        return frame.cast(MESSAGE_SCHEMA).select(MESSAGE_COLUMNS)  # type: ignore[arg-type]
+
+    def _require(self, conversation_id: str) -> None:
+        if not self.has_conversation(conversation_id):
+            raise StoreError(f"no conversation '{conversation_id}' in the store", where=str(self._path),
+                             fix="See what is stored with: ebbtide conversations")
+
+    def resolve_conversation(self, ref: str) -> str:
+        """An id from what a person typed: the id, a unique start of it, or a participant's name."""
+        ref = ref.strip()
+        infos = self.conversations()
+        if not infos:
+            raise StoreError("the store holds no conversations yet", where=str(self._path),
+                             fix="Import a chat first: ebbtide import EXPORT.txt")
+        ids = [i.id for i in infos]
+        if ref in ids:
+            return ref
+        folded = ref.casefold()
+        by_prefix = [i for i in infos if ref and i.id.casefold().startswith(folded)]
+        if len(by_prefix) == 1:
+            return by_prefix[0].id
+        by_name = [i for i in infos if any(p.casefold() == folded for p in i.participants)]
+        if len(by_name) == 1:
+            return by_name[0].id
+        matches = by_prefix or by_name
+        choices = "\n  ".join(f"{i.id}  ({', '.join(i.participants) or 'no senders'})" for i in (matches or infos))
+        if matches:
+            raise StoreError(f"'{ref}' matches {len(matches)} conversations", where=str(self._path),
+                             fix=f"Give more of the id. Candidates:\n  {choices}")
+        raise StoreError(f"no conversation matches '{ref}'", where=str(self._path),
+                         fix=f"Use an id (or its start) or a participant's name. Stored:\n  {choices}")
+
+    def import_history(self, conversation_id: str) -> list[dict[str, Any]]:
+        """The recorded imports of a conversation, oldest first (file, sha256, time, counts)."""
+        self._require(conversation_id)
+        frame = self._frame(
+            "SELECT id, source_file, sha256, imported_at, platform, dialect, date_order, me, total_in_file, "
+            "added, skipped_duplicates FROM imports WHERE conversation_id = $1 ORDER BY id",
+            [conversation_id],
+        )
+        return frame.to_dicts()
+
+    # ----------------------------------------------------------------- forgetting
+    def forget(self, conversation_id: str) -> None:
+        """Delete one conversation for good: its rows, its import records, and their bytes on disk."""
+        self._require(conversation_id)
+        db = self._db
+        db.begin()
+        try:
+            for table, column in (("messages", "conversation_id"), ("imports", "conversation_id"),
+                                  ("conversations", "id")):
+                self._rows(f"DELETE FROM {table} WHERE {column} = $1", [conversation_id])
+            db.commit()
+        except BaseException:
+            with contextlib.suppress(duckdb.Error):
+                db.rollback()
+            raise
+        self._compact()
+
+    def forget_all(self) -> None:
+        """Delete everything: the file (and its log) is removed and an empty store takes its place."""
+        self.close()
+        for victim in (self._path, wal_path(self._path)):
+            victim.unlink(missing_ok=True)
+        self._reopen()
+
+    def _reopen(self) -> None:
+        self._con = _connect(self._path)
+        with contextlib.suppress(OSError):
+            os.chmod(self._path, 0o600)
+        apply_migrations(self._con, self._migrations, where=str(self._path))
+
+    def _compact(self) -> None:
+        """Rewrite the file with only the live rows.
+
+        DuckDB keeps deleted rows' bytes in the file (a checkpoint or VACUUM does not clear them),
+        so "forget" copies the database into a fresh file and swaps it in. If this is interrupted,
+        the old file is still whole (the deletion was already committed) and the leftover copy is
+        removed on the next open.
+        """
+        target = self._path.with_name(self._path.name + _COMPACT_SUFFIX)
+        target.unlink(missing_ok=True)
+        source = self._rows("SELECT current_database()")[0][0]
+        self._rows(f"ATTACH {_sql_quote(str(target))} AS ebbtide_compact")
+        try:
+            self._rows(f'COPY FROM DATABASE "{source}" TO ebbtide_compact')
+        finally:
+            self._rows("DETACH ebbtide_compact")
+        self.close()
+        os.replace(target, self._path)
+        wal_path(self._path).unlink(missing_ok=True)
+        self._reopen()
+
+
+def _make_private_parent(folder: Path) -> None:
+    if folder.exists():
+        return
+    try:
+        folder.mkdir(parents=True, mode=0o700)
+    except OSError as exc:
+        raise StoreError(f"cannot create the folder for the store ({exc.strerror})", where=str(folder),
+                         fix="Choose another place with --db or the EBBTIDE_DB variable.") from None
