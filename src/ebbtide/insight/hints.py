@@ -1,0 +1,159 @@
+"""Finding the messages and findings that hint at each possible reason.
+
+WHY: a reason is only ever offered as a possibility, but the order in which we show them, and the
+messages we show under each, should come from this couple's own chat, not from a fixed list. Two
+sources feed it: the language columns of the features frame (``stress``, ``space_request``, ...;
+one hint per matching message) and what the signals layer already found (evidence on the signs,
+detected signs, earlier dips that recovered). Which column or sign points to which reason is data
+(``insight/data/reasons.toml``), not code.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+import polars as pl
+
+from ebbtide.insight.wording import load
+from ebbtide.model import Assessment, Evidence, ReasonId, SignStatus
+
+# Hints from these feature columns are taken from both people: a misunderstanding takes two.
+BOTH_PEOPLE_FEATURES: frozenset[str] = frozenset({"conflict"})
+MAX_EVIDENCE_PER_REASON = 50
+
+
+@dataclass(frozen=True, slots=True)
+class Hints:
+    """What hints at one reason: a count and the messages behind it (most recent first)."""
+
+    count: int = 0
+    evidence: tuple[Evidence, ...] = ()
+    notes: tuple[str, ...] = field(default=())
+
+    def __add__(self, other: Hints) -> Hints:
+        seen = {(e.timestamp, e.sender, e.text) for e in self.evidence}
+        extra = tuple(e for e in other.evidence if (e.timestamp, e.sender, e.text) not in seen)
+        merged = tuple(sorted(self.evidence + extra, key=lambda e: e.timestamp, reverse=True))
+        return Hints(self.count + other.count, merged[:MAX_EVIDENCE_PER_REASON], self.notes + other.notes)
+
+
+def reason_specs() -> dict[ReasonId, dict]:
+    """The per-reason entries of reasons.toml, keyed by ReasonId, in file order."""
+    data = load("reasons")
+    return {ReasonId(k): v for k, v in data.items() if k in {r.value for r in ReasonId}}
+
+
+def withdrawing_person(assessment: Assessment) -> str:
+    """Whose pulling back the reasons are about: the user for me_pulling_away, else the partner."""
+    return assessment.me if assessment.pattern.value == "me_pulling_away" else assessment.partner
+
+
+def recent_start(assessment: Assessment) -> date | None:
+    """Start of the stretch the hints are taken from: the change point, else the recent period."""
+    candidates = [s.since for s in assessment.signs if s.since and s.status == SignStatus.DETECTED]
+    if candidates:
+        return min(candidates)
+    if assessment.recent:
+        return assessment.recent[0]
+    if assessment.coverage.last:
+        return assessment.coverage.last - timedelta(weeks=8)
+    return None
+
+
+def hints_from_features(
+    features: pl.DataFrame,
+    *,
+    person: str,
+    since: date | None = None,
+    until: date | None = None,
+) -> dict[ReasonId, Hints]:
+    """Messages in ``features`` (ebbtide.features output) that hint at each reason.
+
+    Only ``person``'s messages count, except for columns in BOTH_PEOPLE_FEATURES; only messages
+    from ``since`` on (inclusive) and up to ``until`` (inclusive). Missing columns (language not
+    supported, language layer absent) simply give no hints.
+    """
+    specs = reason_specs()
+    wanted = {col for spec in specs.values() for col in spec.get("features", [])}
+    present = [c for c in wanted if c in features.columns]
+    if not present or features.is_empty():
+        return {}
+    frame = features
+    if since is not None:
+        frame = frame.filter(pl.col("timestamp") >= datetime.combine(since, time.min))
+    if until is not None:
+        frame = frame.filter(pl.col("timestamp") < datetime.combine(until + timedelta(days=1), time.min))
+    person_cond = pl.col("sender") == person
+    any_cond = pl.lit(False)
+    for col in present:
+        who = pl.col("sender") != "" if col in BOTH_PEOPLE_FEATURES else person_cond
+        any_cond = any_cond | (pl.col(col).fill_null(False) & who)
+    keep = ["timestamp", "sender", "text", *present] + (["matches"] if "matches" in frame.columns else [])
+    hits = frame.filter(any_cond).select(keep).sort("timestamp", descending=True)
+    out: dict[ReasonId, Hints] = {}
+    for reason, spec in specs.items():
+        cols = [c for c in spec.get("features", []) if c in present]
+        if not cols:
+            continue
+        evidence: list[Evidence] = []
+        count = 0
+        for row in hits.iter_rows(named=True):
+            matched = [c for c in cols if row[c] and (c in BOTH_PEOPLE_FEATURES or row["sender"] == person)]
+            if not matched:
+                continue
+            count += 1
+            if len(evidence) < MAX_EVIDENCE_PER_REASON:
+                evidence.append(
+                    Evidence(
+                        timestamp=row["timestamp"],
+                        sender=row["sender"],
+                        text=row["text"],
+                        why=str(spec.get("hint_why", reason.value)),
+                        spans=_spans(row.get("matches"), matched),
+                    )
+                )
+        if count:
+            out[reason] = Hints(count, tuple(evidence))
+    return out
+
+
+def _spans(matches: Iterable[Mapping] | None, features: Sequence[str]) -> tuple[tuple[int, int], ...]:
+    if not matches:
+        return ()
+    return tuple(
+        (int(m["start"]), int(m["end"])) for m in matches if m and m.get("feature") in features
+    )
+
+
+def hints_from_assessment(assessment: Assessment, *, person: str | None = None) -> dict[ReasonId, Hints]:
+    """Hints from what the signals layer found: sign evidence, detected signs, recovered dips."""
+    person = person or withdrawing_person(assessment)
+    specs = reason_specs()
+    mine = [s for s in assessment.signs if s.person == person and s.status == SignStatus.DETECTED]
+    out: dict[ReasonId, Hints] = {}
+    for reason, spec in specs.items():
+        patterns = [re.compile(p, re.IGNORECASE) for p in spec.get("evidence_patterns", [])]
+        evidence = tuple(
+            e
+            for sign in mine
+            for e in sign.evidence
+            if any(p.search(e.why) or p.search(e.text) for p in patterns)
+        )
+        count = len(evidence) + sum(1 for s in mine if s.sign.value in spec.get("signs", []))
+        if spec.get("recovered_dips"):
+            count += sum(1 for d in assessment.dips if d.recovered)
+        if count:
+            out[reason] = Hints(count, tuple(sorted(evidence, key=lambda e: e.timestamp, reverse=True)))
+    return out
+
+
+def merge_hints(*sources: Mapping[ReasonId, Hints] | None) -> dict[ReasonId, Hints]:
+    """Add several hint sources together, keeping each message once."""
+    out: dict[ReasonId, Hints] = {}
+    for source in sources:
+        for reason, hints in (source or {}).items():
+            out[reason] = out.get(reason, Hints()) + hints
+    return out

@@ -1,0 +1,120 @@
+"""Building the plan: the five strategies, ordered and fitted to what the chat shows.
+
+WHY: the same five strategies help most people, but their order and wording should follow the
+situation: a request for space moves "space while staying connected" up; a pursue-withdraw loop
+puts easing the chase first and shows the user their own side kindly; when the user is the one
+pulling back, the plan speaks to the user; warning signs bring professional help forward; a safety
+concern holds back advice that could be unsafe. Wording and base orders live in plan.toml.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+
+from ebbtide.insight.wording import fill, load
+from ebbtide.model import Pattern, PlanStep, SignId, StrategyId
+
+MAX_STARTERS = 3
+HELD_BACK_WHEN_UNSAFE: frozenset[StrategyId] = frozenset(
+    {StrategyId.OPEN_COMMUNICATION, StrategyId.SPACE_BUT_CONNECTED}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PlanContext:
+    """What the plan depends on, gathered by explain()."""
+
+    me: str
+    partner: str
+    pattern: Pattern
+    signs: Sequence[SignId] = ()  # detected signs of the person pulling back, strongest first
+    findings: Collection[str] = ()  # e.g. {"space_request", "stress", "conflict"}
+    triggers: Sequence[str] = ()  # professional-help triggers that fired (keys of plan.toml)
+    history: str = ""  # e.g. "in March 2025, Sam's messages dipped for 5 weeks and came back to usual"
+    safety: bool = False
+    weeks: int | None = None
+
+
+def strategy_order(ctx: PlanContext) -> list[StrategyId]:
+    """The five strategies in the order to show them (before safety holds some back)."""
+    orders = load("plan")["order"]
+    order = [StrategyId(s) for s in orders.get(ctx.pattern.value, orders["partner_pulling_away"])]
+    if "space_request" in ctx.findings and ctx.pattern is not Pattern.ME_PULLING_AWAY:
+        order.remove(StrategyId.SPACE_BUT_CONNECTED)
+        order.insert(0, StrategyId.SPACE_BUT_CONNECTED)
+    if ctx.safety:
+        order.remove(StrategyId.PROFESSIONAL_GUIDANCE)
+        order.insert(0, StrategyId.PROFESSIONAL_GUIDANCE)
+    elif ctx.triggers and order.index(StrategyId.PROFESSIONAL_GUIDANCE) > 1:
+        order.remove(StrategyId.PROFESSIONAL_GUIDANCE)
+        order.insert(1, StrategyId.PROFESSIONAL_GUIDANCE)
+    return order
+
+
+def choose_starters(ctx: PlanContext) -> tuple[str, ...]:
+    """Two or three first-person conversation starters fitted to the findings."""
+    bank: dict[str, str] = load("plan")["open_communication"]["starters"]
+    keys: list[str] = []
+    if ctx.pattern is Pattern.ME_PULLING_AWAY:
+        keys += ["me_pulling_away", "me_pulling_away_second"]
+    if ctx.pattern is Pattern.PURSUE_WITHDRAW:
+        keys.append("pursue_withdraw")
+    keys += [f for f in ("space_request", "stress", "conflict") if f in ctx.findings]
+    keys += [s.value for s in ctx.signs]
+    keys += ["general", "decreased_communication", "decline_in_intimacy"]
+    chosen: list[str] = []
+    for key in keys:
+        text = bank.get(key)
+        if text and text not in chosen:
+            chosen.append(fill(text, me=ctx.me, partner=ctx.partner))
+        if len(chosen) == MAX_STARTERS:
+            break
+    return tuple(chosen)
+
+
+def _step(strategy: StrategyId, ctx: PlanContext) -> PlanStep:
+    data = load("plan")
+    spec: dict = dict(data[strategy.value])
+    # Variants: a specific finding first, then the verdict (later ones win: the verdict's wording,
+    # e.g. showing the user their own side in a pursue-withdraw loop, must not be overwritten).
+    variants = (["space_request"] if "space_request" in ctx.findings else []) + [ctx.pattern.value]
+    for variant in variants:
+        override = spec.get(variant)
+        if isinstance(override, dict):
+            spec = {**spec, **{k: v for k, v in override.items() if not isinstance(v, dict)}}
+    values = {"me": ctx.me, "partner": ctx.partner, "weeks": ctx.weeks or "", "history": ctx.history}
+    why = fill(str(spec["why"]), **values)
+    starters: tuple[str, ...] = ()
+    rhythm = ""
+    triggers: tuple[str, ...] = ()
+    if strategy is StrategyId.OPEN_COMMUNICATION:
+        starters = choose_starters(ctx)
+    elif strategy is StrategyId.SPACE_BUT_CONNECTED:
+        rhythm = fill(str(spec.get("rhythm", "")), **values)
+    elif strategy is StrategyId.PROFESSIONAL_GUIDANCE:
+        texts: dict[str, str] = spec["triggers"]
+        fired = [t for t in ctx.triggers if t in texts]
+        triggers = tuple(texts[t] for t in fired) + tuple(t for k, t in texts.items() if k not in fired)
+        if fired:
+            why = fill(str(spec["why_triggered"]), fired="; ".join(texts[t] for t in fired), **values)
+    elif strategy is StrategyId.PATIENCE and ctx.history:
+        why = fill(str(spec["from_history"]["why"]), **values)
+    return PlanStep(
+        id=strategy,
+        title=fill(str(spec["title"]), **values),
+        why=why,
+        actions=tuple(fill(a, **values) for a in spec.get("actions", ())),
+        starters=starters,
+        rhythm=rhythm,
+        triggers=triggers,
+        citations=tuple(spec.get("citations", ())),
+    )
+
+
+def build_plan(ctx: PlanContext) -> tuple[PlanStep, ...]:
+    """The ordered plan; with a safety concern, talking and space advice are held back."""
+    steps = [_step(s, ctx) for s in strategy_order(ctx)]
+    if ctx.safety:
+        steps = [s for s in steps if s.id not in HELD_BACK_WHEN_UNSAFE]
+    return tuple(steps)

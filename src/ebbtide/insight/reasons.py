@@ -1,0 +1,56 @@
+"""Choosing and ordering the possible reasons (always several, always hedged).
+
+WHY: people who feel someone pulling away tend to lock onto one explanation. Showing all six
+possibilities, ordered by what this chat hints at, with the messages behind each, keeps the
+picture open and checkable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from ebbtide.insight.hints import Hints, reason_specs
+from ebbtide.insight.wording import fill, load
+from ebbtide.model import Reason, ReasonId
+
+EVIDENCE_SHOWN = 5
+# The user's own reflection counts as this many hints per point (0..3 scale, see explain()).
+REFLECTION_WEIGHT = 2
+
+
+def rank_reasons(
+    hints: Mapping[ReasonId, Hints],
+    *,
+    me: str,
+    partner: str,
+    about_me: bool = False,
+    reflection: Mapping[ReasonId, int] | None = None,
+) -> tuple[Reason, ...]:
+    """All six reasons, most-hinted first; ties keep the data file's order.
+
+    ``reflection`` maps a reason to how well the user feels it fits (0 = not at all .. 3 = very
+    much); a 0 moves that reason to the end but never hides it.
+    """
+    specs = reason_specs()
+    prefix = str(load("reasons").get("me_variant", {}).get("text_prefix", "")) if about_me else ""
+    person = me if about_me else partner
+    scored: list[tuple[tuple[int, int, int], Reason]] = []
+    for position, (reason_id, spec) in enumerate(specs.items()):
+        h = hints.get(reason_id, Hints())
+        r = (reflection or {}).get(reason_id)
+        rejected = r is not None and r <= 0
+        score = h.count + (REFLECTION_WEIGHT * max(0, min(3, r)) if r is not None else 0)
+        text = fill(prefix + str(spec["text"]), me=me, partner=person)
+        if h.count:
+            text = text + " " + fill(str(spec.get("hint_line", "")), n=h.count, me=me, partner=person)
+        reason = Reason(
+            id=reason_id,
+            title=str(spec["title"]),
+            text=text.strip(),
+            hints=h.count,
+            evidence=h.evidence[:EVIDENCE_SHOWN],
+            citations=tuple(spec.get("citations", ())),
+        )
+        scored.append(((1 if rejected else 0, -score, position), reason))
+    scored.sort(key=lambda item: item[0])
+    return tuple(reason for _, reason in scored)

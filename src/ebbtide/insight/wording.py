@@ -1,0 +1,68 @@
+"""Loading the wording data files and filling their placeholders.
+
+WHY a separate module: every sentence people read lives in ``insight/data/*.toml`` so wording can be
+reviewed (hedging, no labels, no scores) without reading code; the code only selects and fills.
+"""
+
+from __future__ import annotations
+
+import functools
+import string
+import tomllib
+from datetime import date
+from importlib import resources
+from typing import Any
+
+WORDING_FILES: tuple[str, ...] = ("reasons", "plan", "faq", "patterns", "safety", "limits")
+
+
+@functools.cache
+def load(name: str) -> dict[str, Any]:
+    """The parsed TOML file ``insight/data/<name>.toml`` (cached; package data, works from a wheel)."""
+    if name not in WORDING_FILES:
+        raise KeyError(f"unknown wording file {name!r}; known: {', '.join(WORDING_FILES)}")
+    text = resources.files("ebbtide.insight").joinpath("data", f"{name}.toml").read_text(encoding="utf-8")
+    return tomllib.loads(text)
+
+
+class _Blank(dict[str, Any]):
+    """format_map mapping that leaves unknown placeholders visible instead of raising.
+
+    WHY: a missing value must never crash a report for someone in distress; a visible ``{name}``
+    is caught by the tests instead.
+    """
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def fill(template: str, **values: Any) -> str:
+    """Fill ``{placeholders}`` in a wording template; dates become words ("3 March 2025")."""
+    prepared = {k: (date_words(v) if isinstance(v, date) else v) for k, v in values.items()}
+    return string.Formatter().vformat(template, (), _Blank(prepared))
+
+
+def date_words(d: date) -> str:
+    """A date as people say it, without locale surprises: "3 March 2025"."""
+    return f"{d.day} {d:%B %Y}"
+
+
+def month_words(d: date) -> str:
+    """A month as people say it: "March 2025"."""
+    return f"{d:%B %Y}"
+
+
+def sign_label(sign: str) -> str:
+    return str(load("patterns")["sign_label"].get(sign, sign.replace("_", " ")))
+
+
+def status_label(status: str) -> str:
+    return str(load("patterns")["status_label"].get(status, status.replace("_", " ")))
+
+
+def strength_label(strength: str) -> str:
+    return str(load("patterns")["strength_label"].get(strength, strength))
+
+
+def pattern_label(pattern: str, **values: Any) -> str:
+    return fill(str(load("patterns")["pattern_label"].get(pattern, pattern)), **values)
