@@ -1,5 +1,274 @@
-"""Data commands: parse, import, conversations, forget."""
+"""Data commands: parse, import, conversations, forget.
+
+Every input file is read (and so checked) before anything is written, so a bad path among good
+ones leaves no half-done output or store. Results go to stdout; parse reports, progress and errors
+go to stderr, so ``ebbtide parse chat.txt > messages.jsonl`` keeps the data clean.
+"""
 
 from __future__ import annotations
 
-from ebbtide.cli.app import app  # noqa: F401
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import polars as pl
+import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from ebbtide.cli.app import app, err, friendly_errors, out
+from ebbtide.errors import EbbtideError, UnreadableInput
+from ebbtide.model import DateOrder, ParsedExport, Platform
+from ebbtide.report.parse_report import parse_report_lines
+
+_CHUNK_ROWS = 200_000  # rows written per chunk, to bound the memory of text output
+_LARGE_FILE = 20_000_000  # bytes: above this a progress display is worth showing
+
+
+class OutputFormat(StrEnum):
+    JSONL = "jsonl"
+    CSV = "csv"
+    PARQUET = "parquet"
+
+
+DbOption = Annotated[
+    Path | None,
+    typer.Option("--db", envvar="EBBTIDE_DB", help="Store file (default: your data folder; or EBBTIDE_DB).",
+                 show_default=False),
+]
+DateOrderOption = Annotated[
+    DateOrder | None,
+    typer.Option("--date-order", help="How numeric dates are written, when the file cannot tell.",
+                 show_default=False),
+]
+PlatformOption = Annotated[
+    Platform | None,
+    typer.Option("--platform", help="Skip format detection and read the file as this messenger's export.",
+                 show_default=False),
+]
+PathsArgument = Annotated[list[Path], typer.Argument(help="Chat export files (.txt, .zip, .json...).",
+                                                     show_default=False)]
+
+
+# --------------------------------------------------------------------------- reading
+def _check_path(path: Path) -> None:
+    if not path.exists():
+        raise UnreadableInput("file not found", where=str(path), fix="Check the path and try again.")
+    if path.is_dir():
+        raise UnreadableInput("this is a folder, not an export file", where=str(path),
+                              fix="Give the export file itself (e.g. the .txt or .zip inside this folder).")
+
+
+@contextlib.contextmanager
+def _progress(total: int, enabled: bool) -> Iterator[Any]:
+    """A progress bar on stderr when it helps (several or large files) and stderr is a terminal."""
+    if not (enabled and err.is_terminal):
+        yield None
+        return
+    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+               TimeElapsedColumn())
+    with Progress(*columns, console=err, transient=True) as progress:
+        yield (progress, progress.add_task("reading", total=total))
+
+
+def read_all(paths: list[Path], platform: Platform | None, date_order: DateOrder | None,
+             ) -> list[tuple[Path, ParsedExport]]:
+    """Read every export (all paths checked first), with a progress bar for big jobs."""
+    for path in paths:
+        _check_path(path)
+    from ebbtide.importers import read_export  # imported late: the importers are the heavy part
+
+    big = len(paths) > 1 or any(p.stat().st_size > _LARGE_FILE for p in paths)
+    results: list[tuple[Path, ParsedExport]] = []
+    with _progress(len(paths), big) as bar:
+        for path in paths:
+            if bar:
+                bar[0].update(bar[1], description=f"reading {path.name}")
+            results.append((path, read_export(path, platform=platform, date_order=date_order)))
+            if bar:
+                bar[0].advance(bar[1])
+    return results
+
+
+def _print_report(parsed: ParsedExport) -> None:
+    for line in parse_report_lines(parsed.report, parsed.messages):
+        err.print(line, markup=False, highlight=False, soft_wrap=True)
+
+
+# --------------------------------------------------------------------------- parse
+def _text_ready(frame: pl.DataFrame) -> pl.DataFrame:
+    """Timestamps as ISO 8601 (2024-03-12T09:14:00), the same in JSON lines and CSV."""
+    return frame.with_columns(pl.col("timestamp").dt.to_string("%Y-%m-%dT%H:%M:%S%.f"))
+
+
+def _write_text(frame: pl.DataFrame, fmt: OutputFormat, sink: Any) -> None:
+    for start in range(0, max(frame.height, 1), _CHUNK_ROWS):
+        chunk = _text_ready(frame.slice(start, _CHUNK_ROWS))
+        if fmt is OutputFormat.JSONL:
+            sink.write(chunk.write_ndjson() if chunk.height else "")
+        else:
+            sink.write(chunk.write_csv(include_header=start == 0))
+
+
+def write_frame(frame: pl.DataFrame, fmt: OutputFormat, output: str) -> None:
+    """Write the canonical table to a file (atomically: a temporary file renamed at the end) or stdout."""
+    if output == "-":
+        if fmt is OutputFormat.PARQUET:
+            raise EbbtideError("parquet cannot be written to the terminal", where="-o",
+                               fix="Give a file: -o messages.parquet")
+        _write_text(frame, fmt, sys.stdout)
+        sys.stdout.flush()
+        return
+    target = Path(output).expanduser()
+    if target.is_dir():
+        raise EbbtideError("the output is a folder", where=str(target), fix="Give a file name for -o.")
+    if not target.parent.exists():
+        raise EbbtideError("the output folder does not exist", where=str(target.parent),
+                           fix="Create it first or choose another -o path.")
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        if fmt is OutputFormat.PARQUET:
+            frame.write_parquet(tmp)
+        else:
+            with tmp.open("w", encoding="utf-8", newline="") as handle:
+                _write_text(frame, fmt, handle)
+        os.replace(tmp, target)
+    except OSError as exc:
+        raise EbbtideError(f"cannot write the output ({exc.strerror})", where=str(target),
+                           fix="Check the folder exists and you may write there.") from None
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+@app.command("parse")
+@friendly_errors
+def parse_cmd(
+    paths: PathsArgument,
+    fmt: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = OutputFormat.JSONL,
+    output: Annotated[str, typer.Option("--output", "-o", help="Output file, or - for stdout.")] = "-",
+    date_order: DateOrderOption = None,
+    platform: PlatformOption = None,
+) -> None:
+    """Read exports and write one record per message (system lines included), without storing anything."""
+    parsed = read_all(paths, platform, date_order)
+    frames = [p.messages for _, p in parsed]
+    frame = pl.concat(frames, how="vertical") if len(frames) > 1 else frames[0]
+    write_frame(frame, fmt, output)
+    for _, p in parsed:
+        _print_report(p)
+
+
+# --------------------------------------------------------------------------- import
+@app.command("import")
+@friendly_errors
+def import_cmd(
+    paths: PathsArgument,
+    db: DbOption = None,
+    date_order: DateOrderOption = None,
+    platform: PlatformOption = None,
+) -> None:
+    """Add exports to your local store; messages already there are not added twice."""
+    from ebbtide.store import Store
+
+    parsed = read_all(paths, platform, date_order)
+    with Store.open(db) as store:
+        for path, p in parsed:
+            results = store.import_export_all(p, source_path=path)
+            for r in results:
+                out.print(
+                    f"{path.name}: {r.added:,} new messages added to '{r.conversation_id}', "
+                    f"{r.skipped_duplicates:,} already there ({r.total_in_file:,} in the file)",
+                    markup=False, highlight=False, soft_wrap=True,
+                )
+            _print_report(p)
+        err.print(f"store: {store.path}", markup=False, highlight=False, soft_wrap=True)
+
+
+# --------------------------------------------------------------------------- conversations
+def _day(value: Any) -> str:
+    return f"{value:%Y-%m-%d}" if value is not None else "-"
+
+
+@app.command("conversations")
+@friendly_errors
+def conversations_cmd(db: DbOption = None) -> None:
+    """List the conversations in your local store."""
+    from ebbtide.store import Store, resolve_db_path
+
+    path = resolve_db_path(db)
+    if not path.exists():
+        out.print(f"Nothing stored yet ({path}). Add a chat with: ebbtide import EXPORT.txt",
+                  markup=False, highlight=False, soft_wrap=True)
+        return
+    with Store.open(path, create=False) as store:
+        infos = store.conversations()
+    if not infos:
+        out.print(f"Nothing stored yet ({path}).", markup=False, highlight=False, soft_wrap=True)
+        return
+    table = Table(title=f"Stored in {path}", title_justify="left")
+    for name, justify in (("id", "left"), ("platform", "left"), ("people", "left"), ("messages", "right"),
+                          ("first", "left"), ("last", "left"), ("imports", "right")):
+        table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    for i in infos:
+        table.add_row(i.id, i.platform, ", ".join(i.participants), f"{i.messages:,}", _day(i.first),
+                      _day(i.last), str(i.imports))
+    out.print(table)
+
+
+# --------------------------------------------------------------------------- forget
+def _interactive() -> bool:
+    """Whether a person can answer a question (stdin is a terminal)."""
+    return sys.stdin.isatty()
+
+
+def _confirm(question: str) -> None:
+    if not _interactive():
+        raise EbbtideError("not deleting without confirmation", where="forget",
+                           fix="Nobody can answer a question here; add --yes to confirm.")
+    if not typer.confirm(question, default=False, err=True):
+        err.print("Nothing deleted.")
+        raise typer.Exit(1)
+
+
+@app.command("forget")
+@friendly_errors
+def forget_cmd(
+    conversation: Annotated[str | None, typer.Argument(help="Conversation id, its start, or a name.",
+                                                       show_default=False)] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Delete every stored conversation.")] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Delete a conversation (or everything) from your store, for good."""
+    from ebbtide.store import Store, resolve_db_path
+
+    if bool(conversation) == all_:
+        raise EbbtideError("say what to forget: a conversation or --all (not both)", where="forget",
+                           fix="e.g. ebbtide forget Sam   or   ebbtide forget --all --yes")
+    path = resolve_db_path(db)
+    if not path.exists():
+        if all_:
+            out.print(f"Nothing stored ({path}); nothing to delete.", markup=False, highlight=False)
+            return
+        raise EbbtideError("there is no store here yet", where=str(path),
+                           fix="Nothing to forget. See ebbtide conversations --db PATH.")
+    with Store.open(path, create=False) as store:
+        if all_:
+            infos = store.conversations()
+            total = sum(i.messages for i in infos)
+            if not yes:
+                _confirm(f"Delete all {len(infos)} conversations ({total:,} messages) in {path} for good?")
+            store.forget_all()
+            out.print(f"Deleted everything: {len(infos)} conversations, {total:,} messages.",
+                      markup=False, highlight=False)
+            return
+        cid = store.resolve_conversation(conversation or "")
+        info = next(i for i in store.conversations() if i.id == cid)
+        if not yes:
+            _confirm(f"Delete '{cid}' ({', '.join(info.participants)}; {info.messages:,} messages) for good?")
+        store.forget(cid)
+        out.print(f"Deleted '{cid}' ({info.messages:,} messages).", markup=False, highlight=False)
