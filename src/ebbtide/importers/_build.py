@@ -8,6 +8,7 @@ here means each importer module holds only what is particular to its format.
 
 from __future__ import annotations
 
+import csv
 import functools
 import json
 import re
@@ -181,6 +182,7 @@ _EXPECTED_SURPRISES: tuple[type[BaseException], ...] = (
     UnicodeError,
     OSError,
     sqlite3.Error,
+    csv.Error,
     zipfile.BadZipFile,
     zipfile.LargeZipFile,
     pl.exceptions.PolarsError,

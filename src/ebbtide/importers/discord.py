@@ -1,0 +1,378 @@
+"""Discord, as written by DiscordChatExporter (DCE): its JSON and its CSV output.
+
+Discord has no export of its own; DCE is the common third-party tool. What is read (see
+docs/formats/discord.md):
+- JSON ``{"guild", "channel", "messages": [...], "messageCount"}``. ``timestamp`` carries an offset
+  (the exporter's zone), so ``timestamp`` = the wall clock written there and ``utc_offset_min`` =
+  that offset. Message ``type`` Call -> call; channel/recipient notices -> system (sender "");
+  ``timestampEdited`` -> edited. Replies (``reference``) and reactions are parsed by
+  ``replies_and_reactions`` but not stored yet (the canonical frame has no column for them).
+- CSV ``AuthorID,Author,Date,Content,Attachments,Reactions``: ``Date`` is written in the exporter's
+  chosen locale and has no offset (``utc_offset_min`` null); day/month order is inferred from
+  values above 12, else taken from ``date_order``, else month-first (DCE's default en-US).
+- Sender: the author's display name (``nickname``), else the user name. DCE does not mark the
+  exporting user; in a one-to-one DM the channel is named after the *other* person, so the
+  remaining author is reported as ``me`` (only when that is unambiguous).
+- conversation id: ``discord:<channel id>`` (from the JSON, or the ``[123…]`` in DCE's file name).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from ebbtide.errors import NotAChatExport, UnreadableInput
+from ebbtide.importers._build import (
+    build_frame,
+    capabilities,
+    decode_head,
+    decode_text,
+    load_json,
+    participants_in_order,
+    read_head,
+    slug,
+    wrap_errors,
+)
+from ebbtide.model import DateOrder, MessageKind, ParsedExport, ParseReport, Platform
+
+_FIX = (
+    "Export the DM with DiscordChatExporter as JSON (preferred) or CSV, without a date filter, "
+    "and point ebbtide at the .json/.csv file."
+)
+CSV_HEADER = ("AuthorID", "Author", "Date", "Content", "Attachments", "Reactions")
+_TEXT_TYPES = {"Default", "Reply", "ThreadStarterMessage", "ChatInputCommand", "ContextMenuCommand", ""}
+_SYSTEM_TYPES = {
+    "RecipientAdd", "RecipientRemove", "ChannelNameChange", "ChannelIconChange", "ChannelPinnedMessage",
+    "GuildMemberJoin", "ThreadCreated", "ChannelFollowAdd", "UserJoin",
+}
+_FILE_CHANNEL_ID = re.compile(r"\[(\d{5,})\]")
+_FILE_DM_NAME = re.compile(r"^Direct Messages - (.+?) \[\d+\]")
+_ISO = re.compile(r"^(\d{4}-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?)(Z|[+-]\d\d:?\d\d)?$")
+
+
+def _kind(mtype: str, content: str, has_media: bool) -> str:
+    if mtype == "Call":
+        return MessageKind.CALL
+    if mtype in _SYSTEM_TYPES:
+        return MessageKind.SYSTEM
+    if mtype not in _TEXT_TYPES:
+        return MessageKind.OTHER
+    if content.strip():
+        return MessageKind.TEXT
+    return MessageKind.MEDIA if has_media else MessageKind.OTHER
+
+
+def _display(author: Any) -> tuple[str, str, str]:
+    """(id, user name, display name) of a DCE author object (tolerates missing fields)."""
+    if not isinstance(author, dict):
+        return "", "", ""
+    name = str(author.get("name") or "")
+    nick = str(author.get("nickname") or "") or name
+    return str(author.get("id") or ""), name, nick
+
+
+def _infer_me(channel_names: set[str], authors: dict[str, tuple[str, str]]) -> str | None:
+    """In a one-to-one DM named after the other person, the remaining author is the user."""
+    if len(authors) != 2 or not channel_names:
+        return None
+    folded = {n.casefold() for n in channel_names}
+    others = [disp for uname, disp in authors.values() if uname.casefold() not in folded and disp.casefold() not in folded]
+    return others[0] if len(others) == 1 else None
+
+
+def _iso_series(values: list[str | None]) -> tuple[pl.Series, pl.Series]:
+    """ISO strings with optional offset -> (local wall clock, offset minutes), vectorised."""
+    raw = pl.Series("raw", values, dtype=pl.String)
+    parts = raw.str.extract_groups(r"^(\d{4}-\d\d-\d\d)[T ](\d\d:\d\d(?::\d\d)?)(\.\d+)?(Z|[+-]\d\d:?\d\d)?$")
+    frame = pl.DataFrame({"p": parts}).unnest("p")
+    frame.columns = ["date", "time", "frac", "zone"]
+    local = (
+        pl.concat_str(
+            [pl.col("date"), pl.lit("T"), pl.col("time"), pl.when(pl.col("time").str.len_chars() == 5).then(pl.lit(":00")).otherwise(pl.lit("")), pl.col("frac").fill_null("")]
+        )
+        .str.strptime(pl.Datetime("us"), "%Y-%m-%dT%H:%M:%S%.f", strict=False)
+        .alias("timestamp")
+    )
+    zone = pl.col("zone").str.replace(":", "")
+    offset = (
+        pl.when(pl.col("zone") == "Z")
+        .then(0)
+        .when(pl.col("zone").is_not_null())
+        .then(
+            (zone.str.slice(1, 2).cast(pl.Int32) * 60 + zone.str.slice(3, 2).cast(pl.Int32))
+            * pl.when(zone.str.starts_with("-")).then(-1).otherwise(1)
+        )
+        .cast(pl.Int32)
+        .alias("utc_offset_min")
+    )
+    out = frame.select(local, offset)
+    return out["timestamp"], out["utc_offset_min"]
+
+
+def replies_and_reactions(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Reply targets and reactions per message id, for a later migration that stores them."""
+    out = []
+    for msg in messages:
+        ref = msg.get("reference") if isinstance(msg.get("reference"), dict) else {}
+        reacts = []
+        for r in msg.get("reactions") or []:
+            if isinstance(r, dict):
+                emoji = r.get("emoji") if isinstance(r.get("emoji"), dict) else {}
+                users = [_display(u)[2] for u in r.get("users") or []]
+                reacts.append({"emoji": emoji.get("name", ""), "count": r.get("count"), "users": users})
+        out.append({"id": msg.get("id"), "reply_to": ref.get("messageId"), "reactions": reacts})
+    return out
+
+
+# ---------------------------------------------------------------------------------------- JSON
+
+
+def _read_json(path: Path) -> ParsedExport:
+    where = str(path)
+    data = load_json(path.read_bytes(), where)
+    if not isinstance(data, dict) or not isinstance(data.get("messages"), list):
+        raise NotAChatExport("this JSON has no DiscordChatExporter 'messages' list", where=where, fix=_FIX)
+    channel = data.get("channel") if isinstance(data.get("channel"), dict) else {}
+    messages: list[Any] = data["messages"]
+    warnings: list[str] = []
+
+    stamps: list[str | None] = []
+    senders: list[str] = []
+    texts: list[str] = []
+    kinds: list[str] = []
+    edited: list[bool] = []
+    authors: dict[str, tuple[str, str]] = {}
+    for i, msg in enumerate(messages, start=1):
+        if not isinstance(msg, dict):
+            raise UnreadableInput(f"message {i} is not an object", where=f"{where} (message {i})", fix=_FIX)
+        aid, uname, disp = _display(msg.get("author"))
+        content = msg.get("content")
+        content = content if isinstance(content, str) else ""
+        has_media = bool(msg.get("attachments") or msg.get("stickers") or msg.get("embeds"))
+        kind = _kind(str(msg.get("type") or ""), content, has_media)
+        ts = msg.get("timestamp")
+        stamps.append(ts if isinstance(ts, str) else None)
+        kinds.append(kind)
+        senders.append("" if kind == MessageKind.SYSTEM else disp)
+        texts.append(content if kind == MessageKind.TEXT else "")
+        edited.append(kind == MessageKind.TEXT and bool(msg.get("timestampEdited")))
+        if kind != MessageKind.SYSTEM and disp:
+            authors.setdefault(aid or uname, (uname, disp))
+
+    local, offset = _iso_series(stamps)
+    if local.null_count():
+        bad = int(local.is_null().arg_true()[0])
+        raise UnreadableInput(
+            f"message {bad + 1} has no readable timestamp ({stamps[bad]!r})",
+            where=f"{where} (message {bad + 1})",
+            fix=_FIX,
+        )
+    date_range = data.get("dateRange") if isinstance(data.get("dateRange"), dict) else {}
+    if date_range.get("after") or date_range.get("before"):
+        warnings.append(
+            f"the export was limited to a date range (after {date_range.get('after')}, before "
+            f"{date_range.get('before')}): messages outside it are missing, not absent."
+        )
+    count = data.get("messageCount")
+    if isinstance(count, int) and count != len(messages):
+        warnings.append(f"the file says it holds {count} messages but {len(messages)} were found.")
+    ctype = str(channel.get("type") or "")
+    me = None
+    if ctype == "DirectTextChat":
+        me = _infer_me({str(channel.get("name") or "")} - {""}, authors)
+    cid = str(channel.get("id") or "") or _file_channel_id(path) or slug(a[0] for a in authors.values())
+    frame = build_frame(
+        timestamp=local,
+        utc_offset_min=offset.to_list(),
+        sender=senders,
+        text=texts,
+        kind=kinds,
+        edited=edited,
+        platform=Platform.DISCORD.value,
+        conversation_id=f"discord:{cid}",
+        source_file=where,
+        source_line=list(range(1, len(messages) + 1)),
+    )
+    report = ParseReport(
+        source_file=where,
+        platform=Platform.DISCORD,
+        dialect=f"DiscordChatExporter JSON, {ctype or 'unknown channel type'}, times with UTC offset",
+        warnings=tuple(warnings),
+        participants=participants_in_order(frame["sender"].to_list(), frame["kind"].to_list()),
+        me=me,
+        capabilities=capabilities(reactions=True, replies=True, read_times=False, calls=True, edits=True),
+    )
+    return ParsedExport(messages=frame, report=report)
+
+
+def _file_channel_id(path: Path) -> str | None:
+    found = _FILE_CHANNEL_ID.findall(path.name)
+    return found[-1] if found else None
+
+
+# ----------------------------------------------------------------------------------------- CSV
+
+_LOCALE_DATE = re.compile(
+    r"^(\d{1,4})[./-](\d{1,2}|[A-Za-z]{3,})[./-](\d{1,4}),?\s+(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?\s*([AaPp])?\.?\s*[Mm]?\.?$"
+)
+_MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
+
+
+def _decide_order(parts: list[tuple[str, ...]], given: DateOrder | None) -> tuple[DateOrder, bool, str]:
+    if any(len(p[0]) == 4 for p in parts):
+        return DateOrder.YMD, True, "the year comes first"
+    if any(not p[1].isdigit() for p in parts):
+        return DateOrder.DMY, True, "the month is written as a name"
+    if any(int(p[0]) > 12 for p in parts):
+        return DateOrder.DMY, True, "a first number above 12 must be a day"
+    if any(int(p[1]) > 12 for p in parts):
+        return DateOrder.MDY, True, "a second number above 12 must be a day"
+    if given is not None:
+        return given, True, "given by the user"
+    return DateOrder.MDY, False, "no day above 12 in the file; assumed month-first (DCE's default en-US locale)"
+
+
+def _csv_dates(values: list[str], given: DateOrder | None, where: str) -> tuple[list[datetime], DateOrder | None, bool, str]:
+    cleaned = [v.replace("\u202f", " ").replace("\u00a0", " ").strip() for v in values]
+    if all(_ISO.match(v) for v in cleaned):
+        local, _ = _iso_series(cleaned)
+        return local.to_list(), None, True, "ISO dates"
+    parts: list[tuple[str, ...]] = []
+    for i, v in enumerate(cleaned, start=1):
+        m = _LOCALE_DATE.match(v)
+        if not m:
+            raise UnreadableInput(
+                f"record {i} has a date ebbtide cannot read: {v!r}", where=f"{where} (record {i})", fix=_FIX
+            )
+        parts.append(m.groups(default=""))
+    order, decided, reason = _decide_order(parts, given)
+    out: list[datetime] = []
+    for i, (a, b, c, hh, mm, ss, ampm) in enumerate(parts, start=1):
+        if order == DateOrder.YMD:
+            y, mo, d = a, b, c
+        elif order == DateOrder.MDY:
+            mo, d, y = a, b, c
+        else:
+            d, mo, y = a, b, c
+        month = int(mo) if mo.isdigit() else _MONTHS.get(mo[:3].casefold(), 0)
+        year = int(y) + (2000 if len(y) <= 2 else 0)
+        hour = int(hh) % 12 + (12 if ampm.upper() == "P" else 0) if ampm else int(hh)
+        try:
+            out.append(datetime(year, month, int(d), hour, int(mm), int(ss or 0)))
+        except ValueError as exc:
+            raise UnreadableInput(
+                f"record {i} has an impossible date {values[i - 1]!r} ({exc})", where=f"{where} (record {i})", fix=_FIX
+            ) from exc
+    return out, order, decided, reason
+
+
+def _read_csv(path: Path, date_order: DateOrder | None) -> ParsedExport:
+    where = str(path)
+    text = decode_text(path.read_bytes(), where)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise NotAChatExport("the CSV file is empty", where=where, fix=_FIX) from None
+    if tuple(h.strip() for h in header[:4]) != CSV_HEADER[:4]:
+        raise NotAChatExport(f"this CSV does not have DCE's header {','.join(CSV_HEADER)}", where=where, fix=_FIX)
+    records: list[list[str]] = []
+    lines: list[int] = []
+    start = reader.line_num + 1
+    for rec in reader:
+        first_line, start = start, reader.line_num + 1
+        if not any(rec):
+            continue
+        if len(rec) < 4:
+            raise UnreadableInput(
+                f"the record at line {first_line} has {len(rec)} fields, expected at least 4",
+                where=f"{where}:{first_line}",
+                fix=_FIX,
+            )
+        records.append(rec)
+        lines.append(first_line)
+    stamps, order, decided, reason = _csv_dates([r[2] for r in records], date_order, where)
+    senders, texts, kinds = [], [], []
+    authors: dict[str, tuple[str, str]] = {}
+    for rec in records:
+        content = rec[3]
+        kind = _kind("Default", content, bool(rec[4].strip()) if len(rec) > 4 else False)
+        senders.append(rec[1])
+        texts.append(content if kind == MessageKind.TEXT else "")
+        kinds.append(kind)
+        authors.setdefault(rec[0] or rec[1], (rec[1], rec[1]))
+    dm = _FILE_DM_NAME.match(path.name)
+    me = _infer_me({dm.group(1)}, authors) if dm else None
+    cid = _file_channel_id(path) or slug(senders)
+    frame = build_frame(
+        timestamp=stamps,
+        sender=senders,
+        text=texts,
+        kind=kinds,
+        platform=Platform.DISCORD.value,
+        conversation_id=f"discord:{cid}",
+        source_file=where,
+        source_line=lines,
+    )
+    warnings = [] if decided else [f"day/month order guessed: {reason}. Use --date-order if dates look wrong."]
+    report = ParseReport(
+        source_file=where,
+        platform=Platform.DISCORD,
+        dialect="DiscordChatExporter CSV, local time without offset",
+        date_order=order,
+        date_order_decided=decided,
+        date_order_reason=reason,
+        warnings=tuple(warnings),
+        participants=participants_in_order(frame["sender"].to_list(), frame["kind"].to_list()),
+        me=me,
+        capabilities=capabilities(reactions=True, replies=False, read_times=False, calls=False, edits=False),
+    )
+    return ParsedExport(messages=frame, report=report)
+
+
+# ------------------------------------------------------------------------------------ importer
+
+
+def _csv_head_ok(head: str) -> bool:
+    first = head.splitlines()[0] if head else ""
+    cells = [c.strip().strip('"') for c in first.split(",")]
+    return tuple(cells[:4]) == CSV_HEADER[:4]
+
+
+class DiscordImporter:
+    platform = Platform.DISCORD
+    description = "Discord via DiscordChatExporter: JSON (preferred) or CSV"
+
+    def sniff(self, path: Path) -> bool:
+        try:
+            if not path.is_file():
+                return False
+            suffix = path.suffix.lower()
+            head = decode_head(read_head(path))
+            if suffix == ".json":
+                return all(f'"{key}"' in head for key in ("guild", "channel")) and (
+                    '"messages"' in head or "DirectTextChat" in head or '"dateRange"' in head
+                )
+            if suffix == ".csv":
+                return _csv_head_ok(head)
+            return False
+        except (OSError, ValueError):
+            return False
+
+    @wrap_errors("DiscordChatExporter", _FIX)
+    def read(self, path: Path, *, date_order: DateOrder | None = None) -> ParsedExport:
+        path = Path(path)
+        if path.is_dir():
+            raise UnreadableInput("this is a folder; DCE writes one file per channel", where=str(path), fix=_FIX)
+        if path.suffix.lower() == ".csv" or _csv_head_ok(decode_head(read_head(path))):
+            return _read_csv(path, date_order)
+        return _read_json(path)
+
+
+IMPORTER = DiscordImporter()
