@@ -1,0 +1,141 @@
+"""The actual messages (or silences) behind each sign, so the user can check every claim.
+
+Everything here works on the recent period only (a few hundred rows at most after filtering), picks a
+handful of examples, most recent first, and never summarises them into a score.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import polars as pl
+
+from ebbtide.model import Evidence
+
+MAX_EVIDENCE = 5
+
+
+def _spans(matches: object, features: tuple[str, ...]) -> tuple[tuple[int, int], ...]:
+    if not isinstance(matches, list):
+        return ()
+    out = []
+    for m in matches:
+        if isinstance(m, dict) and m.get("feature") in features and m.get("start") is not None:
+            out.append((int(m["start"]), int(m["end"])))
+    return tuple(out)
+
+
+def _gap_words(seconds: float) -> str:
+    if seconds >= 2 * 86400:
+        return f"{seconds / 86400:.0f} days"
+    if seconds >= 86400:
+        return "about a day"
+    if seconds >= 2 * 3600:
+        return f"{seconds / 3600:.0f} hours"
+    return f"{max(seconds / 60, 1):.0f} minutes"
+
+
+def _ev(row: dict, why: str, *, spans_for: tuple[str, ...] = (), context: str = "") -> Evidence:
+    return Evidence(
+        timestamp=row["timestamp"], sender=row["sender"], text=row.get("text") or "", why=why,
+        spans=_spans(row.get("matches"), spans_for), context_before=context,
+    )
+
+
+def in_period(prepared: pl.DataFrame, period: tuple[date, date] | None) -> pl.DataFrame:
+    if period is None:
+        return prepared.head(0)
+    lo = datetime.combine(period[0], datetime.min.time())
+    hi = datetime.combine(period[1] + timedelta(days=1), datetime.min.time())
+    return prepared.filter((pl.col("timestamp") >= lo) & (pl.col("timestamp") < hi))
+
+
+def with_next_from(prepared: pl.DataFrame, person: str) -> pl.DataFrame:
+    """Add ``next_from_person``: the time of ``person``'s next message after each row."""
+    nxt = pl.when(pl.col("sender") == person).then(pl.col("timestamp")).shift(-1).backward_fill()
+    return prepared.with_columns(nxt.alias("next_from_person"))
+
+
+def unanswered_bids(recent: pl.DataFrame, person: str) -> list[Evidence]:
+    """The other person's bids (questions, affection, photos) that ``person`` left without a reply."""
+    rows = recent.filter(
+        (pl.col("other") == person) & pl.col("turn_start") & pl.col("run_bid") & ~pl.col("run_got_reply")
+    ).sort("timestamp", descending=True).head(MAX_EVIDENCE)
+    out = []
+    for r in rows.iter_rows(named=True):
+        nxt = r.get("next_from_person")
+        gap = f"; {person}'s next message came {_gap_words((nxt - r['timestamp']).total_seconds())} later" if nxt else \
+            f"; no message from {person} since"
+        out.append(_ev(r, f"no reply in the same conversation{gap}", spans_for=("question", "affection")))
+    return out
+
+
+def slow_replies(recent: pl.DataFrame, person: str, usual_min: float | None) -> list[Evidence]:
+    """``person``'s slowest replies in the recent period, with the message they answered."""
+    rows = recent.filter((pl.col("sender") == person) & pl.col("reply_latency_s").is_not_null())
+    rows = rows.sort("reply_latency_s", descending=True).head(MAX_EVIDENCE).sort("timestamp", descending=True)
+    usual = f" (usual then: about {usual_min:.0f} min)" if usual_min is not None else ""
+    return [
+        _ev(r, f"replied after {_gap_words(r['reply_latency_s'])}{usual}", context=r.get("prev_text") or "")
+        for r in rows.iter_rows(named=True)
+        if r["reply_latency_s"] >= 3600
+    ]
+
+
+def evasive_answers(recent: pl.DataFrame, person: str) -> list[Evidence]:
+    """The other's plan/relationship questions that ``person`` answered noncommittally or not at all."""
+    rows = recent.filter(
+        (pl.col("other") == person) & pl.col("ask") & (pl.col("answer_nc").is_null() | pl.col("answer_nc"))
+    ).sort("timestamp", descending=True).head(MAX_EVIDENCE)
+    out = []
+    for r in rows.iter_rows(named=True):
+        if r["answer_nc"] is None:
+            out.append(_ev(r, f"question from {r['sender']} left without an answer in the same conversation",
+                           spans_for=("plan_question", "relationship_question")))
+        else:
+            out.append(Evidence(timestamp=r["answer_ts"], sender=person, text=r["answer_text"] or "",
+                                why="noncommittal answer to a plan or relationship question",
+                                context_before=r.get("text") or ""))
+    return out
+
+
+def flagged(recent: pl.DataFrame, person: str, column: str, why: str, feature: str) -> list[Evidence]:
+    """``person``'s messages where a language feature fired (e.g. space requests, stress talk)."""
+    if column not in recent.columns:
+        return []
+    rows = recent.filter((pl.col("sender") == person) & pl.col(column).fill_null(False))
+    rows = rows.sort("timestamp", descending=True).head(MAX_EVIDENCE)
+    return [_ev(r, why, spans_for=(feature,)) for r in rows.iter_rows(named=True)]
+
+
+def unreturned_affection(recent: pl.DataFrame, person: str) -> list[Evidence]:
+    """``person``'s answers with no affection to the other's affectionate messages ("love you" -> "ok")."""
+    if "affection" not in recent.columns:
+        return []
+    run_aff = pl.col("affection").fill_null(False).any().over("run_id")
+    r2 = recent.with_columns(run_aff.alias("_run_aff"))
+    nxt_aff = pl.when(pl.col("turn_start")).then(pl.col("_run_aff")).shift(-1).backward_fill()
+    r2 = r2.with_columns(nxt_aff.alias("_ans_aff"))
+    rows = r2.filter(
+        (pl.col("other") == person) & pl.col("affection").fill_null(False) & pl.col("answer_ts").is_not_null()
+        & ~pl.col("_ans_aff").fill_null(False)
+    ).sort("timestamp", descending=True).head(MAX_EVIDENCE)
+    return [
+        Evidence(timestamp=r["answer_ts"], sender=person, text=r["answer_text"] or "",
+                 why="answer without warmth to an affectionate message", context_before=r.get("text") or "")
+        for r in rows.iter_rows(named=True)
+    ]
+
+
+def merge(*groups: list[Evidence]) -> tuple[Evidence, ...]:
+    """Interleave groups, drop duplicates, keep the most recent ``MAX_EVIDENCE``."""
+    seen = set()
+    out = []
+    for g in groups:
+        for e in g:
+            key = (e.timestamp, e.sender, e.text, e.why)
+            if key not in seen:
+                seen.add(key)
+                out.append(e)
+    out.sort(key=lambda e: e.timestamp, reverse=True)
+    return tuple(out[:MAX_EVIDENCE])

@@ -1,0 +1,235 @@
+"""The five signs of pulling away, judged for each person against their own baseline.
+
+Each sign is a small set of weekly metrics (``SIGN_METRICS``). A metric "moves" when the recent
+weeks differ from the baseline weeks by at least its threshold in the pulling-away direction, the
+90 % bootstrap interval of the change excludes no change, and the change holds in most recent weeks
+(``compare.py``). A sign is detected when one of its deciding metrics moves (with the special rule
+for volume below). Strength is words only: slight / clear / strong.
+
+Separating a person's withdrawal from the other's: raw message counts fall for both people when one
+of them starts fewer conversations, so a drop in messages alone decides nothing. Decreased
+communication needs fewer conversations started, a lower reply rate per received turn, a lower share
+of the conversations started, or fewer messages together with a lower share of the couple's messages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import polars as pl
+
+from ebbtide.model import SignId, SignResult, SignStatus
+from ebbtide.signals import evidence as ev
+from ebbtide.signals.baseline import Periods
+from ebbtide.signals.changepoints import ChangePoint
+from ebbtide.signals.compare import STRENGTH_WORDS, Judgement, MetricSpec, compare
+
+MIN_BASELINE_MESSAGES = 30  # per person, over the baseline weeks
+MIN_RECENT_MESSAGES_ANY = 1  # silence in recent weeks is itself a finding, so no minimum there
+
+S = MetricSpec
+SIGN_METRICS: dict[SignId, tuple[MetricSpec, ...]] = {
+    SignId.DECREASED_COMMUNICATION: (
+        S("initiations_per_week", "conversations started per week", "initiations", None, "down", 0.35,
+          unit="per week", min_den=3),
+        S("initiation_share", "share of the couple's conversations started", "initiations", "couple_initiations",
+          "down", 0.25, unit="share", min_den=8),
+        S("reply_rate", "turns of the other person answered", "answered_turns", "received_turns", "down", 0.15,
+          unit="share", min_den=10),
+        S("messages_per_week", "messages per week", "messages", None, "down", 0.30, unit="per week", min_den=3),
+        S("message_share", "share of the couple's messages", "messages", "couple_messages", "down", 0.15,
+          unit="share", min_den=20),
+    ),
+    SignId.DECLINE_IN_INTIMACY: (
+        S("affection_per_message", "affectionate messages per message", "affectionate", "lang_messages", "down",
+          0.35, unit="per message", min_den=30, language=True),
+        S("warmth", "warmth of messages (mean sentiment, -1..1)", "warmth", None, "down", 0.10, mode="abs",
+          unit="score", min_den=3, language=True),
+    ),
+    SignId.INCREASED_TIME_APART: (
+        S("meetup_messages_per_week", "messages about meeting up per week", "meetup_msgs", None, "down", 0.40,
+          unit="per week", min_den=3, language=True),
+    ),
+    SignId.CHANGE_IN_ENGAGEMENT: (
+        S("median_reply_minutes", "typical reply time (median)", "median_reply_min", None, "up", 0.50,
+          unit="minutes", min_den=3),
+        S("words_per_message", "words per message", "words", "text_messages", "down", 0.25, unit="words",
+          min_den=20),
+        S("questions_per_message", "questions asked per message", "questions", "lang_messages", "down", 0.35,
+          unit="per message", min_den=30, language=True),
+        S("unanswered_bid_rate", "the other's bids left unanswered", "unanswered_bids", "bids_received", "up",
+          0.15, mode="abs", unit="share", min_den=8),
+        S("lsm", "language style matching of the couple (0..1)", "lsm", None, "down", 0.05, mode="abs",
+          unit="score", min_den=3, language=True),
+    ),
+    SignId.EVASIVE_RESPONSES: (
+        S("evasive_answer_rate", "the other's plan or relationship questions answered vaguely or not at all",
+          "evasive_answers", "plan_questions_received", "up", 0.20, mode="abs", unit="share", min_den=5,
+          language=True),
+    ),
+}
+# Metrics that can decide a sign on their own (others support the picture).
+DECIDING: dict[SignId, tuple[str, ...]] = {
+    SignId.DECREASED_COMMUNICATION: ("initiations_per_week", "initiation_share", "reply_rate"),
+    SignId.DECLINE_IN_INTIMACY: ("affection_per_message", "warmth"),
+    SignId.INCREASED_TIME_APART: ("meetup_messages_per_week",),
+    SignId.CHANGE_IN_ENGAGEMENT: ("median_reply_minutes", "words_per_message", "questions_per_message",
+                                  "unanswered_bid_rate"),
+    SignId.EVASIVE_RESPONSES: ("evasive_answer_rate",),
+}
+MIN_BASELINE_MEETUPS = 6
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What every sign needs: the periods, the person's weekly rows, the frame for evidence."""
+
+    person: str
+    base: pl.DataFrame  # person's weekly rows in the baseline
+    recent: pl.DataFrame  # person's weekly rows in the recent period
+    recent_rows: pl.DataFrame  # prepared messages of the recent period (both people)
+    periods: Periods
+    change_points: tuple[ChangePoint, ...]
+    language: bool  # language features available
+    seed: int = 0
+
+
+def person_context(weekly: pl.DataFrame, prepared_recent: pl.DataFrame, person: str, periods: Periods,
+                   cps: list[ChangePoint], language: bool) -> Context:
+    rows = weekly.filter(pl.col("person") == person)
+    base = rows.filter(pl.col("week").is_in(list(periods.baseline_weeks)))
+    recent = rows.filter(pl.col("week").is_in(list(periods.recent_weeks)))
+    return Context(person, base, recent, with_ev_columns(prepared_recent, person), periods,
+                   tuple(c for c in cps if c.person == person), language)
+
+
+def with_ev_columns(recent_rows: pl.DataFrame, person: str) -> pl.DataFrame:
+    return ev.with_next_from(recent_rows, person) if recent_rows.height else recent_rows
+
+
+def since_date(ctx: Context) -> date | None:
+    """When the change began: the person's latest drop in engagement after the baseline, else the recent start."""
+    if not ctx.periods.recent_weeks:
+        return None
+    base_end = ctx.periods.baseline_weeks[-1] if ctx.periods.baseline_weeks else None
+    drops = [c.week for c in ctx.change_points if c.shift < 0 and (base_end is None or c.week > base_end)]
+    return max(drops) if drops else ctx.periods.recent_weeks[0]
+
+
+def _words_spec(ctx: Context, spec: MetricSpec) -> MetricSpec:
+    """Words per message falls back to characters when the language layer gave no word counts."""
+    if spec.id == "words_per_message" and ctx.base.get_column("words").null_count() == ctx.base.height:
+        return S("chars_per_message", "characters per message", "chars", "text_messages", "down", 0.25,
+                 unit="characters", min_den=20)
+    return spec
+
+
+def judge_sign(sign: SignId, ctx: Context) -> tuple[SignResult, list[Judgement]]:
+    """One SignResult for one person (and the metric judgements, for the verdict)."""
+    specs = [_words_spec(ctx, s) for s in SIGN_METRICS[sign]]
+    language_needed = all(s.language for s in specs)
+    if language_needed and not ctx.language:
+        return SignResult(sign, ctx.person, SignStatus.NOT_MEASURABLE, note=(
+            "this sign is read from the words of the messages, and the chat's language is not one the tool "
+            "reads (English, Spanish, Portuguese, German, French)")), []
+    if sign is SignId.INCREASED_TIME_APART:
+        base_meet = int(ctx.base.get_column("meetup_msgs").sum())
+        if base_meet < MIN_BASELINE_MEETUPS:
+            return SignResult(sign, ctx.person, SignStatus.NOT_MEASURABLE, note=(
+                f"only {base_meet} messages about meeting up in the baseline weeks: this chat does not show "
+                "when you meet, and a chat log cannot see time spent together")), []
+    specs = [s for s in specs if ctx.language or not s.language]
+    js = [compare(s, ctx.base, ctx.recent, seed=ctx.seed + i) for i, s in enumerate(specs)]
+    moved = {j.change.id for j in js if j.moved}
+    deciding = set(DECIDING[sign]) | {"chars_per_message"}
+    if sign is SignId.DECREASED_COMMUNICATION and {"messages_per_week", "message_share"} <= moved:
+        moved.add("volume")
+        deciding.add("volume")
+    decisive = moved & deciding
+    metrics = tuple(j.change for j in js)
+    judged_any = any(j.judged for j in js if j.change.id in deciding)
+    if not judged_any:
+        note = _insufficient_note(sign, ctx)
+        return SignResult(sign, ctx.person, SignStatus.INSUFFICIENT_DATA, metrics=metrics, note=note), js
+    if not decisive:
+        return SignResult(sign, ctx.person, SignStatus.NOT_DETECTED, metrics=metrics,
+                          note=_partial_note(ctx, js)), js
+    level = max(j.level for j in js if j.change.id in decisive or (j.moved and j.change.id in deciding))
+    if len([m for m in decisive if m != "volume"]) >= 3:
+        level = min(level + 1, 3)
+    evidence = _evidence(sign, ctx)
+    return SignResult(sign, ctx.person, SignStatus.DETECTED, since=since_date(ctx), strength=STRENGTH_WORDS[level],
+                      metrics=metrics, evidence=evidence, note=_time_apart_note(sign)), js
+
+
+def _insufficient_note(sign: SignId, ctx: Context) -> str:
+    if sign is SignId.EVASIVE_RESPONSES:
+        return ("too few plan or relationship questions from the other person in the baseline or recent weeks "
+                "to judge how they were answered")
+    return f"too few messages from {ctx.person} in the baseline or recent weeks to judge this sign"
+
+
+def _partial_note(ctx: Context, js: list[Judgement]) -> str:
+    hints = [j.change.label for j in js if j.judged and not j.moved and j.level == 0 and j.change.change is not None
+             and _toward(j) >= 0.5 * _threshold(j)]
+    return ("some movement that did not hold up as a sustained change: " + ", ".join(hints)) if hints else ""
+
+
+def _toward(j: Judgement) -> float:
+    c = j.change.change or 0.0
+    return -c if j.change.withdrawal_direction == "down" else c
+
+
+def _threshold(j: Judgement) -> float:
+    for specs in SIGN_METRICS.values():
+        for s in specs:
+            if s.id == j.change.id:
+                return s.threshold
+    return 0.25
+
+
+def _time_apart_note(sign: SignId) -> str:
+    if sign is SignId.INCREASED_TIME_APART:
+        return "read from talk about meeting up in the chat; a chat log cannot see time spent together"
+    return ""
+
+
+def _evidence(sign: SignId, ctx: Context) -> tuple:
+    rows, p = ctx.recent_rows, ctx.person
+    if rows.height == 0:
+        return ()
+    base_lat = ctx.base.get_column("median_reply_min").drop_nulls()
+    usual = float(base_lat.median()) if base_lat.len() else None  # type: ignore[arg-type]
+    if sign is SignId.DECREASED_COMMUNICATION:
+        return ev.merge(ev.flagged(rows, p, "space_request", "asked for space", "space_request"),
+                        ev.unanswered_bids(rows, p))
+    if sign is SignId.DECLINE_IN_INTIMACY:
+        return ev.merge(ev.unreturned_affection(rows, p),
+                        ev.flagged(rows, p, "space_request", "asked for space", "space_request"))
+    if sign is SignId.INCREASED_TIME_APART:
+        return ev.merge(ev.flagged(rows, p, "space_request", "asked for space", "space_request"),
+                        ev.evasive_answers(rows, p))
+    if sign is SignId.CHANGE_IN_ENGAGEMENT:
+        return ev.merge(ev.slow_replies(rows, p, usual), ev.unanswered_bids(rows, p))
+    return ev.merge(ev.evasive_answers(rows, p))
+
+
+def insufficient(sign: SignId, person: str, note: str) -> SignResult:
+    return SignResult(sign, person, SignStatus.INSUFFICIENT_DATA, note=note)
+
+
+def judge_person(ctx: Context) -> tuple[list[SignResult], dict[SignId, list[Judgement]]]:
+    """All five signs for one person."""
+    base_msgs = int(ctx.base.get_column("messages").sum()) if ctx.base.height else 0
+    if not ctx.periods.baseline_weeks or base_msgs < MIN_BASELINE_MESSAGES:
+        note = ctx.periods.note if not ctx.periods.baseline_weeks else (
+            f"{ctx.person} wrote {base_msgs} messages in the baseline weeks; at least {MIN_BASELINE_MESSAGES} "
+            "are needed to know their usual")
+        return [insufficient(s, ctx.person, note) for s in SignId], {}
+    results, judgements = [], {}
+    for s in SignId:
+        r, js = judge_sign(s, ctx)
+        results.append(r)
+        judgements[s] = js
+    return results, judgements
