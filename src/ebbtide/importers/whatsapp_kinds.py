@@ -1,0 +1,102 @@
+"""Typing WhatsApp message bodies: text, media, deleted, call, other, system; and the edited marker.
+
+Why: placeholders such as ``<Media omitted>`` or ``This message was deleted`` would otherwise count as
+words a person wrote, inflating or distorting every language measure. The strings are UI text in many
+languages, so they live in a data file (``data/whatsapp_placeholders.tsv``), not in code; this module
+turns that table into vectorised Polars expressions.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+import polars as pl
+
+from ebbtide.importers.whatsapp_dialect import BIDI_CHARS
+from ebbtide.model import MessageKind
+
+_STRIP = BIDI_CHARS + " \t\u00a0\u202f"
+
+
+@dataclass(frozen=True, slots=True)
+class Placeholders:
+    exact: dict[str, dict[str, str]]  # kind -> {lowercased text without trailing '.': lang}
+    regex: dict[str, str]  # kind -> one combined case-insensitive pattern
+    edited_suffix: str  # pattern matching the edited marker at the end of a body
+
+
+@cache
+def placeholders() -> Placeholders:
+    """The placeholder table, parsed once per process."""
+    text = resources.files("ebbtide.importers").joinpath("data/whatsapp_placeholders.tsv").read_text("utf-8")
+    lines = [ln for ln in text.splitlines() if ln and not ln.startswith("#")]
+    exact: dict[str, dict[str, str]] = {}
+    regex: dict[str, list[str]] = {}
+    suffixes: list[str] = []
+    for row in csv.DictReader(lines, delimiter="\t", quoting=csv.QUOTE_NONE):
+        kind, match, value = row["kind"], row["match"], row["text"]
+        if match == "exact":
+            exact.setdefault(kind, {})[value.strip().lower().rstrip(".")] = row["lang"]
+        elif match == "regex":
+            regex.setdefault(kind, []).append(value)
+        elif match == "suffix":
+            suffixes.append(_escape(value))
+        else:
+            raise ValueError(f"whatsapp_placeholders.tsv: unknown match type {match!r}")
+    combined = {k: "(?i)" + "|".join(f"(?:{p})" for p in v) for k, v in regex.items()}
+    bidi_class = "[" + BIDI_CHARS + " \u00a0\u202f]*"
+    edited = f"(?i){bidi_class}(?:{'|'.join(suffixes)}){bidi_class}$"
+    return Placeholders(exact=exact, regex=combined, edited_suffix=edited)
+
+
+def _escape(literal: str) -> str:
+    """Escape a literal for Rust regex (``re.escape`` also escapes characters Rust rejects, e.g. '<')."""
+    special = set("\\.+*?()|[]{}^$#&-~")
+    return "".join("\\" + ch if ch in special else ch for ch in literal)
+
+
+def edited_expr(body: str = "body") -> pl.Expr:
+    return pl.col(body).str.contains(placeholders().edited_suffix)
+
+
+def strip_edited_expr(body: str = "body") -> pl.Expr:
+    return pl.col(body).str.replace(placeholders().edited_suffix, "")
+
+
+def kind_expr(body: str = "body", has_author: str = "has_author") -> pl.Expr:
+    """The MessageKind value of each row, from its body and whether it had an author."""
+    ph = placeholders()
+    stripped = pl.col(body).str.strip_chars(_STRIP)
+    key = stripped.str.to_lowercase().str.strip_chars_end(".")
+
+    def exact(kind: str) -> pl.Expr:
+        return key.is_in(list(ph.exact.get(kind, {})))
+
+    def rx(kind: str) -> pl.Expr:
+        pattern = ph.regex.get(kind)
+        return stripped.str.contains(pattern) if pattern else pl.lit(False)
+
+    return (
+        pl.when(~pl.col(has_author))
+        .then(pl.lit(MessageKind.SYSTEM.value))
+        .when(rx("system"))
+        .then(pl.lit(MessageKind.SYSTEM.value))
+        .when(exact("deleted") | exact("deleted_by_me"))
+        .then(pl.lit(MessageKind.DELETED.value))
+        .when(rx("call"))
+        .then(pl.lit(MessageKind.CALL.value))
+        .when(exact("other") | rx("other"))
+        .then(pl.lit(MessageKind.OTHER.value))
+        .when(exact("media") | rx("media"))
+        .then(pl.lit(MessageKind.MEDIA.value))
+        .otherwise(pl.lit(MessageKind.TEXT.value))
+    )
+
+
+def deleted_by_me_expr(body: str = "body") -> pl.Expr:
+    """'You deleted this message': the sender of such a line is the person who exported the chat."""
+    key = pl.col(body).str.strip_chars(_STRIP).str.to_lowercase().str.strip_chars_end(".")
+    return key.is_in(list(placeholders().exact.get("deleted_by_me", {})))
