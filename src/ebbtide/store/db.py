@@ -84,7 +84,7 @@ def derive_conversation_id(platform: str, participants: Sequence[str], fallback:
     Names are sorted so two overlapping exports of one chat (which may start with different
     senders) get the same id.
     """
-    names = sorted({p for p in participants if p})
+    names = sorted({p for p in participants if p}, key=str.casefold)
     words = [re.sub(r"[\W_]+", "-", n.casefold()).strip("-") for n in names]
     words = [w for w in words if w]
     if not words:
@@ -199,14 +199,7 @@ class Store:
         ``conversation_id`` overrides the id the importer chose (e.g. to merge two chats the user
         knows are the same). ``source_path`` is the file on disk, to record its SHA-256.
         """
-        results = self.import_export_all(parsed, conversation_id=conversation_id, source_path=source_path)
-        if len(results) != 1:
-            raise StoreError(
-                f"this export holds {len(results)} conversations, not one",
-                where=parsed.report.source_file,
-                fix="Import it with import_export_all, or give a conversation id to store it as one.",
-            )
-        return results[0]
+        return self._import(parsed, conversation_id, source_path, single=True)[0]
 
     def import_export_all(
         self,
@@ -216,15 +209,26 @@ class Store:
         source_path: str | Path | None = None,
     ) -> list[ImportResult]:
         """Like ``import_export`` for an export holding several chats: one transaction for all."""
+        return self._import(parsed, conversation_id, source_path, single=False)
+
+    def _import(
+        self, parsed: ParsedExport, conversation_id: str | None, source_path: str | Path | None, *, single: bool
+    ) -> list[ImportResult]:
         report = parsed.report
         frame = self._prepare(parsed, conversation_id)
         if frame.height == 0:
             cid = conversation_id or derive_conversation_id(report.platform.value, report.participants,
                                                             report.source_file)
             return [ImportResult(cid, 0, 0, 0, report.source_file)]
+        groups = frame.partition_by("conversation_id", maintain_order=True, as_dict=True)
+        if single and len(groups) != 1:
+            raise StoreError(
+                f"this export holds {len(groups)} conversations, not one",
+                where=report.source_file,
+                fix="Import it with import_export_all, or give a conversation id to store it as one.",
+            )
         path = Path(source_path) if source_path is not None else Path(report.source_file)
         sha = file_sha256(path)
-        groups = frame.partition_by("conversation_id", maintain_order=True, as_dict=True)
         db = self._db
         db.begin()
         try:
