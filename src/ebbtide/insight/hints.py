@@ -137,10 +137,12 @@ def hints_from_assessment(assessment: Assessment, *, person: str | None = None) 
     for reason, spec in specs.items():
         patterns = [re.compile(p, re.IGNORECASE) for p in spec.get("evidence_patterns", [])]
         evidence = tuple(
-            e
-            for sign in mine
-            for e in sign.evidence
-            if any(p.search(e.why) or p.search(e.text) for p in patterns)
+            dict.fromkeys(  # one message can back several signs: count and show it once
+                e
+                for sign in mine
+                for e in sign.evidence
+                if any(p.search(e.why) or p.search(e.text) for p in patterns)
+            )
         )
         count = len(evidence) + sum(1 for s in mine if s.sign.value in spec.get("signs", []))
         if spec.get("recovered_dips"):

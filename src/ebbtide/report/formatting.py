@@ -1,0 +1,61 @@
+"""Small formatting helpers shared by the terminal and HTML reports.
+
+WHY: both reports must say the same numbers the same way (baseline -> recent, change with its
+interval, dates), so the wording of figures lives in one place.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime
+from typing import Any
+
+from ebbtide.insight.wording import date_words, fill, load
+from ebbtide.model import Evidence, MetricChange
+
+
+def words(key: str, **values: Any) -> str:
+    """A report heading or note from patterns.toml [report]."""
+    return fill(str(load("patterns")["report"].get(key, key)), **values)
+
+
+def number(x: float | None, unit: str = "") -> str:
+    """A figure for people: no false precision."""
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return "n/a"
+    ax = abs(x)
+    text = f"{x:.0f}" if ax >= 20 else f"{x:.1f}" if ax >= 1 else f"{x:.2f}"
+    return f"{text} {unit}".strip()
+
+
+def signed_pct(x: float) -> str:
+    return f"{x * 100:+.0f}%".replace("-", "−")
+
+
+def change_text(m: MetricChange) -> str:
+    """e.g. "118 -> 64 messages per week (−46%, likely between −58% and −34%)"."""
+    base = f"{number(m.baseline, m.unit)} → {number(m.recent, m.unit)}"
+    if m.change is None or not math.isfinite(m.change):
+        return base
+    interval = ""
+    if m.ci_low is not None and m.ci_high is not None and math.isfinite(m.ci_low) and math.isfinite(m.ci_high):
+        interval = f", likely between {signed_pct(m.ci_low)} and {signed_pct(m.ci_high)}"
+    return f"{base} ({signed_pct(m.change)}{interval})"
+
+
+def when(ts: datetime | date | None) -> str:
+    if ts is None:
+        return ""
+    if isinstance(ts, datetime):
+        return f"{date_words(ts.date())}, {ts:%H:%M}"
+    return date_words(ts)
+
+
+def day(d: date | None) -> str:
+    return date_words(d) if d else "—"
+
+
+def evidence_line(e: Evidence) -> str:
+    """One evidence message as plain text (no markup)."""
+    text = e.text if e.text else "(no message: a silence)"
+    return f"{when(e.timestamp)} · {e.sender}: “{text}” — {e.why}"

@@ -1,0 +1,223 @@
+"""The HTML report: one self-contained file (no CDN, no fonts, no network) with charts.
+
+WHY self-contained: the report holds intimate messages; it must open offline, be safe to keep on
+a USB stick, and never make the browser fetch anything from anywhere. Plotly's JavaScript is
+inlined from the installed plotly package; every chart has a text alternative.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import polars as pl
+
+from ebbtide.insight import crisis_resources, load, pattern_label, sign_label, status_label, strength_label
+from ebbtide.insight.wording import fill
+from ebbtide.model import Assessment, Insight, SignStatus
+from ebbtide.report.formatting import change_text, day, number, when, words
+from ebbtide.report.json_report import complete_signs
+
+# Weekly columns charted when present (see signals/weekly.py): id -> (label, unit).
+CHART_METRICS: dict[str, tuple[str, str]] = {
+    "messages": ("Messages per week", ""),
+    "initiations": ("Conversations started", ""),
+    "reply_rate": ("Share of messages answered", ""),
+    "median_reply_min": ("Typical reply time", "min"),
+    "mean_words": ("Words per message", ""),
+    "affection_per_msg": ("Affection per message", ""),
+    "warmth": ("Warmth (average tone)", ""),
+    "questions_per_msg": ("Questions per message", ""),
+    "double_texts": ("Messages in a row without a reply", ""),
+    "lsm": ("Style matching between you", ""),
+}
+COLORS = ("#2b6cb0", "#c05621")  # partner, me: distinguishable for common colour-vision deficiencies
+PLOTLY_CONFIG = {"displaylogo": False, "responsive": True, "displayModeBar": False}
+
+
+@functools.cache
+def _env() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("ebbtide.report", "templates"),
+        autoescape=jinja2.select_autoescape(["html", "j2"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+@functools.cache
+def _plotly_js() -> str:
+    """Plotly's JS from the installed package, made safe to inline inside <script>."""
+    from plotly.offline import get_plotlyjs
+
+    return get_plotlyjs().replace("</script", "<\\/script")
+
+
+def _baseline_band(frame: pl.DataFrame, column: str, baseline: tuple[date, date] | None) -> tuple[float, float] | None:
+    if baseline is None or frame.is_empty():
+        return None
+    values = frame.filter(pl.col("week").is_between(baseline[0], baseline[1])).get_column(column).drop_nulls()
+    values = values.filter(values.is_finite()) if values.dtype.is_float() else values
+    if values.len() < 2:
+        return None
+    q25, q75 = values.quantile(0.25), values.quantile(0.75)
+    if q25 is None or q75 is None:
+        return None
+    return float(q25), float(q75)
+
+
+def _summary(frame: pl.DataFrame, column: str, baseline: tuple[date, date] | None, recent: tuple[date, date] | None,
+             unit: str) -> str:
+    """Plain-words text alternative: each person's usual vs recent median."""
+    parts = []
+    for person in frame.get_column("person").unique(maintain_order=True).to_list():
+        mine = frame.filter(pl.col("person") == person)
+        usual = _median(mine, column, baseline)
+        latest = _median(mine, column, recent)
+        if usual is None and latest is None:
+            continue
+        parts.append(f"{person} usually about {number(usual, unit)}, recently about {number(latest, unit)}")
+    return "; ".join(parts) or "no data"
+
+
+def _median(frame: pl.DataFrame, column: str, period: tuple[date, date] | None) -> float | None:
+    if period is not None:
+        frame = frame.filter(pl.col("week").is_between(period[0], period[1]))
+    values = frame.get_column(column).drop_nulls()
+    if values.len() == 0:
+        return None
+    m = values.median()
+    return float(m) if m is not None and math.isfinite(float(m)) else None
+
+
+def charts(assessment: Assessment) -> list[dict[str, Any]]:
+    """One Plotly chart per weekly metric present: both people, baseline bands, change points."""
+    import plotly.graph_objects as go
+
+    weekly = assessment.weekly
+    if weekly is None or weekly.is_empty() or not {"week", "person"} <= set(weekly.columns):
+        return []
+    weekly = weekly.sort("week")
+    people = [assessment.partner, assessment.me]
+    out = []
+    for column, (label, unit) in CHART_METRICS.items():
+        if column not in weekly.columns or weekly.get_column(column).drop_nulls().len() == 0:
+            continue
+        fig = go.Figure()
+        for person, color in zip(people, COLORS, strict=True):
+            mine = weekly.filter(pl.col("person") == person)
+            if mine.is_empty():
+                continue
+            fig.add_trace(go.Scatter(
+                x=[d.isoformat() for d in mine.get_column("week").to_list()],
+                y=mine.get_column(column).to_list(),
+                mode="lines+markers", name=person, line={"color": color, "width": 2}, marker={"size": 4},
+            ))
+            band = _baseline_band(mine, column, assessment.baseline)
+            if band:
+                fig.add_hrect(y0=band[0], y1=band[1], fillcolor=color, opacity=0.12, line_width=0)
+        if assessment.baseline:
+            fig.add_vrect(x0=assessment.baseline[0].isoformat(), x1=(assessment.baseline[1] + timedelta(days=1)).isoformat(),
+                          fillcolor="#888", opacity=0.08, line_width=0, annotation_text="usual",
+                          annotation_position="top left")
+        for cp in assessment.change_points:
+            fig.add_vline(x=cp.isoformat(), line_dash="dash", line_color="#555", line_width=1)
+        fig.update_layout(
+            title={"text": label, "font": {"size": 15}}, height=280, margin={"l": 40, "r": 10, "t": 40, "b": 30},
+            legend={"orientation": "h", "y": -0.2}, paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)",
+            font={"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif"}, hovermode="x unified",
+        )
+        summary = _summary(weekly, column, assessment.baseline, assessment.recent, unit)
+        out.append({
+            "id": column,
+            "label": label,
+            "alt": words("chart_alt", label=label, summary=summary),
+            "html": fig.to_html(full_html=False, include_plotlyjs=False, config=PLOTLY_CONFIG,
+                                div_id=f"chart-{column}"),
+        })
+    return out
+
+
+def render_html(
+    assessment: Assessment,
+    insight: Insight,
+    *,
+    simulated: bool = False,
+    country: str | None = None,
+    include_charts: bool = True,
+) -> str:
+    """The whole report as one HTML string."""
+    a = assessment
+    signs = complete_signs(a)
+    people = []
+    for person in (a.partner, a.me):
+        rows = []
+        for s in (s for s in signs if s.person == person):
+            status = status_label(s.status.value)
+            if s.status is SignStatus.DETECTED and s.strength in ("slight", "clear", "strong"):
+                status = f"{status} ({strength_label(s.strength)})"
+            rows.append({
+                "label": sign_label(s.sign.value), "status": status, "status_class": s.status.value,
+                "since": day(s.since) if s.since else "", "note": s.note,
+                "metrics": [f"{m.label}: {change_text(m)}" for m in s.metrics],
+                "evidence": [_ev(e) for e in s.evidence[:5]],
+            })
+        intro = words("own_side", me=a.me) if person == a.me else words("partner_side", partner=a.partner)
+        people.append({"name": person, "intro": intro, "signs": rows})
+    dip_words = load("patterns")["dip"]
+    dips = [
+        fill(dip_words["ongoing" if d.end is None else "recovered" if d.recovered else "not_recovered"],
+             person=d.person, start=d.start, end=d.end or d.start, weeks=d.weeks)
+        for d in sorted(a.dips, key=lambda d: d.start)
+    ]
+    c = a.coverage
+    context = {
+        "w": words,
+        "title": words("title"),
+        "simulated": simulated,
+        "banner": load("patterns")["simulated"]["banner"],
+        "safety_first": insight.safety_first,
+        "safety_message": insight.safety_message,
+        "resources": crisis_resources(country) if insight.safety_first else (),
+        "pattern_label": pattern_label(a.pattern.value, me=a.me, partner=a.partner),
+        "headline": insight.headline,
+        "plan": insight.plan,
+        "people": people,
+        "baseline_text": words("baseline_period", start=a.baseline[0], end=a.baseline[1], rstart=a.recent[0],
+                               rend=a.recent[1]) if a.baseline and a.recent else "",
+        "reasons": [{"r": r, "evidence": [_ev(e) for e in r.evidence[:3]]} for r in insight.reasons],
+        "faq": insight.faq,
+        "dips": dips,
+        "coverage": {
+            "messages": f"{c.messages:,}", "first": day(c.first), "last": day(c.last), "weeks": c.weeks,
+            "by_person": [f"{k}: {v:,}" for k, v in c.by_person.items()],
+        },
+        "limits": insight.limits,
+        "charts": charts(a) if include_charts else [],
+        "plotly_js": _plotly_js() if include_charts else "",
+    }
+    return _env().get_template("report.html.j2").render(**context)
+
+
+def _ev(e: Any) -> dict[str, str]:
+    return {"when": when(e.timestamp), "sender": e.sender, "text": e.text or "(no message: a silence)",
+            "why": e.why, "context": e.context_before}
+
+
+def write_html(
+    path: str | Path, assessment: Assessment, insight: Insight, *, simulated: bool = False,
+    country: str | None = None,
+) -> Path:
+    """Write the report atomically (a half-written file never replaces a good one)."""
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(render_html(assessment, insight, simulated=simulated, country=country), encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+__all__ = ["CHART_METRICS", "charts", "render_html", "write_html"]

@@ -1,0 +1,170 @@
+"""The terminal report (Rich): the verdict and what to do first, then the detail.
+
+WHY this order: someone who feels their partner pulling away needs, first, a calm sentence and
+something they can do; the measurements, the evidence and the caveats follow for those who want
+to check. With a safety concern, crisis resources lead and some advice is held back.
+"""
+
+from __future__ import annotations
+
+from rich.console import Console, Group
+from rich.markup import escape
+from rich.padding import Padding
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from ebbtide.insight import crisis_resources, load, pattern_label, sign_label, status_label, strength_label
+from ebbtide.insight.safety import CrisisResource
+from ebbtide.insight.wording import fill
+from ebbtide.model import Assessment, Insight, SignStatus
+from ebbtide.report.formatting import change_text, day, evidence_line, when, words
+from ebbtide.report.json_report import complete_signs
+
+EVIDENCE_PER_SIGN = 3
+EVIDENCE_PER_REASON = 2
+
+
+def render_terminal(
+    assessment: Assessment,
+    insight: Insight,
+    console: Console,
+    *,
+    simulated: bool = False,
+    country: str | None = None,
+) -> None:
+    """Print the whole report on ``console``."""
+    a = assessment
+    if simulated:
+        console.print(Panel(Text(load("patterns")["simulated"]["banner"]), style="yellow", title="Demo"))
+    if insight.safety_first:
+        _safety(console, insight, crisis_resources(country))
+    console.print(
+        Panel(
+            Text(insight.headline),
+            title=f"[bold]{escape(pattern_label(a.pattern.value, me=a.me, partner=a.partner))}[/]",
+            subtitle=words("verdict"),
+            border_style="cyan",
+        )
+    )
+    _plan(console, insight)
+    _signs(console, a)
+    _reasons(console, insight)
+    _faq(console, insight)
+    _history(console, a)
+    _coverage(console, a, insight)
+
+
+def _heading(console: Console, key: str) -> None:
+    console.print()
+    console.rule(f"[bold]{escape(words(key))}[/]", align="left", style="cyan")
+
+
+def _safety(console: Console, insight: Insight, resources: tuple[CrisisResource, ...]) -> None:
+    table = Table(show_header=False, box=None, padding=(0, 1))
+    for r in resources:
+        table.add_row(f"[bold]{escape(r.name)}[/]", escape(r.contact), f"[dim]{escape(r.region_name)}: {escape(r.for_what)}[/]")
+    console.print(Panel(Group(Text(insight.safety_message), Text(), table), title=words("safety"), border_style="red"))
+
+
+def _plan(console: Console, insight: Insight) -> None:
+    _heading(console, "plan")
+    for n, step in enumerate(insight.plan, 1):
+        console.print(f"[bold]{n}. {escape(step.title)}[/]")
+        console.print(Padding(Text(step.why), (0, 0, 0, 3)))
+        for action in step.actions:
+            console.print(Padding(Text(f"• {action}"), (0, 0, 0, 3)))
+        if step.starters:
+            console.print(f"   [italic]{escape(words('starters'))}:[/]")
+            for s in step.starters:
+                console.print(f"     “{escape(s)}”", style="green", highlight=False)
+        if step.rhythm:
+            console.print(f"   [italic]{escape(words('rhythm'))}:[/] {escape(step.rhythm)}", highlight=False)
+        if step.triggers:
+            console.print(f"   [italic]{escape(words('triggers'))}:[/] {escape('; '.join(step.triggers))}", highlight=False)
+
+
+def _signs(console: Console, a: Assessment) -> None:
+    _heading(console, "signs")
+    console.print(f"[dim]{escape(words('signs_intro'))}[/]")
+    if a.baseline and a.recent:
+        console.print(
+            f"[dim]{escape(words('baseline_period', start=a.baseline[0], end=a.baseline[1], rstart=a.recent[0], rend=a.recent[1]))}[/]"
+        )
+    signs = complete_signs(a)
+    for person in (a.partner, a.me):
+        console.print()
+        note = words("own_side", me=a.me) if person == a.me else words("partner_side", partner=a.partner)
+        console.print(f"[bold]{escape(note)}[/]")
+        table = Table(show_lines=False, expand=True)
+        table.add_column("Sign", ratio=2)
+        table.add_column("Seen?", ratio=1)
+        table.add_column("Since", ratio=1)
+        table.add_column("Usual → recent", ratio=4)
+        for s in (s for s in signs if s.person == person):
+            status = status_label(s.status.value)
+            if s.status is SignStatus.DETECTED and s.strength in ("slight", "clear", "strong"):
+                status = f"{status} ({strength_label(s.strength)})"
+            style = "bold yellow" if s.status is SignStatus.DETECTED else "dim" if s.status is not SignStatus.NOT_DETECTED else ""
+            metrics = "\n".join(f"{m.label}: {change_text(m)}" for m in s.metrics) or s.note
+            table.add_row(escape(sign_label(s.sign.value)), f"[{style}]{escape(status)}[/]" if style else escape(status),
+                          day(s.since) if s.since else "", escape(metrics))
+        console.print(table)
+        for s in (s for s in signs if s.person == person and s.evidence):
+            console.print(f"  [italic]{escape(words('evidence'))} ({escape(sign_label(s.sign.value).lower())}):[/]")
+            for e in s.evidence[:EVIDENCE_PER_SIGN]:
+                if e.context_before:
+                    console.print(f"    [dim]after “{escape(e.context_before)}”[/]", highlight=False)
+                console.print(f"    {escape(evidence_line(e))}", highlight=False)
+
+
+def _reasons(console: Console, insight: Insight) -> None:
+    _heading(console, "reasons")
+    console.print(f"[dim]{escape(words('reasons_intro'))}[/]")
+    for r in insight.reasons:
+        console.print(f"[bold]• {escape(r.title)}[/]")
+        console.print(Padding(Text(r.text), (0, 0, 0, 2)))
+        for e in r.evidence[:EVIDENCE_PER_REASON]:
+            console.print(f"    [dim]{escape(evidence_line(e))}[/]", highlight=False)
+        if r.citations:
+            console.print(f"    [dim]{escape(words('citations'))}: {escape('; '.join(r.citations))}[/]", highlight=False)
+
+
+def _faq(console: Console, insight: Insight) -> None:
+    _heading(console, "faq")
+    for f in insight.faq:
+        console.print(f"[bold]{escape(f.question)}[/]")
+        console.print(Padding(Text(f.answer), (0, 0, 0, 2)))
+        if f.citations:
+            console.print(f"  [dim]{escape(words('citations'))}: {escape('; '.join(f.citations))}[/]", highlight=False)
+
+
+def _history(console: Console, a: Assessment) -> None:
+    _heading(console, "history")
+    dips = sorted(a.dips, key=lambda d: d.start)
+    if not dips:
+        console.print(escape(words("no_dips")))
+        return
+    wording = load("patterns")["dip"]
+    for d in dips:
+        key = "ongoing" if d.end is None else "recovered" if d.recovered else "not_recovered"
+        console.print(
+            "• " + escape(fill(wording[key], person=d.person, start=d.start, end=d.end or d.start, weeks=d.weeks)),
+            highlight=False,
+        )
+
+
+def _coverage(console: Console, a: Assessment, insight: Insight) -> None:
+    _heading(console, "coverage")
+    c = a.coverage
+    people = ", ".join(f"{name}: {n:,}" for name, n in c.by_person.items())
+    console.print(
+        f"{c.messages:,} messages from {day(c.first)} to {day(c.last)} ({c.weeks} weeks). {escape(people)}",
+        highlight=False,
+    )
+    _heading(console, "limits")
+    for line in insight.limits:
+        console.print(f"• {escape(line)}", highlight=False)
+
+
+__all__ = ["render_terminal", "when"]
