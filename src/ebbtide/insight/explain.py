@@ -69,7 +69,7 @@ def explain(
     safety = bool(assessment.safety_flags) or is_safety_answer(safety_answer)
     signs = _detected(assessment, withdrawer)
     findings = _findings(all_hints)
-    recovered = sorted((d for d in assessment.dips if d.recovered), key=lambda d: d.start)
+    recovered = sorted((d for d in assessment.dips if d.recovered), key=lambda d: (d.start, d.person == withdrawer))
     history = history_sentence(recovered[-1]) if recovered else ""
     weeks = _weeks(since, end) if assessment.pattern not in (Pattern.STABLE, Pattern.INSUFFICIENT_DATA) else None
     triggers = _triggers(assessment, all_hints, features, since=since, end=end, safety=safety)
@@ -113,7 +113,7 @@ def limits(assessment: Assessment) -> tuple[str, ...]:
         elif s.status is SignStatus.INSUFFICIENT_DATA:
             out.append(fill(data["insufficient_sign"], sign=sign_label(s.sign.value), person=s.person, note=s.note))
     out.extend(n for n in assessment.coverage.notes if n not in out)
-    return tuple(dict.fromkeys(t.strip() for t in out if t.strip()))
+    return tuple(dict.fromkeys(t.strip()[0].upper() + t.strip()[1:] for t in out if t.strip()))
 
 
 def _end(assessment: Assessment) -> date | None:

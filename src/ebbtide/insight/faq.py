@@ -31,7 +31,8 @@ def answer_faq(
     """The four answers, in FaqId order."""
     data = load("faq")
     values = {"me": me, "partner": withdrawer if withdrawer != me else partner}
-    recovered = sorted((d for d in dips if d.recovered), key=lambda d: d.start)
+    # Oldest first; on the same start the withdrawing person's dip comes last (it is the one cited).
+    recovered = sorted((d for d in dips if d.recovered), key=lambda d: (d.start, d.person == withdrawer))
     ongoing = [d for d in dips if d.end is None and d.person == withdrawer]
     out: list[FaqAnswer] = []
 
@@ -71,9 +72,8 @@ def answer_faq(
         weeks = [d.weeks for d in recovered]
         typical = median(weeks)
         typical_text = str(int(typical)) if float(typical).is_integer() else f"{typical:.1f}"
-        text += " " + fill(
-            spec["answer_history"], shortest=min(weeks), longest=max(weeks), typical=typical_text, **values,
-        )
+        key = "answer_history" if min(weeks) != max(weeks) else "answer_history_same"
+        text += " " + fill(spec[key], shortest=min(weeks), longest=max(weeks), typical=typical_text, **values)
         figures.update(shortest_weeks=min(weeks), longest_weeks=max(weeks), typical_weeks=float(typical))
     if ongoing:
         text += " " + fill(spec["answer_ongoing"], ongoing_weeks=ongoing[-1].weeks, **values)

@@ -141,7 +141,7 @@ def hints_from_assessment(assessment: Assessment, *, person: str | None = None) 
                 e
                 for sign in mine
                 for e in sign.evidence
-                if any(p.search(e.why) or p.search(e.text) for p in patterns)
+                if any(p.search(e.why) or (e.sender == person and p.search(e.text)) for p in patterns)
             )
         )
         count = len(evidence) + sum(1 for s in mine if s.sign.value in spec.get("signs", []))

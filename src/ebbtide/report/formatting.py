@@ -32,15 +32,41 @@ def signed_pct(x: float) -> str:
     return f"{x * 100:+.0f}%".replace("-", "−")
 
 
+def _value(x: float | None, unit: str) -> str:
+    if unit == "share" and x is not None and math.isfinite(x):
+        return f"{x * 100:.0f}%"
+    return number(x, "" if unit == "score" else unit)
+
+
+def is_relative(m: MetricChange) -> bool:
+    """Whether ``change`` is relative (recent/baseline - 1) rather than a plain difference.
+
+    WHY: the signals layer gives shares and scores as differences (a share going 5% -> 30% is
+    "+25 points", not "+500%"); the record does not say which, so we check the arithmetic.
+    """
+    if m.change is None or m.baseline in (None, 0) or m.recent is None:
+        return False
+    return abs((m.recent / m.baseline - 1) - m.change) <= abs(m.recent - m.baseline - m.change)
+
+
+def _delta(x: float, m: MetricChange, relative: bool) -> str:
+    if relative:
+        return signed_pct(x)
+    if m.unit == "share":
+        return f"{x * 100:+.0f} points".replace("-", "−")
+    return f"{x:+.2f}".replace("-", "−")
+
+
 def change_text(m: MetricChange) -> str:
-    """e.g. "118 -> 64 messages per week (−46%, likely between −58% and −34%)"."""
-    base = f"{number(m.baseline, m.unit)} → {number(m.recent, m.unit)}"
+    """e.g. "118 per week -> 64 per week (−46%, likely between −58% and −34%)"."""
+    base = f"{_value(m.baseline, m.unit)} → {_value(m.recent, m.unit)}"
     if m.change is None or not math.isfinite(m.change):
         return base
+    relative = is_relative(m)
     interval = ""
     if m.ci_low is not None and m.ci_high is not None and math.isfinite(m.ci_low) and math.isfinite(m.ci_high):
-        interval = f", likely between {signed_pct(m.ci_low)} and {signed_pct(m.ci_high)}"
-    return f"{base} ({signed_pct(m.change)}{interval})"
+        interval = f", likely between {_delta(m.ci_low, m, relative)} and {_delta(m.ci_high, m, relative)}"
+    return f"{base} ({_delta(m.change, m, relative)}{interval})"
 
 
 def when(ts: datetime | date | None) -> str:

@@ -75,13 +75,14 @@ def _plan(console: Console, insight: Insight) -> None:
         for action in step.actions:
             console.print(Padding(Text(f"• {action}"), (0, 0, 0, 3)))
         if step.starters:
-            console.print(f"   [italic]{escape(words('starters'))}:[/]")
+            console.print(Padding(Text(f"{words('starters')}:", style="italic"), (0, 0, 0, 3)))
             for s in step.starters:
-                console.print(f"     “{escape(s)}”", style="green", highlight=False)
+                console.print(Padding(Text(f"“{s}”", style="green"), (0, 0, 0, 5)))
         if step.rhythm:
-            console.print(f"   [italic]{escape(words('rhythm'))}:[/] {escape(step.rhythm)}", highlight=False)
+            console.print(Padding(Text.assemble((f"{words('rhythm')}: ", "italic"), step.rhythm), (0, 0, 0, 3)))
         if step.triggers:
-            console.print(f"   [italic]{escape(words('triggers'))}:[/] {escape('; '.join(step.triggers))}", highlight=False)
+            console.print(Padding(Text.assemble((f"{words('triggers')}: ", "italic"), "; ".join(step.triggers)),
+                                  (0, 0, 0, 3)))
 
 
 def _signs(console: Console, a: Assessment) -> None:
@@ -114,8 +115,8 @@ def _signs(console: Console, a: Assessment) -> None:
             console.print(f"  [italic]{escape(words('evidence'))} ({escape(sign_label(s.sign.value).lower())}):[/]")
             for e in s.evidence[:EVIDENCE_PER_SIGN]:
                 if e.context_before:
-                    console.print(f"    [dim]after “{escape(e.context_before)}”[/]", highlight=False)
-                console.print(f"    {escape(evidence_line(e))}", highlight=False)
+                    console.print(Padding(Text(f"after “{e.context_before}”", style="dim"), (0, 0, 0, 4)))
+                console.print(Padding(Text(evidence_line(e)), (0, 0, 0, 4)))
 
 
 def _reasons(console: Console, insight: Insight) -> None:
@@ -125,9 +126,9 @@ def _reasons(console: Console, insight: Insight) -> None:
         console.print(f"[bold]• {escape(r.title)}[/]")
         console.print(Padding(Text(r.text), (0, 0, 0, 2)))
         for e in r.evidence[:EVIDENCE_PER_REASON]:
-            console.print(f"    [dim]{escape(evidence_line(e))}[/]", highlight=False)
+            console.print(Padding(Text(evidence_line(e), style="dim"), (0, 0, 0, 4)))
         if r.citations:
-            console.print(f"    [dim]{escape(words('citations'))}: {escape('; '.join(r.citations))}[/]", highlight=False)
+            console.print(Padding(Text(f"{words('citations')}: {'; '.join(r.citations)}", style="dim"), (0, 0, 0, 4)))
 
 
 def _faq(console: Console, insight: Insight) -> None:
@@ -136,7 +137,7 @@ def _faq(console: Console, insight: Insight) -> None:
         console.print(f"[bold]{escape(f.question)}[/]")
         console.print(Padding(Text(f.answer), (0, 0, 0, 2)))
         if f.citations:
-            console.print(f"  [dim]{escape(words('citations'))}: {escape('; '.join(f.citations))}[/]", highlight=False)
+            console.print(Padding(Text(f"{words('citations')}: {'; '.join(f.citations)}", style="dim"), (0, 0, 0, 2)))
 
 
 def _history(console: Console, a: Assessment) -> None:
@@ -148,10 +149,8 @@ def _history(console: Console, a: Assessment) -> None:
     wording = load("patterns")["dip"]
     for d in dips:
         key = "ongoing" if d.end is None else "recovered" if d.recovered else "not_recovered"
-        console.print(
-            "• " + escape(fill(wording[key], person=d.person, start=d.start, end=d.end or d.start, weeks=d.weeks)),
-            highlight=False,
-        )
+        console.print(Text("• " + fill(wording[key], person=d.person, start=d.start, end=d.end or d.start,
+                                        weeks=d.weeks)))
 
 
 def _coverage(console: Console, a: Assessment, insight: Insight) -> None:
@@ -164,7 +163,7 @@ def _coverage(console: Console, a: Assessment, insight: Insight) -> None:
     )
     _heading(console, "limits")
     for line in insight.limits:
-        console.print(f"• {escape(line)}", highlight=False)
+        console.print(Text(f"• {line}"))
 
 
 __all__ = ["render_terminal", "when"]

@@ -1,0 +1,320 @@
+"""Analysis commands: ``analyze`` (your own chat) and ``demo`` (the bundled simulated couple).
+
+Pipeline: read exports -> local store -> one conversation -> features -> assess (signals) ->
+explain (insight) -> reports. The report goes to stdout; progress, notes and errors to stderr.
+
+Choosing "you": ``--me NAME``; else the name the export itself gives (some formats say who
+exported); else, on a terminal, a numbered question; without a terminal the command stops with
+status 2 and lists the participants (a script must say who it is analysing for).
+
+Group chats (more than two people): ebbtide is about a couple, so it analyses you and the person
+who wrote the most besides you (or ``--partner NAME``); everyone else's messages are left out of
+the analysis, and the report says so.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from importlib import resources
+from pathlib import Path
+from typing import Annotated
+
+import polars as pl
+import typer
+
+from ebbtide.cli.app import app, err, friendly_errors, out
+from ebbtide.errors import EbbtideError, UnknownParticipant
+from ebbtide.model import Assessment, DateOrder, Insight, ParsedExport, Platform
+
+DEMO_ME = "Alex"
+DEMO_RESOURCE = ("data", "demo_whatsapp.txt")  # inside the ebbtide.simulate package
+
+
+# --------------------------------------------------------------------------- options
+DbOption = Annotated[
+    Path | None,
+    typer.Option("--db", envvar="EBBTIDE_DB", help="Store file (default: your data folder; or EBBTIDE_DB).",
+                 show_default=False),
+]
+JsonOption = Annotated[Path | None, typer.Option("--json", help="Also write the JSON report to this file.",
+                                                 show_default=False)]
+HtmlOption = Annotated[Path | None, typer.Option("--html", help="Also write a self-contained HTML report.",
+                                                 show_default=False)]
+CountryOption = Annotated[
+    str | None,
+    typer.Option("--country", help="Your country (us, uk, eu...) so crisis lines, if shown, start with yours.",
+                 show_default=False),
+]
+
+
+# --------------------------------------------------------------------------- helpers
+@contextlib.contextmanager
+def _step(text: str) -> Iterator[None]:
+    """A spinner on stderr for a long step, only when stderr is a terminal."""
+    if err.is_terminal:
+        with err.status(text):
+            yield
+    else:
+        yield
+
+
+def parse_baseline(value: str | None) -> tuple[date, date] | None:
+    """``START:END`` (ISO dates, inclusive) -> (start, end); clear errors otherwise."""
+    if not value:
+        return None
+    fix = "Write it as START:END with dates like 2025-01-06:2025-03-02."
+    parts = value.split(":")
+    if len(parts) != 2:
+        raise EbbtideError(f"'{value}' is not a START:END range", where="--baseline", fix=fix)
+    try:
+        start, end = date.fromisoformat(parts[0].strip()), date.fromisoformat(parts[1].strip())
+    except ValueError:
+        raise EbbtideError(f"'{value}' does not hold two dates (YYYY-MM-DD)", where="--baseline", fix=fix) from None
+    if end < start:
+        raise EbbtideError(f"the baseline ends ({end}) before it starts ({start})", where="--baseline", fix=fix)
+    return start, end
+
+
+def participants(messages: pl.DataFrame) -> list[str]:
+    """People who wrote (system lines excluded), most messages first, ties by name."""
+    counts = (
+        messages.filter((pl.col("sender") != "") & (pl.col("kind") != "system"))
+        .group_by("sender").len()
+        .sort(["len", "sender"], descending=[True, False])
+    )
+    return counts.get_column("sender").to_list()
+
+
+def _match(name: str, people: list[str]) -> str | None:
+    if name in people:
+        return name
+    folded = [p for p in people if p.casefold() == name.strip().casefold()]
+    return folded[0] if len(folded) == 1 else None
+
+
+def _interactive() -> bool:
+    return sys.stdin.isatty()
+
+
+def choose_me(people: list[str], me: str | None, hinted: str | None = None) -> str:
+    """The user's name: --me, the export's own hint, a question on a terminal, or exit 2."""
+    listing = ", ".join(people)
+    if not people:
+        raise EbbtideError("nobody wrote any messages in this conversation", where="analysis",
+                           fix="Check the export holds the chat's messages, not only system lines.")
+    if me:
+        found = _match(me, people)
+        if found is None:
+            raise UnknownParticipant(f"'{me}' did not write in this conversation", where="--me",
+                                     fix=f"Choose one of the participants: {listing}")
+        return found
+    if hinted and _match(hinted, people):
+        return _match(hinted, people) or hinted
+    if not _interactive():
+        raise UnknownParticipant("which participant are you?", where="--me",
+                                 fix=f"Add --me with your name as it appears in the chat, one of: {listing}")
+    err.print("Which one is you?")
+    for i, person in enumerate(people, 1):
+        err.print(f"  {i}. {person}", markup=False, highlight=False)
+    while True:
+        answer = typer.prompt("Number", err=True).strip()
+        if answer.isdigit() and 1 <= int(answer) <= len(people):
+            return people[int(answer) - 1]
+        found = _match(answer, people)
+        if found:
+            return found
+        err.print(f"Please type a number from 1 to {len(people)}.")
+
+
+def choose_partner(people: list[str], me: str, partner: str | None) -> str:
+    others = [p for p in people if p != me]
+    if not others:
+        raise EbbtideError(f"only {me} wrote in this conversation", where="analysis",
+                           fix="ebbtide needs messages from both people.")
+    if partner:
+        found = _match(partner, others)
+        if found is None:
+            raise UnknownParticipant(f"'{partner}' did not write in this conversation", where="--partner",
+                                     fix="Choose one of: " + ", ".join(others))
+        return found
+    return others[0]
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    assessment: Assessment
+    insight: Insight
+    features: pl.DataFrame
+
+
+def run_analysis(
+    messages: pl.DataFrame,
+    *,
+    me: str,
+    partner: str,
+    baseline: tuple[date, date] | None = None,
+    afraid: bool | None = None,
+    notes: tuple[str, ...] = (),
+) -> Analysis:
+    """features -> assess -> explain for one couple (the whole analysis, no I/O)."""
+    from dataclasses import replace
+
+    from ebbtide.features import build_features
+    from ebbtide.insight import explain
+    from ebbtide.signals import assess
+
+    couple = messages.filter(pl.col("sender").is_in([me, partner, ""]))
+    with _step("measuring conversations and words"):
+        features = build_features(couple)
+    with _step("comparing the recent weeks with your own usual"):
+        assessment = assess(features, me=me, partner=partner, baseline=baseline)
+    if notes:
+        coverage = replace(assessment.coverage, notes=tuple(assessment.coverage.notes) + notes)
+        assessment = replace(assessment, coverage=coverage)
+    insight = explain(assessment, features=features, safety_answer=afraid)
+    return Analysis(assessment, insight, features)
+
+
+def emit(analysis: Analysis, *, json_path: Path | None, html_path: Path | None, simulated: bool,
+         country: str | None) -> None:
+    """Terminal report on stdout; files if asked (written atomically)."""
+    from ebbtide.report.terminal import render_terminal
+
+    for target, flag in ((json_path, "--json"), (html_path, "--html")):
+        if target is not None and (target.is_dir() or not target.expanduser().parent.exists()):
+            raise EbbtideError("cannot write the report here", where=f"{flag} {target}",
+                               fix="Give a file name in a folder that exists.")
+    render_terminal(analysis.assessment, analysis.insight, out, simulated=simulated, country=country)
+    try:
+        if json_path is not None:
+            from ebbtide.report.json_report import write_json
+
+            write_json(json_path.expanduser(), analysis.assessment, analysis.insight, simulated=simulated,
+                       country=country)
+            err.print(f"JSON report: {json_path}", markup=False, highlight=False)
+        if html_path is not None:
+            from ebbtide.report.html import write_html
+
+            with _step("drawing the HTML report"):
+                write_html(html_path.expanduser(), analysis.assessment, analysis.insight, simulated=simulated,
+                           country=country)
+            err.print(f"HTML report: {html_path} (self-contained; opens offline)", markup=False, highlight=False)
+    except OSError as exc:
+        raise EbbtideError(f"cannot write the report ({exc.strerror})", where=str(exc.filename or ""),
+                           fix="Check the folder exists and you may write there.") from None
+
+
+def _load_conversation(
+    paths: list[Path], conversation: str | None, db: Path | None, date_order: DateOrder | None,
+    platform: Platform | None,
+) -> tuple[pl.DataFrame, str | None]:
+    """Import ``paths`` (if any) and return the chosen conversation's messages and a 'me' hint."""
+    from ebbtide.cli.data_cmds import read_all
+    from ebbtide.store import Store
+
+    if not paths and not conversation:
+        raise EbbtideError("nothing to analyse", where="analyze",
+                           fix="Give an export file (ebbtide analyze chat.txt) or a stored conversation "
+                               "(ebbtide analyze --conversation NAME).")
+    parsed: list[tuple[Path, ParsedExport]] = []
+    if paths:
+        with _step("reading the exports"):
+            parsed = read_all(paths, platform, date_order)
+    with Store.open(db, create=bool(paths)) as store:
+        imported: list[str] = []
+        for path, p in parsed:
+            with _step(f"storing {path.name}"):
+                for r in store.import_export_all(p, source_path=path):
+                    imported.append(r.conversation_id)
+                    err.print(f"{path.name}: {r.added:,} new, {r.skipped_duplicates:,} already stored",
+                              markup=False, highlight=False)
+        imported = list(dict.fromkeys(imported))
+        if conversation:
+            cid = store.resolve_conversation(conversation)
+        elif len(imported) == 1:
+            cid = imported[0]
+        else:
+            infos = {i.id: i for i in store.conversations()}
+            listing = "\n  ".join(f"{c}  ({', '.join(infos[c].participants)})" for c in imported if c in infos)
+            raise EbbtideError(f"these files hold {len(imported)} conversations", where="analyze",
+                               fix=f"Choose one with --conversation ID. Found:\n  {listing}")
+        messages = store.messages(cid)
+    hints = {p.report.me for _, p in parsed if p.report.me}
+    return messages, (hints.pop() if len(hints) == 1 else None)
+
+
+# --------------------------------------------------------------------------- commands
+@app.command("analyze")
+@friendly_errors
+def analyze_cmd(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Chat export files to import and analyse.",
+                                                       show_default=False)] = None,
+    me: Annotated[str | None, typer.Option("--me", help="Your name as it appears in the chat.",
+                                           show_default=False)] = None,
+    partner: Annotated[str | None, typer.Option("--partner", help="For group chats: the other person "
+                                                "(default: whoever wrote most besides you).",
+                                                show_default=False)] = None,
+    json_path: JsonOption = None,
+    html_path: HtmlOption = None,
+    db: DbOption = None,
+    conversation: Annotated[str | None, typer.Option("--conversation", help="A stored conversation: id, "
+                                                     "its start, or a participant's name.",
+                                                     show_default=False)] = None,
+    baseline: Annotated[str | None, typer.Option("--baseline", help="Your 'usual' stretch as START:END "
+                                                 "(YYYY-MM-DD:YYYY-MM-DD); default: chosen automatically.",
+                                                 show_default=False)] = None,
+    date_order: Annotated[DateOrder | None, typer.Option("--date-order", help="How numeric dates are "
+                                                         "written, when the file cannot tell.",
+                                                         show_default=False)] = None,
+    platform: Annotated[Platform | None, typer.Option("--platform", help="Read the files as this "
+                                                      "messenger's export.", show_default=False)] = None,
+    afraid: Annotated[bool, typer.Option("--afraid", help="You sometimes feel afraid of, or controlled by, "
+                                         "your partner: safety resources come first.")] = False,
+    country: CountryOption = None,
+) -> None:
+    """Analyse your chat: signs of pulling away against your own past, possible reasons, a plan."""
+    window = parse_baseline(baseline)
+    messages, hinted = _load_conversation(list(paths or []), conversation, db, date_order, platform)
+    people = participants(messages)
+    who = choose_me(people, me, hinted)
+    other = choose_partner(people, who, partner)
+    notes: tuple[str, ...] = ()
+    if len(people) > 2:
+        left_out = len(people) - 2
+        notes = (f"This is a group chat; only {who} and {other} are analysed ({left_out} other "
+                 f"{'person is' if left_out == 1 else 'people are'} left out).",)
+        err.print(notes[0], markup=False, highlight=False)
+    analysis = run_analysis(messages, me=who, partner=other, baseline=window, afraid=afraid or None, notes=notes)
+    emit(analysis, json_path=json_path, html_path=html_path, simulated=False, country=country)
+
+
+@app.command("demo")
+@friendly_errors
+def demo_cmd(
+    json_path: JsonOption = None,
+    html_path: HtmlOption = None,
+    country: CountryOption = None,
+) -> None:
+    """Run the whole analysis on a bundled, simulated couple (Alex and Sam). Your store is not touched."""
+    from ebbtide.importers import read_export
+    from ebbtide.store import Store
+
+    resource = resources.files("ebbtide.simulate").joinpath(*DEMO_RESOURCE)
+    with resources.as_file(resource) as demo_path, tempfile.TemporaryDirectory(prefix="ebbtide-demo-") as tmp:
+        if not demo_path.exists():
+            raise EbbtideError("the bundled demo chat is missing", where=str(demo_path),
+                               fix="Reinstall ebbtide (pip install --force-reinstall ebbtide).")
+        with _step("reading the demo chat"):
+            parsed = read_export(demo_path)
+        with Store.open(Path(tmp) / "demo.duckdb") as store:
+            cid = store.import_export(parsed, source_path=demo_path).conversation_id
+            messages = store.messages(cid)
+    people = participants(messages)
+    me = choose_me(people, DEMO_ME)
+    analysis = run_analysis(messages, me=me, partner=choose_partner(people, me, None))
+    emit(analysis, json_path=json_path, html_path=html_path, simulated=True, country=country)
