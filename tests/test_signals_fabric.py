@@ -62,6 +62,7 @@ def fabricate(profile: Profile, *, weeks: int = 30, me: str = "Alex", partner: s
             first = True
             turns = int(rng.integers(2, 9))
             pending_plan = False
+            prev_t = t
             for k in range(turns):
                 b = beh[speaker]
                 run += 1

@@ -91,10 +91,10 @@ def prepare(features: pl.DataFrame, me: str, partner: str) -> pl.DataFrame:
     if missing:
         raise ValueError(f"feature frame lacks columns {missing}; build it with ebbtide.features.build_features")
     f = features.filter(pl.col("sender").is_in([me, partner]))
-    add = [pl.lit(None, dtype=t).alias(c) for c, t in _OPTIONAL.items() if c not in f.columns]
-    if add:
-        f = f.with_columns(add)
-    if "chars" in add and "text" in f.columns:
+    absent = [c for c in _OPTIONAL if c not in f.columns]
+    if absent:
+        f = f.with_columns([pl.lit(None, dtype=_OPTIONAL[c]).alias(c) for c in absent])
+    if "chars" in absent and "text" in f.columns:
         f = f.with_columns(pl.col("text").str.len_chars().cast(pl.Int32).alias("chars"))
     f = f.sort("timestamp", maintain_order=True).with_row_index("row")
     is_text = pl.col("kind") == "text"

@@ -1,0 +1,228 @@
+"""Unit tests of the signals layer on hand-made frames and fabricated weeks (no simulator needed)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+
+import numpy as np
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from test_signals_fabric import FW, Behaviour, fabricate, partner_withdraws, steady
+
+from ebbtide.errors import UnknownParticipant
+from ebbtide.model import Pattern, SignId, SignStatus
+from ebbtide.signals import WEEKLY_COLUMNS, assess
+from ebbtide.signals.compare import MetricSpec, compare
+from ebbtide.signals.dips import find_dips
+from ebbtide.signals.weekly import prepare, weekly_metrics
+
+T0 = datetime(2025, 3, 3, 9, 0)  # a Monday
+
+
+def _row(minutes: float, sender: str, text: str, *, session: int, run: int, initiates: bool = False,
+         turn_start: bool = True, latency_min: float | None = None, got_reply: bool = True, **flags: object) -> dict:
+    base = {
+        "timestamp": T0 + timedelta(minutes=minutes), "sender": sender, "text": text, "kind": "text",
+        "session_id": session, "initiates": initiates, "turn_start": turn_start, "run_id": run,
+        "reply_latency_s": None if latency_min is None else latency_min * 60.0, "latency_precision_s": 60,
+        "got_reply": got_reply, "double_text": False, "words": len(text.split()), "lang": "en",
+        "sentiment_score": 0.0, "affection": False, "question": text.endswith("?"), "plan_question": False,
+        "relationship_question": False, "noncommittal": False, "meetup": False, "space_request": False,
+        "stress": False, "safety_concern": False, **{c: 0 for c in FW},
+    }
+    base.update(flags)
+    return base
+
+
+def tiny_frame() -> pl.DataFrame:
+    """Two weeks, hand-made. Week 1: A asks a plan question, B answers vaguely; B's bid unanswered.
+    Week 2: nothing at all. Week 3: B starts, A answers after 30 min, A double-texts later."""
+    day = 24 * 60
+    rows = [
+        _row(0, "A", "are we still on for saturday?", session=1, run=1, initiates=True, plan_question=True),
+        _row(10, "B", "maybe, we'll see", session=1, run=2, latency_min=10, noncommittal=True),
+        _row(12, "B", "how was work?", session=1, run=2, turn_start=False, got_reply=True),
+        _row(20, "A", "fine", session=1, run=3, latency_min=8, got_reply=False),
+        _row(day, "B", "miss you", session=2, run=4, initiates=True, affection=True, got_reply=False),
+        _row(14 * day, "B", "hey you", session=3, run=5, initiates=True),
+        _row(14 * day + 30, "A", "hi! want to come over tonight?", session=3, run=6, latency_min=30,
+             plan_question=True, got_reply=False),
+        _row(14 * day + 90, "A", "?", session=3, run=6, turn_start=False, got_reply=False, double_text=True),
+    ]
+    return pl.DataFrame(rows)
+
+
+def test_weekly_metrics_on_a_hand_made_frame() -> None:
+    p = prepare(tiny_frame(), "A", "B")
+    w = weekly_metrics(p, "A", "B")
+    assert w.columns == list(WEEKLY_COLUMNS)
+    assert w.get_column("week").unique().sort().to_list() == [date(2025, 3, 3), date(2025, 3, 10), date(2025, 3, 17)]
+    a1 = w.filter((pl.col("person") == "A") & (pl.col("week") == date(2025, 3, 3))).row(0, named=True)
+    b1 = w.filter((pl.col("person") == "B") & (pl.col("week") == date(2025, 3, 3))).row(0, named=True)
+    assert (a1["messages"], b1["messages"]) == (2, 3)
+    assert (a1["initiations"], b1["initiations"], a1["couple_initiations"]) == (1, 1, 2)
+    # A's turns: run 1 (answered by B) and run 3 (not answered): B's reply rate 1/2.
+    assert b1["received_turns"] == 2 and b1["answered_turns"] == 1 and b1["reply_rate"] == 0.5
+    # B's turns: run 2 (answered by A), run 4 "miss you" (not answered): A's unanswered bids = 1 of 2 bids.
+    assert a1["reply_rate"] == 0.5 and a1["bids_received"] == 2 and a1["unanswered_bids"] == 1
+    assert b1["plan_questions_received"] == 1 and b1["evasive_answers"] == 1  # "maybe, we'll see"
+    assert a1["median_reply_min"] == 8 and b1["median_reply_min"] == 10
+    assert b1["affectionate"] == 1 and b1["questions"] == 1
+    assert a1["lsm"] is None  # far fewer than 50 words each
+    quiet = w.filter(pl.col("week") == date(2025, 3, 10))
+    assert quiet.get_column("messages").to_list() == [0, 0]
+    assert quiet.get_column("reply_rate").to_list() == [None, None]
+    a3 = w.filter((pl.col("person") == "A") & (pl.col("week") == date(2025, 3, 17))).row(0, named=True)
+    b3 = w.filter((pl.col("person") == "B") & (pl.col("week") == date(2025, 3, 17))).row(0, named=True)
+    assert a3["double_texts"] == 1 and a3["median_reply_min"] == 30
+    assert b3["plan_questions_received"] == 1 and b3["evasive_answers"] == 1  # never answered
+
+
+def test_lsm_is_one_for_identical_styles() -> None:
+    rows = []
+    for i in range(6):
+        sender = "A" if i % 2 == 0 else "B"
+        rows.append(_row(i * 5, sender, " ".join(["word"] * 20), session=1, run=i + 1, initiates=i == 0,
+                         latency_min=None if i == 0 else 5, **{c: 2 for c in FW}))
+    w = weekly_metrics(prepare(pl.DataFrame(rows), "A", "B"), "A", "B")
+    assert w.get_column("lsm").to_list() == pytest.approx([1.0, 1.0], abs=1e-4)
+
+
+def test_weekly_reply_rate_bounds_and_totals() -> None:
+    f = fabricate(steady, weeks=6, seed=3)
+    w = weekly_metrics(prepare(f, "Alex", "Sam"), "Alex", "Sam")
+    assert int(w.get_column("messages").sum()) == f.height
+    rr = w.get_column("reply_rate").drop_nulls()
+    assert ((rr >= 0) & (rr <= 1)).all()
+    assert (w.get_column("answered_turns") <= w.get_column("received_turns")).all()
+    assert (w.get_column("evasive_answers") <= w.get_column("plan_questions_received")).all()
+
+
+@settings(max_examples=12, deadline=None)
+@given(seed=st.integers(0, 10_000), sessions=st.floats(2, 10), reply_p=st.floats(0.1, 1.0))
+def test_weekly_invariants_hold_for_any_behaviour(seed: int, sessions: float, reply_p: float) -> None:
+    beh = replace(Behaviour(), sessions=sessions, reply_p=reply_p)
+    f = fabricate(lambda w, p: beh, weeks=3, seed=seed)
+    w = weekly_metrics(prepare(f, "Alex", "Sam"), "Alex", "Sam")
+    assert int(w.get_column("messages").sum()) == f.height
+    assert int(w.get_column("initiations").sum()) == f.get_column("session_id").n_unique()
+    assert (w.get_column("unanswered_bids") <= w.get_column("bids_received")).all()
+
+
+def test_compare_one_bad_week_is_not_a_change() -> None:
+    spec = MetricSpec("messages_per_week", "messages", "messages", None, "down", 0.3, min_den=3)
+    base = pl.DataFrame({"messages": [100, 96, 104, 99, 101, 98, 103, 100]})
+    one_bad = pl.DataFrame({"messages": [100, 20, 101, 99, 97, 102]})
+    sustained = pl.DataFrame({"messages": [100, 99, 40, 35, 42, 38]})
+    j1 = compare(spec, base, one_bad)
+    j2 = compare(spec, base, sustained)
+    assert not j1.moved
+    assert j2.moved and j2.level >= 2
+    c = j2.change
+    assert c.ci_low is not None and c.ci_high is not None
+    assert c.ci_low <= c.change <= c.ci_high < 0
+
+
+def test_stable_couple_reads_stable() -> None:
+    for seed in (0, 1):
+        a = assess(fabricate(steady, weeks=30, seed=seed), me="Alex")
+        assert a.partner == "Sam"
+        assert a.pattern is Pattern.STABLE, [(s.person, s.sign, s.status) for s in a.signs]
+        assert len(a.signs) == 10
+
+
+def test_partner_withdrawal_is_found_and_dated() -> None:
+    a = assess(fabricate(partner_withdraws(20), weeks=30, seed=5), me="Alex", partner="Sam")
+    assert a.pattern is Pattern.PARTNER_PULLING_AWAY
+    sam = {s.sign: s for s in a.signs if s.person == "Sam"}
+    alex = {s.sign: s for s in a.signs if s.person == "Alex"}
+    assert sam[SignId.DECREASED_COMMUNICATION].status is SignStatus.DETECTED
+    assert alex[SignId.DECREASED_COMMUNICATION].status is SignStatus.NOT_DETECTED  # not blamed for Sam's drop
+    since = sam[SignId.DECREASED_COMMUNICATION].since
+    assert since is not None and abs((since - date(2025, 5, 26)).days) <= 21
+    evasive = sam[SignId.EVASIVE_RESPONSES]
+    assert evasive.status is SignStatus.DETECTED
+    assert evasive.evidence and all(e.sender == "Sam" or e.text for e in evasive.evidence)
+    assert any(e.context_before for e in evasive.evidence)
+    assert list(evasive.evidence) == sorted(evasive.evidence, key=lambda e: e.timestamp, reverse=True)
+    for s in sam.values():
+        assert s.strength in {"none", "slight", "clear", "strong"}
+
+
+def test_baseline_override_is_used() -> None:
+    f = fabricate(partner_withdraws(20), weeks=30, seed=2)
+    a = assess(f, me="Alex", baseline=(date(2025, 2, 3), date(2025, 3, 30)))
+    assert a.baseline == (date(2025, 2, 3), date(2025, 3, 30))
+    assert a.recent is not None and a.recent[0] > a.baseline[1]
+    assert a.pattern is Pattern.PARTNER_PULLING_AWAY
+
+
+def test_two_week_chat_is_insufficient_data() -> None:
+    a = assess(fabricate(steady, weeks=2, seed=1), me="Alex")
+    assert a.pattern is Pattern.INSUFFICIENT_DATA
+    assert all(s.status is SignStatus.INSUFFICIENT_DATA for s in a.signs)
+    assert all(s.note for s in a.signs)
+    assert a.coverage.weeks <= 3 and a.coverage.messages > 0
+
+
+def test_unsupported_language_makes_word_signs_not_measurable() -> None:
+    a = assess(fabricate(partner_withdraws(20), weeks=30, seed=4, lang=None), me="Alex")
+    sam = {s.sign: s for s in a.signs if s.person == "Sam"}
+    for sign in (SignId.DECLINE_IN_INTIMACY, SignId.EVASIVE_RESPONSES, SignId.INCREASED_TIME_APART):
+        assert sam[sign].status is SignStatus.NOT_MEASURABLE and "language" in sam[sign].note
+    assert sam[SignId.DECREASED_COMMUNICATION].status is SignStatus.DETECTED
+    assert any("language" in n for n in a.coverage.notes)
+    eng = sam[SignId.CHANGE_IN_ENGAGEMENT]
+    assert eng.status is SignStatus.DETECTED
+    assert "chars_per_message" in {m.id for m in eng.metrics}
+
+
+def test_time_apart_not_measurable_without_meetup_talk() -> None:
+    a = assess(fabricate(lambda w, p: replace(Behaviour(), meetup_per_week=0.0), weeks=20, seed=1), me="Alex")
+    t = [s for s in a.signs if s.sign is SignId.INCREASED_TIME_APART]
+    assert all(s.status is SignStatus.NOT_MEASURABLE for s in t)
+    assert all("time spent together" in s.note for s in t)
+    assert any("time spent together" in n for n in a.coverage.notes)
+
+
+def test_unknown_me_is_a_clear_error() -> None:
+    with pytest.raises(UnknownParticipant) as e:
+        assess(fabricate(steady, weeks=3, seed=1), me="Nobody")
+    assert "Alex" in e.value.fix and "Sam" in e.value.fix
+
+
+def test_today_adds_silent_weeks() -> None:
+    f = fabricate(steady, weeks=20, seed=1)
+    last = f.get_column("timestamp").max().date()
+    a = assess(f, me="Alex", today=last + timedelta(weeks=5))
+    assert a.coverage.last == last + timedelta(weeks=5)
+    assert a.pattern is Pattern.MUTUAL_DRIFT  # five weeks of silence from both
+
+
+def test_safety_flags_put_the_users_own_messages_first() -> None:
+    f = fabricate(steady, weeks=3, seed=1)
+    idx = {f.filter(pl.col("sender") == s).get_column("timestamp")[3]: s for s in ("Alex", "Sam")}
+    f = f.with_columns(pl.col("timestamp").is_in(list(idx)).alias("safety_concern"))
+    a = assess(f, me="Alex")
+    assert [e.sender for e in a.safety_flags] == ["Alex", "Sam"]
+
+
+def test_dips_are_found_with_recovery() -> None:
+    weeks = [date(2025, 1, 6) + timedelta(weeks=i) for i in range(20)]
+    msgs = [100] * 6 + [40, 35, 45, 30, 50] + [100] * 9
+    w = pl.DataFrame({"week": weeks, "person": ["Sam"] * 20, "messages": np.array(msgs, dtype=np.uint32)})
+    dips = find_dips(w, "Sam")
+    assert len(dips) == 1
+    d = dips[0]
+    assert d.start == weeks[6] and d.recovered and d.end == weeks[10] + timedelta(days=6) and d.weeks == 5
+    assert d.depth == pytest.approx(-0.7)
+    one_week = [100] * 8 + [10] + [100] * 8
+    w1 = pl.DataFrame({"week": weeks[:17], "person": ["Sam"] * 17, "messages": one_week})
+    assert find_dips(w1, "Sam") == []
+    ongoing = [100] * 10 + [30] * 5
+    w2 = pl.DataFrame({"week": weeks[:15], "person": ["Sam"] * 15, "messages": ongoing})
+    (d2,) = find_dips(w2, "Sam")
+    assert d2.end is None and not d2.recovered and d2.start == weeks[10]
