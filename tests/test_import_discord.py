@@ -35,7 +35,7 @@ def test_golden_json() -> None:
         (datetime(2024, 6, 1, 22, 40), -240, "River", "yes\nthanks for asking", "text", True, 2),
         (datetime(2024, 6, 2, 2, 41), 0, "River", "", "media", False, 3),
         (datetime(2024, 6, 2, 20, 0), -240, "Jo", "", "call", False, 4),
-        (datetime(2024, 6, 2, 20, 31), -240, "", "", "system", False, 5),
+        (datetime(2024, 6, 2, 20, 31), -240, "", "Pinned a message.", "system", False, 5),
     ]
     rep = parsed.report
     assert rep.me == "Jo"

@@ -73,7 +73,7 @@ def test_signalbackup_tools_golden() -> None:
         (datetime(2024, 3, 9, 8, 22), None, "River", "", "other", False, 4),
         (datetime(2024, 3, 9, 8, 23), None, "Me", "two lines\nsecond (not: a reaction)", "text", False, 7),
         (datetime(2024, 3, 9, 12, 30), None, "", "", "call", False, 9),
-        (datetime(2024, 3, 9, 12, 40), None, "", "", "system", False, 10),
+        (datetime(2024, 3, 9, 12, 40), None, "", "River changed their profile name", "system", False, 10),
     ]
     assert any("deleted" in w for w in parsed.report.warnings)
     assert set(parsed.messages["conversation_id"]) == {"signal:river"}

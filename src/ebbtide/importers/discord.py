@@ -160,7 +160,7 @@ def _read_json(path: Path) -> ParsedExport:
         stamps.append(ts if isinstance(ts, str) else None)
         kinds.append(kind)
         senders.append("" if kind == MessageKind.SYSTEM else disp)
-        texts.append(content if kind == MessageKind.TEXT else "")
+        texts.append(content if kind in (MessageKind.TEXT, MessageKind.SYSTEM) else "")
         edited.append(kind == MessageKind.TEXT and bool(msg.get("timestampEdited")))
         if kind != MessageKind.SYSTEM and disp:
             authors.setdefault(aid or uname, (uname, disp))

@@ -73,7 +73,7 @@ class _Rows:
         self.times.append(when)
         self.offsets.append(offset)
         self.senders.append("" if kind == MessageKind.SYSTEM else sender)
-        self.texts.append(text if kind == MessageKind.TEXT else "")
+        self.texts.append(text if kind in (MessageKind.TEXT, MessageKind.SYSTEM) else "")
         self.kinds.append(kind)
         self.edited.append(edited)
         self.lines.append(line)
