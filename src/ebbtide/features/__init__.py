@@ -1,1 +1,48 @@
-"""features layer."""
+"""Features layer: per-message facts the signals layer aggregates week by week.
+
+Entry point: ``build_features(messages, *, session_gap=6 h) -> pl.DataFrame`` — the conversation
+structure (``timing.conversation_structure``: sessions, initiations, turns, reply latencies, double
+texts, replies) joined with the language features (``language.annotate_frame``: words, affection,
+noncommittal answers...). Columns are documented in ``docs/features.md``.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import polars as pl
+
+from ebbtide.features.timing import (
+    DEFAULT_SESSION_GAP,
+    STRUCTURE_COLUMNS,
+    STRUCTURE_SCHEMA,
+    conversation_structure,
+)
+from ebbtide.model import MESSAGE_COLUMNS
+
+
+def build_features(
+    messages: pl.DataFrame, *, session_gap: timedelta = DEFAULT_SESSION_GAP, with_matches: bool = True
+) -> pl.DataFrame:
+    """Structure + language features for one conversation (the frame the signals layer consumes).
+
+    The language layer is imported lazily so the structure columns are still produced when it is absent
+    (then the signals layer reports language-based signs as not measurable instead of failing).
+    ``with_matches=False`` skips the evidence spans (the language layer's only non-vectorised part).
+    """
+    structure = conversation_structure(messages, session_gap=session_gap)
+    try:
+        from ebbtide.features.language import annotate_frame
+    except ModuleNotFoundError as exc:
+        if exc.name is None or not exc.name.startswith("ebbtide.features.language"):
+            raise
+        return structure
+    canonical = [c for c in MESSAGE_COLUMNS if c in structure.columns]
+    annotated = annotate_frame(structure.select(canonical), with_matches=with_matches)
+    added = [c for c in annotated.columns if c not in structure.columns]
+    return structure.hstack(annotated.select(added))
+
+
+__all__ = [
+    "DEFAULT_SESSION_GAP", "STRUCTURE_COLUMNS", "STRUCTURE_SCHEMA", "build_features", "conversation_structure",
+]
