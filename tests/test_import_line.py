@@ -130,3 +130,7 @@ def test_truncated_or_mangled_raise_only_our_errors(tmp_path: Path, which: str, 
         IMPORTER.read(path)
     except EbbtideError:
         pass
+
+
+def test_japanese_one_to_one_header_is_not_a_group() -> None:
+    assert "group" not in IMPORTER.read(FIX / "river_ja.txt").report.dialect

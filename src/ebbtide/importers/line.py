@@ -159,7 +159,7 @@ class LineImporter:
             raise NotAChatExport("the first line does not start with [LINE]", where=f"{where}:1", fix=_FIX)
         header = lines[0]
         partner = next((m.group(1) for p in _HEADER_NAME if (m := p.match(header))), None)
-        group = next((m.group(1) for p in _HEADER_GROUP if (m := p.match(header))), None)
+        group = None if partner else next((m.group(1) for p in _HEADER_GROUP if (m := p.match(header))), None)
 
         date_triples: list[tuple[int, int, int]] = []
         date_styles: list[bool] = []  # True: year first
