@@ -42,7 +42,8 @@ _FILLS: dict[str, Any] = {"sender": "", "text": "", "kind": "other", "edited": F
                           "source_line": 0}
 
 _MERGE_SQL = f"""
-INSERT INTO messages
+INSERT INTO messages (conversation_id, seq, import_id, "timestamp", utc_offset_min, sender, text, kind,
+                      edited, platform, source_file, source_line)
 SELECT $cid, $base + inc.pos + 1, $import_id, inc."timestamp", inc.utc_offset_min, inc.sender, inc.text,
        inc.kind, inc.edited, inc.platform, inc.source_file, inc.source_line
 FROM (
@@ -282,7 +283,7 @@ class Store:
 
     def _ensure_conversation(self, cid: str, platform: str) -> None:
         if not self._rows("SELECT 1 FROM conversations WHERE id = $1", [cid]):
-            self._rows("INSERT INTO conversations VALUES ($1, $2, $3)", [cid, platform, datetime.now()])
+            self._rows("INSERT INTO conversations (id, platform, created_at) VALUES ($1, $2, $3)", [cid, platform, datetime.now()])
 
     def _merge(self, cid: str, group: pl.DataFrame, import_id: int) -> int:
         """Insert the rows the store does not have yet; return how many were added.
@@ -309,7 +310,9 @@ class Store:
                        platform: str) -> None:
         report = parsed.report
         self._rows(
-            "INSERT INTO imports VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+            "INSERT INTO imports (id, conversation_id, source_file, sha256, imported_at, platform, dialect, "
+            "date_order, me, total_in_file, added, skipped_duplicates) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
             [import_id, result.conversation_id, report.source_file, sha, datetime.now(), platform,
              report.dialect, report.date_order.value if report.date_order else None, report.me,
              result.total_in_file, result.added, result.skipped_duplicates],

@@ -138,7 +138,7 @@ def apply_migrations(
             for statement in migration.statements:
                 con.execute(statement).fetchall()
             con.execute(
-                "INSERT INTO schema_migrations VALUES ($1, $2)", [migration.version, datetime.now()]
+                "INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)", [migration.version, datetime.now()]
             ).fetchall()
             applied.append(migration.version)
         con.commit()
