@@ -1,0 +1,98 @@
+"""Small helpers shared by the JSON/XML/CSV importers (Telegram, Meta, SMS, generic).
+
+Why a module: every importer collects plain Python lists while walking its input (the input formats
+are heterogeneous, so one pass in Python is unavoidable) and then builds the canonical frame in one
+vectorised step. Keeping that last step, the conversation-id slug and the "which chat?" rule here
+means the four importers agree on them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import unicodedata
+from collections.abc import Sequence
+
+import polars as pl
+
+from ebbtide.model import MESSAGE_SCHEMA, MessageKind, Platform
+
+# One documented rule for containers that hold several conversations (Telegram full export,
+# a Meta archive, an SMS backup): the user names the one to read in this variable.
+CHAT_ENV = "EBBTIDE_CHAT"
+
+
+def chosen_chat() -> str | None:
+    """The conversation the user asked for in ``EBBTIDE_CHAT`` (name, id or number), if any."""
+    value = os.environ.get(CHAT_ENV, "").strip()
+    return value or None
+
+
+def slug(text: str) -> str:
+    """Lower-case, accents kept, runs of non-word characters collapsed to '-' (stable across exports)."""
+    text = unicodedata.normalize("NFC", text).casefold()
+    return re.sub(r"[\W_]+", "-", text).strip("-")
+
+
+def participants_slug(names: Sequence[str]) -> str:
+    """A conversation id from participant names, independent of their order."""
+    return "+".join(sorted({slug(n) for n in names if n})) or "unknown"
+
+
+def first_seen(senders: Sequence[str]) -> tuple[str, ...]:
+    """People who wrote, in order of first message (system rows excluded)."""
+    return tuple(dict.fromkeys(s for s in senders if s))
+
+
+def build_frame(
+    *,
+    timestamp: pl.Series,
+    utc_offset_min: pl.Series | int | None,
+    sender: Sequence[str] | pl.Series,
+    text: Sequence[str] | pl.Series,
+    kind: Sequence[str] | pl.Series,
+    edited: Sequence[bool] | pl.Series | None,
+    source_line: Sequence[int] | pl.Series,
+    platform: Platform,
+    conversation_id: str | pl.Series,
+    source_file: str | pl.Series,
+) -> pl.DataFrame:
+    """Assemble the canonical frame (exactly ``MESSAGE_SCHEMA``) from collected columns.
+
+    ``timestamp`` must already be a ``Datetime`` series; constants are broadcast with ``pl.lit`` so
+    a million-row import does not build million-element Python lists for them.
+    """
+    n = len(sender)
+    frame = pl.DataFrame(
+        {
+            "timestamp": timestamp.cast(pl.Datetime("us")),
+            "sender": pl.Series(sender, dtype=pl.String),
+            "text": pl.Series(text, dtype=pl.String),
+            "kind": pl.Series(kind, dtype=pl.String),
+            "source_line": pl.Series(source_line, dtype=pl.Int64),
+        }
+    )
+    if isinstance(utc_offset_min, pl.Series):
+        offsets = pl.lit(utc_offset_min.cast(pl.Int32))
+    else:
+        offsets = pl.lit(utc_offset_min, dtype=pl.Int32)
+    columns = {
+        "utc_offset_min": offsets,
+        "edited": pl.lit(pl.Series(edited, dtype=pl.Boolean)) if edited is not None else pl.lit(False),
+        "platform": pl.lit(platform.value, dtype=pl.String),
+        "conversation_id": (
+            pl.lit(conversation_id) if isinstance(conversation_id, pl.Series)
+            else pl.lit(conversation_id, dtype=pl.String)
+        ),
+        "source_file": (
+            pl.lit(source_file) if isinstance(source_file, pl.Series)
+            else pl.lit(source_file, dtype=pl.String)
+        ),
+    }
+    if n == 0:
+        return pl.DataFrame(schema=MESSAGE_SCHEMA)
+    frame = frame.with_columns(**columns)
+    return frame.select([pl.col(c).cast(t) for c, t in MESSAGE_SCHEMA.items()])
+
+
+KINDS = frozenset(k.value for k in MessageKind)
