@@ -140,10 +140,10 @@ def test_conversation_id_can_be_overridden_and_is_derived_when_missing(db: Path)
     with Store.open(db) as store:
         derived = store.import_export(export(msgs, participants=("Zoë", "Sam")))
         forced = store.import_export(export(msgs), conversation_id="mine")
-        assert derived.conversation_id == "whatsapp:sam-zoë"
+        assert derived.conversation_id == "whatsapp:sam+zoë"
         assert forced.conversation_id == "mine" and forced.added == 2
         assert set(store.messages("mine").get_column("conversation_id")) == {"mine"}
-    assert derive_conversation_id("whatsapp", ["B. Jones", "alex"]) == "whatsapp:alex-b-jones"
+    assert derive_conversation_id("whatsapp", ["B. Jones", "alex"]) == "whatsapp:alex+b-jones"
 
 
 def test_export_with_several_chats(db: Path) -> None:
@@ -259,7 +259,7 @@ def test_forget_deletes_rows_and_their_bytes(db: Path) -> None:
 def test_forget_all_removes_everything(db: Path) -> None:
     marker = "secret-" + secrets.token_hex(24)
     with Store.open(db) as store:
-        store.import_export(export([Message(T0, "Sam", marker), *chat(5)]))
+        store.import_export(export([Message(T0, "Sam", marker, conversation_id="whatsapp:alex-sam"), *chat(5)]))
         store.forget_all()
         assert store.conversations() == []
     assert marker.encode() not in _file_bytes(db)

@@ -56,11 +56,25 @@ PathsArgument = Annotated[list[Path], typer.Argument(help="Chat export files (.t
 
 # --------------------------------------------------------------------------- reading
 def _check_path(path: Path) -> None:
+    """Fail before any work when a path is plainly wrong (folders pass: some exports are folders)."""
     if not path.exists():
         raise UnreadableInput("file not found", where=str(path), fix="Check the path and try again.")
-    if path.is_dir():
-        raise UnreadableInput("this is a folder, not an export file", where=str(path),
-                              fix="Give the export file itself (e.g. the .txt or .zip inside this folder).")
+    if not (path.is_file() or path.is_dir()):
+        raise UnreadableInput("this is not a regular file", where=str(path),
+                              fix="Give the export file (.txt, .zip, .json...) itself.")
+
+
+def _read_one(path: Path, platform: Platform | None, date_order: DateOrder | None) -> ParsedExport:
+    from ebbtide.importers import read_export  # imported late: the importers are the heavy part
+
+    try:
+        return read_export(path, platform=platform, date_order=date_order)
+    except IsADirectoryError:
+        raise UnreadableInput("this is a folder, and not an export folder ebbtide knows", where=str(path),
+                              fix="Give the export file itself (e.g. the .txt or .zip inside this folder).") from None
+    except PermissionError:
+        raise UnreadableInput("no permission to read this", where=str(path),
+                              fix="Check the file's permissions, or copy it somewhere you can read.") from None
 
 
 @contextlib.contextmanager
@@ -80,15 +94,13 @@ def read_all(paths: list[Path], platform: Platform | None, date_order: DateOrder
     """Read every export (all paths checked first), with a progress bar for big jobs."""
     for path in paths:
         _check_path(path)
-    from ebbtide.importers import read_export  # imported late: the importers are the heavy part
-
-    big = len(paths) > 1 or any(p.stat().st_size > _LARGE_FILE for p in paths)
+    big = len(paths) > 1 or any(p.is_file() and p.stat().st_size > _LARGE_FILE for p in paths)
     results: list[tuple[Path, ParsedExport]] = []
     with _progress(len(paths), big) as bar:
         for path in paths:
             if bar:
                 bar[0].update(bar[1], description=f"reading {path.name}")
-            results.append((path, read_export(path, platform=platform, date_order=date_order)))
+            results.append((path, _read_one(path, platform, date_order)))
             if bar:
                 bar[0].advance(bar[1])
     return results

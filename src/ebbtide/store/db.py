@@ -80,7 +80,7 @@ def file_sha256(path: Path) -> str | None:
 
 
 def derive_conversation_id(platform: str, participants: Sequence[str], fallback: str = "") -> str:
-    """A readable, stable id for a chat whose importer gave none, e.g. ``whatsapp:alex-sam``.
+    """A readable, stable id for a chat whose importer gave none, e.g. ``whatsapp:alex+sam`` (the style the importers use).
 
     Names are sorted so two overlapping exports of one chat (which may start with different
     senders) get the same id.
@@ -90,7 +90,7 @@ def derive_conversation_id(platform: str, participants: Sequence[str], fallback:
     words = [w for w in words if w]
     if not words:
         words = [hashlib.sha256(fallback.encode()).hexdigest()[:8]]
-    return f"{platform or 'chat'}:{'-'.join(words)}"
+    return f"{platform or 'chat'}:{'+'.join(words)}"
 
 
 def _connect(path: Path) -> duckdb.DuckDBPyConnection:
