@@ -1,0 +1,364 @@
+"""Android SMS/MMS from "SMS Backup & Restore" (SyncTech) XML: ``<smses><sms …/><mms …>…</mms></smses>``.
+
+Why it looks like this:
+- backups with pictures are huge (base64 ``data=`` attributes, often 1 GB+), so the file is streamed
+  through :class:`_CleanReader`, which drops ``data="…"`` blobs before the parser sees them and
+  rewrites surrogate-pair character references (``&#55357;&#56832;``, written by some Android
+  versions and by Signal/Silence exports of this format) into real code points — strict XML parsers
+  reject those references;
+- parsing uses expat's callbacks straight into column lists (no element tree), then Polars;
+- a backup holds every conversation on the phone. We read one: the contact named in ``EBBTIDE_CHAT``
+  (name or phone number), or the only one there is; with several, we stop and list the busiest.
+
+Time: ``date`` is UTC epoch milliseconds, so ``timestamp`` is the UTC wall clock, ``utc_offset_min`` 0.
+Me: ``type`` 2 (sent) / ``msg_box`` 2; the format has no name for the phone's owner, we call them "Me".
+Drafts (type 3) and failed sends (type 5) never reached the other person and are skipped (counted).
+iPhone reactions arriving as SMS text (``Loved “…”``) are typed ``other``.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+from xml.parsers import expat
+
+import polars as pl
+
+from ebbtide.errors import NotAChatExport, UnreadableInput
+from ebbtide.importers._columns import CHAT_ENV, build_frame, chosen_chat
+from ebbtide.model import DateOrder, MessageKind, ParsedExport, ParseReport, Platform
+
+ME = "Me"
+_CHUNK = 1 << 20
+_SNIFF_BYTES = 4096
+
+_DATA_ATTR = re.compile(rb'\sdata="[^"]*"')
+_DATA_OPEN = re.compile(rb'\sdata="[^"]*\Z')
+_REF = rb"&#(?:(\d{5})|[xX]([0-9a-fA-F]{4}));"
+_PAIR = re.compile(_REF + _REF)
+_LONE = re.compile(rb"&#(?:(5[5-7]\d{3})|[xX]([dD][89a-fA-F][0-9a-fA-F]{2}));")
+_TAPBACK = re.compile(
+    r"^(?:Loved|Liked|Disliked|Laughed at|Emphasized|Questioned|Removed an? \w+ from) “.*”\s*$", re.DOTALL
+)
+TEXT, MEDIA, OTHER = MessageKind.TEXT.value, MessageKind.MEDIA.value, MessageKind.OTHER.value
+
+
+def _ref_value(m: re.Match[bytes], first: int) -> int:
+    dec, hexa = m.group(first), m.group(first + 1)
+    return int(dec) if dec is not None else int(hexa, 16)
+
+
+def _join_pair(m: re.Match[bytes]) -> bytes:
+    hi, lo = _ref_value(m, 1), _ref_value(m, 3)
+    if 0xD800 <= hi <= 0xDBFF and 0xDC00 <= lo <= 0xDFFF:
+        return b"&#%d;" % (0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00))
+    return m.group(0)  # not a pair: left for _LONE (or it is a normal character)
+
+
+def _fix_lone(m: re.Match[bytes]) -> bytes:
+    value = _ref_value(m, 1)
+    return b"&#65533;" if 0xD800 <= value <= 0xDFFF else m.group(0)
+
+
+def repair_surrogates(chunk: bytes) -> bytes:
+    """Rewrite UTF-16 surrogate-pair char refs into one real code point; a lone half becomes U+FFFD."""
+    if b"&#" not in chunk:
+        return chunk
+    return _LONE.sub(_fix_lone, _PAIR.sub(_join_pair, chunk))
+
+
+class _CleanReader:
+    """A read()-able stream over the raw file that drops ``data="…"`` and repairs surrogate refs.
+
+    Chunks are cut right after a ``>``: a character reference contains no ``>``, so no reference is
+    ever split between two chunks. Inside a long ``data`` value we skip bytes without keeping them,
+    so memory stays at one chunk whatever the size of the pictures.
+    """
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self._raw = raw
+        self._carry = b""
+        self._in_data = False
+
+    def read(self, size: int = _CHUNK) -> bytes:
+        while True:
+            chunk = self._raw.read(max(size, _CHUNK))
+            eof = not chunk
+            buf = self._carry + chunk
+            self._carry = b""
+            if self._in_data:
+                end = buf.find(b'"')
+                if end < 0:
+                    if eof:
+                        return b""
+                    continue
+                buf = buf[end + 1:]
+                self._in_data = False
+            buf = _DATA_ATTR.sub(b"", buf)
+            opened = _DATA_OPEN.search(buf)
+            if opened:
+                buf = buf[: opened.start()]
+                self._in_data = True
+            elif not eof:
+                cut = buf.rfind(b">") + 1
+                if cut == 0:
+                    self._carry = buf
+                    continue
+                self._carry = buf[cut:]
+                buf = buf[:cut]
+            if buf or eof:
+                return repair_surrogates(buf)
+
+
+@dataclass(slots=True)
+class _Cols:
+    ts: list[int] = field(default_factory=list)
+    who: list[str] = field(default_factory=list)  # the other party's address (conversation key source)
+    mine: list[bool] = field(default_factory=list)
+    name: list[str] = field(default_factory=list)  # contact_name as written
+    frm: list[str] = field(default_factory=list)  # who sent it (MMS addr type 137; the address for SMS)
+    text: list[str] = field(default_factory=list)
+    kind: list[str] = field(default_factory=list)
+    line: list[int] = field(default_factory=list)
+    skipped: Counter[str] = field(default_factory=Counter)
+    roots: list[str] = field(default_factory=list)
+
+
+_SKIP_TYPES = {"3": "drafts", "5": "failed sends"}
+
+
+def _text_kind(body: str) -> str:
+    return OTHER if body.startswith(("Loved", "Liked", "Disliked", "Laughed", "Emphasized", "Questioned",
+                                     "Removed")) and _TAPBACK.match(body) else TEXT
+
+
+def _parse(stream: _CleanReader, where: str) -> _Cols:
+    cols = _Cols()
+    parser = expat.ParserCreate()
+    parser.buffer_text = True
+    mms: dict[str, object] = {}
+    ts_a, who_a, mine_a, name_a = cols.ts.append, cols.who.append, cols.mine.append, cols.name.append
+    text_a, kind_a, line_a, frm_a = cols.text.append, cols.kind.append, cols.line.append, cols.frm.append
+
+    def start(tag: str, attrs: dict[str, str]) -> None:
+        if tag == "sms":
+            kind_type = attrs.get("type", "1")
+            if kind_type in _SKIP_TYPES:
+                cols.skipped[_SKIP_TYPES[kind_type]] += 1
+                return
+            body = attrs.get("body", "")
+            if body == "null":
+                body = ""
+            ts_a(int(attrs["date"]))
+            who_a(attrs.get("address", ""))
+            frm_a(attrs.get("address", ""))
+            mine_a(kind_type != "1")
+            name_a(attrs.get("contact_name", ""))
+            text_a(body)
+            kind_a(_text_kind(body) if body else OTHER)
+            line_a(parser.CurrentLineNumber)
+        elif tag == "mms":
+            mms.clear()
+            mms.update(attrs=attrs, line=parser.CurrentLineNumber, texts=[], media=0, sender="")
+        elif tag == "part" and mms:
+            ct = attrs.get("ct", "")
+            if ct == "text/plain":
+                t = attrs.get("text", "")
+                if t and t != "null":
+                    mms["texts"].append(t)  # type: ignore[union-attr]
+            elif ct != "application/smil":
+                mms["media"] = int(mms["media"]) + 1  # type: ignore[call-overload]
+        elif tag == "addr" and mms and attrs.get("type") == "137":
+            mms["sender"] = attrs.get("address", "")
+        elif not cols.roots:
+            cols.roots.append(tag)
+
+    def end(tag: str) -> None:
+        if tag != "mms" or not mms:
+            return
+        attrs: dict[str, str] = mms["attrs"]  # type: ignore[assignment]
+        box = attrs.get("msg_box", "1")
+        if box in ("3", "5"):
+            cols.skipped["drafts" if box == "3" else "failed sends"] += 1
+            mms.clear()
+            return
+        body = "\n".join(mms["texts"])  # type: ignore[arg-type]
+        ts_a(int(attrs["date"]))
+        who_a(attrs.get("address", ""))
+        frm_a(str(mms["sender"]) or attrs.get("address", ""))
+        mine_a(box != "1")
+        name_a(attrs.get("contact_name", ""))
+        text_a(body)
+        kind_a(_text_kind(body) if body else (MEDIA if mms["media"] else OTHER))
+        line_a(int(mms["line"]))  # type: ignore[call-overload]
+        mms.clear()
+
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    try:
+        while chunk := stream.read(_CHUNK):
+            parser.Parse(chunk, False)
+        parser.Parse(b"", True)
+    except expat.ExpatError as exc:
+        raise UnreadableInput(
+            f"the XML is broken ({expat.errors.messages.get(exc.code, exc)})",
+            where=f"{where}, line {exc.lineno}",
+            fix="The backup may be cut short; make a new backup with SMS Backup & Restore and try again.",
+        ) from exc
+    except (KeyError, ValueError) as exc:
+        raise UnreadableInput(
+            f"a message has no readable 'date' ({exc})",
+            where=f"{where}, line {parser.CurrentLineNumber}",
+            fix="This does not look like an SMS Backup & Restore file; make a new backup and try again.",
+        ) from exc
+    return cols
+
+
+def _key_expr(col: str) -> pl.Expr:
+    """Phone numbers compared by their last 10 digits (+1 555…, 555-…, 0555… are one person);
+    group MMS addresses (``a~b``) become the sorted set of their members."""
+    parts = pl.col(col).str.split("~").list.eval(
+        pl.when(pl.element().str.replace_all(r"\D", "").str.len_chars() >= 5)
+        .then(pl.element().str.replace_all(r"\D", "").str.slice(-10))
+        .otherwise(pl.element().str.to_lowercase().str.strip_chars())
+    )
+    return parts.list.sort().list.join("~")
+
+
+def _pick(frame: pl.DataFrame, where: str) -> str:
+    """The conversation key to read (see module docstring)."""
+    convs = (
+        frame.group_by("key")
+        .agg(pl.len().alias("n"), pl.col("name").filter(pl.col("name").is_in(["", "null", "(Unknown)"]).not_())
+             .mode().first().alias("contact"), pl.col("who").first())
+        .sort(["n", "key"], descending=[True, False])
+    )
+    wanted = chosen_chat()
+    if wanted:
+        digits = re.sub(r"\D", "", wanted)
+        hit = convs.filter(
+            (pl.col("contact").str.to_lowercase() == wanted.casefold())
+            | ((pl.lit(len(digits) >= 5)) & (pl.col("key") == digits[-10:]))
+        )
+        if hit.height >= 1:
+            return str(hit.item(0, "key"))
+    elif convs.height == 1:
+        return str(convs.item(0, "key"))
+    top = convs.head(20).iter_rows(named=True)
+    listing = "\n  ".join(f"{r['contact'] or '(no name)'} ({r['who']}): {r['n']} messages" for r in top)
+    more = f"\n  … and {convs.height - 20} more" if convs.height > 20 else ""
+    what = (f"{CHAT_ENV}={wanted!r} matches no contact in this backup" if wanted else
+            f"this backup holds {convs.height} conversations; ebbtide reads one at a time")
+    example = convs.item(0, "contact") or convs.item(0, "who")
+    raise NotAChatExport(
+        what, where=where,
+        fix=f"Set {CHAT_ENV} to the contact's name or phone number (e.g. {CHAT_ENV}=\"{example}\"). "
+        f"Busiest conversations:\n  {listing}{more}",
+    )
+
+
+def _open(path: Path) -> tuple[IO[bytes], str]:
+    """The raw XML stream (a plain file, or the one .xml inside a zip) and its display name."""
+    if zipfile.is_zipfile(path):
+        zf = zipfile.ZipFile(path)
+        members = [n for n in zf.namelist() if n.lower().endswith(".xml") and not n.startswith("__MACOSX")]
+        if len(members) != 1:
+            raise NotAChatExport(f"this zip holds {len(members)} XML files", where=str(path),
+                                 fix="Unzip it and point at the sms-….xml backup file.")
+        return zf.open(members[0]), f"{path}:{members[0]}"
+    return path.open("rb"), str(path)
+
+
+def _head(path: Path) -> bytes:
+    if zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as zf:
+            members = [n for n in zf.namelist() if n.lower().endswith(".xml") and not n.startswith("__MACOSX")]
+            if len(members) != 1:
+                return b""
+            with zf.open(members[0]) as fh:
+                return fh.read(_SNIFF_BYTES)
+    with path.open("rb") as fh:
+        return fh.read(_SNIFF_BYTES)
+
+
+class SmsImporter:
+    platform = Platform.SMS
+    description = "Android SMS/MMS backup from 'SMS Backup & Restore' (sms-….xml)"
+
+    def sniff(self, path: Path) -> bool:
+        try:
+            path = Path(path)
+            if not path.is_file():
+                return False
+            head = _head(path)
+            return re.search(rb"<smses[\s>]", head) is not None
+        except Exception:  # sniffing must never throw
+            return False
+
+    def read(self, path: Path, *, date_order: DateOrder | None = None) -> ParsedExport:
+        path = Path(path)
+        try:
+            raw, name = _open(path)
+        except (OSError, zipfile.BadZipFile, RuntimeError) as exc:
+            raise UnreadableInput(f"cannot read it ({exc})", where=str(path),
+                                  fix="Check the file is complete and readable.") from exc
+        try:
+            with raw:
+                cols = _parse(_CleanReader(raw), name)
+        except (OSError, zipfile.BadZipFile, EOFError, RuntimeError) as exc:
+            raise UnreadableInput(f"cannot read it ({exc})", where=name,
+                                  fix="Check the file is complete and readable.") from exc
+        if cols.roots and cols.roots[0] != "smses":
+            raise NotAChatExport(f"this XML is a <{cols.roots[0]}> file, not an SMS backup", where=name,
+                                 fix="Point at the sms-….xml file (calls-….xml holds only the call log).")
+        if not cols.ts:
+            raise NotAChatExport("this SMS backup holds no messages", where=name,
+                                 fix="Back up messages (not only calls) with SMS Backup & Restore and try again.")
+        frame = pl.DataFrame({
+            "ts": pl.Series(cols.ts, dtype=pl.Int64), "who": cols.who, "frm": cols.frm, "mine": cols.mine, "name": cols.name,
+            "text": cols.text, "kind": cols.kind, "line": pl.Series(cols.line, dtype=pl.Int64),
+        }).with_columns(key=_key_expr("who"))
+        key = _pick(frame, name)
+        chat = frame.filter(pl.col("key") == key).sort("ts", maintain_order=True)
+        names = chat.filter(~pl.col("mine") & ~pl.col("name").is_in(["", "null", "(Unknown)"]))
+        contact = str(names.get_column("name").mode().sort().first()) if names.height else ""
+        is_group = "~" in key
+        partner = contact if contact and not is_group else str(chat.item(0, "who"))
+        sender = (pl.when(pl.col("mine")).then(pl.lit(ME))
+                  .otherwise(pl.col("frm") if is_group else pl.lit(partner)).alias("sender"))
+        chat = chat.with_columns(sender)
+        out = build_frame(
+            timestamp=pl.from_epoch(chat.get_column("ts"), time_unit="ms"),
+            utc_offset_min=0,
+            sender=chat.get_column("sender"),
+            text=chat.get_column("text"),
+            kind=chat.get_column("kind"),
+            edited=None,
+            source_line=chat.get_column("line"),
+            platform=self.platform,
+            conversation_id=f"sms:{key}",
+            source_file=name,
+        )
+        warnings = [f"{n} {what} were skipped (never delivered)." for what, n in sorted(cols.skipped.items())]
+        if is_group:
+            warnings.append("This is a group MMS thread: received messages are named by the sender's phone "
+                            "number (the backup holds no names for group members).")
+        report = ParseReport(
+            source_file=name,
+            platform=self.platform,
+            dialect="SMS Backup & Restore XML" + (", group MMS" if is_group else ""),
+            date_order=None,
+            warnings=tuple(warnings),
+            participants=tuple(chat.get_column("sender").unique(maintain_order=True).to_list()),
+            me=ME,
+            capabilities={"reactions": False, "replies": False, "read_times": False, "calls": False,
+                          "edits": False},
+        )
+        return ParsedExport(messages=out, report=report)
+
+
+IMPORTER = SmsImporter()
