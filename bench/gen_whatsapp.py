@@ -35,7 +35,7 @@ def _stamp(t: datetime) -> str:
 def generate(n: int, seed: int = 1) -> str:
     """The whole export as one string; random draws are made as arrays up front (fast)."""
     rng = np.random.default_rng(seed)
-    gaps = np.where(rng.random(n) < 0.9, rng.exponential(90, n), rng.exponential(4 * 3600, n))
+    gaps = np.where(rng.random(n) < 0.95, rng.exponential(60, n), rng.exponential(3600, n))
     kind = rng.random(n)
     n_words = rng.integers(1, 14, n)
     word_idx = rng.integers(0, len(WORDS), (n, 13))
