@@ -192,7 +192,7 @@ def import_cmd(
             results = store.import_export_all(p, source_path=path)
             for r in results:
                 out.print(
-                    f"{path.name}: {r.added:,} new messages added to '{r.conversation_id}', "
+                    f"{path.name} -> {r.conversation_id}: {r.added:,} added, "
                     f"{r.skipped_duplicates:,} already there ({r.total_in_file:,} in the file)",
                     markup=False, highlight=False, soft_wrap=True,
                 )

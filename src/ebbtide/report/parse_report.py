@@ -51,7 +51,8 @@ def parse_report_lines(report: ParseReport, messages: pl.DataFrame, *, max_unpla
             lines.append(f"  not plain text: {', '.join(other)}")
     unplaced = report.unplaced_lines
     if unplaced:
-        lines.append(f"  {len(unplaced):,} lines could not be placed in a message:")
+        noun = "line" if len(unplaced) == 1 else "lines"
+        lines.append(f"  {len(unplaced):,} {noun} could not be placed in a message:")
         for item in unplaced[:max_unplaced]:
             why = f" ({item.reason})" if item.reason else ""
             lines.append(f"    line {item.line_no}: {_clip(item.text)!r}{why}")
