@@ -113,8 +113,10 @@ def choose_me(people: list[str], me: str | None, hinted: str | None = None) -> s
             raise UnknownParticipant(f"'{me}' did not write in this conversation", where="--me",
                                      fix=f"Choose one of the participants: {listing}")
         return found
-    if hinted and _match(hinted, people):
-        return _match(hinted, people) or hinted
+    if hinted and (found := _match(hinted, people)):
+        err.print(f"Analysing as {found} (the export says so; use --me to change).", markup=False,
+                  highlight=False)
+        return found
     if not _interactive():
         raise UnknownParticipant("which participant are you?", where="--me",
                                  fix=f"Add --me with your name as it appears in the chat, one of: {listing}")
