@@ -12,6 +12,7 @@ A file with NUL bytes that is not UTF-16 is treated as binary and refused.
 
 from __future__ import annotations
 
+import codecs
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -24,13 +25,21 @@ MAX_TEXT_BYTES = 1_000_000_000
 
 @dataclass(frozen=True, slots=True)
 class SourceText:
-    """Decoded text of one export file, with where it came from."""
+    """One export file as UTF-8 bytes (BOM removed), with where it came from.
 
-    text: str
+    Bytes rather than ``str``: a big chat full of emoji takes four bytes per character as a Python
+    string, and the importers hand the bytes straight to Polars.
+    """
+
+    data: bytes  # valid UTF-8
     name: str  # file name, or "archive.zip:member.txt"
-    encoding: str
+    encoding: str  # what the file was written in
     warnings: tuple[str, ...] = ()
     zip_members: tuple[str, ...] = ()  # every member name of the zip (empty for a plain file)
+
+    @property
+    def text(self) -> str:
+        return self.data.decode("utf-8")
 
 
 def _bom_encoding(head: bytes) -> tuple[str, int] | None:
@@ -58,29 +67,45 @@ def _looks_utf16(data: bytes) -> str | None:
     return None
 
 
-def decode_bytes(data: bytes, where: str) -> tuple[str, str, tuple[str, ...]]:
-    """Decode export bytes to text; returns (text, encoding, warnings). Raises ``UnreadableInput``."""
+def _valid_utf8(data: bytes) -> bool:
+    """Validate UTF-8 in slices, so a large file never exists twice as a Python string."""
+    if data.isascii():
+        return True
+    decoder = codecs.getincrementaldecoder("utf-8")("strict")
+    view = memoryview(data)
+    step = 8 << 20
+    try:
+        for start in range(0, len(data), step):
+            decoder.decode(view[start : start + step], final=start + step >= len(data))
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def decode_bytes(data: bytes, where: str) -> tuple[bytes, str, tuple[str, ...]]:
+    """Bring export bytes to valid UTF-8; returns (utf8, encoding, warnings). Raises ``UnreadableInput``."""
     bom = _bom_encoding(data[:4])
     if bom is not None:
         encoding, skip = bom
+        body = data[skip:]
+        if encoding == "utf-8" and _valid_utf8(body):
+            return body, encoding, ()
         try:
-            return data[skip:].decode(encoding), encoding, ()
-        except UnicodeDecodeError as exc:
+            return body.decode(encoding).encode("utf-8"), encoding, ()
+        except UnicodeError as exc:
             raise UnreadableInput(
-                f"the file starts with a {encoding} byte-order mark but is not valid {encoding} "
-                f"(byte {exc.start + skip})",
+                f"the file starts with a {encoding} byte-order mark but is not valid {encoding}"
+                f" ({exc.__class__.__name__})",
                 where=where,
                 fix="Export the chat again from the app; do not edit the file in a word processor.",
             ) from None
-    try:
-        return data.decode("utf-8"), "utf-8", ()
-    except UnicodeDecodeError:
-        pass
+    if _looks_utf16(data) is None and _valid_utf8(data) and b"\x00" not in data[:65536]:
+        return data, "utf-8", ()
     utf16 = _looks_utf16(data)
     if utf16 is not None:
         try:
-            return data.decode(utf16), utf16, ()
-        except UnicodeDecodeError:
+            return data.decode(utf16).encode("utf-8"), utf16, ()
+        except UnicodeError:
             pass
     if b"\x00" in data[:65536]:
         raise UnreadableInput(
@@ -91,10 +116,10 @@ def decode_bytes(data: bytes, where: str) -> tuple[str, str, tuple[str, ...]]:
     text = data.decode("utf-8", errors="replace")
     bad = text.count("\ufffd") - data.decode("utf-8", errors="ignore").count("\ufffd")
     warning = (
-        f"{bad} byte(s) were not valid UTF-8 and were shown as '\ufffd'; "
+        f"{bad} byte sequence(s) were not valid UTF-8 and are shown as '\ufffd'; "
         "the rest of the file was read normally."
     )
-    return text, "utf-8 (with replacements)", (warning,)
+    return text.encode("utf-8"), "utf-8 (with replacements)", (warning,)
 
 
 def _pick_member(names: list[str], suffix: str, prefer: tuple[str, ...]) -> str | None:
@@ -208,8 +233,8 @@ def read_text_source(
         ) from None
     if max_bytes:
         data = _trim_partial_utf8(data)
-    text, encoding, warnings = decode_bytes(data, name)
-    return SourceText(text=text, name=name, encoding=encoding, warnings=warnings, zip_members=members)
+    utf8, encoding, warnings = decode_bytes(data, name)
+    return SourceText(data=utf8, name=name, encoding=encoding, warnings=warnings, zip_members=members)
 
 
 def _trim_partial_utf8(data: bytes) -> bytes:
@@ -235,8 +260,15 @@ def peek_text(path: Path, n_bytes: int = 8192, **kwargs: object) -> str | None:
         return None
 
 
+def normalise_newlines(data: bytes) -> bytes:
+    """CRLF and lone CR become LF, so every importer sees b'\\n' only (iOS exports use CRLF)."""
+    if b"\r" not in data:
+        return data
+    return data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+
+
 def split_lines(text: str) -> str:
-    """Normalise line ends (CRLF and lone CR become LF) so every importer sees '\\n' only."""
+    """The same for text: CRLF and lone CR become LF."""
     if "\r" not in text:
         return text
     return text.replace("\r\n", "\n").replace("\r", "\n")

@@ -25,6 +25,7 @@ _STRIP = BIDI_CHARS + " \t\u00a0\u202f"
 class Placeholders:
     exact: dict[str, dict[str, str]]  # kind -> {lowercased text without trailing '.': lang}
     regex: dict[str, str]  # kind -> one combined case-insensitive pattern
+    regex_parts: dict[str, list[str]]  # kind -> the single patterns, as in the table
     edited_suffix: str  # pattern matching the edited marker at the end of a body
 
 
@@ -49,7 +50,7 @@ def placeholders() -> Placeholders:
     combined = {k: "(?i)" + "|".join(f"(?:{p})" for p in v) for k, v in regex.items()}
     bidi_class = "[" + BIDI_CHARS + " \u00a0\u202f]*"
     edited = f"(?i){bidi_class}(?:{'|'.join(suffixes)}){bidi_class}$"
-    return Placeholders(exact=exact, regex=combined, edited_suffix=edited)
+    return Placeholders(exact=exact, regex=combined, regex_parts=regex, edited_suffix=edited)
 
 
 def _escape(literal: str) -> str:
@@ -66,10 +67,9 @@ def strip_edited_expr(body: str = "body") -> pl.Expr:
     return pl.col(body).str.replace(placeholders().edited_suffix, "")
 
 
-def kind_expr(body: str = "body", has_author: str = "has_author") -> pl.Expr:
-    """The MessageKind value of each row, from its body and whether it had an author."""
+def _kind_expr(stripped: pl.Expr, has_author: pl.Expr) -> pl.Expr:
+    """The MessageKind value from the body without outer marks/spaces and whether it had an author."""
     ph = placeholders()
-    stripped = pl.col(body).str.strip_chars(_STRIP)
     key = stripped.str.to_lowercase().str.strip_chars_end(".")
 
     def exact(kind: str) -> pl.Expr:
@@ -80,7 +80,7 @@ def kind_expr(body: str = "body", has_author: str = "has_author") -> pl.Expr:
         return stripped.str.contains(pattern) if pattern else pl.lit(False)
 
     return (
-        pl.when(~pl.col(has_author))
+        pl.when(~has_author)
         .then(pl.lit(MessageKind.SYSTEM.value))
         .when(rx("system"))
         .then(pl.lit(MessageKind.SYSTEM.value))
@@ -96,7 +96,47 @@ def kind_expr(body: str = "body", has_author: str = "has_author") -> pl.Expr:
     )
 
 
-def deleted_by_me_expr(body: str = "body") -> pl.Expr:
-    """'You deleted this message': the sender of such a line is the person who exported the chat."""
-    key = pl.col(body).str.strip_chars(_STRIP).str.to_lowercase().str.strip_chars_end(".")
-    return key.is_in(list(placeholders().exact.get("deleted_by_me", {})))
+_MARKS = "[" + BIDI_CHARS + " \t\u00a0\u202f]*"
+
+
+def _tolerant(pattern: str) -> str:
+    """Let an anchored pattern match despite invisible marks/spaces at the start or end of the body."""
+    if pattern.startswith("^"):
+        pattern = "^" + _MARKS + pattern[1:]
+    if pattern.endswith("$") and not pattern.endswith("\\$"):
+        pattern = pattern[:-1] + _MARKS + "$"
+    return pattern
+
+
+@cache
+def _special_pattern() -> str:
+    """One case-insensitive pattern matching every raw body that could be anything but plain text."""
+    ph = placeholders()
+    parts = ["^(?:" + "|".join(_escape(x) for x in d) + r")\.*$" for d in ph.exact.values()]
+    parts += [p for kind_parts in ph.regex_parts.values() for p in kind_parts]
+    return "(?i)" + "|".join(f"(?:{_tolerant(p)})" for p in parts)
+
+
+def classify(frame: pl.DataFrame, body: str = "body", has_author: str = "has_author") -> pl.DataFrame:
+    """Add ``kind`` and ``by_me`` ('You deleted this message': the exporter's own line) to ``frame``.
+
+    One pass of a single combined pattern over the raw bodies finds the few that may be placeholders;
+    the detailed rules run on those rows only (a chat is mostly plain text, and this is the hot path).
+    """
+    special = frame.select(
+        (~pl.col(has_author) | pl.col(body).str.contains(_special_pattern())).alias("s")
+    ).to_series()
+    rows = special.arg_true()
+    sub = frame.select(pl.col(has_author), pl.col(body).str.strip_chars(_STRIP).alias("_st"))[rows]
+    key = pl.col("_st").str.to_lowercase().str.strip_chars_end(".")
+    sub = sub.select(
+        _kind_expr(pl.col("_st"), pl.col(has_author)).alias("kind"),
+        key.is_in(list(placeholders().exact.get("deleted_by_me", {}))).alias("by_me"),
+    )
+    n = frame.height
+    kinds = pl.repeat(MessageKind.TEXT.value, n, eager=True, dtype=pl.String)
+    by_me = pl.repeat(False, n, eager=True, dtype=pl.Boolean)
+    if rows.len():
+        kinds = kinds.scatter(rows, sub.get_column("kind"))
+        by_me = by_me.scatter(rows, sub.get_column("by_me"))
+    return frame.with_columns(kinds.alias("kind"), by_me.alias("by_me"))
