@@ -36,11 +36,13 @@ ME = "Me"
 _CHUNK = 1 << 20
 _SNIFF_BYTES = 4096
 
-_DATA_ATTR = re.compile(rb'\sdata="[^"]*"')
-_DATA_OPEN = re.compile(rb'\sdata="[^"]*\Z')
-_REF = rb"&#(?:(\d{5})|[xX]([0-9a-fA-F]{4}));"
-_PAIR = re.compile(_REF + _REF)
+_DATA = b'data="'
+_SPACE = frozenset(b" \t\r\n")
+_HI = rb"&#(?:(5529[6-9]|55[3-9]\d\d|56[0-2]\d\d|563[01]\d)|[xX]([dD][89abAB][0-9a-fA-F]{2}));"
+_LO = rb"&#(?:(563[2-9]\d|56[4-9]\d\d|57[0-2]\d\d|573[0-3]\d|5734[0-3])|[xX]([dD][c-fC-F][0-9a-fA-F]{2}));"
+_PAIR = re.compile(_HI + _LO)  # a high then a low surrogate (U+D800-DBFF, U+DC00-DFFF)
 _LONE = re.compile(rb"&#(?:(5[5-7]\d{3})|[xX]([dD][89a-fA-F][0-9a-fA-F]{2}));")
+_PAIR_CACHE: dict[bytes, bytes] = {}
 _TAPBACK = re.compile(
     r"^(?:Loved|Liked|Disliked|Laughed at|Emphasized|Questioned|Removed an? \w+ from) “.*”\s*$", re.DOTALL
 )
@@ -53,10 +55,14 @@ def _ref_value(m: re.Match[bytes], first: int) -> int:
 
 
 def _join_pair(m: re.Match[bytes]) -> bytes:
-    hi, lo = _ref_value(m, 1), _ref_value(m, 3)
-    if 0xD800 <= hi <= 0xDBFF and 0xDC00 <= lo <= 0xDFFF:
-        return b"&#%d;" % (0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00))
-    return m.group(0)  # not a pair: left for _LONE (or it is a normal character)
+    whole = m.group(0)
+    done = _PAIR_CACHE.get(whole)
+    if done is None:
+        hi, lo = _ref_value(m, 1), _ref_value(m, 3)
+        done = b"&#%d;" % (0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00))
+        if len(_PAIR_CACHE) < 65536:
+            _PAIR_CACHE[whole] = done
+    return done
 
 
 def _fix_lone(m: re.Match[bytes]) -> bytes:
@@ -66,9 +72,33 @@ def _fix_lone(m: re.Match[bytes]) -> bytes:
 
 def repair_surrogates(chunk: bytes) -> bytes:
     """Rewrite UTF-16 surrogate-pair char refs into one real code point; a lone half becomes U+FFFD."""
-    if b"&#" not in chunk:
+    if b"&#5" not in chunk and b"&#x" not in chunk and b"&#X" not in chunk:
         return chunk
-    return _LONE.sub(_fix_lone, _PAIR.sub(_join_pair, chunk))
+    chunk = _PAIR.sub(_join_pair, chunk)
+    if b"&#55" in chunk or b"&#56" in chunk or b"&#57" in chunk or b"&#x" in chunk or b"&#X" in chunk:
+        chunk = _LONE.sub(_fix_lone, chunk)
+    return chunk
+
+
+def _drop_data(buf: bytes) -> tuple[bytes, bool]:
+    """Remove every complete ``data="…"`` attribute; the bool says a value is still open at the end."""
+    start = buf.find(_DATA)
+    if start < 0:
+        return buf, False
+    out: list[bytes] = []
+    pos = 0
+    while start >= 0:
+        if start == 0 or buf[start - 1] not in _SPACE:  # e.g. 'metadata="…"': not ours
+            start = buf.find(_DATA, start + 1)
+            continue
+        out.append(buf[pos:start - 1])
+        end = buf.find(b'"', start + len(_DATA))
+        if end < 0:
+            return b"".join(out), True
+        pos = end + 1
+        start = buf.find(_DATA, pos)
+    out.append(buf[pos:])
+    return b"".join(out), False
 
 
 class _CleanReader:
@@ -98,10 +128,8 @@ class _CleanReader:
                     continue
                 buf = buf[end + 1:]
                 self._in_data = False
-            buf = _DATA_ATTR.sub(b"", buf)
-            opened = _DATA_OPEN.search(buf)
+            buf, opened = _drop_data(buf)
             if opened:
-                buf = buf[: opened.start()]
                 self._in_data = True
             elif not eof:
                 cut = buf.rfind(b">") + 1
