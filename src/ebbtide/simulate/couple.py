@@ -115,13 +115,16 @@ class _Generator:
         return min(max((ts.date() - self.start).days // 7, 0), self.traj.weeks - 1)
 
     def state(self, role: str, week: int) -> _State:
-        """Levels for ``role`` this week. The one who is left keeps reaching out a little when the other
-        withdraws (so "the user keeps going" is visible), unless they are withdrawing too."""
+        """Levels for ``role`` this week."""
+        t = self.traj
+        return _State(t.withdraw[role][week], t.pursue[role][week], t.stress[role][week], t.quiet[week])
+
+    def reach(self, role: str, week: int) -> float:
+        """The one who is left keeps going when the other withdraws: they start more of the conversations
+        (not pursuit: no extra double texts or "are we ok?"), unless they are withdrawing too."""
         t = self.traj
         other = "partner" if role == "me" else "me"
-        own_w = t.withdraw[role][week]
-        reach = 0.45 * t.withdraw[other][week] * (1 - own_w)
-        return _State(own_w, max(t.pursue[role][week], reach), t.stress[role][week], t.quiet[week])
+        return 0.4 * t.withdraw[other][week] * (1 - t.withdraw[role][week])
 
     def initiation_rate(self, role: str, week: int) -> float:
         s = self.state(role, week)
@@ -183,7 +186,7 @@ class _Generator:
             if turns >= target:
                 break
             so = st[other]
-            reply_p = 0.97 * (1 - 0.45 * so.withdraw) * (1 - 0.1 * so.stress)
+            reply_p = 0.97 * (1 - 0.35 * so.withdraw) * (1 - 0.1 * so.stress)
             if self.last_bank in ("plan_question", "relationship_question", "question", "double_text"):
                 reply_p = min(0.99, reply_p + 0.05)
             if rng.random() < reply_p:

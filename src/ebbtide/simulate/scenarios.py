@@ -101,7 +101,6 @@ def _partner_pulling_away(weeks: int) -> Trajectory:
     t = Trajectory.flat(weeks)
     c = _change_week(weeks)
     _ramp(t.withdraw["partner"], c, 3, 0.85)
-    _ramp(t.pursue["me"], c + 1, 4, 0.3)
     t.change_week = c
     t.space_request_week = min(weeks - 1, c + 4)
     return t
@@ -157,7 +156,6 @@ def _demo(weeks: int) -> Trajectory:
     _ramp(t.stress["partner"], dip, 1, 0.75, end=dip_end)
     c = max(dip_end + 4, weeks - 8)
     _ramp(t.withdraw["partner"], c, 3, 0.85)
-    _ramp(t.pursue["me"], c + 1, 4, 0.35)
     t.change_week = c
     t.stress_weeks = tuple(range(dip, dip_end))
     t.space_request_week = min(weeks - 1, c + 4)
