@@ -210,19 +210,27 @@ def test_safety_flags_put_the_users_own_messages_first() -> None:
     assert [e.sender for e in a.safety_flags] == ["Alex", "Sam"]
 
 
+def _weekly_for_dips(inits: list[int]) -> pl.DataFrame:
+    n = len(inits)
+    weeks = [date(2025, 1, 6) + timedelta(weeks=i) for i in range(n)]
+    x = np.array(inits, dtype=float)
+    return pl.DataFrame({
+        "week": weeks, "person": ["Sam"] * n, "messages": (x * 10).astype(np.uint32),
+        "initiations": x.astype(np.uint32), "reply_rate": np.where(x >= 5, 0.9, 0.5),
+        "median_reply_min": np.where(x >= 5, 5.0, 90.0),
+    })
+
+
 def test_dips_are_found_with_recovery() -> None:
-    weeks = [date(2025, 1, 6) + timedelta(weeks=i) for i in range(20)]
-    msgs = [100] * 6 + [40, 35, 45, 30, 50] + [100] * 9
-    w = pl.DataFrame({"week": weeks, "person": ["Sam"] * 20, "messages": np.array(msgs, dtype=np.uint32)})
+    usual = [10, 9, 11, 10, 12, 9]
+    w = _weekly_for_dips(usual + [3, 2, 4, 3, 3] + usual + usual[:3])
     dips = find_dips(w, "Sam")
+    weeks = w.get_column("week").to_list()
     assert len(dips) == 1
     d = dips[0]
     assert d.start == weeks[6] and d.recovered and d.end == weeks[10] + timedelta(days=6) and d.weeks == 5
-    assert d.depth == pytest.approx(-0.7)
-    one_week = [100] * 8 + [10] + [100] * 8
-    w1 = pl.DataFrame({"week": weeks[:17], "person": ["Sam"] * 17, "messages": one_week})
-    assert find_dips(w1, "Sam") == []
-    ongoing = [100] * 10 + [30] * 5
-    w2 = pl.DataFrame({"week": weeks[:15], "person": ["Sam"] * 15, "messages": ongoing})
-    (d2,) = find_dips(w2, "Sam")
-    assert d2.end is None and not d2.recovered and d2.start == weeks[10]
+    usual_msgs = float(np.median(w.get_column("messages").to_numpy()))
+    assert d.depth == pytest.approx(20 / usual_msgs - 1, abs=1e-3)  # lowest week: 20 messages
+    assert find_dips(_weekly_for_dips(usual + [2] + usual + usual), "Sam") == []  # one quiet week
+    (d2,) = find_dips(_weekly_for_dips(usual + usual + [2, 3, 2, 2]), "Sam")
+    assert d2.end is None and not d2.recovered and d2.start == weeks[12]

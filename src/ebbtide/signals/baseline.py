@@ -1,7 +1,7 @@
 """Which weeks are "recent" and which are the couple's own "close" baseline.
 
-Recent period: since the latest change point that marks a drop for either person, when it is the
-latest change for that person, at least ``MIN_RECENT`` weeks before the end and at most
+Recent period: since the first drop of either person's current decline (change points after their
+last rise, ``changepoints.decline_start``), when that is at least ``MIN_RECENT`` weeks before the end and at most
 ``MAX_RECENT`` weeks back; otherwise the last ``DEFAULT_RECENT`` weeks. Why: a change that began
 ten weeks ago should be judged over all ten weeks, not diluted by or cut to an arbitrary window.
 
@@ -21,7 +21,7 @@ from datetime import date, timedelta
 import numpy as np
 import polars as pl
 
-from ebbtide.signals.changepoints import ChangePoint
+from ebbtide.signals.changepoints import ChangePoint, decline_start
 
 BASELINE_WEEKS = 8
 MIN_BASELINE = 4
@@ -47,12 +47,12 @@ def recent_start_index(weeks: list[date], cps: list[ChangePoint]) -> int:
     """Index of the first recent week (see module docstring)."""
     n = len(weeks)
     idx = max(n - DEFAULT_RECENT, 0)
-    latest: dict[str, ChangePoint] = {}
-    for cp in cps:
-        if cp.person not in latest or cp.week > latest[cp.person].week:
-            latest[cp.person] = cp
-    starts = [weeks.index(cp.week) for cp in latest.values() if cp.shift < 0 and cp.week in weeks]
-    starts = [i for i in starts if MIN_RECENT <= n - i <= MAX_RECENT]
+    starts = []
+    for person in {c.person for c in cps}:
+        drops = [weeks.index(d) for d in decline_start(cps, person) if d in weeks]
+        drops = [i for i in drops if MIN_RECENT <= n - i <= MAX_RECENT]
+        if drops:
+            starts.append(min(drops))
     if starts:
         idx = min(starts)
     return idx

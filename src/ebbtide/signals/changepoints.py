@@ -43,15 +43,21 @@ def _robust_z(x: np.ndarray) -> np.ndarray:
     return np.where(ok, np.clip(z, -5, 5), 0.0)  # weeks without the signal count as usual
 
 
-def engagement_series(weekly: pl.DataFrame, person: str) -> tuple[list[date], np.ndarray]:
-    """The person's weekly engagement summary (documented in the module docstring)."""
+def engagement_series(weekly: pl.DataFrame, person: str, *, with_volume: bool = True
+                      ) -> tuple[list[date], np.ndarray]:
+    """The person's weekly engagement summary (documented in the module docstring).
+
+    ``with_volume=False`` leaves out the message count, which falls for both people when one of them
+    starts fewer conversations: the rest (initiations, reply rate, reply speed) is the person's own doing.
+    """
     p = weekly.filter(pl.col("person") == person).sort("week")
     weeks = p.get_column("week").to_list()
-    msgs = np.log1p(p.get_column("messages").cast(pl.Float64).to_numpy())
     inits = np.log1p(p.get_column("initiations").cast(pl.Float64).to_numpy())
     rr = p.get_column("reply_rate").cast(pl.Float64).fill_null(np.nan).to_numpy()
     lat = -np.log1p(p.get_column("median_reply_min").cast(pl.Float64).fill_null(np.nan).to_numpy())
-    parts = [_robust_z(msgs), _robust_z(inits), _robust_z(rr), _robust_z(lat)]
+    parts = [_robust_z(inits), _robust_z(rr), _robust_z(lat)]
+    if with_volume:
+        parts.append(_robust_z(np.log1p(p.get_column("messages").cast(pl.Float64).to_numpy())))
     return weeks, np.mean(parts, axis=0)
 
 
@@ -73,3 +79,20 @@ def detect(weekly: pl.DataFrame, person: str) -> list[ChangePoint]:
         if abs(shift) >= 2 * sigma / np.sqrt(MIN_SEGMENT) or abs(shift) >= 0.75:
             out.append(ChangePoint(person, weeks[b], shift))
     return out
+
+
+def decline_start(cps: list[ChangePoint] | tuple[ChangePoint, ...], person: str, *,
+                  after: date | None = None) -> list[date]:
+    """The drops of ``person``'s current decline, oldest first: the change points after their last rise.
+
+    A withdrawal often comes in steps (less contact, then less again); the first step is when it began.
+    """
+    own = sorted((c for c in cps if c.person == person and (after is None or c.week > after)),
+                 key=lambda c: c.week)
+    tail: list[date] = []
+    for c in own:
+        if c.shift < 0:
+            tail.append(c.week)
+        else:
+            tail = []
+    return tail

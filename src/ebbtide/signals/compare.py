@@ -5,8 +5,9 @@ rate is sum(numerator) / sum(denominator) over the weeks of a period. The interv
 (not messages), because messages within a week are not independent; it is a percentile bootstrap,
 vectorised with numpy (one index matrix per period).
 
-Why persistence: a change only counts when it holds in most recent weeks (at least 3), so one quiet
-holiday week or one stressful week cannot make a sign on its own.
+Why persistence: a change only counts when it holds in most recent weeks (at least 3), or in every one
+of the last 3 or more weeks (a change that began inside the recent period), so one quiet holiday week
+or one stressful week cannot make a sign on its own.
 """
 
 from __future__ import annotations
@@ -107,9 +108,11 @@ def compare(spec: MetricSpec, base: pl.DataFrame, recent: pl.DataFrame, *, seed:
         wk = np.where(dr > 0, nr / np.where(dr > 0, dr, 1), np.nan)
         wk_eff = sgn * np.asarray(_effect(b, wk, spec.mode))
     has = ~np.isnan(wk_eff)
-    beyond = int(np.sum(wk_eff[has] >= spec.threshold / 2))
+    hit = wk_eff[has] >= spec.threshold / 2
+    beyond = int(np.sum(hit))
     need = max(MIN_PERSIST_WEEKS, math.ceil(PERSIST_SHARE * int(has.sum())))
-    persistent = beyond >= need
+    trailing = int(np.argmin(hit[::-1])) if not hit.all() else int(hit.size)  # run of hits up to the last week
+    persistent = beyond >= need or trailing >= MIN_PERSIST_WEEKS
     moved = toward >= spec.threshold and cautious is not None and cautious > 0 and persistent
     level = 0
     if moved:

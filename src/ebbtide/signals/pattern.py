@@ -3,28 +3,29 @@
 A person counts as pulling away when decreased communication or a change in engagement is detected
 for them (the behavioural signs), or at least two of the other signs, AND the change is confirmed:
 a change point marking a drop in their engagement after the baseline, or a strong effect. A person
-counts as pursuing when at least two of: more messages per week (despite the other writing less),
-more double texts, more questions per message, more questions about the relationship ("are we ok?"), all sustained over the recent weeks (the demand-withdraw pattern,
-evidence.md §1.6).
+counts as pursuing when they send more double texts AND either ask clearly more questions about the
+relationship ("are we ok?") or keep up their message volume while asking more questions, sustained
+over the recent weeks (the demand-withdraw pattern, evidence.md §1.6).
 """
 
 from __future__ import annotations
 
 from ebbtide.model import Pattern, SignId, SignResult, SignStatus
 from ebbtide.signals.compare import MetricSpec, compare
-from ebbtide.signals.signs import Context
+from ebbtide.signals.signs import Context, confirmed
 
+VOLUME_KEPT = 0.10  # messages per week fall by less than this share: volume "holds up"
 BEHAVIOURAL = (SignId.DECREASED_COMMUNICATION, SignId.CHANGE_IN_ENGAGEMENT)
 
-PURSUIT_METRICS: tuple[MetricSpec, ...] = (
-    MetricSpec("messages_per_week", "messages per week", "messages", None, "up", 0.15, min_den=3),
-    MetricSpec("double_texts_per_week", "follow-up messages with no reply in between", "double_texts", None, "up",
-               1.0, mode="abs", min_den=3),
-    MetricSpec("questions_per_message", "questions per message", "questions", "lang_messages", "up", 0.30,
-               min_den=30, language=True),
-    MetricSpec("relationship_questions_per_week", "questions about the relationship", "relationship_questions",
-               None, "up", 0.5, mode="abs", min_den=3, language=True),
-)
+PURSUIT_METRICS: dict[str, MetricSpec] = {
+    "double_texts": MetricSpec("double_texts_per_week", "follow-up messages with no reply in between",
+                               "double_texts", None, "up", 1.0, mode="abs", min_den=3),
+    "questions": MetricSpec("questions_per_message", "questions per message", "questions", "lang_messages", "up",
+                            0.30, min_den=30, language=True),
+    "relationship": MetricSpec("relationship_questions_per_week", "questions about the relationship",
+                               "relationship_questions", None, "up", 2.0, mode="abs", min_den=3, language=True),
+    "volume": MetricSpec("messages_per_week", "messages per week", "messages", None, "up", 0.0, min_den=3),
+}
 
 
 def withdrawing(signs: list[SignResult], ctx: Context) -> bool:
@@ -32,18 +33,28 @@ def withdrawing(signs: list[SignResult], ctx: Context) -> bool:
     behavioural = any(s.sign in BEHAVIOURAL for s in detected)
     if not (behavioural or len(detected) >= 2):
         return False
-    base_end = ctx.periods.baseline_weeks[-1] if ctx.periods.baseline_weeks else None
-    confirmed = any(c.shift < 0 and (base_end is None or c.week > base_end) for c in ctx.change_points)
     strong = any(s.strength == "strong" for s in detected if s.sign in BEHAVIOURAL)
-    return confirmed or strong
+    return confirmed(ctx) or strong
 
 
 def pursuing(ctx: Context) -> bool:
-    specs = [s for s in PURSUIT_METRICS if ctx.language or not s.language]
+    """Reaching out more while the other pulls back (see module docstring).
+
+    Double texts and questions rise by themselves when the other answers less (a follow-up after an
+    unanswered message counts as a double text), so they are necessary but not enough: pursuit also
+    needs many more questions about the relationship, or a message volume that holds up (falls by
+    less than 10 %) despite the other writing less.
+    """
     if not ctx.base.height or not ctx.recent.height:
         return False
-    moved = [compare(s, ctx.base, ctx.recent, seed=ctx.seed + 50 + i).moved for i, s in enumerate(specs)]
-    return sum(moved) >= 2
+    js = {k: compare(s, ctx.base, ctx.recent, seed=ctx.seed + 50 + i)
+          for i, (k, s) in enumerate(PURSUIT_METRICS.items()) if ctx.language or not s.language}
+    if not js["double_texts"].moved:
+        return False
+    volume = js["volume"].change.change
+    kept_up = volume is not None and volume >= -VOLUME_KEPT
+    asks_more = js["questions"].moved if "questions" in js else True
+    return ("relationship" in js and js["relationship"].moved) or (kept_up and asks_more)
 
 
 def verdict(me: str, partner: str, me_away: bool, partner_away: bool, me_pursues: bool,

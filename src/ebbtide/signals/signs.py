@@ -4,7 +4,9 @@ Each sign is a small set of weekly metrics (``SIGN_METRICS``). A metric "moves" 
 weeks differ from the baseline weeks by at least its threshold in the pulling-away direction, the
 90 % bootstrap interval of the change excludes no change, and the change holds in most recent weeks
 (``compare.py``). A sign is detected when one of its deciding metrics moves (with the special rule
-for volume below). Strength is words only: slight / clear / strong.
+for volume below) AND the change is confirmed by a change point marking a drop in the person's
+overall engagement after the baseline (or the effect is strong). Strength is words only:
+slight / clear / strong.
 
 Separating a person's withdrawal from the other's: raw message counts fall for both people when one
 of them starts fewer conversations, so a drop in messages alone decides nothing. Decreased
@@ -22,7 +24,7 @@ import polars as pl
 from ebbtide.model import SignId, SignResult, SignStatus
 from ebbtide.signals import evidence as ev
 from ebbtide.signals.baseline import Periods
-from ebbtide.signals.changepoints import ChangePoint
+from ebbtide.signals.changepoints import ChangePoint, decline_start
 from ebbtide.signals.compare import STRENGTH_WORDS, Judgement, MetricSpec, compare
 
 MIN_BASELINE_MESSAGES = 30  # per person, over the baseline weeks
@@ -109,12 +111,19 @@ def with_ev_columns(recent_rows: pl.DataFrame, person: str) -> pl.DataFrame:
 
 
 def since_date(ctx: Context) -> date | None:
-    """When the change began: the person's latest drop in engagement after the baseline, else the recent start."""
+    """When the change began: the first drop of the person's current decline after the baseline, else the
+    start of the recent period."""
     if not ctx.periods.recent_weeks:
         return None
     base_end = ctx.periods.baseline_weeks[-1] if ctx.periods.baseline_weeks else None
-    drops = [c.week for c in ctx.change_points if c.shift < 0 and (base_end is None or c.week > base_end)]
-    return max(drops) if drops else ctx.periods.recent_weeks[0]
+    drops = decline_start(ctx.change_points, ctx.person, after=base_end)
+    return drops[0] if drops else ctx.periods.recent_weeks[0]
+
+
+def confirmed(ctx: Context) -> bool:
+    """A change point marks a drop in the person's engagement after the baseline."""
+    base_end = ctx.periods.baseline_weeks[-1] if ctx.periods.baseline_weeks else None
+    return bool(decline_start(ctx.change_points, ctx.person, after=base_end))
 
 
 def _words_spec(ctx: Context, spec: MetricSpec) -> MetricSpec:
@@ -158,6 +167,11 @@ def judge_sign(sign: SignId, ctx: Context) -> tuple[SignResult, list[Judgement]]
     level = max(j.level for j in js if j.change.id in decisive or (j.moved and j.change.id in deciding))
     if len([m for m in decisive if m != "volume"]) >= 3:
         level = min(level + 1, 3)
+    if level < 3 and not confirmed(ctx):
+        labels = ", ".join(j.change.label for j in js if j.moved)
+        return SignResult(sign, ctx.person, SignStatus.NOT_DETECTED, metrics=metrics, note=(
+            f"recent weeks differ from the baseline ({labels}), but no lasting shift in {ctx.person}'s "
+            "overall contact was found, so this may be ordinary ups and downs")), js
     evidence = _evidence(sign, ctx)
     return SignResult(sign, ctx.person, SignStatus.DETECTED, since=since_date(ctx), strength=STRENGTH_WORDS[level],
                       metrics=metrics, evidence=evidence, note=_time_apart_note(sign)), js
