@@ -1,0 +1,246 @@
+"""Message sentiment, vectorised: VADER's lexicon and rules as Polars joins, plus a small trained model.
+
+Why not call VADER per message: its Python loop runs at a few thousand messages per second, far too slow
+for a million. Here VADER's lexicon (MIT licence, read from the installed ``vaderSentiment`` package) is
+joined onto exploded tokens, with VADER's main rules (negation in the three preceding words, boosters,
+exclamation marks, the compound normalisation). A small multinomial logistic regression trained on
+GoEmotions (see docs/models/sentiment.md) adds word and word-pair weights on top of the VADER features;
+when its file is missing the VADER scores are used alone.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from ebbtide.features.language.tokens import token_frame
+
+LABELS: tuple[str, ...] = ("negative", "neutral", "positive")
+MODEL_FILE = "sentiment_en.npz"
+_ALPHA = 15.0  # VADER's compound normalisation constant
+_EXCLAIM = 0.292  # VADER's per-"!" emphasis (at most 4)
+
+
+@cache
+def _vader_dir() -> Path:
+    import vaderSentiment  # installed dependency; only its data files are read
+
+    return Path(vaderSentiment.__file__).parent
+
+
+@cache
+def vader_tables() -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """(valence table tok->val, booster table tok->boost, negator table tok) from VADER's package data.
+
+    Emoji are scored by their VADER description ("red heart" -> heart 3.2), as VADER itself does by
+    substituting the description into the text; here the description's valences are summed.
+    """
+    from vaderSentiment import vaderSentiment as vs
+
+    lex: dict[str, float] = {}
+    for line in (_vader_dir() / "vader_lexicon.txt").read_text(encoding="utf-8").splitlines():
+        parts = line.split("\t")
+        if len(parts) >= 2:
+            lex[parts[0].lower()] = float(parts[1])
+    emoji_val: dict[str, float] = {}
+    for line in (_vader_dir() / "emoji_utf8_lexicon.txt").read_text(encoding="utf-8").splitlines():
+        parts = line.split("\t")
+        if len(parts) >= 2:
+            val = sum(lex.get(w, 0.0) for w in parts[1].lower().split())
+            key = parts[0].replace("\ufe0f", "")
+            if val and len(key) == 1:
+                emoji_val[key] = max(-4.0, min(4.0, val))
+    lex.update(emoji_val)
+    valence = pl.DataFrame({"tok": list(lex), "val": list(lex.values())})
+    boost = pl.DataFrame(
+        {"tok": list(vs.BOOSTER_DICT), "boost": [float(v) for v in vs.BOOSTER_DICT.values()]}
+    )
+    neg_words = set(vs.NEGATE) | {"never", "no", "nope", "nothing", "nowhere", "noone", "none", "not"}
+    neg_words |= {w.replace("'", "") for w in neg_words}
+    negators = pl.DataFrame({"tok": sorted(neg_words), "negator": [True] * len(neg_words)})
+    return valence, boost, negators
+
+
+def vader_features(norm: pl.Series) -> pl.DataFrame:
+    """VADER-style scores for normalised texts, one row per input in input order.
+
+    Columns: ``vader_sum`` (sum of adjusted valences), ``vader_pos``, ``vader_neg`` (sums of the positive and
+    negative parts), ``vader_compound`` (−1..1), ``vader_hits`` (number of sentiment-bearing tokens).
+    """
+    valence, boost, negators = vader_tables()
+    n = len(norm)
+    toks = token_frame(norm)
+    toks = toks.join(valence, on="tok", how="left").join(boost, on="tok", how="left")
+    toks = toks.join(negators, on="tok", how="left").with_columns(
+        pl.col("negator").fill_null(False), pl.col("boost").fill_null(0.0)
+    )
+    row = pl.col("row")
+
+    def prev(col: str, k: int, fill: object) -> pl.Expr:
+        return pl.when(row.shift(k) == row).then(pl.col(col).shift(k)).otherwise(pl.lit(fill))
+
+    val = pl.col("val")
+    sign = val.sign()
+    boosted = val + sign * (prev("boost", 1, 0.0) + 0.95 * prev("boost", 2, 0.0))
+    negated = prev("negator", 1, False) | prev("negator", 2, False) | prev("negator", 3, False)
+    adj = pl.when(negated).then(boosted * -0.74).otherwise(boosted)
+    scored = (
+        toks.with_columns(adj=adj)
+        .filter(pl.col("val").is_not_null())
+        .group_by("row")
+        .agg(
+            vader_sum=pl.col("adj").sum(),
+            vader_pos=pl.col("adj").clip(lower_bound=0).sum(),
+            vader_neg=pl.col("adj").clip(upper_bound=0).sum(),
+            vader_hits=pl.len().cast(pl.Int32),
+        )
+    )
+    base = pl.DataFrame({"row": pl.Series(range(n), dtype=pl.UInt32), "_t": norm})
+    out = base.join(scored, on="row", how="left").sort("row")
+    excl = pl.col("_t").str.count_matches("!").clip(upper_bound=4).cast(pl.Float64) * _EXCLAIM
+    s = pl.col("vader_sum").fill_null(0.0)
+    s = pl.when(s > 0).then(s + excl).when(s < 0).then(s - excl).otherwise(s)
+    return out.select(
+        vader_sum=s,
+        vader_pos=pl.col("vader_pos").fill_null(0.0),
+        vader_neg=pl.col("vader_neg").fill_null(0.0),
+        vader_compound=s / (s * s + _ALPHA).sqrt(),
+        vader_hits=pl.col("vader_hits").fill_null(0),
+    )
+
+
+VADER_FEATURES: tuple[str, ...] = ("vader_compound", "vader_pos", "vader_neg", "vader_hits_log")
+
+
+def vader_matrix(vf: pl.DataFrame) -> np.ndarray:
+    """The dense VADER features the trained model uses (same order at training and inference)."""
+    return np.column_stack(
+        [
+            vf["vader_compound"].to_numpy(),
+            vf["vader_pos"].to_numpy() / 4.0,
+            vf["vader_neg"].to_numpy() / 4.0,
+            np.log1p(vf["vader_hits"].to_numpy().astype(float)),
+        ]
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class LinearTextModel:
+    """Weights of a linear model over word and word-pair counts plus dense features.
+
+    ``terms`` are unigrams and "w1 w2" bigrams; ``weights`` has one column per class; ``dense`` one row
+    per dense feature. Scoring is a join of exploded tokens onto ``terms`` and a sum: fully vectorised.
+    """
+
+    terms: pl.DataFrame  # columns: term, w0..w{k-1}
+    dense: np.ndarray  # (n_dense, k)
+    bias: np.ndarray  # (k,)
+    classes: tuple[str, ...]
+    meta: dict[str, str]
+
+    @property
+    def k(self) -> int:
+        return len(self.bias)
+
+    def logits(self, norm: pl.Series, dense: np.ndarray) -> np.ndarray:
+        """Class logits for normalised texts: (n, k)."""
+        n = len(norm)
+        toks = token_frame(norm, bigrams=True)
+        terms = pl.concat(
+            [toks.select("row", term="tok"), toks.select("row", term="bi").drop_nulls("term")]
+        )
+        wcols = [f"w{i}" for i in range(self.k)]
+        summed = (
+            terms.join(self.terms, on="term", how="inner").group_by("row").agg([pl.col(c).sum() for c in wcols])
+        )
+        out = np.zeros((n, self.k))
+        if summed.height:
+            idx = summed["row"].to_numpy().astype(np.int64)
+            out[idx] = summed.select(wcols).to_numpy()
+        return out + dense @ self.dense + self.bias
+
+    def save(self, path: Path) -> None:
+        np.savez_compressed(
+            path,
+            terms=np.array(self.terms["term"].to_list(), dtype=np.str_),
+            weights=self.terms.select([f"w{i}" for i in range(self.k)]).to_numpy().astype(np.float32),
+            dense=self.dense.astype(np.float32),
+            bias=self.bias.astype(np.float32),
+            classes=np.array(self.classes, dtype=np.str_),
+            meta_keys=np.array(list(self.meta), dtype=np.str_),
+            meta_vals=np.array(list(self.meta.values()), dtype=np.str_),
+        )
+
+    @classmethod
+    def load(cls, raw: bytes | Path) -> LinearTextModel:
+        import io
+
+        src = io.BytesIO(raw) if isinstance(raw, bytes) else raw
+        with np.load(src, allow_pickle=False) as z:
+            w = z["weights"].astype(np.float64)
+            terms = pl.DataFrame({"term": z["terms"].tolist()}).with_columns(
+                [pl.Series(f"w{i}", w[:, i]) for i in range(w.shape[1])]
+            )
+            return cls(
+                terms=terms,
+                dense=z["dense"].astype(np.float64),
+                bias=z["bias"].astype(np.float64),
+                classes=tuple(z["classes"].tolist()),
+                meta=dict(zip(z["meta_keys"].tolist(), z["meta_vals"].tolist(), strict=True)),
+            )
+
+
+def load_packaged_model(name: str) -> LinearTextModel | None:
+    """A model shipped in ``data/`` (None if absent, so the lexicon path still works)."""
+    res = resources.files("ebbtide.features.language").joinpath("data").joinpath(name)
+    if not res.is_file():
+        return None
+    return LinearTextModel.load(res.read_bytes())
+
+
+@cache
+def sentiment_model() -> LinearTextModel | None:
+    return load_packaged_model(MODEL_FILE)
+
+
+def softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def score_sentiment(norm: pl.Series, *, use_model: bool = True) -> pl.DataFrame:
+    """Sentiment of normalised English texts: ``sentiment`` (label) and ``sentiment_score`` (−1..1).
+
+    With the trained model the score is P(positive) − P(negative); without it, VADER's compound score and
+    its usual ±0.05 thresholds.
+    """
+    vf = vader_features(norm)
+    model = sentiment_model() if use_model else None
+    if model is None or len(norm) == 0:
+        comp = vf["vader_compound"]
+        label = (
+            pl.when(comp >= 0.05).then(pl.lit("positive")).when(comp <= -0.05).then(pl.lit("negative"))
+            .otherwise(pl.lit("neutral"))
+        )
+        return vf.select(sentiment=label, sentiment_score=pl.col("vader_compound"))
+    p = softmax(model.logits(norm, vader_matrix(vf)))
+    cls = list(model.classes)
+    labels = np.array(cls)[p.argmax(axis=1)]
+    score = p[:, cls.index("positive")] - p[:, cls.index("negative")]
+    return pl.DataFrame({"sentiment": labels.tolist(), "sentiment_score": score}, schema={
+        "sentiment": pl.String, "sentiment_score": pl.Float64,
+    })
+
+
+def compound_to_label(c: float) -> str:
+    """VADER's standard thresholds, for the baseline in the quality bench."""
+    if math.isnan(c):
+        return "neutral"
+    return "positive" if c >= 0.05 else "negative" if c <= -0.05 else "neutral"
