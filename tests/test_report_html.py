@@ -83,3 +83,25 @@ def test_no_weekly_table_still_renders() -> None:
     a = sample_assessment(Pattern.INSUFFICIENT_DATA)
     html = render_html(a, explain(a))
     assert "Not enough data yet" in html and "Plotly.newPlot" not in html
+
+
+def test_chart_scripts_are_valid_javascript_that_draw_every_chart(page: str, tmp_path: Path) -> None:
+    """Run the page's own chart scripts (not the plotly bundle) in node with a stand-in Plotly."""
+    import shutil
+    import subprocess
+
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed")
+    scripts = [s for s in re.findall(r"<script>(.*?)</script>", page, re.DOTALL) if "Plotly.newPlot(" in s
+               and len(s) < 200_000]
+    assert scripts
+    calls = "const drawn = [];\nconst Plotly = {newPlot: (id, data, layout) => drawn.push([id, data.length, layout.shapes.length])};\n"
+    program = calls + "\n".join(scripts) + "\nconsole.log(JSON.stringify(drawn));\n"
+    (tmp_path / "charts.js").write_text(program, encoding="utf-8")
+    result = subprocess.run([node, str(tmp_path / "charts.js")], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    import json
+
+    drawn = json.loads(result.stdout)
+    assert len(drawn) == len(scripts) and all(n == 2 for _, n, _ in drawn)  # both people in every chart

@@ -8,6 +8,7 @@ inlined from the installed plotly package; every chart has a text alternative.
 from __future__ import annotations
 
 import functools
+import json
 import math
 from datetime import date, timedelta
 from pathlib import Path
@@ -94,10 +95,26 @@ def _median(frame: pl.DataFrame, column: str, period: tuple[date, date] | None) 
     return float(m) if m is not None and math.isfinite(float(m)) else None
 
 
-def charts(assessment: Assessment) -> list[dict[str, Any]]:
-    """One Plotly chart per weekly metric present: both people, baseline bands, change points."""
-    import plotly.graph_objects as go
+def _clean(values: list[Any]) -> list[Any]:
+    """JSON-safe numbers: NaN and infinities become null (gaps in the line)."""
+    return [None if isinstance(v, float) and not math.isfinite(v) else v for v in values]
 
+
+def _plot_html(div_id: str, data: list[dict[str, Any]], layout: dict[str, Any]) -> str:
+    """A div and the inline call that draws it (JSON made safe to sit inside <script>)."""
+    def dump(obj: object) -> str:
+        return json.dumps(obj, separators=(",", ":")).replace("</", "<\\/")
+
+    return (f'<div id="{div_id}" class="plot" style="height:{layout["height"]}px"></div>'
+            f'<script>Plotly.newPlot("{div_id}",{dump(data)},{dump(layout)},{dump(PLOTLY_CONFIG)});</script>')
+
+
+def charts(assessment: Assessment) -> list[dict[str, Any]]:
+    """One chart per weekly metric present: both people, baseline bands, change points.
+
+    WHY hand-built figure JSON instead of plotly.graph_objects: the same picture without the
+    validation cost (about 10x faster), and nothing but data and layout ends up in the page.
+    """
     weekly = assessment.weekly
     if weekly is None or weekly.is_empty() or not {"week", "person"} <= set(weekly.columns):
         return []
@@ -107,37 +124,49 @@ def charts(assessment: Assessment) -> list[dict[str, Any]]:
     for column, (label, unit) in CHART_METRICS.items():
         if column not in weekly.columns or weekly.get_column(column).drop_nulls().len() == 0:
             continue
-        fig = go.Figure()
+        data: list[dict[str, Any]] = []
+        shapes: list[dict[str, Any]] = []
+        annotations: list[dict[str, Any]] = []
         for person, color in zip(people, COLORS, strict=True):
             mine = weekly.filter(pl.col("person") == person)
             if mine.is_empty():
                 continue
-            fig.add_trace(go.Scatter(
-                x=[d.isoformat() for d in mine.get_column("week").to_list()],
-                y=mine.get_column(column).to_list(),
-                mode="lines+markers", name=person, line={"color": color, "width": 2}, marker={"size": 4},
-            ))
+            data.append({
+                "type": "scatter", "mode": "lines+markers", "name": person,
+                "x": [d.isoformat() for d in mine.get_column("week").to_list()],
+                "y": _clean(mine.get_column(column).to_list()),
+                "line": {"color": color, "width": 2}, "marker": {"size": 4},
+            })
             band = _baseline_band(mine, column, assessment.baseline)
             if band:
-                fig.add_hrect(y0=band[0], y1=band[1], fillcolor=color, opacity=0.12, line_width=0)
+                shapes.append({"type": "rect", "xref": "paper", "x0": 0, "x1": 1, "yref": "y", "y0": band[0],
+                               "y1": band[1], "fillcolor": color, "opacity": 0.12, "line": {"width": 0},
+                               "layer": "below"})
         if assessment.baseline:
-            fig.add_vrect(x0=assessment.baseline[0].isoformat(), x1=(assessment.baseline[1] + timedelta(days=1)).isoformat(),
-                          fillcolor="#888", opacity=0.08, line_width=0, annotation_text="usual",
-                          annotation_position="top left")
+            x0 = assessment.baseline[0].isoformat()
+            shapes.append({"type": "rect", "xref": "x", "yref": "paper", "y0": 0, "y1": 1, "x0": x0,
+                           "x1": (assessment.baseline[1] + timedelta(days=1)).isoformat(), "fillcolor": "#888",
+                           "opacity": 0.08, "line": {"width": 0}, "layer": "below"})
+            annotations.append({"text": "usual", "xref": "x", "yref": "paper", "x": x0, "y": 1,
+                                "showarrow": False, "xanchor": "left", "yanchor": "top",
+                                "font": {"size": 11, "color": "#555"}})
         for cp in assessment.change_points:
-            fig.add_vline(x=cp.isoformat(), line_dash="dash", line_color="#555", line_width=1)
-        fig.update_layout(
-            title={"text": label, "font": {"size": 15}}, height=280, margin={"l": 40, "r": 10, "t": 40, "b": 30},
-            legend={"orientation": "h", "y": -0.2}, paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)",
-            font={"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif"}, hovermode="x unified",
-        )
+            shapes.append({"type": "line", "xref": "x", "yref": "paper", "x0": cp.isoformat(),
+                           "x1": cp.isoformat(), "y0": 0, "y1": 1,
+                           "line": {"dash": "dash", "color": "#555", "width": 1}})
+        layout = {
+            "title": {"text": label, "font": {"size": 15}}, "height": 280,
+            "margin": {"l": 40, "r": 10, "t": 40, "b": 30}, "legend": {"orientation": "h", "y": -0.2},
+            "paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "rgba(0,0,0,0)", "hovermode": "x unified",
+            "font": {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif"},
+            "xaxis": {"type": "date"}, "shapes": shapes, "annotations": annotations,
+        }
         summary = _summary(weekly, column, assessment.baseline, assessment.recent, unit)
         out.append({
             "id": column,
             "label": label,
             "alt": words("chart_alt", label=label, summary=summary),
-            "html": fig.to_html(full_html=False, include_plotlyjs=False, config=PLOTLY_CONFIG,
-                                div_id=f"chart-{column}"),
+            "html": _plot_html(f"chart-{column}", data, layout),
         })
     return out
 
