@@ -370,7 +370,7 @@ def _finish(heads: pl.DataFrame, src: SourceText, file_name: str) -> tuple[pl.Da
     )
     senders = df.filter(pl.col("kind") != MessageKind.SYSTEM.value).get_column("sender").unique(maintain_order=True)
     conversation_id = "whatsapp:" + conversation_slug(senders.to_list())
-    me = _guess_me(df, senders.to_list(), file_name or src.name)
+    me = _guess_me(df, senders.to_list(), f"{file_name}:{src.name}" if file_name else src.name)
     out = df.select(
         pl.col("timestamp").cast(pl.Datetime("us")),
         pl.lit(None, pl.Int32).alias("utc_offset_min"),
@@ -415,12 +415,14 @@ def _guess_me(df: pl.DataFrame, senders: list[str], file_name: str) -> str | Non
         guesses.add(mine[0])
     elif len(mine) > 1:
         return None
-    base = Path(file_name.split(":", 1)[0]).name
-    m = _FILENAME_OTHER.match(Path(base).stem if base.lower().endswith((".txt", ".zip")) else base)
-    if m and len(senders) == 2:
-        other = m.group("name").strip()
-        if other in senders:
-            guesses.add(next(s for s in senders if s != other))
+    for candidate in set(file_name.split(":")):  # zip name and member name both count
+        base = Path(candidate).name
+        stem = base[:-4] if base.lower().endswith((".txt", ".zip")) else base
+        m = _FILENAME_OTHER.match(stem)
+        if m and len(senders) == 2:
+            other = m.group("name").strip()
+            if other in senders:
+                guesses.add(next(s for s in senders if s != other))
     return guesses.pop() if len(guesses) == 1 else None
 
 
