@@ -57,7 +57,16 @@ LEFT JOIN (
     GROUP BY ALL
 ) AS have USING ({_KEY})
 WHERE inc.occ > coalesce(have.n, 0)
-ORDER BY inc.pos
+"""
+
+# When the store holds nothing of this conversation in the export's time span (a first import, or
+# an export of a new period) every row is new: a plain bulk insert, without the window and join.
+_FRESH_SQL = f"""
+INSERT INTO messages (conversation_id, seq, import_id, "timestamp", utc_offset_min, sender, text, kind,
+                      edited, platform, source_file, source_line)
+SELECT $cid, $base + pos + 1, $import_id, "timestamp", utc_offset_min, sender, text, kind,
+       edited, platform, source_file, source_line
+FROM {_INCOMING}
 """
 
 
@@ -94,8 +103,10 @@ def derive_conversation_id(platform: str, participants: Sequence[str], fallback:
 
 
 def _connect(path: Path) -> duckdb.DuckDBPyConnection:
+    # Row order on disk does not matter (``seq`` carries it), and not keeping it lowers the
+    # memory of large inserts.
     try:
-        return duckdb.connect(str(path))
+        return duckdb.connect(str(path), config={"preserve_insertion_order": False})
     except duckdb.Error as exc:
         text = str(exc)
         if "lock" in text.casefold():
@@ -221,7 +232,11 @@ class Store:
             cid = conversation_id or derive_conversation_id(report.platform.value, report.participants,
                                                             report.source_file)
             return [ImportResult(cid, 0, 0, 0, report.source_file)]
-        groups = frame.partition_by("conversation_id", maintain_order=True, as_dict=True)
+        ids = frame.get_column("conversation_id")
+        if ids.n_unique() == 1:  # the usual case; partitioning would copy the whole frame
+            groups: dict[Any, pl.DataFrame] = {(ids[0],): frame}
+        else:
+            groups = frame.partition_by("conversation_id", maintain_order=True, as_dict=True)
         if single and len(groups) != 1:
             raise StoreError(
                 f"this export holds {len(groups)} conversations, not one",
@@ -255,11 +270,16 @@ class Store:
         if nulls:
             raise StoreError(f"{nulls} messages have no time and cannot be stored", where=report.source_file,
                              fix="This is a bug in the importer; please report it with the parse report.")
-        fills = [pl.col(c).fill_null(v) for c, v in _FILLS.items()]
-        fills.append(pl.col("platform").fill_null(report.platform.value))
-        frame = frame.with_columns(fills).with_row_index("pos").with_columns(pl.col("pos").cast(pl.Int64))
+        wanted = {**_FILLS, "platform": report.platform.value}
+        fills = [pl.col(c).fill_null(v) for c, v in wanted.items() if frame.get_column(c).null_count()]
+        if fills:  # only where needed: filling copies the column, and text columns are big
+            frame = frame.with_columns(fills)
+        frame = frame.with_row_index("pos").with_columns(pl.col("pos").cast(pl.Int64))
         if conversation_id:
             return frame.with_columns(conversation_id=pl.lit(conversation_id))
+        ids = frame.get_column("conversation_id")
+        if not ids.null_count() and not (ids == "").any():
+            return frame
         derived = derive_conversation_id(report.platform.value, report.participants or
                                          frame.filter(pl.col("sender") != "").get_column("sender").unique(),
                                          report.source_file)
@@ -297,11 +317,17 @@ class Store:
         base = int(self._rows("SELECT coalesce(max(seq), 0) FROM messages WHERE conversation_id = $1",
                               [cid])[0][0])
         ts = incoming.get_column("timestamp")
+        lo, hi = ts.min(), ts.max()
+        overlap = self._rows('SELECT 1 FROM messages WHERE conversation_id = $1 AND "timestamp" BETWEEN $2 AND $3 '
+                             "LIMIT 1", [cid, lo, hi])
+        params: dict[str, Any] = {"cid": cid, "base": base, "import_id": import_id}
+        if overlap:
+            params |= {"lo": lo, "hi": hi}
         db = self._db
-        db.register(_INCOMING, incoming)
+        # Arrow with plain (large) strings: DuckDB ingests these faster than Polars' string views.
+        db.register(_INCOMING, incoming.to_arrow(compat_level=pl.CompatLevel.oldest()))
         try:
-            rows = self._rows(_MERGE_SQL, {"cid": cid, "base": base, "import_id": import_id,
-                                           "lo": ts.min(), "hi": ts.max()})
+            rows = self._rows(_MERGE_SQL if overlap else _FRESH_SQL, params)
         finally:
             db.unregister(_INCOMING)
         return int(rows[0][0]) if rows else 0
