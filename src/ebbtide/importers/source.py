@@ -82,8 +82,12 @@ def _valid_utf8(data: bytes) -> bool:
     return True
 
 
-def decode_bytes(data: bytes, where: str) -> tuple[bytes, str, tuple[str, ...]]:
-    """Bring export bytes to valid UTF-8; returns (utf8, encoding, warnings). Raises ``UnreadableInput``."""
+def decode_bytes(data: bytes, where: str, *, validate: bool = True) -> tuple[bytes, str, tuple[str, ...]]:
+    """Bring export bytes to valid UTF-8; returns (utf8, encoding, warnings). Raises ``UnreadableInput``.
+
+    ``validate=False`` skips the UTF-8 check of BOM-less files for a caller that validates anyway
+    (Polars refuses invalid UTF-8, and the WhatsApp importer then calls ``repair_utf8``).
+    """
     bom = _bom_encoding(data[:4])
     if bom is not None:
         encoding, skip = bom
@@ -99,7 +103,7 @@ def decode_bytes(data: bytes, where: str) -> tuple[bytes, str, tuple[str, ...]]:
                 where=where,
                 fix="Export the chat again from the app; do not edit the file in a word processor.",
             ) from None
-    if _looks_utf16(data) is None and _valid_utf8(data) and b"\x00" not in data[:65536]:
+    if _looks_utf16(data) is None and b"\x00" not in data[:65536] and (not validate or _valid_utf8(data)):
         return data, "utf-8", ()
     utf16 = _looks_utf16(data)
     if utf16 is not None:
@@ -113,13 +117,21 @@ def decode_bytes(data: bytes, where: str) -> tuple[bytes, str, tuple[str, ...]]:
             where=where,
             fix="Point ebbtide at the exported .txt (or the .zip the app produced).",
         )
+    repaired, warnings = repair_utf8(data)
+    return repaired, "utf-8 (with replacements)", warnings
+
+
+def repair_utf8(data: bytes) -> tuple[bytes, tuple[str, ...]]:
+    """Replace invalid UTF-8 with U+FFFD and say how many places were affected (nothing else changes)."""
     text = data.decode("utf-8", errors="replace")
     bad = text.count("\ufffd") - data.decode("utf-8", errors="ignore").count("\ufffd")
+    if bad == 0:
+        return data, ()
     warning = (
         f"{bad} byte sequence(s) were not valid UTF-8 and are shown as '\ufffd'; "
         "the rest of the file was read normally."
     )
-    return text.encode("utf-8"), "utf-8 (with replacements)", (warning,)
+    return text.encode("utf-8"), (warning,)
 
 
 def _pick_member(names: list[str], suffix: str, prefer: tuple[str, ...]) -> str | None:
@@ -168,12 +180,14 @@ def read_text_source(
     prefer: tuple[str, ...] = ("_chat.txt",),
     hint: str = "whatsapp",
     max_bytes: int | None = None,
+    validate: bool = True,
 ) -> SourceText:
     """Read and decode a text export, or the ``suffix`` member of a zip.
 
     ``prefer``: member base names taken first (WhatsApp iOS writes ``_chat.txt``); otherwise a member
     whose name contains ``hint``; otherwise the largest matching member. ``max_bytes`` reads only the
     start (for sniffing; a cut multi-byte character at the end is dropped, never an error).
+    ``validate=False``: see ``decode_bytes`` (the caller promises to validate UTF-8 itself).
     """
     where = str(path)
     if not path.exists():
@@ -233,7 +247,7 @@ def read_text_source(
         ) from None
     if max_bytes:
         data = _trim_partial_utf8(data)
-    utf8, encoding, warnings = decode_bytes(data, name)
+    utf8, encoding, warnings = decode_bytes(data, name, validate=validate)
     return SourceText(data=utf8, name=name, encoding=encoding, warnings=warnings, zip_members=members)
 
 

@@ -14,6 +14,7 @@ chronology -> author / body split -> join continuation lines with ``\\n`` -> kin
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import re
@@ -25,7 +26,14 @@ from pathlib import Path
 import polars as pl
 
 from ebbtide.errors import NotAChatExport
-from ebbtide.importers.source import SourceText, normalise_newlines, peek_text, read_text_source, split_lines
+from ebbtide.importers.source import (
+    SourceText,
+    normalise_newlines,
+    peek_text,
+    read_text_source,
+    repair_utf8,
+    split_lines,
+)
 from ebbtide.importers.whatsapp_dialect import (
     BIDI_CHARS,
     DATE_PREFIX,
@@ -112,8 +120,8 @@ def _not_a_chat(what: str, where: str) -> NotAChatExport:
 
 def read_whatsapp(path: Path, *, date_order: DateOrder | None = None) -> ParsedExport:
     """Parse a WhatsApp export into the canonical frame plus a ParseReport."""
-    src = read_text_source(path)
-    return parse_source(src, date_order=date_order, file_name=path.name)
+    # no local reference to the source: parse_source frees the raw bytes once the lines are built
+    return parse_source(read_text_source(path, validate=False), date_order=date_order, file_name=path.name)
 
 
 def parse_text(text: str, name: str = "chat.txt", *, date_order: DateOrder | None = None) -> ParsedExport:
@@ -121,14 +129,29 @@ def parse_text(text: str, name: str = "chat.txt", *, date_order: DateOrder | Non
     return parse_source(SourceText(data=text.encode("utf-8"), name=name, encoding="utf-8"), date_order=date_order)
 
 
-def _lines(data: bytes) -> pl.Series:
-    """Every line of the file as a Polars string column (Rust does the splitting; empty lines kept)."""
+def _lines(data: bytes) -> tuple[pl.Series, tuple[str, ...]]:
+    """Every line of the file as a Polars string column (Rust splits and validates; empty lines kept).
+
+    Invalid UTF-8 (only possible when the reader skipped validation) is repaired with U+FFFD and
+    reported, never fatal.
+    """
     if b"\x1f" in data:  # the CSV trick below needs a byte that never occurs; else split in Python
+        data, warnings = repair_utf8(data)
         parts = data.decode("utf-8").split("\n")
         if parts and parts[-1] == "":
             parts.pop()
-        return pl.Series("line", parts, dtype=pl.String)
-    frame = pl.read_csv(
+        return pl.Series("line", parts, dtype=pl.String), warnings
+    try:
+        frame = _read_lines(data)
+        warnings: tuple[str, ...] = ()
+    except pl.exceptions.ComputeError:
+        data, warnings = repair_utf8(data)
+        frame = _read_lines(data)
+    return frame.get_column("line").fill_null(""), warnings
+
+
+def _read_lines(data: bytes) -> pl.DataFrame:
+    return pl.read_csv(
         data,
         has_header=False,
         separator="\x1f",
@@ -136,7 +159,6 @@ def _lines(data: bytes) -> pl.Series:
         new_columns=["line"],
         schema={"line": pl.String},
     )
-    return frame.get_column("line").fill_null("")
 
 
 def _sample(data: bytes, size: int = 1 << 18) -> list[str]:
@@ -159,13 +181,16 @@ def parse_source(
 ) -> ParsedExport:
     """Parse decoded export bytes (separate from reading so tests and other callers can feed text)."""
     data = normalise_newlines(src.data)
-    if not data.strip():
+    src = dataclasses.replace(src, data=b"")  # keep only one copy of the raw bytes alive
+    if not data or data.isspace():
         raise _not_a_chat("the file is empty", src.name)
     warnings: list[str] = list(src.warnings)
     tick = _Ticker()
     shape, share, seen = detect_shape(_sample(data))
     tick("shape")
-    lines = _lines(data)
+    lines, utf8_warnings = _lines(data)
+    del data
+    warnings.extend(utf8_warnings)
     tick("lines")
     if shape is None:  # nothing header-like at the start, middle or end: look at every line once
         found = lines.filter(lines.str.contains(GENERAL_PATTERN)).head(5000).to_list()
@@ -182,14 +207,22 @@ def parse_source(
     # are cut from the short header afterwards
     hdr = lines.str.extract(shape.pattern() if locked else GENERAL_PATTERN, 0)
     cand = pl.DataFrame({"hdr": hdr}).with_row_index("idx").filter(pl.col("hdr").is_not_null())
+    del hdr
     cand = cand.with_columns(pl.col("hdr").str.extract(DATE_PREFIX, 0).alias("date"))
-    cand = cand.with_columns(pl.col("hdr").str.slice(pl.col("date").str.len_chars()).alias("time"))
+    cand = cand.select(
+        "idx",
+        "date",
+        pl.col("hdr").str.slice(pl.col("date").str.len_chars()).alias("time"),
+        pl.col("hdr").str.len_chars().alias("hdr_len"),
+    )
     tick("headers")
     dates = date_table(cand.get_column("date").unique().to_list())
     times = time_table(cand.get_column("time").unique().to_list())
     tick("tables")
-    cand = cand.join(dates, on="date", how="left", maintain_order="left").join(
-        times, on="time", how="left", maintain_order="left"
+    cand = (
+        cand.join(dates, on="date", how="left", maintain_order="left")
+        .join(times, on="time", how="left", maintain_order="left")
+        .drop("date", "time", "n3")
     )
     tick("joins")
 
@@ -200,8 +233,8 @@ def parse_source(
     day = pl.col(f"d_{decision.order.value}")
     if decision.order is not DateOrder.YMD:  # a four-digit first field is always a year
         day = pl.when(pl.col("w1") == 4).then(pl.col("d_ymd")).otherwise(day)
-    cand = cand.with_columns(
-        (day.cast(pl.Datetime("us")) + pl.duration(seconds=pl.col("sod"))).alias("timestamp")
+    cand = cand.select(
+        "idx", "hdr_len", (day.cast(pl.Datetime("us")) + pl.duration(seconds=pl.col("sod"))).alias("timestamp")
     )
     impossible = int(cand.get_column("timestamp").null_count())
     cand = cand.filter(pl.col("timestamp").is_not_null())
@@ -218,14 +251,16 @@ def parse_source(
     frame = (
         pl.DataFrame({"line": lines})
         .with_row_index("idx")
-        .join(cand.select("idx", "hdr", "timestamp"), on="idx", how="left", maintain_order="left")
-        .with_columns(pl.col("hdr").is_not_null().alias("header"))
+        .join(cand, on="idx", how="left", maintain_order="left")
+        .with_columns(pl.col("hdr_len").is_not_null().alias("header"))
         .with_columns(pl.col("header").cum_sum().alias("msg_id"))
     )
+    del cand, lines
 
     tick("timestamps")
     unplaced = _unplaced(frame)
     messages = _messages(frame)
+    del frame
     tick("messages")
     result, me = _finish(messages, src, file_name)
     tick("finish")
@@ -282,7 +317,10 @@ class _Ticker:
     def __call__(self, stage: str) -> None:
         if self.on:
             now = time.perf_counter()
-            print(f"whatsapp {stage:12s} {now - self.last:6.2f}s", file=sys.stderr)
+            import resource
+
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+            print(f"whatsapp {stage:12s} {now - self.last:6.2f}s  peak {peak} MiB", file=sys.stderr)
             self.last = now
 
 
@@ -315,7 +353,7 @@ def _unplaced(frame: pl.DataFrame) -> list[UnplacedLine]:
 def _messages(frame: pl.DataFrame) -> pl.DataFrame:
     """One row per message: author split off the header line, continuation lines joined with '\\n'."""
     heads = frame.filter(pl.col("header")).select(
-        "idx", "msg_id", "timestamp", pl.col("line").str.slice(pl.col("hdr").str.len_chars()).alias("rest")
+        "idx", "msg_id", "timestamp", pl.col("line").str.slice(pl.col("hdr_len")).alias("rest")
     )
     # group 0 only: a plain find is several times faster than a capture group in Rust regex
     heads = heads.with_columns(pl.col("rest").str.extract(_AUTHOR_PATTERN, 0).alias("author_colon"))
