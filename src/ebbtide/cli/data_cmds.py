@@ -189,7 +189,12 @@ def import_cmd(
     parsed = read_all(paths, platform, date_order)
     with Store.open(db) as store:
         for path, p in parsed:
-            results = store.import_export_all(p, source_path=path)
+            try:
+                results = store.import_export_all(p, source_path=path)
+            except KeyboardInterrupt:
+                err.print(f"Interrupted: nothing from {path.name} was stored (files listed above were).",
+                          markup=False, highlight=False)
+                raise typer.Exit(130) from None
             for r in results:
                 out.print(
                     f"{path.name} -> {r.conversation_id}: {r.added:,} added, "

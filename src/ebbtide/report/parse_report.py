@@ -7,6 +7,8 @@ lines could not be placed lets people catch a misread before trusting any analys
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 import polars as pl
 
 from ebbtide.model import MessageKind, ParseReport
@@ -18,6 +20,10 @@ _SNIPPET = 70  # characters of an unplaced line shown
 def _clip(text: str) -> str:
     text = text.replace("\n", " ").strip()
     return text if len(text) <= _SNIPPET else text[: _SNIPPET - 1] + "…"
+
+
+def _day(value: object) -> str:
+    return value.strftime("%Y-%m-%d") if isinstance(value, datetime | date) else "?"
 
 
 def parse_report_lines(report: ParseReport, messages: pl.DataFrame, *, max_unplaced: int = 5) -> list[str]:
@@ -35,8 +41,8 @@ def parse_report_lines(report: ParseReport, messages: pl.DataFrame, *, max_unpla
         lines.append("  no messages found")
     else:
         ts = messages.get_column("timestamp")
-        first, last = ts.min(), ts.max()
-        lines.append(f"  {n:,} messages from {first:%Y-%m-%d} to {last:%Y-%m-%d}")
+        first, last = _day(ts.min()), _day(ts.max())
+        lines.append(f"  {n:,} messages from {first} to {last}")
         people = (
             messages.filter(pl.col("sender") != "")
             .group_by("sender", maintain_order=True)

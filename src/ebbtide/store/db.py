@@ -280,9 +280,8 @@ class Store:
         ids = frame.get_column("conversation_id")
         if not ids.null_count() and not (ids == "").any():
             return frame
-        derived = derive_conversation_id(report.platform.value, report.participants or
-                                         frame.filter(pl.col("sender") != "").get_column("sender").unique(),
-                                         report.source_file)
+        people = report.participants or tuple(frame.get_column("sender").unique().to_list())
+        derived = derive_conversation_id(report.platform.value, people, report.source_file)
         return frame.with_columns(
             pl.when(pl.col("conversation_id").fill_null("") == "")
             .then(pl.lit(derived))
