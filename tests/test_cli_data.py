@@ -224,3 +224,24 @@ def test_parse_report_lines_for_a_synthetic_report() -> None:
     assert "8 lines could not be placed" in text and "… and 5 more" in text and "(junk)" in text
     assert max(len(line) for line in lines) < 120  # long lines are clipped
     assert "warning: something odd" in text
+
+
+def test_import_several_files_and_an_interrupted_import(runner: CliRunner, chat: Path, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    db = tmp_path / "s.duckdb"
+    other = write(tmp_path / "kim.txt", ["01/04/2024, 10:00 - Kim: hello\n", "01/04/2024, 10:01 - Lee: hi\n"])
+    both = runner.invoke(app, ["import", str(chat), str(other), "--db", str(db)])
+    assert both.exit_code == 0, both.stderr
+    assert "WhatsApp Chat with Sam.txt -> whatsapp:alex+sam: 8 added" in both.stdout
+    assert "kim.txt -> " in both.stdout and ": 2 added" in both.stdout
+
+    def interrupted(self: Store, *args: object) -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Store, "_merge", interrupted)
+    later = write(tmp_path / "later.txt", ["20/03/2024, 12:00 - Alex: lunch?\n"])
+    stopped = runner.invoke(app, ["import", str(later), "--db", str(db)])
+    assert stopped.exit_code == 130 and "nothing from later.txt was stored" in stopped.stderr
+    monkeypatch.undo()
+    with Store.open(db) as store:
+        assert sorted(i.messages for i in store.conversations()) == [2, 8]

@@ -243,8 +243,8 @@ class Store:
                 where=report.source_file,
                 fix="Import it with import_export_all, or give a conversation id to store it as one.",
             )
-        path = Path(source_path) if source_path is not None else Path(report.source_file)
-        sha = file_sha256(path)
+        # Only a path we were given: report.source_file is a bare name and could match another file here.
+        sha = file_sha256(Path(source_path)) if source_path is not None else None
         db = self._db
         db.begin()
         try:
