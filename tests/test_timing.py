@@ -182,8 +182,10 @@ def test_partner_pulling_away_shows_in_initiations_and_latency(seed):
     t = chat.truth
     before = pl.col("timestamp").dt.date() < t.change_start
     after = pl.col("timestamp").dt.date() >= t.change_start + timedelta(days=14)
-    assert _share(out, before & pl.col("initiates"), "Sam") > 0.35
-    assert _share(out, after & pl.col("initiates"), "Sam") < 0.25
+    share_before = _share(out, before & pl.col("initiates"), "Sam")
+    share_after = _share(out, after & pl.col("initiates"), "Sam")
+    assert share_before > 0.35
+    assert share_after < 0.7 * share_before
 
     def median_latency(cond: pl.Expr) -> float:
         return out.filter(cond & (pl.col("sender") == "Sam"))["reply_latency_s"].drop_nulls().median()

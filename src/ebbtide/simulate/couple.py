@@ -30,6 +30,12 @@ from ebbtide.simulate.scenarios import ROLES, SCENARIOS, Trajectory
 
 _MIN_GAP = timedelta(hours=6, minutes=5)  # sessions are separated by more than the 6 h session gap
 _MAX_LATENCY_S = 5 * 3600.0  # replies inside a session; longer would start a new session
+# How likely a conversation starts in each hour (accept/reject weights): a morning check-in, a little at
+# lunch, most in the evening, none at night.
+_START_WEIGHT = (
+    0.05, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.45, 0.45, 0.3, 0.15, 0.15,
+    0.3, 0.25, 0.1, 0.1, 0.15, 0.3, 0.7, 0.9, 0.9, 0.8, 0.5, 0.2,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,14 +158,21 @@ class _Generator:
             # more initiation wish -> shorter wait before the next conversation; a quiet week -> much longer
             activity = max(total, 0.15) * (1 - 0.93 * quiet)
             wait_h = rng.expovariate(max(activity, 0.02) / 1.1)
-            nxt = last + _MIN_GAP + timedelta(hours=wait_h)
+            nxt = self.daytime(last + _MIN_GAP + timedelta(hours=wait_h))
             if together:  # they spend the evening together: the next chat is tomorrow
                 nxt = max(nxt, self.morning(last.date() + timedelta(days=1)))
-            if nxt.hour < 7:
-                nxt = max(self.morning(nxt.date()), last + _MIN_GAP)
-            elif nxt.hour == 23 and nxt.minute > 30:
-                nxt = self.morning(nxt.date() + timedelta(days=1))
             t = nxt
+
+    def daytime(self, t: datetime) -> datetime:
+        """Move a candidate start forward to a likely hour (evenings most, nights never)."""
+        rng = self.rng
+        for _ in range(200):
+            if t.hour < 7:
+                t = self.morning(t.date())
+            if rng.random() < _START_WEIGHT[t.hour]:
+                return t
+            t += timedelta(minutes=rng.randint(15, 75))
+        return t
 
     def morning(self, day: date) -> datetime:
         """A random wake-up time on ``day`` (later at weekends)."""
@@ -171,7 +184,8 @@ class _Generator:
         rng = self.rng
         st = {role: self.state(role, week) for role in ROLES}
         weekend = t.weekday() >= 5
-        mean_turns = 18.0 * self.turn_noise[week] * (1.25 if weekend else 1.0)
+        daypart = 1.3 if 17 <= t.hour <= 23 else 0.7 if t.hour < 11 else 1.0  # long evening chats
+        mean_turns = 22.0 * self.turn_noise[week] * (1.25 if weekend else 1.0) * daypart
         mean_turns *= (1 - 0.3 * (st["me"].withdraw + st["partner"].withdraw)) * (1 - 0.7 * st["me"].quiet)
         # turns planned for this conversation: spread like real chats, but not as wildly as a geometric law
         target = max(1, round(mean_turns * math.exp(rng.gauss(0.0, 0.35))))
