@@ -107,6 +107,7 @@ def test_android_us_12h_keeps_header_lookalikes_in_the_body() -> None:
     assert got[8][1] == ""
     assert parsed.report.participants == ("Alex", "Sam")  # 'Old Log' was never a sender
     assert parsed.report.me == "Alex"  # 'You deleted this message' is written on the exporter's own lines
+    assert any("far out of time order" in w for w in parsed.report.warnings)
     assert parsed.messages.get_column("source_line").to_list() == [1, 2, 3, 7, 8, 9, 10, 11, 12]
 
 

@@ -66,6 +66,7 @@ LOCK_SHARE = 0.5
 SPIKE_US = 24 * 3600 * 1_000_000
 DST_US = 2 * 3600 * 1_000_000
 MAX_UNPLACED_LISTED = 200
+_LEADING_BIDI = "^[" + BIDI_CHARS + "]"
 _AUTHOR_PATTERN = '^[^:"“”\u201e]{1,100}:'
 _FILENAME_OTHER = re.compile(
     r"^WhatsApp[ _]Chat(?:[ _]?(?:with|mit|con|avec|com|met|med|z|с|ile)[ _]|[ _]?-[ _]?)(?P<name>.+?)"
@@ -243,7 +244,18 @@ def parse_source(
             f"{impossible} header line(s) have impossible dates when read as {order_name(date_order)}; "
             "they were kept as text of the message before them. Check --date-order."
         )
-    cand = cand.filter(~_spikes(cand.get_column("timestamp")))
+    elif impossible:
+        warnings.append(
+            f"{impossible} line(s) looked like message headers but had an impossible date or time; "
+            "they were kept as text of the message before them."
+        )
+    spikes = _spikes(cand.get_column("timestamp"))
+    if spikes.any():
+        warnings.append(
+            f"{int(spikes.sum())} header-like line(s) far out of time order (e.g. a pasted older message) "
+            "were kept as text of the message they appear in."
+        )
+    cand = cand.filter(~spikes)
     if cand.height == 0:
         raise _not_a_chat(
             f"no message header has a real date when read as {order_name(decision.order)}", src.name
@@ -313,15 +325,19 @@ class _Ticker:
     def __init__(self) -> None:
         self.on = bool(os.environ.get("EBBTIDE_PROFILE"))
         self.last = time.perf_counter()
+        self.cpu = time.process_time()
 
     def __call__(self, stage: str) -> None:
         if self.on:
-            now = time.perf_counter()
+            now, cpu = time.perf_counter(), time.process_time()
             import resource
 
             peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
-            print(f"whatsapp {stage:12s} {now - self.last:6.2f}s  peak {peak} MiB", file=sys.stderr)
-            self.last = now
+            print(
+                f"whatsapp {stage:12s} wall {now - self.last:5.2f}s cpu {cpu - self.cpu:5.2f}s peak {peak} MiB",
+                file=sys.stderr,
+            )
+            self.last, self.cpu = now, cpu
 
 
 def _spikes(ts: pl.Series) -> pl.Series:
@@ -391,13 +407,14 @@ def _finish(heads: pl.DataFrame, src: SourceText, file_name: str) -> tuple[pl.Da
     clean = {n: _clean_name(n) for n in names}
     df = heads.with_columns(
         pl.col("author").replace_strict(clean, default=None, return_dtype=pl.String).alias("author"),
-        pl.col("body").str.strip_chars_start(BIDI_CHARS).alias("body"),
     )
-    df = df.with_columns((pl.col("author").is_not_null() & (pl.col("author") != "")).fill_null(False).alias("has_author"))
-    df = df.with_columns(edited_expr("body").alias("edited"))
     df = df.with_columns(
-        pl.when(pl.col("edited")).then(strip_edited_expr("body")).otherwise(pl.col("body")).alias("body")
+        (pl.col("author").is_not_null() & (pl.col("author") != "")).fill_null(False).alias("has_author"),
+        edited_expr("body").alias("edited"),
     )
+    # rare fixes are applied to the few rows that need them, not computed for every body
+    df = _patch(df, "body", pl.col("body").str.contains(_LEADING_BIDI), pl.col("body").str.strip_chars_start(BIDI_CHARS))
+    df = _patch(df, "body", pl.col("edited"), strip_edited_expr("body"))
     df = classify(df)
     df = df.with_columns(
         pl.when(pl.col("kind") == MessageKind.SYSTEM.value)
@@ -422,6 +439,15 @@ def _finish(heads: pl.DataFrame, src: SourceText, file_name: str) -> tuple[pl.Da
         (pl.col("idx").cast(pl.Int64) + 1).alias("source_line"),
     )
     return out.cast(MESSAGE_SCHEMA), me  # type: ignore[arg-type]
+
+
+def _patch(frame: pl.DataFrame, column: str, where: pl.Expr, value: pl.Expr) -> pl.DataFrame:
+    """Replace ``column`` by ``value`` on the rows where ``where`` holds, computing it for those rows only."""
+    rows = frame.select(where.fill_null(False)).to_series().arg_true()
+    if rows.len() == 0:
+        return frame
+    new = frame[rows].select(value).to_series()
+    return frame.with_columns(frame.get_column(column).scatter(rows, new))
 
 
 def _clean_name(raw: str) -> str:
