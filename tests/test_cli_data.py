@@ -80,6 +80,9 @@ def test_parse_csv_and_parquet_files(runner: CliRunner, chat: Path, tmp_path: Pa
     frame = pl.read_parquet(out_pq)
     assert dict(frame.schema) == MESSAGE_SCHEMA and frame.height == 8
     assert not list(tmp_path.glob(".*.tmp"))  # no temporary files left behind
+    by_name = tmp_path / "by_name.parquet"  # no --format: the extension decides
+    assert runner.invoke(app, ["parse", str(chat), "-o", str(by_name)]).exit_code == 0
+    assert pl.read_parquet(by_name).equals(frame)
 
 
 def test_parse_several_files_are_concatenated(runner: CliRunner, chat: Path, tmp_path: Path) -> None:

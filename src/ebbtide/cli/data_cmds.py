@@ -126,14 +126,20 @@ def _write_text(frame: pl.DataFrame, fmt: OutputFormat, sink: Any) -> None:
             sink.write(chunk.write_csv(include_header=start == 0))
 
 
-def write_frame(frame: pl.DataFrame, fmt: OutputFormat, output: str) -> None:
-    """Write the canonical table to a file (atomically: a temporary file renamed at the end) or stdout."""
+_SUFFIXES = {".csv": OutputFormat.CSV, ".parquet": OutputFormat.PARQUET, ".pq": OutputFormat.PARQUET}
+
+
+def format_for(output: str) -> OutputFormat:
+    """The format a file name asks for (``messages.csv`` -> csv); JSON lines otherwise."""
+    return _SUFFIXES.get(Path(output).suffix.lower(), OutputFormat.JSONL) if output != "-" else OutputFormat.JSONL
+
+
+def check_output(fmt: OutputFormat, output: str) -> None:
+    """Refuse an impossible output before spending time on reading."""
     if output == "-":
         if fmt is OutputFormat.PARQUET:
             raise EbbtideError("parquet cannot be written to the terminal", where="-o",
                                fix="Give a file: -o messages.parquet")
-        _write_text(frame, fmt, sys.stdout)
-        sys.stdout.flush()
         return
     target = Path(output).expanduser()
     if target.is_dir():
@@ -141,6 +147,16 @@ def write_frame(frame: pl.DataFrame, fmt: OutputFormat, output: str) -> None:
     if not target.parent.exists():
         raise EbbtideError("the output folder does not exist", where=str(target.parent),
                            fix="Create it first or choose another -o path.")
+
+
+def write_frame(frame: pl.DataFrame, fmt: OutputFormat, output: str) -> None:
+    """Write the canonical table to a file (atomically: a temporary file renamed at the end) or stdout."""
+    check_output(fmt, output)
+    if output == "-":
+        _write_text(frame, fmt, sys.stdout)
+        sys.stdout.flush()
+        return
+    target = Path(output).expanduser()
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
         if fmt is OutputFormat.PARQUET:
@@ -160,12 +176,16 @@ def write_frame(frame: pl.DataFrame, fmt: OutputFormat, output: str) -> None:
 @friendly_errors
 def parse_cmd(
     paths: PathsArgument,
-    fmt: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = OutputFormat.JSONL,
+    fmt: Annotated[OutputFormat | None, typer.Option(
+        "--format", "-f", help="Output format (default: from the -o file's extension, else jsonl).",
+        show_default=False)] = None,
     output: Annotated[str, typer.Option("--output", "-o", help="Output file, or - for stdout.")] = "-",
     date_order: DateOrderOption = None,
     platform: PlatformOption = None,
 ) -> None:
     """Read exports and write one record per message (system lines included), without storing anything."""
+    fmt = fmt or format_for(output)
+    check_output(fmt, output)
     parsed = read_all(paths, platform, date_order)
     frames = [p.messages for _, p in parsed]
     frame = pl.concat(frames, how="vertical") if len(frames) > 1 else frames[0]
