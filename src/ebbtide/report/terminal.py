@@ -72,8 +72,7 @@ def _plan(console: Console, insight: Insight) -> None:
     for n, step in enumerate(insight.plan, 1):
         console.print(f"[bold]{n}. {escape(step.title)}[/]")
         console.print(Padding(Text(step.why), (0, 0, 0, 3)))
-        for action in step.actions:
-            console.print(Padding(Text(f"• {action}"), (0, 0, 0, 3)))
+        _bullets(console, step.actions, indent=3)
         if step.starters:
             console.print(Padding(Text(f"{words('starters')}:", style="italic"), (0, 0, 0, 3)))
             for s in step.starters:
@@ -83,6 +82,18 @@ def _plan(console: Console, insight: Insight) -> None:
         if step.triggers:
             console.print(Padding(Text.assemble((f"{words('triggers')}: ", "italic"), "; ".join(step.triggers)),
                                   (0, 0, 0, 3)))
+
+
+def _bullets(console: Console, items: tuple[str, ...] | list[str], *, indent: int, style: str = "") -> None:
+    """Bulleted lines whose wrapped continuation lines stay aligned with the text."""
+    if not items:
+        return
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(width=1)
+    grid.add_column()
+    for item in items:
+        grid.add_row("•", Text(item, style=style))
+    console.print(Padding(grid, (0, 0, 0, indent)))
 
 
 def _signs(console: Console, a: Assessment) -> None:
@@ -147,10 +158,12 @@ def _history(console: Console, a: Assessment) -> None:
         console.print(escape(words("no_dips")))
         return
     wording = load("patterns")["dip"]
-    for d in dips:
-        key = "ongoing" if d.end is None else "recovered" if d.recovered else "not_recovered"
-        console.print(Text("• " + fill(wording[key], person=d.person, start=d.start, end=d.end or d.start,
-                                        weeks=d.weeks)))
+    lines = [
+        fill(wording["ongoing" if d.end is None else "recovered" if d.recovered else "not_recovered"],
+             person=d.person, start=d.start, end=d.end or d.start, weeks=d.weeks)
+        for d in dips
+    ]
+    _bullets(console, lines, indent=0)
 
 
 def _coverage(console: Console, a: Assessment, insight: Insight) -> None:
@@ -162,8 +175,7 @@ def _coverage(console: Console, a: Assessment, insight: Insight) -> None:
         highlight=False,
     )
     _heading(console, "limits")
-    for line in insight.limits:
-        console.print(Text(f"• {line}"))
+    _bullets(console, list(insight.limits), indent=0)
 
 
 __all__ = ["render_terminal", "when"]
