@@ -26,7 +26,7 @@ from ebbtide.signals.changepoints import ChangePoint, decline_start
 BASELINE_WEEKS = 8
 MIN_BASELINE = 4
 DEFAULT_RECENT = 6
-MIN_RECENT = 3
+MIN_RECENT = 4
 MAX_RECENT = 16
 
 

@@ -19,8 +19,10 @@ import polars as pl
 import ruptures as rpt
 
 PENALTY_FACTOR = 3.0
-MIN_SEGMENT = 3
+MIN_SEGMENT = 4
 MIN_WEEKS = 8  # fewer weeks: no change-point search
+MIN_SHIFT = 0.5  # smaller shifts of the mean are not reported (robust standard units)
+CONFIRM_SHIFT = 1.5  # a decline must add up to this many robust standard units to confirm a change
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,23 +78,27 @@ def detect(weekly: pl.DataFrame, person: str) -> list[ChangePoint]:
     for i in range(1, len(edges) - 1):
         a, b, c = edges[i - 1], edges[i], edges[i + 1]
         shift = float(y[b:c].mean() - y[a:b].mean())
-        if abs(shift) >= 2 * sigma / np.sqrt(MIN_SEGMENT) or abs(shift) >= 0.75:
+        if abs(shift) >= max(MIN_SHIFT, 2 * sigma / np.sqrt(MIN_SEGMENT)):
             out.append(ChangePoint(person, weeks[b], shift))
     return out
 
 
 def decline_start(cps: list[ChangePoint] | tuple[ChangePoint, ...], person: str, *,
                   after: date | None = None) -> list[date]:
-    """The drops of ``person``'s current decline, oldest first: the change points after their last rise.
+    """The steps of ``person``'s current decline, oldest first: the drops after their last rise, when
+    together they add up to at least ``CONFIRM_SHIFT`` robust units (else an empty list).
 
     A withdrawal often comes in steps (less contact, then less again); the first step is when it began.
+    A single small step is not enough to confirm a change: ordinary weeks wander that much.
     """
     own = sorted((c for c in cps if c.person == person and (after is None or c.week > after)),
                  key=lambda c: c.week)
-    tail: list[date] = []
+    tail: list[ChangePoint] = []
     for c in own:
         if c.shift < 0:
-            tail.append(c.week)
+            tail.append(c)
         else:
             tail = []
-    return tail
+    if sum(c.shift for c in tail) > -CONFIRM_SHIFT:
+        return []
+    return [c.week for c in tail]
