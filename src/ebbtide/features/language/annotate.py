@@ -29,7 +29,8 @@ from ebbtide.features.language.lexicon import (
     common_lists,
     load_lexicon,
 )
-from ebbtide.features.language.lsm import FW_COLUMNS, function_word_exprs
+from ebbtide.features.language.lsm import FW_COLUMNS
+from ebbtide.features.language.matching import count_features, pad, term_table
 from ebbtide.features.language.noncommittal import (
     LEXICON_THRESHOLD,
     model_scores,
@@ -71,13 +72,12 @@ _FEATURE_COLS = [c for c in ANNOTATION_SCHEMA if c not in ("words", "lang", "mat
 
 @cache
 def _patterns(lang: str) -> dict[str, str | None]:
-    """Regex sources per feature for one language (lower-case text is matched)."""
+    """Regex sources per feature for one language (for evidence spans and the question opening)."""
     lex: Lexicon = load_lexicon(lang)
     common = common_lists()
     pats: dict[str, str | None] = {f: lex.pattern(f) for f in LIST_FEATURES}
     pats["affection_emoji"] = common.pattern("affection_emoji")
     pats["negated_affection"] = lex.modifier("negated_affection")
-    pats["sarcasm"] = alternation(list(lex.modifiers.get("sarcasm", ())) + list(common.features["sarcasm"]))
     qs = lex.modifier("question_start")
     pats["question_start"] = rf"^\W*{qs}" if qs else None
     pats["safety_concern"] = _safety_pattern()
@@ -93,73 +93,59 @@ def _safety_pattern() -> str | None:
     return alternation(terms)
 
 
-def _contains(norm: pl.Expr, pattern: str | None) -> pl.Expr:
-    return norm.str.contains(pattern) if pattern else pl.lit(False)
-
-
-def _count(norm: pl.Expr, pattern: str | None) -> pl.Expr:
-    return norm.str.count_matches(pattern).cast(pl.Int32) if pattern else pl.lit(0, dtype=pl.Int32)
+def _subset_contains(norm: pl.Series, mask: np.ndarray, pattern: str | None) -> np.ndarray:
+    """``norm.str.contains(pattern)`` evaluated only where ``mask`` (regexes are the slow part)."""
+    out = np.zeros(len(norm), dtype=bool)
+    idx = np.flatnonzero(mask)
+    if pattern and idx.size:
+        out[idx] = norm.gather(idx).str.contains(pattern).fill_null(False).to_numpy()
+    return out
 
 
 def _list_features(part: pl.DataFrame, lang: str) -> pl.DataFrame:
-    """Phase 1 for one supported language: every list feature, question flags, function words, hedge hits."""
-    lex = load_lexicon(lang)
+    """Phase 1 for distinct texts of one language: list features, question flags, function words, hedges.
+
+    ``lang`` is a supported language, ``zxx`` (no words: emoji affection only) or anything else
+    (unsupported: language features null; safety language is still searched with every list).
+    """
+    norm = part["_norm"]
+    padded = part.select(pad(pl.col("_norm"))).to_series()
+    qmark = norm.str.contains("?", literal=True).to_numpy()
+    supported = lang in available_langs()
+    counts = count_features(padded, term_table(lang if supported else "*"))
+    n = part.height
+    if not supported:
+        null_bool = pl.lit(None, dtype=pl.Boolean) if lang != NO_WORDS else pl.lit(False)
+        null_int = pl.lit(None, dtype=pl.Int32) if lang != NO_WORDS else pl.lit(0, dtype=pl.Int32)
+        aff = counts["affection_emoji"].to_numpy() * (counts["sarcasm"].to_numpy() == 0)
+        return pl.DataFrame({"row": part["row"]}).with_columns(
+            affection=pl.Series(aff > 0) if lang == NO_WORDS else null_bool,
+            affection_score=(
+                pl.Series(1.0 - np.power(0.5, aff)) if lang == NO_WORDS else pl.lit(None, dtype=pl.Float64)
+            ),
+            question=pl.Series(qmark),
+            plan_question=null_bool,
+            relationship_question=null_bool,
+            _hedges=null_int,
+            **{f: null_bool for f in _BOOL_TAIL if f != "safety_concern"},
+            safety_concern=counts["safety_concern"] > 0,
+            **{c: null_int for c in FW_COLUMNS},
+        )
     p = _patterns(lang)
-    n = pl.col("_norm")
-    aff_words = _count(n, p["affection"])
-    aff_emoji = _count(n, p["affection_emoji"])
-    negated = _contains(n, p["negated_affection"])
-    sarcastic = _contains(n, p["sarcasm"])
-    word_hits = pl.when(negated).then(0).otherwise(aff_words)
-    aff_hits = pl.when(sarcastic).then(0).otherwise(word_hits + aff_emoji)
-    question = n.str.contains("?", literal=True) | _contains(n, p["question_start"])
-    out = part.select(
-        "row",
-        affection=aff_hits > 0,
-        affection_score=(1.0 - pl.lit(0.5).pow(aff_hits.cast(pl.Float64))),
-        question=question,
-        plan_question=question & _contains(n, p["plan"]),
-        relationship_question=question & _contains(n, p["relationship_question"]),
-        _hedges=_count(n, p["noncommittal"]),
-        **{f: _contains(n, p[f]) for f in _BOOL_TAIL},
-    )
-    fw = part.select(function_word_exprs(pl.col("_norm"), lex))
-    return pl.concat([out, fw], how="horizontal")
-
-
-def _no_word_features(part: pl.DataFrame) -> pl.DataFrame:
-    """Texts without words (emoji, emoticons): emoji affection only; word features are False/0."""
-    n = pl.col("_norm")
-    common = common_lists()
-    aff = _count(n, common.pattern("affection_emoji"))
-    aff = pl.when(_contains(n, common.pattern("sarcasm"))).then(0).otherwise(aff)
-    return part.select(
-        "row",
-        affection=aff > 0,
-        affection_score=1.0 - pl.lit(0.5).pow(aff.cast(pl.Float64)),
-        question=n.str.contains("?", literal=True),
-        plan_question=pl.lit(False),
-        relationship_question=pl.lit(False),
-        _hedges=pl.lit(0, dtype=pl.Int32),
-        **{f: pl.lit(False) for f in _BOOL_TAIL},
-        **{c: pl.lit(0, dtype=pl.Int32) for c in FW_COLUMNS},
-    )
-
-
-def _undetermined_features(part: pl.DataFrame) -> pl.DataFrame:
-    """Unsupported language: language features null, except safety language (searched in all lists)."""
-    null_bool = pl.lit(None, dtype=pl.Boolean)
-    return part.select(
-        "row",
-        affection=null_bool,
-        affection_score=pl.lit(None, dtype=pl.Float64),
-        question=pl.col("_norm").str.contains("?", literal=True),
-        plan_question=null_bool,
-        relationship_question=null_bool,
-        _hedges=pl.lit(None, dtype=pl.Int32),
-        **{f: null_bool for f in _BOOL_TAIL if f != "safety_concern"},
-        safety_concern=_contains(pl.col("_norm"), _safety_pattern()),
-        **{c: pl.lit(None, dtype=pl.Int32) for c in FW_COLUMNS},
+    aff_words = counts["affection"].to_numpy()
+    negated = _subset_contains(norm, aff_words > 0, p["negated_affection"])
+    hits = np.where(negated, 0, aff_words) + counts["affection_emoji"].to_numpy()
+    hits = np.where(counts["sarcasm"].to_numpy() > 0, 0, hits)
+    question = qmark | _subset_contains(norm, np.ones(n, dtype=bool), p["question_start"])
+    return pl.DataFrame({"row": part["row"]}).with_columns(
+        affection=pl.Series(hits > 0),
+        affection_score=pl.Series(1.0 - np.power(0.5, hits)),
+        question=pl.Series(question),
+        plan_question=pl.Series(question & (counts["plan"].to_numpy() > 0)),
+        relationship_question=pl.Series(question & (counts["relationship_question"].to_numpy() > 0)),
+        _hedges=counts["noncommittal"],
+        **{f: counts[f] > 0 for f in _BOOL_TAIL},
+        **{c: counts[c] for c in FW_COLUMNS},
     )
 
 
@@ -173,39 +159,43 @@ def _sentiment(part: pl.DataFrame, lang: str) -> pl.DataFrame:
     )
 
 
-def _noncommittal(feat: pl.DataFrame) -> pl.DataFrame:
-    """Phase 2: noncommittal value and score, per language, using the question context."""
-    parts = []
-    for (lang,), part in feat.group_by("lang", maintain_order=True):
-        hedges = part["_hedges"]
-        has_q = part["ctx_row"].is_not_null()
-        if lang not in available_langs():
-            value = pl.Series([None] * part.height, dtype=pl.Boolean)
-            score = pl.Series([None] * part.height, dtype=pl.Float64)
-            if lang == NO_WORDS:
-                value = pl.Series([False] * part.height)
-                score = pl.Series([0.0] * part.height)
-        else:
-            h = hedges.fill_null(0).to_numpy()
-            lex_score = 1.0 - np.power(0.5, h)
-            probs = (
-                model_scores(part["_norm"], h.astype(float), part["words"].to_numpy().astype(float))
-                if lang == "en" else None
-            )
-            if probs is None:
-                sc = lex_score
-                thr = LEXICON_THRESHOLD
-            else:
-                sc = probs
-                thr = model_threshold()
-            hq = has_q.to_numpy()
-            val = np.where(hq, sc >= thr, (h > 0) & (sc >= thr))
-            value = pl.Series(val.astype(bool))
-            score = pl.Series(sc.astype(float))
-        parts.append(part.select("row").with_columns(noncommittal=value, noncommittal_score=score))
-    if not parts:
-        return pl.DataFrame(schema={"row": pl.UInt32, "noncommittal": pl.Boolean, "noncommittal_score": pl.Float64})
-    return pl.concat(parts)
+def _noncommittal(t: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
+    """Phase 2: noncommittal value and score for the text rows ``t`` (aligned), using the question context.
+
+    The trained model is only run where it matters (a message answering a question, or one with a hedge
+    phrase); elsewhere the score is 0 and the value False.
+    """
+    n = t.height
+    value = np.zeros(n, dtype=bool)
+    score = np.zeros(n, dtype=float)
+    null = np.zeros(n, dtype=bool)
+    langs = t["lang"].to_numpy()
+    hedges = t["_hedges"].fill_null(0).to_numpy()
+    has_q = t["ctx_row"].is_not_null().to_numpy()
+    for lg in np.unique(langs):
+        m = langs == lg
+        if lg not in available_langs():
+            null |= m & (lg != NO_WORDS)
+            continue
+        need = m & (has_q | (hedges > 0))
+        idx = np.flatnonzero(need)
+        if not idx.size:
+            continue
+        h = hedges[idx]
+        probs = (
+            model_scores(t["_norm"].gather(idx), h.astype(float), t["words"].gather(idx).to_numpy().astype(float))
+            if lg == "en" else None
+        )
+        sc, thr = (1.0 - np.power(0.5, h), LEXICON_THRESHOLD) if probs is None else (probs, model_threshold())
+        score[idx] = sc
+        value[idx] = np.where(has_q[idx], sc >= thr, (h > 0) & (sc >= thr))
+    v = pl.Series("noncommittal", value)
+    sc_s = pl.Series("noncommittal_score", score)
+    if null.any():
+        nm = pl.Series(null)
+        v = pl.select(pl.when(nm).then(None).otherwise(v)).to_series().alias("noncommittal")
+        sc_s = pl.select(pl.when(nm).then(None).otherwise(sc_s)).to_series().alias("noncommittal_score")
+    return v, sc_s
 
 
 @cache
@@ -294,105 +284,110 @@ def annotate_frame(
     missing = [c for c in _REQUIRED if c not in messages.columns]
     if missing:
         raise ValueError(f"annotate_frame needs columns {list(_REQUIRED)}; missing {missing}")
-    base = messages.with_columns(
-        pl.col("text").fill_null(""),
-        *(
-            [pl.lit("", dtype=pl.String).alias(c) for c in ("conversation_id", "sender") if c not in messages.columns]
-        ),
-        *([pl.lit(datetime(1970, 1, 1)).alias("timestamp")] if "timestamp" not in messages.columns else []),
-    )
-    work = base.select(
-        row=pl.int_range(pl.len(), dtype=pl.UInt32),
-        text=pl.col("text"),
-        _norm=normalise(pl.col("text")),
-        is_text=pl.col("kind") == "text",
-        conversation_id=pl.col("conversation_id").fill_null(""),
-        sender=pl.col("sender").fill_null(""),
-        timestamp=pl.col("timestamp"),
-        **({"_lang_hint": pl.col("_lang_hint")} if "_lang_hint" in messages.columns else {}),
-    ).with_columns(words=pl.when(pl.col("is_text")).then(word_count(pl.col("text"))).otherwise(0))
-    text_rows = work.filter(pl.col("is_text"))
-    langs = _languages(text_rows, lang)
-    text_rows = text_rows.join(langs, on="conversation_id", how="left")
-    if "_lang_hint" in text_rows.columns:
-        text_rows = text_rows.with_columns(lang=pl.coalesce(pl.col("_lang_hint"), pl.col("lang")))
-    feats, sents = [], []
-    for (lg,), part in text_rows.group_by("lang", maintain_order=True):
-        lg = str(lg)
-        # Chats repeat themselves ("ok", "haha", "❤️"): compute each distinct text once, join back.
-        uniq = part.select("_norm").unique().with_columns(row=pl.int_range(pl.len(), dtype=pl.UInt32))
-        if lg in available_langs():
-            f = _list_features(uniq, lg)
-        elif lg == NO_WORDS:
-            f = _no_word_features(uniq)
-        else:
-            f = _undetermined_features(uniq)
-        back = part.select("row", "_norm").join(uniq, on="_norm", how="left", suffix="_u")
-        feats.append(back.select("row", "row_u").join(f.rename({"row": "row_u"}), on="row_u").drop("row_u"))
-        sent = _sentiment(uniq, lg).rename({"row": "row_u"})
-        sents.append(back.select("row", "row_u").join(sent, on="row_u").drop("row_u"))
-    feat = _concat_or_empty(feats, text_rows)
-    sent = _concat_or_empty(sents, text_rows)
-    feat = text_rows.select("row", "lang", "_norm", "words").join(feat, on="row", how="left")
-    ctx_in = work.select("row", "conversation_id", "sender", "timestamp", "is_text", "text").join(
-        feat.select("row", "question"), on="row", how="left"
-    ).with_columns(pl.col("question").fill_null(False))
-    ctx = question_context(ctx_in)
-    feat = feat.join(ctx, on="row", how="left")
-    nc = _noncommittal(feat)
-    feat = feat.join(nc, on="row", how="left").join(sent, on="row", how="left")
-    full = work.select("row", "text", "words", "conversation_id").join(
-        feat.drop("words", "_norm", "_hedges", "ctx_row"), on="row", how="left"
-    ).sort("row")
-    full = full.with_columns(lang=pl.coalesce(pl.col("lang"), _conv_lang_fill(full)))
-    if with_matches:
-        matches = _matches(full)
-    else:
-        matches = _empty_matches(full.height)
-    is_text = work.get_column("is_text")
-    added = full.with_columns(matches).rename({"ctx_text": "question_context"}).with_columns(
-        _fill_non_text(is_text)
-    )
-    added = added.select([pl.col(c).cast(t) for c, t in ANNOTATION_SCHEMA.items()])
-    return pl.concat([messages.drop([c for c in ANNOTATION_SCHEMA if c in messages.columns]), added],
-                     how="horizontal").drop("_lang_hint", strict=False)
+    n = messages.height
+    is_text = (messages["kind"] == "text").fill_null(False)
+    tidx = np.flatnonzero(is_text.to_numpy()).astype(np.uint32)
 
+    def col(name: str, default: Any) -> pl.Series:
+        if name in messages.columns:
+            return messages[name].gather(tidx)
+        return pl.Series(name, [default]).new_from_index(0, len(tidx))
 
-def _conv_lang_fill(full: pl.DataFrame) -> pl.Expr:
-    """Non-text rows carry their conversation's language (or null if the conversation has no text)."""
-    return pl.col("lang").drop_nulls().first().over("conversation_id")
-
-
-def _fill_non_text(is_text: pl.Series) -> list[pl.Expr]:
-    t = pl.lit(is_text)
-    exprs: list[pl.Expr] = []
-    for c, dt in ANNOTATION_SCHEMA.items():
-        if c in ("words", "lang", "matches"):
-            continue
-        if dt == pl.Boolean():
-            fill: Any = False
-        elif dt == pl.Int32():
-            fill = 0
-        elif c in ("affection_score", "noncommittal_score"):
-            fill = 0.0
-        else:
-            fill = None
-        exprs.append(pl.when(t).then(pl.col(c)).otherwise(pl.lit(fill, dtype=dt)).alias(c))
-    return exprs
-
-
-def _languages(text_rows: pl.DataFrame, forced: str | None) -> pl.DataFrame:
-    convs = text_rows.select("conversation_id").unique()
-    if forced is not None:
-        return convs.with_columns(lang=pl.lit(forced))
-    det = detect_languages(text_rows["_norm"], text_rows["conversation_id"])
-    return det.rename({"group": "conversation_id"})
-
-
-def _concat_or_empty(parts: list[pl.DataFrame], text_rows: pl.DataFrame) -> pl.DataFrame:
+    t = pl.DataFrame({
+        "row": tidx,
+        "text": col("text", "").fill_null(""),
+        "conversation_id": col("conversation_id", "").fill_null(""),
+        "sender": col("sender", "").fill_null(""),
+        "timestamp": col("timestamp", datetime(1970, 1, 1)),
+    }).with_columns(_norm=normalise(pl.col("text")), words=word_count(pl.col("text")))
+    conv_lang = _languages(t, lang)
+    t = t.with_columns(lang=pl.col("conversation_id").replace_strict(conv_lang, return_dtype=pl.String))
+    if "_lang_hint" in messages.columns:
+        t = t.with_columns(lang=pl.coalesce(col("_lang_hint", None), pl.col("lang")))
+    parts = []
+    for lg in t["lang"].unique(maintain_order=True).to_list():
+        part = t.with_row_index("_pos").filter(pl.col("lang") == lg)
+        # Chats repeat themselves ("ok", "haha", "❤️"): compute each distinct text once, gather back.
+        uniq = part.select("text", "_norm").unique("text", maintain_order=True).with_row_index("row")
+        inv = part.select("_pos", "text").join(uniq.drop("_norm"), on="text", how="left", maintain_order="left")
+        f = pl.concat([_list_features(uniq, lg), _sentiment(uniq, lg).drop("row")], how="horizontal")
+        if with_matches:  # spans depend only on the text: find them once per distinct text too
+            f = f.with_columns(
+                _matches(pl.concat([uniq.select("text"), f], how="horizontal")
+                         .with_columns(lang=pl.lit(lg), noncommittal=pl.col("_hedges") > 0))
+            )
+        parts.append(pl.concat([inv.select("_pos"), f.drop("row")[inv["row"].to_numpy()]], how="horizontal"))
     if parts:
-        return pl.concat(parts, how="diagonal_relaxed")
-    return text_rows.select("row").clear()
+        feats = parts[0] if len(parts) == 1 else pl.concat(parts, how="diagonal_relaxed").sort("_pos")
+        t = pl.concat([t, feats.drop("_pos")], how="horizontal")
+    else:
+        t = t.with_columns(_hedges=pl.lit(0, dtype=pl.Int32), question=pl.lit(False))
+    ctx = question_context(t.select("row", "conversation_id", "sender", "timestamp", "question", "text")
+                           .with_columns(is_text=pl.lit(True)))
+    t = t.with_columns(ctx_row=ctx["ctx_row"], question_context=ctx["ctx_text"])
+    nc, nc_score = _noncommittal(t)
+    t = t.with_columns(nc, nc_score)
+    if with_matches and t.height:
+        # hedge spans count as evidence only where the message was judged noncommittal
+        drop = (~t["noncommittal"].fill_null(False)) & (t["_hedges"].fill_null(0) > 0)
+        t = t.with_columns(
+            matches=pl.when(pl.lit(drop)).then(
+                pl.col("matches").list.filter(pl.element().struct.field("feature") != "noncommittal")
+            ).otherwise(pl.col("matches"))
+        )
+    else:
+        t = t.with_columns(_empty_matches(t.height))
+    # Scatter text-row values into full-length columns; non-text rows get False / 0 / null.
+    lang_all = messages["conversation_id"].replace_strict(conv_lang, default=None, return_dtype=pl.String) \
+        if "conversation_id" in messages.columns else pl.Series([None] * n, dtype=pl.String)
+    out_cols = []
+    for c, dt in ANNOTATION_SCHEMA.items():
+        if c == "lang":
+            full = lang_all.scatter(tidx, t["lang"]) if len(tidx) else lang_all
+        elif c == "matches":
+            full = _spread_lists(t["matches"], tidx, n)
+        else:
+            fill = _non_text_fill(c, dt)
+            full = pl.Series(c, [fill], dtype=dt).new_from_index(0, n) if n else pl.Series(c, [], dtype=dt)
+            if len(tidx) and c in t.columns:
+                full = full.scatter(tidx, t[c].cast(dt))
+        out_cols.append(full.alias(c).cast(dt))
+    keep = [c for c in messages.columns if c not in ANNOTATION_SCHEMA and c != "_lang_hint"]
+    return pl.concat([messages.select(keep), pl.DataFrame(out_cols)], how="horizontal")
+
+
+def _spread_lists(values: pl.Series, tidx: np.ndarray, n: int) -> pl.Series:
+    """Place list values at ``tidx`` of a length-``n`` column, empty lists elsewhere (scatter lacks lists)."""
+    if len(tidx) == n:
+        return values
+    pos = np.full(n, -1, dtype=np.int64)
+    pos[tidx] = np.arange(len(tidx))
+    idx = pl.Series(pos).replace(-1, None)
+    spread = pl.DataFrame({"m": values}).select(pl.col("m").gather(idx)).to_series()
+    return pl.select(pl.when(spread.is_null()).then(_empty_matches(1).first()).otherwise(spread)).to_series()
+
+
+def _non_text_fill(c: str, dt: pl.DataType) -> Any:
+    if dt == pl.Boolean():
+        return False
+    if dt == pl.Int32():
+        return 0
+    if c in ("affection_score", "noncommittal_score"):
+        return 0.0
+    return None
+
+
+def _languages(t: pl.DataFrame, forced: str | None) -> dict[str, str]:
+    """Conversation -> language. Long conversations are judged on an even sample of 5,000 messages."""
+    convs = t["conversation_id"].unique().to_list()
+    if forced is not None:
+        return dict.fromkeys(convs, forced)
+    size = pl.len().over("conversation_id")
+    sample = t.filter(
+        (size <= 5000) | ((pl.col("row").hash(7) % 100_000) < (5000 * 100_000 // size))
+    )
+    det = detect_languages(sample["_norm"], sample["conversation_id"])
+    return dict(zip(det["group"].to_list(), det["lang"].to_list(), strict=True))
 
 
 # ---------------------------------------------------------------------------------------------------------
