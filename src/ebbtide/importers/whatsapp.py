@@ -67,7 +67,7 @@ SPIKE_US = 24 * 3600 * 1_000_000
 DST_US = 2 * 3600 * 1_000_000
 MAX_UNPLACED_LISTED = 200
 _LEADING_BIDI = "^[" + BIDI_CHARS + "]"
-_AUTHOR_PATTERN = '^[^:"“”\u201e]{1,100}:'
+_AUTHOR_PATTERN = '^[^:"“”\u201e]{1,100}: ?'
 _FILENAME_OTHER = re.compile(
     r"^WhatsApp[ _]Chat(?:[ _]?(?:with|mit|con|avec|com|met|med|z|с|ile)[ _]|[ _]?-[ _]?)(?P<name>.+?)"
     r"(?:\.txt|\.zip)?$",
@@ -373,16 +373,13 @@ def _messages(frame: pl.DataFrame) -> pl.DataFrame:
     )
     # group 0 only: a plain find is several times faster than a capture group in Rust regex
     heads = heads.with_columns(pl.col("rest").str.extract(_AUTHOR_PATTERN, 0).alias("author_colon"))
-    heads = heads.with_columns(
-        pl.col("author_colon").str.strip_suffix(":").alias("author"),
+    heads = heads.select(
+        "idx",
+        "msg_id",
+        "timestamp",
+        pl.col("author_colon").str.strip_suffix(" ").str.strip_suffix(":").alias("author"),
         pl.col("rest").str.slice(pl.col("author_colon").str.len_chars().fill_null(0)).alias("body"),
     )
-    heads = heads.with_columns(
-        pl.when(pl.col("author_colon").is_not_null())
-        .then(pl.col("body").str.strip_prefix(" "))
-        .otherwise(pl.col("body"))
-        .alias("body")
-    ).drop("rest", "author_colon")
     cont = frame.filter(~pl.col("header") & (pl.col("msg_id") > 0))
     if cont.height:
         tails = (
@@ -390,13 +387,12 @@ def _messages(frame: pl.DataFrame) -> pl.DataFrame:
             .agg(pl.col("line").str.join("\n").str.strip_chars_end("\n").alias("tail"))
             .filter(pl.col("tail") != "")  # trailing empty lines (e.g. the file's last newline) add nothing
         )
-        heads = (
-            heads.join(tails, on="msg_id", how="left", maintain_order="left")
-            .with_columns(
-                pl.coalesce(pl.concat_str([pl.col("body"), pl.lit("\n"), pl.col("tail")]), pl.col("body")).alias("body")
-            )
-            .drop("tail")
+        # most messages are one line: join the tails onto the few that have them
+        heads = heads.with_columns(
+            heads.select("msg_id").join(tails, on="msg_id", how="left", maintain_order="left").get_column("tail")
         )
+        heads = _patch(heads, "body", pl.col("tail").is_not_null(), pl.concat_str([pl.col("body"), pl.lit("\n"), pl.col("tail")]))
+        heads = heads.drop("tail")
     return heads
 
 
