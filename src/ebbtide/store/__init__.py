@@ -5,7 +5,8 @@
         frame = store.messages(store.resolve_conversation("Sam"))
 """
 
-from ebbtide.store.db import Store, derive_conversation_id, file_sha256
+from ebbtide.store.db import Store
+from ebbtide.store.incoming import derive_conversation_id, file_sha256, prepare_incoming
 from ebbtide.store.migrations import MIGRATIONS, Migration, apply_migrations, current_version, latest_version
 from ebbtide.store.paths import ENV_VAR, default_db_path, resolve_db_path
 from ebbtide.store.records import ConversationInfo, ImportResult
@@ -13,5 +14,5 @@ from ebbtide.store.records import ConversationInfo, ImportResult
 __all__ = [
     "ENV_VAR", "MIGRATIONS", "ConversationInfo", "ImportResult", "Migration", "Store", "apply_migrations",
     "current_version", "default_db_path", "derive_conversation_id", "file_sha256", "latest_version",
-    "resolve_db_path",
+    "prepare_incoming", "resolve_db_path",
 ]

@@ -15,9 +15,7 @@ Guarantees:
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
-import re
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -28,7 +26,13 @@ import duckdb
 import polars as pl
 
 from ebbtide.errors import StoreError
-from ebbtide.model import MESSAGE_COLUMNS, MESSAGE_SCHEMA, ParsedExport, validate_messages_frame
+from ebbtide.model import MESSAGE_COLUMNS, MESSAGE_SCHEMA, ParsedExport
+from ebbtide.store.incoming import (
+    derive_conversation_id,
+    file_sha256,
+    prepare_incoming,
+    split_by_conversation,
+)
 from ebbtide.store.migrations import MIGRATIONS, Migration, apply_migrations
 from ebbtide.store.paths import resolve_db_path, wal_path
 from ebbtide.store.records import ConversationInfo, ImportResult
@@ -36,10 +40,6 @@ from ebbtide.store.records import ConversationInfo, ImportResult
 _INCOMING = "_ebbtide_incoming"  # name of the registered (Arrow-backed) view of an import's rows
 _COMPACT_SUFFIX = ".compacting"
 _KEY = '"timestamp", sender, kind, text'  # the dedup key, besides conversation_id
-
-# Fills for nullable canonical columns, so the dedup key never meets NULL (NULL never equals NULL).
-_FILLS: dict[str, Any] = {"sender": "", "text": "", "kind": "other", "edited": False, "source_file": "",
-                          "source_line": 0}
 
 _MERGE_SQL = f"""
 INSERT INTO messages (conversation_id, seq, import_id, "timestamp", utc_offset_min, sender, text, kind,
@@ -72,34 +72,6 @@ FROM {_INCOMING}
 
 def _sql_quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
-
-
-def file_sha256(path: Path) -> str | None:
-    """SHA-256 of a file, read in chunks (None when it is not a readable regular file)."""
-    try:
-        if not path.is_file():
-            return None
-        digest = hashlib.sha256()
-        with path.open("rb") as handle:
-            for chunk in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(chunk)
-        return digest.hexdigest()
-    except OSError:
-        return None
-
-
-def derive_conversation_id(platform: str, participants: Sequence[str], fallback: str = "") -> str:
-    """A readable, stable id for a chat whose importer gave none, e.g. ``whatsapp:alex+sam`` (the style the importers use).
-
-    Names are sorted so two overlapping exports of one chat (which may start with different
-    senders) get the same id.
-    """
-    names = sorted({p for p in participants if p}, key=str.casefold)
-    words = [re.sub(r"[\W_]+", "-", n.casefold()).strip("-") for n in names]
-    words = [w for w in words if w]
-    if not words:
-        words = [hashlib.sha256(fallback.encode()).hexdigest()[:8]]
-    return f"{platform or 'chat'}:{'+'.join(words)}"
 
 
 def _connect(path: Path) -> duckdb.DuckDBPyConnection:
@@ -227,16 +199,12 @@ class Store:
         self, parsed: ParsedExport, conversation_id: str | None, source_path: str | Path | None, *, single: bool
     ) -> list[ImportResult]:
         report = parsed.report
-        frame = self._prepare(parsed, conversation_id)
+        frame = prepare_incoming(parsed, conversation_id)
         if frame.height == 0:
             cid = conversation_id or derive_conversation_id(report.platform.value, report.participants,
                                                             report.source_file)
             return [ImportResult(cid, 0, 0, 0, report.source_file)]
-        ids = frame.get_column("conversation_id")
-        if ids.n_unique() == 1:  # the usual case; partitioning would copy the whole frame
-            groups: dict[Any, pl.DataFrame] = {(ids[0],): frame}
-        else:
-            groups = frame.partition_by("conversation_id", maintain_order=True, as_dict=True)
+        groups = split_by_conversation(frame)
         if single and len(groups) != 1:
             raise StoreError(
                 f"this export holds {len(groups)} conversations, not one",
@@ -249,7 +217,7 @@ class Store:
         db.begin()
         try:
             results = [
-                self._import_group(str(key[0]), group, parsed, sha) for key, group in groups.items()
+                self._import_group(key, group, parsed, sha) for key, group in groups.items()
             ]
             db.commit()
         except BaseException:
@@ -257,37 +225,6 @@ class Store:
                 db.rollback()
             raise
         return results
-
-    def _prepare(self, parsed: ParsedExport, conversation_id: str | None) -> pl.DataFrame:
-        """The export's frame, validated, with file order kept in ``pos`` and no NULL in the key."""
-        report = parsed.report
-        try:
-            frame = validate_messages_frame(parsed.messages)
-        except ValueError as exc:
-            raise StoreError(f"the importer produced unusable rows ({exc})", where=report.source_file,
-                             fix="This is a bug in ebbtide; please report it with the parse report.") from None
-        nulls = frame.get_column("timestamp").null_count()
-        if nulls:
-            raise StoreError(f"{nulls} messages have no time and cannot be stored", where=report.source_file,
-                             fix="This is a bug in the importer; please report it with the parse report.")
-        wanted = {**_FILLS, "platform": report.platform.value}
-        fills = [pl.col(c).fill_null(v) for c, v in wanted.items() if frame.get_column(c).null_count()]
-        if fills:  # only where needed: filling copies the column, and text columns are big
-            frame = frame.with_columns(fills)
-        frame = frame.with_row_index("pos").with_columns(pl.col("pos").cast(pl.Int64))
-        if conversation_id:
-            return frame.with_columns(conversation_id=pl.lit(conversation_id))
-        ids = frame.get_column("conversation_id")
-        if not ids.null_count() and not (ids == "").any():
-            return frame
-        people = report.participants or tuple(frame.get_column("sender").unique().to_list())
-        derived = derive_conversation_id(report.platform.value, people, report.source_file)
-        return frame.with_columns(
-            pl.when(pl.col("conversation_id").fill_null("") == "")
-            .then(pl.lit(derived))
-            .otherwise(pl.col("conversation_id"))
-            .alias("conversation_id")
-        )
 
     def _import_group(self, cid: str, group: pl.DataFrame, parsed: ParsedExport, sha: str | None) -> ImportResult:
         """One conversation's rows: ensure the conversation, merge the messages, record the import."""
