@@ -161,3 +161,17 @@ def test_truncated_or_random_bytes_raise_only_our_errors(tmp_path: Path, which: 
         IMPORTER.read(path)
     except EbbtideError:
         pass
+
+
+def test_fast_and_exact_data_json_readers_agree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import ebbtide.importers.signal as sig
+
+    assert sig._read_data_json_fast(FIX / "River" / "data.json").height == 6
+    fast = IMPORTER.read(FIX / "River" / "data.json").messages
+
+    def refuse(path: Path) -> None:
+        raise sig._SlowPath
+
+    monkeypatch.setattr(sig, "_read_data_json_fast", refuse)
+    slow = IMPORTER.read(FIX / "River" / "data.json").messages
+    assert fast.equals(slow)

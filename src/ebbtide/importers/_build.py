@@ -117,13 +117,17 @@ def slug(names: Iterable[str]) -> str:
     return "+".join(parts) or "unknown"
 
 
-def participants_in_order(senders: Sequence[str], kinds: Sequence[str]) -> tuple[str, ...]:
+def participants_in_order(senders: Sequence[str] | pl.Series, kinds: Sequence[str] | pl.Series) -> tuple[str, ...]:
     """People who wrote something a person writes (not system rows), in order of first message."""
-    seen: dict[str, None] = {}
-    for sender, kind in zip(senders, kinds, strict=True):
-        if sender and kind != MessageKind.SYSTEM and sender not in seen:
-            seen[sender] = None
-    return tuple(seen)
+    frame = pl.DataFrame(
+        {"sender": pl.Series(senders, dtype=pl.String), "kind": pl.Series(kinds, dtype=pl.String)}
+    )
+    people = (
+        frame.filter((pl.col("sender") != "") & (pl.col("kind") != MessageKind.SYSTEM.value))
+        .get_column("sender")
+        .unique(maintain_order=True)
+    )
+    return tuple(people.to_list())
 
 
 def build_frame(

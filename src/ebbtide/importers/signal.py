@@ -25,6 +25,8 @@ from email.utils import parsedate_tz
 from pathlib import Path
 from typing import Any
 
+import polars as pl
+
 from ebbtide.errors import NotAChatExport, UnreadableInput
 from ebbtide.importers._build import (
     build_frame,
@@ -136,6 +138,70 @@ def _read_data_json(path: Path) -> tuple[_Rows, str]:
             kind, content = _kind_of_body(body, has_media=bool(rec.get("attachments")))
         rows.add(when.replace(tzinfo=None), str(rec.get("sender") or ""), content, kind, line_no)
     return rows, "signal-export data.json (JSON lines), local time without offset"
+
+
+class _SlowPath(Exception):
+    """The vectorised reader met something only the line-by-line reader explains well."""
+
+
+def _col(frame: pl.DataFrame, name: str, dtype: pl.DataType, default: object) -> pl.Expr:
+    return pl.col(name).cast(dtype).fill_null(default) if name in frame.columns else pl.lit(default, dtype=dtype)
+
+
+def _read_data_json_fast(path: Path) -> pl.DataFrame:
+    """data.json read natively by Polars and classified with expressions (the hot path).
+
+    Falls back (``_SlowPath``) on anything unusual: blank lines (line numbers would shift),
+    unreadable dates, odd types. The slow reader then gives exact line numbers in its errors.
+    """
+    raw = path.read_bytes()
+    if not raw.endswith(b"\n"):
+        raw += b"\n"
+    if b"\n\n" in raw or raw.startswith((b"\n", b"\xef\xbb\xbf")) or b"\r" in raw:
+        raise _SlowPath
+    try:
+        frame = pl.read_ndjson(raw, infer_schema_length=None)
+    except Exception as exc:  # noqa: BLE001 - any Polars/IO complaint: let the exact reader explain
+        raise _SlowPath from exc
+    if frame.height != raw.count(b"\n") or frame.schema.get("date") != pl.String:
+        raise _SlowPath
+    try:
+        body = _col(frame, "body", pl.String, "").str.replace_all(r" {2}(\n|$)", "$1")
+        stripped = body.str.strip_chars()
+        without_media = stripped.str.replace_all(_MD_MEDIA.pattern, "").str.strip_chars()
+        has_attachments = (
+            pl.col("attachments").list.len().fill_null(0) > 0
+            if "attachments" in frame.columns and isinstance(frame.schema["attachments"], pl.List)
+            else pl.lit(False)
+        )
+        has_sticker = pl.col("sticker").is_not_null() if "sticker" in frame.columns else pl.lit(False)
+        kind = (
+            pl.when(_col(frame, "deleted", pl.Boolean, False) | (stripped == _DELETED))
+            .then(pl.lit(MessageKind.DELETED.value))
+            .when(_col(frame, "call", pl.Boolean, False) | stripped.str.contains("(?i)" + _CALL.pattern))
+            .then(pl.lit(MessageKind.CALL.value))
+            .when(has_sticker)
+            .then(pl.lit(MessageKind.MEDIA.value))
+            .when(without_media != "")
+            .then(pl.lit(MessageKind.TEXT.value))
+            .when(has_attachments | (stripped != ""))
+            .then(pl.lit(MessageKind.MEDIA.value))
+            .otherwise(pl.lit(MessageKind.OTHER.value))
+        )
+        out = frame.select(
+            pl.col("date").str.strptime(pl.Datetime("us"), "%Y-%m-%dT%H:%M:%S%.f", strict=False).alias("timestamp"),
+            _col(frame, "sender", pl.String, "").alias("sender"),
+            kind.alias("kind"),
+            without_media.alias("content"),
+        ).with_columns(
+            pl.when(pl.col("kind") == MessageKind.TEXT.value).then(pl.col("content")).otherwise(pl.lit("")).alias("text"),
+            pl.int_range(1, frame.height + 1, dtype=pl.Int64).alias("line"),
+        )
+    except pl.exceptions.PolarsError as exc:
+        raise _SlowPath from exc
+    if out["timestamp"].null_count():
+        raise _SlowPath
+    return out
 
 
 # ---------------------------------------------------------------------------------- sigexport md
@@ -354,8 +420,13 @@ class SignalImporter:
         path = _source(Path(path))
         kind = _kind_of_file(path)
         warnings: list[str] = []
+        fast: pl.DataFrame | None = None
         if kind == "jsonl":
-            rows, dialect = _read_data_json(path)
+            try:
+                fast = _read_data_json_fast(path)
+                rows, dialect = _Rows(), "signal-export data.json (JSON lines), local time without offset"
+            except _SlowPath:
+                rows, dialect = _read_data_json(path)
         else:
             text = decode_text(path.read_bytes(), str(path)).lstrip("\ufeff")
             if kind == "sbt":
@@ -367,27 +438,33 @@ class SignalImporter:
                 rows, dialect = _read_md(path, text)
             else:
                 raise NotAChatExport("this does not look like a Signal export", where=str(path), fix=_FIX)
-        senders = [s for s, k in zip(rows.senders, rows.kinds, strict=True) if k != MessageKind.SYSTEM]
-        me = next((name for name in ME_NAMES if name in senders), None)
-        others = [s for s in senders if s != me]
+        if fast is not None:
+            times, offsets, senders, texts, kinds = fast["timestamp"], None, fast["sender"], fast["text"], fast["kind"]
+            lines, edited = fast["line"], None
+        else:
+            times, offsets, senders, texts, kinds = rows.times, rows.offsets, rows.senders, rows.texts, rows.kinds
+            lines, edited = rows.lines, rows.edited
+        people = participants_in_order(senders, kinds)
+        me = next((name for name in ME_NAMES if name in people), None)
+        others = [s for s in people if s != me]
         frame = build_frame(
-            timestamp=rows.times,
-            utc_offset_min=rows.offsets,
-            sender=rows.senders,
-            text=rows.texts,
-            kind=rows.kinds,
-            edited=rows.edited,
+            timestamp=times if isinstance(times, pl.Series) else pl.Series("timestamp", times, dtype=pl.Datetime("us")),
+            utc_offset_min=offsets,
+            sender=senders,
+            text=texts,
+            kind=kinds,
+            edited=edited,
             platform=Platform.SIGNAL.value,
             conversation_id=f"signal:{slug(others) if others else slug(path.parent.name.split())}",
             source_file=str(path),
-            source_line=rows.lines,
+            source_line=lines,
         )
         report = ParseReport(
             source_file=str(path),
             platform=Platform.SIGNAL,
             dialect=dialect,
             warnings=tuple(warnings),
-            participants=participants_in_order(frame["sender"].to_list(), frame["kind"].to_list()),
+            participants=people,
             me=me,
             capabilities=capabilities(
                 reactions=True, replies=kind in ("jsonl", "md", "sigtop"), read_times=False, calls=kind != "sigtop",
