@@ -242,3 +242,21 @@ def test_crisis_resources_hold_the_documented_numbers() -> None:
         assert number in text
     assert crisis_resources("uk")[0].region == "uk"
     assert crisis_resources("gb")[0].region == "uk"
+
+
+def test_alternating_warm_and_cold_weeks_hint_at_ups_and_downs() -> None:
+    from datetime import timedelta
+
+    from ebbtide.insight.hints import warm_cold_swings
+
+    weeks = [date(2025, 1, 6) + timedelta(weeks=i) for i in range(12)]
+    swinging = [200, 60, 200, 60, 210, 50, 100, 100, 200, 60, 190, 70]
+    steady = [100, 95, 110, 105, 98, 102, 100, 97, 103, 99, 101, 60]
+    frame = pl.DataFrame({"week": weeks * 2, "person": ["Sam"] * 12 + ["Alex"] * 12,
+                          "messages": swinging + steady})
+    assert warm_cold_swings(frame, "Sam") >= 8
+    assert warm_cold_swings(frame, "Alex") == 0  # one quiet week is not a swing
+    a = replace(sample_assessment(Pattern.PARTNER_PULLING_AWAY, history=False, space_request=False),
+                weekly=frame)
+    top = explain(a).reasons[0]
+    assert top.id is ReasonId.EMOTIONAL_ROLLERCOASTER

@@ -147,9 +147,43 @@ def hints_from_assessment(assessment: Assessment, *, person: str | None = None) 
         count = len(evidence) + sum(1 for s in mine if s.sign.value in spec.get("signs", []))
         if spec.get("recovered_dips"):
             count += sum(1 for d in assessment.dips if d.recovered)
+            count += warm_cold_swings(assessment.weekly, person)
         if count:
             out[reason] = Hints(count, tuple(sorted(evidence, key=lambda e: e.timestamp, reverse=True)))
     return out
+
+
+SWING = 0.3  # a week counts as warm/cold when messages are 30% above/below the person's own median
+MIN_SWINGS = 3  # fewer alternations than this are ordinary noise
+
+
+def warm_cold_swings(weekly: pl.DataFrame | None, person: str) -> int:
+    """How often ``person``'s weekly messages alternated between warm and cold stretches.
+
+    WHY: "emotional ups and downs" is hinted at by a history of alternating closeness and
+    distance, not only by dips the signals layer dated. Each week is compared with the person's
+    own median; neutral weeks are skipped; each change warm -> cold or cold -> warm is one swing.
+    Returns 0 below MIN_SWINGS so ordinary noise gives no hint.
+    """
+    if weekly is None or weekly.is_empty() or not {"week", "person", "messages"} <= set(weekly.columns):
+        return 0
+    mine = weekly.filter(pl.col("person") == person).sort("week").select(pl.col("messages").cast(pl.Float64))
+    if mine.height < 6:
+        return 0
+    median = mine.get_column("messages").median()
+    if not median:
+        return 0
+    states = (
+        mine.select(
+            pl.when(pl.col("messages") > (1 + SWING) * median).then(1)
+            .when(pl.col("messages") < (1 - SWING) * median).then(-1)
+            .otherwise(None).alias("state")
+        )
+        .drop_nulls()
+        .get_column("state")
+    )
+    swings = int((states.diff().fill_null(0) != 0).sum())
+    return swings if swings >= MIN_SWINGS else 0
 
 
 def merge_hints(*sources: Mapping[ReasonId, Hints] | None) -> dict[ReasonId, Hints]:
