@@ -170,7 +170,8 @@ def warm_cold_swings(weekly: pl.DataFrame | None, person: str) -> int:
     mine = weekly.filter(pl.col("person") == person).sort("week").select(pl.col("messages").cast(pl.Float64))
     if mine.height < 6:
         return 0
-    median = mine.get_column("messages").median()
+    raw = mine.get_column("messages").median()
+    median = float(raw) if isinstance(raw, int | float) else 0.0
     if not median:
         return 0
     states = (

@@ -92,7 +92,7 @@ def _median(frame: pl.DataFrame, column: str, period: tuple[date, date] | None) 
     if values.len() == 0:
         return None
     m = values.median()
-    return float(m) if m is not None and math.isfinite(float(m)) else None
+    return float(m) if isinstance(m, int | float) and math.isfinite(float(m)) else None
 
 
 def _clean(values: list[Any]) -> list[Any]:
