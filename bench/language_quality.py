@@ -1,0 +1,393 @@
+"""Measured quality and speed of ebbtide's language features (prints figures; method in docs/language.md).
+
+Usage: python bench/language_quality.py [--data ../shared/data] [--only sentiment,noncommittal,affection,
+langs,speed] [--train] [--speed-n 1000000]
+
+--train refits the shipped sentiment and noncommittal models from the training parts of the data and writes
+them to src/ebbtide/features/language/data/ (see docs/models/). Everything runs offline.
+
+Splits, decided before looking at results:
+- Sentiment: train on GoEmotions train.tsv; report on dev.tsv (single-label rows, ambiguous dropped).
+- Noncommittal: Circa dev has 5 dialogue contexts; 3 are used for training/tuning (incl. the threshold, by
+  cross-validation inside them), 2 are held out and only scored (group split by context).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_DATA = REPO.parent / "shared" / "data"
+MODEL_DIR = REPO / "src" / "ebbtide" / "features" / "language" / "data"
+FIXTURES = REPO / "tests" / "fixtures" / "language"
+
+# GoEmotions -> sentiment, the grouping of the GoEmotions paper (Demszky et al. 2020, sentiment level).
+POSITIVE = {"admiration", "amusement", "approval", "caring", "desire", "excitement", "gratitude", "joy", "love",
+            "optimism", "pride", "relief"}
+NEGATIVE = {"anger", "annoyance", "disappointment", "disapproval", "disgust", "embarrassment", "fear", "grief",
+            "nervousness", "remorse", "sadness"}
+AMBIGUOUS = {"confusion", "curiosity", "realization", "surprise"}
+
+NONCOMMITTAL_LABELS = {"Probably yes / sometimes yes", "Probably no", "In the middle, neither yes nor no",
+                       "I am not sure how X will interpret Y\u2019s answer",
+                       "I am not sure how X will interpret Y's answer"}
+COMMITTAL_LABELS = {"Yes", "No", "Yes, subject to some conditions"}
+HOLDOUT_CONTEXTS = (
+    "X wants to know what sorts of books Y likes to read.",
+    "Y has just travelled from a different city to meet X.",
+)
+#: The "plain hedge-word baseline" of the brief: an answer is noncommittal if it has one of these words.
+BASELINE_HEDGES = ("maybe", "perhaps", "probably", "possibly", "might", "sometimes", "not sure", "kind of",
+                   "sort of", "i guess", "depends")
+
+
+# ------------------------------------------------------------------------------------------------ data
+
+def load_goemotions(data: Path, split: str) -> pl.DataFrame:
+    """Single-label rows of a GoEmotions split with a ``label`` in positive/negative/neutral."""
+    names = (data / "goemotions" / "labels.txt").read_text(encoding="utf-8").split()
+    df = pl.read_csv(data / "goemotions" / f"{split}.tsv", separator="\t", has_header=False,
+                     new_columns=["text", "ids", "cid"], quote_char=None, schema_overrides={"ids": pl.String})
+    df = df.filter(~pl.col("ids").str.contains(","))
+    emo = df["ids"].cast(pl.Int32).map_elements(lambda i: names[i], return_dtype=pl.String)
+    group = emo.map_elements(
+        lambda e: "positive" if e in POSITIVE else "negative" if e in NEGATIVE else
+        "ambiguous" if e in AMBIGUOUS else "neutral", return_dtype=pl.String)
+    return df.with_columns(emotion=emo, label=group).filter(pl.col("label") != "ambiguous")
+
+
+def load_circa(data: Path) -> pl.DataFrame:
+    """Circa pairs with ``y`` = 1 noncommittal / 0 committal (NA and Other dropped)."""
+    df = pl.read_csv(data / "circa" / "circa-dev.tsv", separator="\t", quote_char=None)
+    gold = pl.col("goldstandard1")
+    return df.filter(gold.is_in(NONCOMMITTAL_LABELS | COMMITTAL_LABELS)).with_columns(
+        y=gold.is_in(NONCOMMITTAL_LABELS).cast(pl.Int8)
+    )
+
+
+# ------------------------------------------------------------------------------------------------ metrics
+
+def prf(y_true: np.ndarray, y_pred: np.ndarray) -> tuple[float, float, float]:
+    """Precision, recall, F1 of the positive class (booleans)."""
+    tp = float(np.sum(y_true & y_pred))
+    p = tp / max(1.0, float(np.sum(y_pred)))
+    r = tp / max(1.0, float(np.sum(y_true)))
+    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+
+def macro_f1(y_true: list[str], y_pred: list[str], labels: tuple[str, ...] = ("negative", "neutral", "positive")
+             ) -> float:
+    t, p = np.array(y_true), np.array(y_pred)
+    return float(np.mean([prf(t == lab, p == lab)[2] for lab in labels]))
+
+
+# ------------------------------------------------------------------------------------------------ features
+
+def _norm(texts: list[str] | pl.Series) -> pl.Series:
+    from ebbtide.features.language.tokens import normalise
+
+    s = texts if isinstance(texts, pl.Series) else pl.Series(texts, dtype=pl.String)
+    return pl.select(normalise(pl.lit(s))).to_series()
+
+
+def _vocab_counts(norm: pl.Series, vocab: dict[str, int] | None, min_df: int = 3
+                  ) -> tuple[object, dict[str, int]]:
+    """Sparse counts of unigrams + bigrams with exactly the tokeniser used at run time."""
+    from scipy import sparse
+
+    from ebbtide.features.language.tokens import token_frame
+
+    toks = token_frame(norm, bigrams=True)
+    terms = pl.concat([toks.select("row", term="tok"), toks.select("row", term="bi").drop_nulls("term")])
+    if vocab is None:
+        df = terms.unique().group_by("term").len().filter(pl.col("len") >= min_df)
+        vocab = {t: i for i, t in enumerate(sorted(df["term"].to_list()))}
+    vt = pl.DataFrame({"term": list(vocab), "j": list(vocab.values())}, schema={"term": pl.String, "j": pl.Int64})
+    hit = terms.join(vt, on="term", how="inner")
+    m = sparse.csr_matrix((np.ones(hit.height), (hit["row"].to_numpy(), hit["j"].to_numpy())),
+                          shape=(len(norm), len(vocab)))
+    return m, vocab
+
+
+def _to_model(clf: object, vocab: dict[str, int], n_dense: int, classes: tuple[str, ...], meta: dict[str, str]):
+    from ebbtide.features.language.sentiment import LinearTextModel
+
+    coef = np.asarray(clf.coef_)  # type: ignore[attr-defined]
+    bias = np.asarray(clf.intercept_)  # type: ignore[attr-defined]
+    w_text, w_dense = coef[:, : len(vocab)].T, coef[:, len(vocab):].T
+    keep = np.abs(w_text).max(axis=1) > 1e-3  # drop near-zero terms: smaller file, same scores
+    terms = [t for t, k in zip(vocab, keep, strict=True) if k]
+    wt = w_text[keep]
+    frame = pl.DataFrame({"term": terms}).with_columns(
+        [pl.Series(f"w{i}", wt[:, i].astype(np.float64)) for i in range(wt.shape[1])])
+    return LinearTextModel(terms=frame, dense=w_dense, bias=bias, classes=classes, meta=meta)
+
+
+# ------------------------------------------------------------------------------------------------ sentiment
+
+def vader_baseline(texts: list[str]) -> list[str]:
+    """VADER as published (per message, its own Python loop) with the standard ±0.05 thresholds."""
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    from ebbtide.features.language.sentiment import compound_to_label
+
+    a = SentimentIntensityAnalyzer()
+    return [compound_to_label(a.polarity_scores(t)["compound"]) for t in texts]
+
+
+def train_sentiment(data: Path, c: float = 0.5) -> object:
+    from scipy import sparse
+    from sklearn.linear_model import LogisticRegression
+
+    from ebbtide.features.language.sentiment import vader_features, vader_matrix
+
+    tr = load_goemotions(data, "train")
+    norm = _norm(tr["text"])
+    x_text, vocab = _vocab_counts(norm, None, min_df=3)
+    dense = vader_matrix(vader_features(norm))
+    x = sparse.hstack([x_text, sparse.csr_matrix(dense)]).tocsr()
+    classes = ("negative", "neutral", "positive")
+    y = np.array([classes.index(v) for v in tr["label"].to_list()])
+    clf = LogisticRegression(C=c, max_iter=2000, class_weight="balanced")
+    clf.fit(x, y)
+    meta = {"data": "GoEmotions train.tsv (single-label, ambiguous dropped)", "C": str(c),
+            "trained_rows": str(len(y)), "vocab": str(len(vocab))}
+    return _to_model(clf, vocab, dense.shape[1], classes, meta)
+
+
+def eval_sentiment(data: Path, limit: int | None = None) -> dict[str, float]:
+    """Macro-F1 on GoEmotions dev of VADER (published, per message), our vectorised VADER, and the model."""
+    from ebbtide.features.language.sentiment import score_sentiment
+
+    dev = load_goemotions(data, "dev")
+    if limit:
+        dev = dev.head(limit)
+    texts, gold = dev["text"].to_list(), dev["label"].to_list()
+    norm = _norm(texts)
+    res = {"rows": float(len(texts)), "vader_published": macro_f1(gold, vader_baseline(texts)),
+           "vader_vectorised": macro_f1(gold, score_sentiment(norm, use_model=False)["sentiment"].to_list())}
+    res["model"] = macro_f1(gold, score_sentiment(norm)["sentiment"].to_list())
+    return res
+
+
+# ------------------------------------------------------------------------------------------------ noncommittal
+
+def _hedge_counts(answers: list[str]) -> tuple[np.ndarray, np.ndarray, pl.Series]:
+    from ebbtide.features.language.matching import count_features, pad, term_table
+    from ebbtide.features.language.tokens import word_count
+
+    norm = _norm(answers)
+    padded = pl.select(pad(pl.lit(norm))).to_series()
+    h = count_features(padded, term_table("en"))["noncommittal"].to_numpy().astype(float)
+    w = pl.select(word_count(pl.lit(pl.Series(answers, dtype=pl.String)))).to_series().to_numpy().astype(float)
+    return h, w, norm
+
+
+def baseline_noncommittal(answers: list[str]) -> np.ndarray:
+    pat = r"\b(?:" + "|".join(BASELINE_HEDGES) + r")\b"
+    return _norm(answers).str.contains(pat).to_numpy()
+
+
+def train_noncommittal(train: pl.DataFrame, c: float = 0.5) -> object:
+    from scipy import sparse
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GroupKFold
+
+    from ebbtide.features.language.noncommittal import dense_features
+
+    answers = train["answer-Y"].to_list()
+    h, w, norm = _hedge_counts(answers)
+    x_text, vocab = _vocab_counts(norm, None, min_df=2)
+    x = sparse.hstack([x_text, sparse.csr_matrix(dense_features(h, w))]).tocsr()
+    y = train["y"].to_numpy()
+    groups = train["context"].to_numpy()
+    # threshold by grouped cross-validation inside the training contexts (never the held-out ones)
+    oof = np.zeros(len(y))
+    for tr_i, te_i in GroupKFold(n_splits=len(set(groups))).split(x, y, groups):
+        m = LogisticRegression(C=c, max_iter=3000, class_weight="balanced").fit(x[tr_i], y[tr_i])
+        oof[te_i] = m.predict_proba(x[te_i])[:, 1]
+    grid = np.linspace(0.2, 0.9, 71)
+    f1s = [prf(y.astype(bool), oof >= t)[2] for t in grid]
+    thr = float(grid[int(np.argmax(f1s))])
+    clf = LogisticRegression(C=c, max_iter=3000, class_weight="balanced").fit(x, y)
+    # binary: keep one logit column (positive class)
+    meta = {"data": "Circa dev, contexts: " + " | ".join(sorted(set(groups))), "C": str(c),
+            "threshold": f"{thr:.3f}", "cv_f1": f"{max(f1s):.3f}", "trained_rows": str(len(y))}
+    return _to_model(clf, vocab, 3, ("noncommittal",), meta)
+
+
+def eval_noncommittal(data: Path, limit: int | None = None) -> dict[str, float]:
+    """F1 of the noncommittal class on the held-out contexts: hedge baseline, lexicon, model, annotate path."""
+    from ebbtide.features.language import annotate_texts
+
+    df = load_circa(data)
+    test = df.filter(pl.col("context").is_in(HOLDOUT_CONTEXTS))
+    if limit:
+        test = test.head(limit)
+    y = test["y"].to_numpy().astype(bool)
+    answers = test["answer-Y"].to_list()
+    res = {"rows": float(len(y)), "positives": float(y.sum())}
+    for name, pred in (("baseline_hedge_words", baseline_noncommittal(answers)),
+                       ("lexicon_hit", _hedge_counts(answers)[0] > 0)):
+        p, r, f = prf(y, pred)
+        res |= {f"{name}_p": p, f"{name}_r": r, f"{name}_f1": f}
+    recs = [{"text": a, "question": q} for a, q in zip(answers, test["question-X"].to_list(), strict=True)]
+    pred = np.array([bool(r["noncommittal"]["value"]) for r in annotate_texts(recs, lang="en")])
+    p, r, f = prf(y, pred)
+    res |= {"annotate_p": p, "annotate_r": r, "annotate_f1": f}
+    return res
+
+
+# ------------------------------------------------------------------------------------------------ affection
+
+def load_labelled(path: Path) -> pl.DataFrame:
+    """A labelled fixture: TSV with columns ``label`` (0/1) and ``text`` (see the labelling guide)."""
+    return pl.read_csv(path, separator="\t", quote_char=None, comment_prefix="#",
+                       schema={"label": pl.Int8, "text": pl.String})
+
+
+def eval_affection(path: Path = FIXTURES / "affection_en.tsv", lang: str | None = "en") -> dict[str, float]:
+    from ebbtide.features.language import annotate_texts
+
+    df = load_labelled(path)
+    y = df["label"].to_numpy().astype(bool)
+    pred = np.array([bool(r["affection"]["value"]) for r in
+                     annotate_texts([{"text": t} for t in df["text"].to_list()], lang=lang)])
+    p, r, f = prf(y, pred)
+    wrong = [t for t, a, b in zip(df["text"].to_list(), y, pred, strict=True) if a != b]
+    return {"rows": float(len(y)), "precision": p, "recall": r, "f1": f, "errors": wrong}  # type: ignore[dict-item]
+
+
+def eval_lang_checks(folder: Path = FIXTURES) -> dict[str, dict[str, float]]:
+    """Per-language check sets: ``checks_<lang>.tsv`` with columns feature, label, text."""
+    from ebbtide.features.language import annotate_texts
+
+    out: dict[str, dict[str, float]] = {}
+    for path in sorted(folder.glob("checks_*.tsv")):
+        lang = path.stem.split("_")[1]
+        df = pl.read_csv(path, separator="\t", quote_char=None, comment_prefix="#",
+                         schema={"feature": pl.String, "label": pl.Int8, "text": pl.String})
+        recs = list(annotate_texts([{"text": t} for t in df["text"].to_list()], lang=lang))
+        got = []
+        for feat, rec in zip(df["feature"].to_list(), recs, strict=True):
+            v = rec[feat]
+            got.append(bool(v["value"] if isinstance(v, dict) else v))
+        y = df["label"].to_numpy().astype(bool)
+        acc = float(np.mean(np.array(got) == y))
+        p, r, _ = prf(y, np.array(got))
+        det = [rec["lang"] for rec in annotate_texts([{"text": t} for t in df["text"].to_list()])]
+        out[lang] = {"rows": float(len(y)), "accuracy": acc, "precision": p, "recall": r,
+                     "detected_as_lang": float(np.mean(np.array(det) == lang))}
+    return out
+
+
+# ------------------------------------------------------------------------------------------------ speed
+
+def synthetic_chat(n: int, data: Path | None, seed: int = 7) -> pl.DataFrame:
+    """A canonical frame of ``n`` messages between two people, texts drawn from GoEmotions train (real,
+    varied English) mixed with short chat lines, so most texts are distinct as in a real chat."""
+    from datetime import datetime, timedelta
+
+    from ebbtide.model import MESSAGE_SCHEMA
+
+    rng = np.random.default_rng(seed)
+    short = ["ok", "haha", "lol", "love you ❤️", "on my way", "see you tonight 😘", "are we still on for saturday?",
+             "maybe, not sure yet", "so busy today", "night x", "👍", "yes", "no worries", "miss you"]
+    pool = short
+    if data is not None and (data / "goemotions" / "train.tsv").exists():
+        pool = load_goemotions(data, "train")["text"].to_list() + short * 200
+    idx = rng.integers(0, len(pool), n)
+    texts = [pool[i] for i in idx]
+    start = datetime(2022, 1, 1)
+    gaps = np.cumsum(rng.exponential(300, n)).astype(np.int64)
+    ts = [start + timedelta(seconds=int(g)) for g in gaps]
+    kinds = np.where(rng.random(n) < 0.05, "media", "text")
+    return pl.DataFrame({
+        "timestamp": ts, "utc_offset_min": [None] * n, "sender": np.where(rng.random(n) < 0.5, "Ana", "Ben"),
+        "text": texts, "kind": kinds, "edited": False, "platform": "whatsapp", "conversation_id": "c1",
+        "source_file": "synthetic", "source_line": np.arange(n),
+    }).select(list(MESSAGE_SCHEMA)).cast(MESSAGE_SCHEMA)  # type: ignore[arg-type]
+
+
+def eval_speed(n: int, data: Path | None) -> dict[str, float]:
+    """Messages per second of each path (wall clock and CPU seconds; the machine may be shared)."""
+    from ebbtide.features.language import annotate_frame
+    from ebbtide.features.language.sentiment import score_sentiment
+
+    frame = synthetic_chat(n, data)
+    res: dict[str, float] = {"messages": float(n), "distinct_texts": float(frame["text"].n_unique())}
+    for name, fn in (
+        ("annotate_frame_no_matches", lambda: annotate_frame(frame, with_matches=False)),
+        ("annotate_frame", lambda: annotate_frame(frame)),
+        ("sentiment_model_only", lambda: score_sentiment(_norm(frame["text"]))),
+    ):
+        t, c = time.perf_counter(), time.process_time()
+        fn()
+        wall, cpu = time.perf_counter() - t, time.process_time() - c
+        res[f"{name}_msgs_per_s"] = n / wall
+        res[f"{name}_cpu_s"] = cpu
+    m = min(n, 20_000)
+    texts = frame["text"].head(m).to_list()
+    t = time.perf_counter()
+    vader_baseline(texts)
+    res["vader_published_msgs_per_s"] = m / (time.perf_counter() - t)
+    return res
+
+
+# ------------------------------------------------------------------------------------------------ main
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    ap.add_argument("--only", default="sentiment,noncommittal,affection,langs,speed")
+    ap.add_argument("--train", action="store_true", help="refit and write the shipped models first")
+    ap.add_argument("--speed-n", type=int, default=1_000_000)
+    args = ap.parse_args(argv)
+    only = set(args.only.split(","))
+    have = (args.data / "goemotions").is_dir() and (args.data / "circa").is_dir()
+    if args.train:
+        if not have:
+            print(f"data not found at {args.data}", file=sys.stderr)
+            return 2
+        from ebbtide.features.language import noncommittal as nc
+        from ebbtide.features.language import sentiment as se
+
+        m = train_sentiment(args.data)
+        m.save(MODEL_DIR / se.MODEL_FILE)  # type: ignore[attr-defined]
+        circa = load_circa(args.data)
+        m2 = train_noncommittal(circa.filter(~pl.col("context").is_in(HOLDOUT_CONTEXTS)))
+        m2.save(MODEL_DIR / nc.MODEL_FILE)  # type: ignore[attr-defined]
+        se.sentiment_model.cache_clear()
+        nc.noncommittal_model.cache_clear()
+        print("models written to", MODEL_DIR)
+    if "sentiment" in only and have:
+        print("sentiment (GoEmotions dev, macro-F1):", _fmt(eval_sentiment(args.data)))
+    if "noncommittal" in only and have:
+        print("noncommittal (Circa held-out contexts, F1 of noncommittal):", _fmt(eval_noncommittal(args.data)))
+    if "affection" in only:
+        r = eval_affection()
+        errs = r.pop("errors")
+        print("affection (own labelled set):", _fmt(r))
+        for e in errs:  # type: ignore[union-attr]
+            print("   wrong:", e)
+    if "langs" in only:
+        for lang, r in eval_lang_checks().items():
+            print(f"check set {lang}:", _fmt(r))
+    if "speed" in only:
+        print("speed:", _fmt(eval_speed(args.speed_n, args.data if have else None)))
+    return 0
+
+
+def _fmt(d: dict[str, float]) -> str:
+    return ", ".join(f"{k}={v:.3f}" if isinstance(v, float) and v < 100 else f"{k}={v:,.0f}" for k, v in d.items())
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(REPO / "src"))
+    raise SystemExit(main())
