@@ -442,12 +442,12 @@ def _as_record(rec: dict[str, Any], row: dict[str, Any]) -> dict[str, Any]:
     """One annotated row as the JSON-friendly record the CLI prints."""
     out: dict[str, Any] = {"text": rec.get("text", "")}
     if rec.get("question"):
-        out["question"] = rec["question"]
+        out["answering"] = rec["question"]  # the input "question": the message this text answers
     out["lang"] = row["lang"]
     out["words"] = row["words"]
     out["sentiment"] = {"label": row["sentiment"], "score": _round(row["sentiment_score"])}
     out["affection"] = {"value": row["affection"], "score": _round(row["affection_score"])}
-    out["question_asked"] = row["question"]
+    out["question"] = row["question"]  # is this text itself a question?
     out["plan_question"] = row["plan_question"]
     out["relationship_question"] = row["relationship_question"]
     out["noncommittal"] = {
