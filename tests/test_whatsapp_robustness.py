@@ -182,3 +182,12 @@ def test_arbitrary_bytes_raise_only_our_errors(tmp_path_factory: pytest.TempPath
         IMPORTER.read(path)
     except EbbtideError:
         pass
+
+
+def test_two_exports_pasted_together_keep_both_header_styles() -> None:
+    android = [f"{d:02d}/01/2023, 10:{d:02d} - Sam: android {d}" for d in range(1, 11)]
+    ios = [f"[{d:02d}/02/2023, 10:{d:02d}:00] Alex: ios {d}" for d in range(13, 23)]
+    parsed = parse_text("\n".join(android + ios) + "\n")
+    assert parsed.messages.height == 20
+    assert parsed.messages["text"].to_list()[-1] == "ios 22"
+    assert any("mixes 2 header styles" in w for w in parsed.report.warnings)

@@ -6,10 +6,12 @@ flags for message ids) instead of a Python loop per message. Decisions that need
 header shape and the date order) are made once, from all lines, and reported to the user; nothing that
 cannot be placed is dropped silently (it is listed in ``ParseReport.unplaced_lines``).
 
-Steps: decode (``source.py``) -> lines -> header groups (``whatsapp_dialect.HEADER_PATTERN``) -> lock
-the dominant header shape -> date order -> timestamps -> drop header look-alikes that break the
-chronology -> author / body split -> join continuation lines with ``\\n`` -> kinds and edited marker
-(``whatsapp_kinds``) -> canonical frame.
+Steps: bytes (``source.py``) -> lines (Polars splits and validates UTF-8) -> header shape from a
+sample of the start, middle and end, locked when one shape dominates -> one find per line with that
+shape's pattern -> date and time strings parsed once per distinct value (``whatsapp_dialect``) -> date
+order from all dates -> timestamps -> header look-alikes that break the chronology become text ->
+author / body split -> continuation lines joined with ``\\n`` -> kinds and edited marker
+(``whatsapp_kinds``) -> canonical frame. ``EBBTIDE_PROFILE=1`` prints the time and memory per stage.
 """
 
 from __future__ import annotations
@@ -41,9 +43,9 @@ from ebbtide.importers.whatsapp_dialect import (
     HEADER_RE,
     OrderDecision,
     date_table,
-    detect_shape,
     infer_date_order,
     order_name,
+    shape_counts,
     time_table,
 )
 from ebbtide.importers.whatsapp_kinds import classify, edited_expr, strip_edited_expr
@@ -62,6 +64,8 @@ CAP_WITHOUT_MEDIA = 40_000
 CAP_WITH_MEDIA = 10_000
 # A shape shared by at least this share of header-like lines is locked; below it the file is "mixed".
 LOCK_SHARE = 0.5
+# ...and another shape with at least this share (and 5 lines) of the sample is read as well.
+SECOND_SHAPE_SHARE = 0.2
 # A header whose time leaves its neighbours' span by more than this is a pasted look-alike.
 SPIKE_US = 24 * 3600 * 1_000_000
 DST_US = 2 * 3600 * 1_000_000
@@ -187,26 +191,34 @@ def parse_source(
         raise _not_a_chat("the file is empty", src.name)
     warnings: list[str] = list(src.warnings)
     tick = _Ticker()
-    shape, share, seen = detect_shape(_sample(data))
+    counts = shape_counts(_sample(data))
     tick("shape")
     lines, utf8_warnings = _lines(data)
     del data
     warnings.extend(utf8_warnings)
     tick("lines")
-    if shape is None:  # nothing header-like at the start, middle or end: look at every line once
-        found = lines.filter(lines.str.contains(GENERAL_PATTERN)).head(5000).to_list()
-        shape, share, seen = detect_shape(found)
-    if shape is None:
+    if not counts:  # nothing header-like at the start, middle or end: look at every line once
+        counts = shape_counts(lines.filter(lines.str.contains(GENERAL_PATTERN)).head(5000).to_list())
+    if not counts:
         raise _not_a_chat("no line looks like a WhatsApp message header (date, time, name)", src.name)
+    seen = sum(counts.values())
+    shape = next(iter(counts))
+    share = counts[shape] / seen
     locked = share >= LOCK_SHARE
+    # a second shape that is common too (e.g. an Android and an iPhone export pasted together) is kept
+    shapes = [s for s, n in counts.items() if s == shape or n >= max(5, SECOND_SHAPE_SHARE * seen)]
     if not locked:
         warnings.append(
             f"the message headers in this file come in several styles (the commonest covers {share:.0%} "
             f"of {seen} looked at); every header-like line was read as a message."
         )
-    # group 0 only (a plain find, several times faster than capture groups); the date and time keys
-    # are cut from the short header afterwards
-    hdr = lines.str.extract(shape.pattern() if locked else GENERAL_PATTERN, 0)
+    elif len(shapes) > 1:
+        warnings.append(
+            f"this file mixes {len(shapes)} header styles ({'; '.join(s.describe() for s in shapes)}); "
+            "was it pasted together from several exports? Each style was read."
+        )
+    pattern = "|".join(f"(?:{s.pattern()})" for s in shapes) if locked else GENERAL_PATTERN
+    hdr = lines.str.extract(pattern, 0)
     cand = pl.DataFrame({"hdr": hdr}).with_row_index("idx").filter(pl.col("hdr").is_not_null())
     del hdr
     cand = cand.with_columns(pl.col("hdr").str.extract(DATE_PREFIX, 0).alias("date"))

@@ -139,18 +139,27 @@ class Shape:
 
 def detect_shape(lines: list[str]) -> tuple[Shape | None, float, int]:
     """The commonest header shape among ``lines`` (a sample), its share, and how many headers were seen."""
+    counts = shape_counts(lines)
+    if not counts:
+        return None, 0.0, 0
+    total = sum(counts.values())
+    best = next(iter(counts))
+    return best, counts[best] / total, total
+
+
+def shape_counts(lines: list[str]) -> dict[Shape, int]:
+    """How often each header shape occurs in ``lines``, commonest first.
+
+    Ties prefer shapes whose separator cannot occur in prose (bracket, dash) over a bare space.
+    """
     counts: dict[Shape, int] = {}
     for line in lines:
         m = HEADER_RE.match(line)
         if m is not None:
             shape = Shape.of(m)
             counts[shape] = counts.get(shape, 0) + 1
-    if not counts:
-        return None, 0.0, 0
-    total = sum(counts.values())
-    # ties: prefer shapes whose separator cannot occur in prose (bracket, dash) over a bare space
-    best = max(counts, key=lambda s: (counts[s], s.sep_kind != "space"))
-    return best, counts[best] / total, total
+    order = sorted(counts, key=lambda s: (counts[s], s.sep_kind != "space"), reverse=True)
+    return {s: counts[s] for s in order}
 
 
 _NAMES = {DateOrder.DMY: "day-month-year", DateOrder.MDY: "month-day-year", DateOrder.YMD: "year-month-day"}
