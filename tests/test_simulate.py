@@ -231,6 +231,7 @@ def test_written_exports_read_back_through_the_importer(tmp_path, dialect):
     except ModuleNotFoundError as exc:  # pragma: no cover
         pytest.skip(f"importers not available: {exc}")
     chat = simulate_couple("stable", seed=2, weeks=8)
+    assert chat.messages["edited"].any()
     path = write_whatsapp_export(chat.messages, tmp_path / f"WhatsApp Chat with Sam {dialect}.txt", dialect=dialect,
                                  me="Alex")
     try:
@@ -243,6 +244,7 @@ def test_written_exports_read_back_through_the_importer(tmp_path, dialect):
     want = chat.messages
     assert got["sender"].to_list() == want["sender"].to_list()
     assert got["kind"].to_list() == want["kind"].to_list()
+    assert got["edited"].to_list() == want["edited"].to_list()
     precision = "1m" if dialect.startswith("android") else "1s"
     assert (got["timestamp"] == want["timestamp"].dt.truncate(precision)).all()
     texts = pl.col("kind") == "text"

@@ -111,7 +111,7 @@ class _Generator:
         # natural week-to-week noise, drawn up front so it does not depend on how many messages came before
         self.noise = {role: [math.exp(rng.gauss(0.0, 0.15)) for _ in range(traj.weeks)] for role in ROLES}
         self.turn_noise = [math.exp(rng.gauss(0.0, 0.12)) for _ in range(traj.weeks)]
-        self.rows: list[tuple[datetime, str, str, str]] = []  # (timestamp, role, text, kind)
+        self.rows: list[tuple[datetime, str, str, str, bool]] = []  # (timestamp, role, text, kind, edited)
         self.last_bank: str = ""
         self.space_done = traj.space_request_week is None
         self.space_on: date | None = None
@@ -274,7 +274,8 @@ class _Generator:
             self.emit(t, role, phrase(bank, rng), MessageKind.TEXT.value, bank)
 
     def emit(self, t: datetime, role: str, text: str, kind: str, bank: str) -> None:
-        self.rows.append((t.replace(microsecond=0), role, text, kind))
+        edited = kind == MessageKind.TEXT.value and self.rng.random() < 0.004  # a typo fixed now and then
+        self.rows.append((t.replace(microsecond=0), role, text, kind, edited))
         self.last_bank = bank
 
     def opening_bank(self, role: str, s: _State) -> str:
@@ -380,7 +381,7 @@ def simulate_couple(
             "sender": [names[r[1]] for r in rows],
             "text": [r[2] for r in rows],
             "kind": [r[3] for r in rows],
-            "edited": [False] * n,
+            "edited": [r[4] for r in rows],
             "platform": [Platform.SIMULATED.value] * n,
             "conversation_id": [f"sim-{scenario}-{seed}"] * n,
             "source_file": ["simulated"] * n,
