@@ -191,3 +191,16 @@ def test_two_exports_pasted_together_keep_both_header_styles() -> None:
     assert parsed.messages.height == 20
     assert parsed.messages["text"].to_list()[-1] == "ios 22"
     assert any("mixes 2 header styles" in w for w in parsed.report.warnings)
+
+
+def test_ios_zip_named_after_the_other_person_tells_who_i_am(tmp_path: Path) -> None:
+    path = tmp_path / "WhatsApp Chat - Sam.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("_chat.txt", "[14/01/2023, 10:00:00] Sam: hi\r\n[14/01/2023, 10:01:00] Alex: hey\r\n")
+    assert IMPORTER.read(path).report.me == "Alex"
+
+
+def test_conflicting_evidence_about_me_gives_none(tmp_path: Path) -> None:
+    text = "14/01/2023, 10:00 - Sam: You deleted this message\n14/01/2023, 10:01 - Alex: hey\n"
+    path = write(tmp_path, "WhatsApp Chat with Sam.txt", text)  # filename says Alex, the deleted line says Sam
+    assert IMPORTER.read(path).report.me is None

@@ -297,13 +297,13 @@ def parse_source(
     n_msgs = result.height
     if n_msgs >= CAP_WITHOUT_MEDIA - 1_000:
         warnings.append(
-            f"this export holds {n_msgs} messages; WhatsApp exports at most about 40,000 messages "
+            f"this export holds {n_msgs:,} messages; WhatsApp exports at most about 40,000 messages "
             "(10,000 with media), newest kept, so older messages may be missing. Export older periods "
             "separately or from the partner's phone to fill the gap."
         )
     elif n_msgs >= CAP_WITH_MEDIA - 500 and _has_media_files(src):
         warnings.append(
-            f"this export with media holds {n_msgs} messages; WhatsApp keeps only about 10,000 messages "
+            f"this export with media holds {n_msgs:,} messages; WhatsApp keeps only about 10,000 messages "
             "when media are attached. Export again 'without media' to get up to 40,000."
         )
     if unplaced:
