@@ -300,6 +300,8 @@ def analyze_cmd(
 def demo_cmd(
     json_path: JsonOption = None,
     html_path: HtmlOption = None,
+    afraid: Annotated[bool, typer.Option("--afraid", help="Show how the report looks when safety comes "
+                                         "first.")] = False,
     country: CountryOption = None,
 ) -> None:
     """Run the whole analysis on a bundled, simulated couple (Alex and Sam). Your store is not touched."""
@@ -318,5 +320,5 @@ def demo_cmd(
             messages = store.messages(cid)
     people = participants(messages)
     me = choose_me(people, DEMO_ME)
-    analysis = run_analysis(messages, me=me, partner=choose_partner(people, me, None))
+    analysis = run_analysis(messages, me=me, partner=choose_partner(people, me, None), afraid=afraid or None)
     emit(analysis, json_path=json_path, html_path=html_path, simulated=True, country=country)

@@ -53,6 +53,9 @@ def render_terminal(
     _faq(console, insight)
     _history(console, a)
     _coverage(console, a, insight)
+    if not insight.safety_first:
+        console.print()
+        console.print(Text(words("safety_hint"), style="dim"))
 
 
 def _heading(console: Console, key: str) -> None:
