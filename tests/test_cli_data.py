@@ -248,3 +248,14 @@ def test_import_several_files_and_an_interrupted_import(runner: CliRunner, chat:
     monkeypatch.undo()
     with Store.open(db) as store:
         assert sorted(i.messages for i in store.conversations()) == [2, 8]
+
+
+def test_import_under_a_chosen_conversation_id(runner: CliRunner, chat: Path, tmp_path: Path) -> None:
+    db = tmp_path / "s.duckdb"
+    other = write(tmp_path / "renamed.txt", ["16/03/2024, 12:00 - Alex M.: lunch?\n", "16/03/2024, 12:05 - Sam: yes\n"])
+    for path in (chat, other):
+        result = runner.invoke(app, ["import", str(path), "--conversation-id", "us", "--db", str(db)])
+        assert result.exit_code == 0, result.stderr
+    with Store.open(db) as store:
+        (info,) = store.conversations()
+    assert info.id == "us" and info.messages == 10 and info.participants == ("Alex", "Sam", "Alex M.")

@@ -202,6 +202,9 @@ def import_cmd(
     db: DbOption = None,
     date_order: DateOrderOption = None,
     platform: PlatformOption = None,
+    conversation_id: Annotated[str | None, typer.Option(
+        "--conversation-id", help="Store everything under this conversation id (e.g. to join exports of one "
+        "chat that were given different ids).", show_default=False)] = None,
 ) -> None:
     """Add exports to your local store; messages already there are not added twice."""
     from ebbtide.store import Store
@@ -210,7 +213,7 @@ def import_cmd(
     with Store.open(db) as store:
         for path, p in parsed:
             try:
-                results = store.import_export_all(p, source_path=path)
+                results = store.import_export_all(p, source_path=path, conversation_id=conversation_id)
             except KeyboardInterrupt:
                 err.print(f"Interrupted: nothing from {path.name} was stored (files listed above were).",
                           markup=False, highlight=False)
