@@ -204,3 +204,8 @@ def test_conflicting_evidence_about_me_gives_none(tmp_path: Path) -> None:
     text = "14/01/2023, 10:00 - Sam: You deleted this message\n14/01/2023, 10:01 - Alex: hey\n"
     path = write(tmp_path, "WhatsApp Chat with Sam.txt", text)  # filename says Alex, the deleted line says Sam
     assert IMPORTER.read(path).report.me is None
+
+
+def test_old_signal_sigexport_layout_is_not_claimed(tmp_path: Path) -> None:
+    path = write(tmp_path, "chat.txt", "[2019-12-24, 12:23] Jane Doe: Hello John!\n[2020-01-17, 21:49] John Doe: Hi\n")
+    assert not IMPORTER.sniff(path)

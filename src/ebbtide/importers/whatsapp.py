@@ -99,6 +99,8 @@ class WhatsAppImporter:
             m = HEADER_RE.match(line)
             if m is None:
                 continue
+            if _is_sigexport_header(m):
+                return False
             sep = m.group("sep")
             if "]" in sep or "-" in sep or "–" in sep or sep.startswith(":"):
                 strong += 1
@@ -111,6 +113,17 @@ class WhatsAppImporter:
 
 
 IMPORTER = WhatsAppImporter()
+
+
+def _is_sigexport_header(m: re.Match[str]) -> bool:
+    """``[2019-12-24, 12:23] Name:`` is the old Signal sigexport layout: bracketed ISO date, no seconds.
+    WhatsApp's bracketed (iOS) headers always carry seconds, so such a file is left to other importers."""
+    return (
+        m.group("ob") is not None
+        and m.group("ds") == "-"
+        and len(m.group("f1")) == 4
+        and m.group("s") is None
+    )
 
 
 def _not_a_chat(what: str, where: str) -> NotAChatExport:
