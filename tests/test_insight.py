@@ -141,7 +141,7 @@ def test_safety_flag_puts_safety_first_and_holds_back_talk_and_space_advice(patt
 @pytest.mark.parametrize("answer", [True, "yes", "Sometimes"])
 def test_users_own_answer_turns_on_safety_first(answer: bool | str) -> None:
     insight = explain(sample_assessment(Pattern.STABLE), safety_answer=answer)
-    assert insight.safety_first
+    assert insight.safety_first and insight.safety_message.startswith("You said")
     assert StrategyId.OPEN_COMMUNICATION not in [p.id for p in insight.plan]
 
 

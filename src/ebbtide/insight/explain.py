@@ -87,7 +87,7 @@ def explain(
         faq=faq,
         headline=headline(assessment, since=since, weeks=weeks),
         safety_first=safety,
-        safety_message=safety_message() if safety else "",
+        safety_message=safety_message(from_messages=bool(assessment.safety_flags)) if safety else "",
         limits=limits(assessment),
     )
 

@@ -38,9 +38,11 @@ def crisis_resources(country: str | None = None) -> tuple[CrisisResource, ...]:
     return tuple(items)
 
 
-def safety_message() -> str:
+def safety_message(*, from_messages: bool = True) -> str:
+    """The message that leads the report: about the messages seen, or about the user's own answer."""
     data = load("safety")
-    return f"{data['message']} {data['held_back']}"
+    lead = data["message"] if from_messages else data["message_answer"]
+    return f"{lead} {data['held_back']}"
 
 
 def resources_text(country: str | None = None) -> str:
