@@ -248,8 +248,18 @@ def eval_noncommittal(data: Path, limit: int | None = None) -> dict[str, float]:
 
 def load_labelled(path: Path) -> pl.DataFrame:
     """A labelled fixture: TSV with columns ``label`` (0/1) and ``text`` (see the labelling guide)."""
-    return pl.read_csv(path, separator="\t", quote_char=None, comment_prefix="#",
-                       schema={"label": pl.Int8, "text": pl.String})
+    rows = _tsv(path, 2)
+    return pl.DataFrame({"label": [int(r[0]) for r in rows], "text": [r[1] for r in rows]},
+                        schema={"label": pl.Int8, "text": pl.String})
+
+
+def _tsv(path: Path, ncols: int) -> list[list[str]]:
+    """Tab-separated lines (``#`` comments and blank lines skipped); the last column keeps any tabs."""
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            out.append(line.split("\t", ncols - 1))
+    return out
 
 
 def eval_affection(path: Path = FIXTURES / "affection_en.tsv", lang: str | None = "en") -> dict[str, float]:
@@ -271,8 +281,10 @@ def eval_lang_checks(folder: Path = FIXTURES) -> dict[str, dict[str, float]]:
     out: dict[str, dict[str, float]] = {}
     for path in sorted(folder.glob("checks_*.tsv")):
         lang = path.stem.split("_")[1]
-        df = pl.read_csv(path, separator="\t", quote_char=None, comment_prefix="#",
-                         schema={"feature": pl.String, "label": pl.Int8, "text": pl.String})
+        rows = _tsv(path, 3)
+        df = pl.DataFrame({"feature": [r[0] for r in rows], "label": [int(r[1]) for r in rows],
+                           "text": [r[2] for r in rows]}, schema={"feature": pl.String, "label": pl.Int8,
+                                                                  "text": pl.String})
         recs = list(annotate_texts([{"text": t} for t in df["text"].to_list()], lang=lang))
         got = []
         for feat, rec in zip(df["feature"].to_list(), recs, strict=True):

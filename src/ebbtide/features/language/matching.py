@@ -10,6 +10,7 @@ cannot be literal, are run as regular expressions (kept few on purpose).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 
@@ -49,6 +50,7 @@ def _variants(term: str) -> list[str]:
         if not wordlike:  # emoji, "<3": matched anywhere
             out.append(f)
         else:
+            f = " ".join(re.sub(r"[^\w']+", " ", f).split())  # as pad() does: "peut-être" -> "peut être"
             out.append(f" {f}" if wildcard else f" {f} ")
     return out
 
