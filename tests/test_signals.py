@@ -234,3 +234,28 @@ def test_dips_are_found_with_recovery() -> None:
     assert find_dips(_weekly_for_dips(usual + [2] + usual + usual), "Sam") == []  # one quiet week
     (d2,) = find_dips(_weekly_for_dips(usual + usual + [2, 3, 2, 2]), "Sam")
     assert d2.end is None and not d2.recovered and d2.start == weeks[12]
+
+
+def test_segmentation_matches_ruptures_pelt() -> None:
+    rpt = pytest.importorskip("ruptures")
+    from ebbtide.signals.changepoints import segment
+
+    rng = np.random.default_rng(0)
+    for trial in range(20):
+        n = int(rng.integers(8, 60))
+        y = rng.normal(0, 1, n)
+        if trial % 2:
+            y[n // 2:] -= rng.uniform(0, 4)
+        pen = float(rng.uniform(0.5, 10))
+        expected = rpt.Pelt(model="l2", min_size=4, jump=1).fit(y.reshape(-1, 1)).predict(pen=pen)
+        assert segment(y, pen, 4) == expected
+
+
+def test_evidence_carries_match_spans_from_the_language_layer() -> None:
+    f = fabricate(partner_withdraws(20), weeks=30, seed=5)
+    spans = [[{"feature": "plan_question", "start": 0, "end": 3, "term": "are"}] if q else [] for q in
+             f.get_column("plan_question").to_list()]
+    f = f.with_columns(pl.Series("matches", spans))
+    a = assess(f, me="Alex")
+    ev = [e for s in a.signs for e in s.evidence if "without an answer" in e.why]
+    assert ev and all(e.spans == ((0, 3),) for e in ev)

@@ -15,7 +15,7 @@ from ebbtide.model import Assessment, Coverage, Pattern, SignId, SignResult, Sig
 from ebbtide.signals import baseline as bl
 from ebbtide.signals import changepoints as cp
 from ebbtide.signals.dips import find_dips
-from ebbtide.signals.evidence import in_period
+from ebbtide.signals.evidence import in_period, with_matches
 from ebbtide.signals.pattern import INSUFFICIENT_TEXT, pursuing, verdict, withdrawing
 from ebbtide.signals.safety import safety_flags
 from ebbtide.signals.signs import judge_person, person_context
@@ -27,8 +27,9 @@ LIMITS_NOTE = ("a chat log does not see time spent together, calls, or talk on o
 
 
 def _pick_partner(features: pl.DataFrame, me: str) -> str:
-    counts = (features.filter((pl.col("sender") != me) & (pl.col("sender") != ""))
-              .group_by("sender").len().sort(["len", "sender"], descending=[True, False]))
+    counts = (features.get_column("sender").value_counts(name="len")
+              .filter((pl.col("sender") != me) & (pl.col("sender") != ""))
+              .sort(["len", "sender"], descending=[True, False]))
     if counts.height == 0:
         raise EbbtideError(f"only {me!r} wrote in this conversation", where="analysis",
                            fix="analyse a two-person chat with messages from both people")
@@ -74,7 +75,7 @@ def assess(features: pl.DataFrame, *, me: str, partner: str | None = None,
     periods = bl.choose(weekly, cps, override=baseline) if weekly.height else bl.Periods(None, None, (), ())
     if periods.note:
         coverage_notes.append(periods.note)
-    recent_rows = in_period(prepared, periods.recent)
+    recent_rows = with_matches(in_period(prepared, periods.recent), features)
     signs: list[SignResult] = []
     away: dict[str, bool] = {}
     pursues: dict[str, bool] = {}
@@ -91,7 +92,8 @@ def assess(features: pl.DataFrame, *, me: str, partner: str | None = None,
     else:
         pattern, explanation = verdict(me, partner, away[me], away[partner], pursues[me], pursues[partner])
     dips = tuple(d for person in (me, partner) for d in find_dips(weekly, person))
-    by_person = {p: int(prepared.filter(pl.col("sender") == p).height) for p in (me, partner)}
+    vc = dict(prepared.get_column("sender").value_counts(name="n").iter_rows())
+    by_person = {p: int(vc.get(p, 0)) for p in (me, partner)}
     platforms = tuple(sorted(prepared.get_column("platform").unique().to_list())) if "platform" in prepared.columns \
         and prepared.height else ()
     coverage = Coverage(
@@ -103,15 +105,13 @@ def assess(features: pl.DataFrame, *, me: str, partner: str | None = None,
     return Assessment(
         me=me, partner=partner, pattern=pattern, pattern_explanation=explanation, coverage=coverage,
         baseline=periods.baseline, recent=periods.recent, signs=tuple(signs), dips=dips, weekly=weekly,
-        change_points=tuple(sorted({c.week for c in cps})), safety_flags=safety_flags(prepared, me),
+        change_points=tuple(sorted({c.week for c in cps})), safety_flags=safety_flags(prepared, me, features),
     )
 
 
 def _language_ok(prepared: pl.DataFrame) -> bool:
-    text = prepared.filter(pl.col("is_text"))
-    if text.height == 0:
-        return False
-    return text.get_column("lang_ok").mean() >= MIN_LANGUAGE_SHARE  # type: ignore[operator]
+    n_text, n_lang = prepared.select(pl.col("is_text").sum(), pl.col("lang_ok").sum()).row(0)
+    return bool(n_text) and n_lang / n_text >= MIN_LANGUAGE_SHARE
 
 
 def _minute_precision(prepared: pl.DataFrame) -> bool:

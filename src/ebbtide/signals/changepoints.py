@@ -3,7 +3,9 @@
 The summary series is the mean of four standardised weekly signals of one person: log messages,
 log initiations, reply rate and minus log median reply minutes (slower is lower). Each is centred on
 its median and scaled by its MAD over the whole history (robust: a holiday week does not blow up the
-scale). PELT (ruptures, least-squares cost) finds shifts in the mean; the penalty is
+scale). Penalised least-squares segmentation (optimal partitioning, the exact problem PELT solves;
+``segment`` below, vectorised with numpy cumulative sums so 15 years of weeks take milliseconds,
+where ruptures' pure-Python loop took ~20 s) finds shifts in the mean; the penalty is
 ``PENALTY_FACTOR * sigma^2 * log(n)`` with sigma the noise level estimated from week-to-week
 differences, and segments are at least ``MIN_SEGMENT`` weeks, so a single quiet week cannot form
 a segment of its own. A change point is reported as the Monday of the first week of the new segment.
@@ -16,7 +18,6 @@ from datetime import date
 
 import numpy as np
 import polars as pl
-import ruptures as rpt
 
 PENALTY_FACTOR = 3.0
 MIN_SEGMENT = 4
@@ -63,6 +64,39 @@ def engagement_series(weekly: pl.DataFrame, person: str, *, with_volume: bool = 
     return weeks, np.mean(parts, axis=0)
 
 
+def segment(y: np.ndarray, pen: float, min_size: int) -> list[int]:
+    """Breakpoints minimising sum of squared deviations from segment means + ``pen`` per segment.
+
+    Returns segment ends like ruptures (the last is ``len(y)``). Every segment has >= ``min_size``
+    points. O(n^2) but each step is one numpy expression over all candidate starts.
+    """
+    n = len(y)
+    if n < 2 * min_size:
+        return [n]
+    c1 = np.concatenate([[0.0], np.cumsum(y)])
+    c2 = np.concatenate([[0.0], np.cumsum(y * y)])
+    best = np.full(n + 1, np.inf)
+    best[0] = -pen
+    last = np.zeros(n + 1, dtype=np.int64)
+    for t in range(min_size, n + 1):
+        s = np.arange(0, t - min_size + 1)
+        s = s[(s == 0) | (s >= min_size)]
+        s = s[np.isfinite(best[s])]
+        length = t - s
+        seg_sum = c1[t] - c1[s]
+        cost = (c2[t] - c2[s]) - seg_sum * seg_sum / length
+        total = best[s] + cost + pen
+        k = int(np.argmin(total))
+        best[t] = total[k]
+        last[t] = s[k]
+    bkps = [n]
+    t = n
+    while last[t] > 0:
+        t = int(last[t])
+        bkps.append(t)
+    return sorted(bkps)
+
+
 def detect(weekly: pl.DataFrame, person: str) -> list[ChangePoint]:
     """Change points of one person's engagement summary, oldest first."""
     weeks, y = engagement_series(weekly, person)
@@ -72,7 +106,7 @@ def detect(weekly: pl.DataFrame, person: str) -> list[ChangePoint]:
     sigma = float(np.median(np.abs(np.diff(y))) * 1.4826 / np.sqrt(2)) if n > 2 else 1.0
     sigma = max(sigma, 0.15)
     pen = PENALTY_FACTOR * sigma**2 * np.log(n)
-    bkps = rpt.Pelt(model="l2", min_size=MIN_SEGMENT, jump=1).fit(y.reshape(-1, 1)).predict(pen=pen)
+    bkps = segment(y, pen, MIN_SEGMENT)
     out: list[ChangePoint] = []
     edges = [0, *bkps]
     for i in range(1, len(edges) - 1):

@@ -50,6 +50,13 @@ def in_period(prepared: pl.DataFrame, period: tuple[date, date] | None) -> pl.Da
     return prepared.filter((pl.col("timestamp") >= lo) & (pl.col("timestamp") < hi))
 
 
+def with_matches(rows: pl.DataFrame, features: pl.DataFrame) -> pl.DataFrame:
+    """Attach the language layer's ``matches`` (character spans) to a few prepared rows, by ``src_row``."""
+    if "matches" not in features.columns or "src_row" not in rows.columns or rows.height == 0:
+        return rows
+    return rows.with_columns(features.get_column("matches").gather(rows.get_column("src_row")).alias("matches"))
+
+
 def with_next_from(prepared: pl.DataFrame, person: str) -> pl.DataFrame:
     """Add ``next_from_person``: the time of ``person``'s next message after each row."""
     nxt = pl.when(pl.col("sender") == person).then(pl.col("timestamp")).shift(-1).backward_fill()

@@ -15,7 +15,8 @@ MAX_FLAGS = 10
 WHY = "words that may point to self-harm, fear or control"
 
 
-def safety_flags(prepared: pl.DataFrame, me: str) -> tuple[Evidence, ...]:
+def safety_flags(prepared: pl.DataFrame, me: str, features: pl.DataFrame | None = None) -> tuple[Evidence, ...]:
+    """Flagged messages, the user's own first, most recent first (``features``: to fetch match spans)."""
     if "safety_concern" not in prepared.columns:
         return ()
     rows = prepared.filter(pl.col("safety_concern").fill_null(False))
@@ -24,6 +25,8 @@ def safety_flags(prepared: pl.DataFrame, me: str) -> tuple[Evidence, ...]:
     rows = rows.with_columns((pl.col("sender") == me).alias("_mine")).sort(
         ["_mine", "timestamp"], descending=[True, True]
     ).head(MAX_FLAGS)
+    if features is not None and "matches" in features.columns and "src_row" in rows.columns:
+        rows = rows.with_columns(features.get_column("matches").gather(rows.get_column("src_row")).alias("matches"))
     out = []
     for r in rows.iter_rows(named=True):
         spans: tuple[tuple[int, int], ...] = ()

@@ -82,7 +82,8 @@ REQUIRED_COLUMNS: tuple[str, ...] = (
 def prepare(features: pl.DataFrame, me: str, partner: str) -> pl.DataFrame:
     """Keep the two people's rows, fill absent optional columns with nulls, add helper columns.
 
-    Helper columns (used by weekly metrics and evidence): ``row`` (chronological index), ``other``,
+    Helper columns (used by weekly metrics and evidence): ``row`` (chronological index), ``src_row``
+    (row in ``features``, to fetch ``matches`` for evidence), ``other``,
     ``is_text``, ``lang_ok`` (language features present), ``bid``, ``ask`` (plan/relationship question),
     ``prev_text`` (the message just before), ``answer_nc`` / ``answer_text`` / ``answer_ts`` (the other person's next run in the same session:
     whether it was noncommittal, its first text and time), ``week``.
@@ -90,13 +91,21 @@ def prepare(features: pl.DataFrame, me: str, partner: str) -> pl.DataFrame:
     missing = [c for c in REQUIRED_COLUMNS if c not in features.columns]
     if missing:
         raise ValueError(f"feature frame lacks columns {missing}; build it with ebbtide.features.build_features")
-    f = features.filter(pl.col("sender").is_in([me, partner]))
+    # Only the columns used here: filters and sorts on 1M rows copy every column (``matches`` is heavy;
+    # evidence fetches it back by ``src_row`` for the few rows it shows).
+    keep = [c for c in (*REQUIRED_COLUMNS, *_OPTIONAL, "text", "platform") if c in features.columns]
+    f = features.select(keep).with_row_index("src_row")
+    senders = f.get_column("sender")
+    if senders.n_unique() > 2 or not senders.is_in([me, partner]).all():
+        f = f.filter(pl.col("sender").is_in([me, partner]))
     absent = [c for c in _OPTIONAL if c not in f.columns]
     if absent:
         f = f.with_columns([pl.lit(None, dtype=_OPTIONAL[c]).alias(c) for c in absent])
     if "chars" in absent and "text" in f.columns:
         f = f.with_columns(pl.col("text").str.len_chars().cast(pl.Int32).alias("chars"))
-    f = f.sort("timestamp", maintain_order=True).with_row_index("row")
+    if not f.get_column("timestamp").is_sorted():
+        f = f.sort("timestamp", maintain_order=True)
+    f = f.with_row_index("row")
     is_text = pl.col("kind") == "text"
     lang_ok = is_text & pl.col("affection").is_not_null()
     f = f.with_columns(
