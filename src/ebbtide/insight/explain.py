@@ -42,7 +42,6 @@ def explain(
     safety_answer: bool | str | None = None,
     hints: Mapping[ReasonId, Hints | Sequence[Evidence]] | None = None,
     features: pl.DataFrame | None = None,
-    country: str | None = None,
 ) -> Insight:
     """Reasons, plan, FAQ and limits for one assessed couple.
 
@@ -51,9 +50,9 @@ def explain(
       partner?" (True / "yes" turns on safety-first, like a safety flag in the messages).
     - ``hints``: extra messages hinting at reasons (e.g. from another analysis); ``features``: the
       features frame of the conversation, whose language columns give the message hints.
-    - ``country``: unused for the analysis; kept for the reports (crisis line order).
+
+    Crisis lines are not part of the Insight: the reports list them (ordered by ``--country``).
     """
-    del country  # the reports order crisis lines; accepted here so callers can pass it through
     about_me = assessment.pattern is Pattern.ME_PULLING_AWAY
     withdrawer = withdrawing_person(assessment)
     since = recent_start(assessment)
