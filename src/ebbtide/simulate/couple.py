@@ -139,7 +139,7 @@ class _Generator:
             h.initiate
             * self.noise[role][week]
             * (1 - 0.8 * s.withdraw)
-            * (1 + 0.9 * s.pursue)
+            * (1 + 0.9 * max(s.pursue, self.reach(role, week)))
             * (1 - 0.3 * s.stress)
         )
 
@@ -244,7 +244,8 @@ class _Generator:
     ) -> datetime:
         rng = self.rng
         h = self.habits[role]
-        extra = h.run_extra * (1 - 0.6 * s.withdraw) * (1 + 1.0 * s.pursue) * (1 - 0.3 * s.stress)
+        keep_going = 1 + max(s.pursue, self.reach(role, self.week_of(t)))
+        extra = h.run_extra * (1 - 0.6 * s.withdraw) * keep_going * (1 - 0.3 * s.stress)
         p_more = extra / (1 + extra)
         n = 1
         while rng.random() < p_more and n < 12:
