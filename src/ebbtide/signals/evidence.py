@@ -64,10 +64,13 @@ def with_next_from(prepared: pl.DataFrame, person: str) -> pl.DataFrame:
 
 
 def unanswered_bids(recent: pl.DataFrame, person: str) -> list[Evidence]:
-    """The other person's bids (questions, affection, photos) that ``person`` left without a reply."""
+    """The other person's bids (questions, affection) that ``person`` left without a reply.
+
+    The bid itself is shown (the last typed bid of the unanswered run, not its "hiii" opener).
+    """
     rows = recent.filter(
-        (pl.col("other") == person) & pl.col("turn_start") & pl.col("run_bid") & ~pl.col("run_got_reply")
-    ).sort("timestamp", descending=True).head(MAX_EVIDENCE)
+        (pl.col("other") == person) & pl.col("bid") & pl.col("is_text") & ~pl.col("run_got_reply")
+    ).unique("run_id", keep="last", maintain_order=True).sort("timestamp", descending=True).head(MAX_EVIDENCE)
     out = []
     for r in rows.iter_rows(named=True):
         nxt = r.get("next_from_person")
@@ -78,14 +81,14 @@ def unanswered_bids(recent: pl.DataFrame, person: str) -> list[Evidence]:
 
 
 def slow_replies(recent: pl.DataFrame, person: str, usual_min: float | None) -> list[Evidence]:
-    """``person``'s slowest replies in the recent period, with the message they answered."""
-    rows = recent.filter((pl.col("sender") == person) & pl.col("reply_latency_s").is_not_null())
+    """``person``'s slowest replies in the recent period (well beyond their usual), with what they answered."""
+    floor = max(30.0, 4 * usual_min if usual_min else 0.0) * 60
+    rows = recent.filter((pl.col("sender") == person) & (pl.col("reply_latency_s") >= floor))
     rows = rows.sort("reply_latency_s", descending=True).head(MAX_EVIDENCE).sort("timestamp", descending=True)
-    usual = f" (usual then: about {usual_min:.0f} min)" if usual_min is not None else ""
+    usual = f" (usually about {usual_min:.0f} min)" if usual_min is not None else ""
     return [
         _ev(r, f"replied after {_gap_words(r['reply_latency_s'])}{usual}", context=r.get("prev_text") or "")
         for r in rows.iter_rows(named=True)
-        if r["reply_latency_s"] >= 3600
     ]
 
 

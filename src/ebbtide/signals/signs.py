@@ -225,7 +225,8 @@ def _evidence(sign: SignId, ctx: Context) -> tuple:
         return ev.merge(ev.flagged(rows, p, "space_request", "asked for space", "space_request"),
                         ev.evasive_answers(rows, p))
     if sign is SignId.CHANGE_IN_ENGAGEMENT:
-        return ev.merge(ev.slow_replies(rows, p, usual), ev.unanswered_bids(rows, p))
+        slow = ev.slow_replies(rows, p, usual)
+        return ev.merge(slow, ev.unanswered_bids(rows, p)[: max(0, ev.MAX_EVIDENCE - len(slow))])
     return ev.merge(ev.evasive_answers(rows, p))
 
 
