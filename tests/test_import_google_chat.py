@@ -152,3 +152,12 @@ def test_truncated_or_random_bytes_raise_only_our_errors(tmp_path: Path, cut: in
         IMPORTER.read(path)
     except EbbtideError:
         pass
+
+
+def test_impossible_date_is_explained(tmp_path: Path) -> None:
+    data = json.loads((DM / "messages.json").read_text())
+    data["messages"][2]["created_date"] = "Friday, February 30, 2024 at 9:03:00 PM UTC"
+    path = tmp_path / "messages.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(UnreadableInput, match="message 3"):
+        IMPORTER.read(path)

@@ -25,6 +25,8 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+import polars as pl
+
 from ebbtide.errors import NotAChatExport, UnreadableInput
 from ebbtide.importers._build import (
     build_frame,
@@ -84,6 +86,57 @@ def parse_created_date(value: str) -> datetime | None:
         return datetime(int(years[0]), months[0], days[0], hour, minute, second)
     except ValueError:
         return None
+
+
+_ENGLISH = (
+    r"^(?:[A-Za-z]+, )?([A-Za-z]+) (\d{1,2}), (\d{4}) at (\d{1,2}):(\d{2}):(\d{2})[ \u202f\u00a0]?([AaPp][Mm])? UTC$"
+)
+
+
+def _parse_dates(raw: list[str | None], where: str) -> pl.Series:
+    """All created dates at once: the common English form with expressions, the rest one by one."""
+    series = pl.Series("raw", raw, dtype=pl.String)
+    parts = series.str.extract_groups(_ENGLISH).struct.unnest()
+    parts.columns = ["month", "day", "year", "hour", "minute", "second", "ampm"]
+    try:
+        fast = _english_dates(parts)
+    except pl.exceptions.PolarsError:  # an impossible date such as February 30: explain it one by one
+        fast = pl.Series("timestamp", [None] * len(raw), dtype=pl.Datetime("us"))
+    missing = fast.is_null().arg_true().to_list()
+    if not missing:
+        return fast
+    values = fast.to_list()
+    cache: dict[str, datetime | None] = {}
+    for i in missing:
+        text = raw[i]
+        if text is None:
+            raise UnreadableInput(f"message {i + 1} has no date", where=f"{where} (message {i + 1})", fix=_FIX)
+        if text not in cache:
+            cache[text] = parse_created_date(text)
+        if cache[text] is None:
+            raise UnreadableInput(
+                f"message {i + 1} has a date ebbtide cannot read: {text!r}",
+                where=f"{where} (message {i + 1})",
+                fix="Dates in English and several European languages are understood; please report this format.",
+            )
+        values[i] = cache[text]
+    return pl.Series("timestamp", values, dtype=pl.Datetime("us"))
+
+
+def _english_dates(parts: pl.DataFrame) -> pl.Series:
+    hour = pl.col("hour").cast(pl.Int32)
+    ampm = pl.col("ampm").str.to_uppercase()
+    return parts.select(
+        pl.datetime(
+            pl.col("year").cast(pl.Int32),
+            pl.col("month").str.to_lowercase().replace_strict(MONTHS, default=None, return_dtype=pl.Int32),
+            pl.col("day").cast(pl.Int32),
+            pl.when(ampm == "PM").then(hour % 12 + 12).when(ampm == "AM").then(hour % 12).otherwise(hour),
+            pl.col("minute").cast(pl.Int32),
+            pl.col("second").cast(pl.Int32),
+            time_unit="us",
+        ).alias("timestamp")
+    ).to_series()
 
 
 # ------------------------------------------------------------------------------- locating files
@@ -217,45 +270,41 @@ def read_google_chat(path: Path | str, *, group: str | None = None) -> ParsedExp
     finally:
         source.close()
 
-    times: list[datetime] = []
+    raw_dates: list[str | None] = []
     senders: list[str] = []
     texts: list[str] = []
     kinds: list[str] = []
     emails: dict[str, str] = {}
-    cache: dict[str, datetime | None] = {}
     n_deleted = 0
-    for i, msg in enumerate(msgs, start=1):
-        creator = msg.get("creator") if isinstance(msg.get("creator"), dict) else {}
-        name = str(creator.get("name") or "")
-        if creator.get("email") and name:
-            emails.setdefault(str(creator["email"]), name)
-        deleted = msg.get("message_state") == "DELETED"
-        raw = msg.get("deleted_date") if deleted and not msg.get("created_date") else msg.get("created_date")
-        if not isinstance(raw, str):
-            raise UnreadableInput(f"message {i} has no date", where=f"{where} (message {i})", fix=_FIX)
-        if raw not in cache:
-            cache[raw] = parse_created_date(raw)
-        when = cache[raw]
-        if when is None:
-            raise UnreadableInput(
-                f"message {i} has a date ebbtide cannot read: {raw!r}",
-                where=f"{where} (message {i})",
-                fix="Dates in English and several European languages are understood; please report this format.",
-            )
-        body = msg.get("text") if isinstance(msg.get("text"), str) else ""
-        if deleted:
-            kind = MessageKind.DELETED
+    text_kind, media_kind, other_kind, deleted_kind = (
+        MessageKind.TEXT.value, MessageKind.MEDIA.value, MessageKind.OTHER.value, MessageKind.DELETED.value
+    )
+    for msg in msgs:
+        creator = msg.get("creator")
+        name = ""
+        if isinstance(creator, dict):
+            name = str(creator.get("name") or "")
+            if name and creator.get("email"):
+                emails.setdefault(str(creator["email"]), name)
+        raw = msg.get("created_date")
+        body = msg.get("text")
+        if not isinstance(body, str):
+            body = ""
+        if msg.get("message_state") == "DELETED":
+            kind = deleted_kind
             n_deleted += 1
+            raw = raw or msg.get("deleted_date")
         elif body.strip():
-            kind = MessageKind.TEXT
+            kind = text_kind
         elif msg.get("attached_files"):
-            kind = MessageKind.MEDIA
+            kind = media_kind
         else:
-            kind = MessageKind.OTHER
-        times.append(when)
+            kind = other_kind
+        raw_dates.append(raw if isinstance(raw, str) else None)
         senders.append(name)
-        texts.append(body if kind == MessageKind.TEXT else "")
+        texts.append(body if kind == text_kind else "")
         kinds.append(kind)
+    times = _parse_dates(raw_dates, where)
     if n_deleted:
         warnings.append(f"{n_deleted} deleted messages are shown at the time they were deleted (no send time kept).")
 
