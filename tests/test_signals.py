@@ -259,3 +259,21 @@ def test_evidence_carries_match_spans_from_the_language_layer() -> None:
     a = assess(f, me="Alex")
     ev = [e for s in a.signs for e in s.evidence if "without an answer" in e.why]
     assert ev and all(e.spans == ((0, 3),) for e in ev)
+
+
+def test_empty_and_one_sided_chats_are_clear_errors() -> None:
+    from ebbtide.errors import EbbtideError
+
+    f = fabricate(steady, weeks=3, seed=1)
+    with pytest.raises(EbbtideError, match="no messages"):
+        assess(f.head(0), me="Alex")
+    with pytest.raises(EbbtideError, match="only 'Alex' wrote"):
+        assess(f.filter(pl.col("sender") == "Alex"), me="Alex")
+
+
+def test_third_senders_are_left_out() -> None:
+    f = fabricate(steady, weeks=10, seed=1)
+    g = pl.concat([f, f.head(5).with_columns(pl.lit("Kim").alias("sender"))]).sort("timestamp")
+    a = assess(g, me="Alex")
+    assert a.partner == "Sam" and set(a.coverage.by_person) == {"Alex", "Sam"}
+    assert set(a.weekly.get_column("person").unique()) == {"Alex", "Sam"}

@@ -49,6 +49,9 @@ def assess(features: pl.DataFrame, *, me: str, partner: str | None = None,
     if "sender" not in features.columns or "timestamp" not in features.columns:
         raise EbbtideError("the feature frame has no sender/timestamp columns", where="analysis",
                            fix="build it with ebbtide.features.build_features")
+    if features.height == 0:
+        raise EbbtideError("the conversation has no messages to analyse", where="analysis",
+                           fix="check that the export holds messages (a chat exported 'without media' still has text)")
     senders = set(features.get_column("sender").unique().to_list()) - {""}
     if me not in senders:
         raise UnknownParticipant(f"{me!r} did not write in this conversation", where="--me",

@@ -81,7 +81,7 @@ def choose(weekly: pl.DataFrame, cps: list[ChangePoint], *, override: tuple[date
                        tuple(recent_weeks), "baseline chosen by the user")
     if r0 < MIN_BASELINE or n - r0 < MIN_RECENT:
         return Periods(None, _span(recent_weeks) if recent_weeks else None, (), tuple(recent_weeks),
-                       f"{n} weeks of chat; at least {MIN_BASELINE + MIN_RECENT} are needed to compare "
+                       f"{n} week{'s' if n != 1 else ''} of chat; at least {MIN_BASELINE + MIN_RECENT} are needed to compare "
                        "recent weeks with an earlier stretch")
     if r0 <= BASELINE_WEEKS:
         base = weeks[:r0]
