@@ -249,3 +249,18 @@ def test_written_exports_read_back_through_the_importer(tmp_path, dialect):
     assert (got["timestamp"] == want["timestamp"].dt.truncate(precision)).all()
     texts = pl.col("kind") == "text"
     assert got.filter(texts)["text"].to_list() == want.filter(texts)["text"].to_list()
+
+
+def test_module_entry_point(tmp_path, capsys):
+    from ebbtide.simulate.__main__ import main
+
+    assert main(["--list"]) == 0
+    assert "pursue_withdraw" in capsys.readouterr().out
+    out = tmp_path / "chat.txt"
+    assert main(["--scenario", "stable", "--weeks", "8", "--out", str(out)]) == 0
+    assert out.read_text("utf-8").count(" - Alex: ") > 100
+    assert main(["--scenario", "stable", "--weeks", "2", "--out", str(out)]) == 2
+    assert "too short" in capsys.readouterr().err
+    demo = tmp_path / "demo.txt"
+    assert main(["--write-demo", "--out", str(demo)]) == 0
+    assert demo.read_bytes() == DEMO_PATH.read_bytes()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ebbtide.errors import EbbtideError
 from ebbtide.simulate.couple import simulate_couple
 from ebbtide.simulate.demo import write_demo
 from ebbtide.simulate.scenarios import SCENARIOS
@@ -18,6 +19,7 @@ from ebbtide.simulate.whatsapp import DIALECTS, write_whatsapp_export
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ebbtide.simulate", description=__doc__.splitlines()[0])
     parser.add_argument("--write-demo", action="store_true", help="regenerate the bundled demo export")
+    parser.add_argument("--list", action="store_true", help="list the scenarios and what each plants")
     parser.add_argument("--scenario", choices=sorted(SCENARIOS), help="write this scenario instead")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--weeks", type=int, default=None)
@@ -26,6 +28,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dialect", choices=sorted(DIALECTS), default="android_en_gb")
     parser.add_argument("--out", help="output file (for --scenario, or another place for --write-demo)")
     args = parser.parse_args(argv)
+    if args.list:
+        for name, spec in SCENARIOS.items():
+            print(f"{name:24s} {spec.pattern.value:22s} {spec.description}")
+        return 0
     if args.write_demo:
         path = write_demo(args.out)
         print(f"wrote {path}")
@@ -33,9 +39,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.scenario:
         if not args.out:
             parser.error("--scenario needs --out FILE")
-        chat = simulate_couple(
-            args.scenario, seed=args.seed, weeks=args.weeks, me=args.me, partner=args.partner
-        )
+        try:
+            chat = simulate_couple(
+                args.scenario, seed=args.seed, weeks=args.weeks, me=args.me, partner=args.partner
+            )
+        except EbbtideError as exc:  # bad weeks or names: say what and exit 2, no traceback
+            print(exc.message, file=sys.stderr)
+            return exc.exit_code
         write_whatsapp_export(chat.messages, args.out, dialect=args.dialect, me=args.me)
         print(
             f"wrote {args.out}: {chat.messages.height} messages; truth: {chat.truth.pattern.value}, "

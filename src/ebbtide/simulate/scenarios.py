@@ -189,7 +189,7 @@ SCENARIOS: dict[str, ScenarioSpec] = {
             "partner_pulling_away",
             Pattern.PARTNER_PULLING_AWAY,
             "Close phase, then the partner initiates less, replies slower, shorter, with less affection and more "
-            "noncommittal answers, and asks for space; the user keeps going and pursues a little.",
+            "noncommittal answers, and asks for space; the user keeps going (starts more of the conversations) without pursuing.",
             ("partner",),
             (),
             _partner_pulling_away,
