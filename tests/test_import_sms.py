@@ -111,10 +111,10 @@ def test_call_log_is_not_sms() -> None:
 
 
 def test_repair_surrogates() -> None:
-    assert repair_surrogates(b"&#55357;&#56832;") == b"&#128512;"
-    assert repair_surrogates(b"&#xD83D;&#xDC4D;") == b"&#128077;"
+    assert repair_surrogates(b"&#55357;&#56832;") == "😀".encode()
+    assert repair_surrogates(b"&#xD83D;&#xDC4D;") == "👍".encode()
     assert repair_surrogates(b"a&#55357;b") == b"a&#65533;b"  # lone half -> replacement character
-    assert repair_surrogates(b"&#55357;&#55357;&#56832;") == b"&#65533;&#128512;"
+    assert repair_surrogates(b"&#55357;&#55357;&#56832;") == "&#65533;😀".encode()
     assert repair_surrogates(b"&#233; &amp;") == b"&#233; &amp;"
 
 
@@ -213,3 +213,18 @@ def test_date_not_a_number(tmp_path: Path) -> None:
     with pytest.raises(UnreadableInput) as err:
         IMPORTER.read(path)
     assert "line 1" in err.value.where
+
+
+def test_bulk_lines_and_expat_agree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One-line <sms/> elements are read in bulk; the same backup laid out differently goes through expat."""
+    monkeypatch.setenv("EBBTIDE_CHAT", "Jo")
+    tricky = BACKUP.read_text(encoding="utf-8").replace(
+        'body="are you up?"', 'body="a &lt;b&gt; &amp;amp; &#233; &#x263A; &quot;q&quot; &apos; x/&gt;"')
+    one_line = tmp_path / "one.xml"
+    one_line.write_text(tricky, encoding="utf-8")
+    spread = tmp_path / "spread.xml"
+    spread.write_text(tricky.replace('" type="', '"\n       type="'), encoding="utf-8")
+    bulk, slow = read_export(one_line), read_export(spread)
+    assert bulk.messages.item(0, "text") == "a <b> &amp; é ☺ \"q\" ' x/>"
+    assert bulk.messages.drop("source_line", "source_file").equals(slow.messages.drop("source_line", "source_file"))
+    assert bulk.report.warnings == slow.report.warnings

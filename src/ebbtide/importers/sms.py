@@ -59,7 +59,7 @@ def _join_pair(m: re.Match[bytes]) -> bytes:
     done = _PAIR_CACHE.get(whole)
     if done is None:
         hi, lo = _ref_value(m, 1), _ref_value(m, 3)
-        done = b"&#%d;" % (0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00))
+        done = chr(0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)).encode("utf-8")
         if len(_PAIR_CACHE) < 65536:
             _PAIR_CACHE[whole] = done
     return done
@@ -71,7 +71,8 @@ def _fix_lone(m: re.Match[bytes]) -> bytes:
 
 
 def repair_surrogates(chunk: bytes) -> bytes:
-    """Rewrite UTF-16 surrogate-pair char refs into one real code point; a lone half becomes U+FFFD."""
+    """Rewrite UTF-16 surrogate-pair char refs as the real character (UTF-8 bytes, valid in XML);
+    a lone half becomes the reference ``&#65533;`` (U+FFFD)."""
     if b"&#5" not in chunk and b"&#x" not in chunk and b"&#X" not in chunk:
         return chunk
     chunk = _PAIR.sub(_join_pair, chunk)
@@ -154,6 +155,7 @@ class _Cols:
     line: list[int] = field(default_factory=list)
     skipped: Counter[str] = field(default_factory=Counter)
     roots: list[str] = field(default_factory=list)
+    fast: list[pl.DataFrame] = field(default_factory=list)  # bulk-read <sms/> lines (see _sms_lines)
 
 
 _SKIP_TYPES = {"3": "drafts", "5": "failed sends"}
@@ -162,6 +164,100 @@ _SKIP_TYPES = {"3": "drafts", "5": "failed sends"}
 def _text_kind(body: str) -> str:
     return OTHER if body.startswith(("Loved", "Liked", "Disliked", "Laughed", "Emphasized", "Questioned",
                                      "Removed")) and _TAPBACK.match(body) else TEXT
+
+
+# One complete, well-formed ``<sms …/>`` element on its own line: how SMS Backup & Restore writes
+# them. Such lines are read by Polars in bulk; everything else (MMS, other layouts) goes to expat,
+# with those lines blanked so expat's line numbers stay right.
+_SMS_LINE = r'^\s*<sms(?:\s+[\w:.-]+\s*=\s*"[^"<]*")*\s*/>\s*$'
+_XML_REF = re.compile(r"&(#\d+|#[xX][0-9a-fA-F]+|lt|gt|amp|quot|apos);")
+_NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
+_FAST_CHUNK = 4 << 20
+
+
+def _ref(m: re.Match[str]) -> str:
+    name = m.group(1)
+    if name in _NAMED:
+        return _NAMED[name]
+    try:
+        return chr(int(name[2:], 16) if name[1] in "xX" else int(name[1:]))
+    except (ValueError, OverflowError):
+        return "\ufffd"
+
+
+def _unescape(values: pl.Series) -> pl.Series:
+    """XML attribute unescaping: vectorised for the usual entities; rows with other numeric
+    references (rare once the surrogate pairs are repaired) are done in Python."""
+    if not values.str.contains("&", literal=True).any():
+        return values
+    for ref, char in (("&#10;", "\n"), ("&#13;", "\r"), ("&#9;", "\t")):
+        values = values.str.replace_all(ref, char, literal=True)
+    odd = values.str.contains("&#", literal=True).fill_null(False)
+    simple = values
+    for ref, char in (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&apos;", "'"), ("&amp;", "&")):
+        simple = simple.str.replace_all(ref, char, literal=True)
+    if odd.any():
+        where = odd.arg_true()
+        fixed = [_XML_REF.sub(_ref, v) for v in values.gather(where).to_list()]
+        simple = simple.scatter(where, pl.Series(fixed, dtype=pl.String))
+    return simple
+
+
+def _attr(name: str) -> pl.Expr:
+    return pl.col("l").str.extract(rf'[ \t\r\n]{name}[ \t]*=[ \t]*"([^"]*)"', 1)
+
+
+def _sms_lines(text: str, first_line: int) -> tuple[pl.DataFrame | None, str]:
+    """(rows of the full-line <sms/> elements in ``text``, ``text`` with those lines blanked)."""
+    lines = pl.Series("l", [text], dtype=pl.String).str.split("\n").explode()
+    # cheap structural test first; the full attribute-syntax regex only on the candidates
+    mask = (lines.str.strip_chars_start(" \t\r").str.starts_with("<sms ") & lines.str.ends_with("/>")
+            & (lines.str.count_matches("<", literal=True) == 1))
+    if mask.any():  # the full attribute-syntax check only where a quote could hide a '/>'
+        odd = mask & (lines.str.count_matches('"', literal=True) % 2 == 1)
+        if odd.any():
+            mask = mask & lines.str.contains(_SMS_LINE)
+    if not mask.any():
+        return None, text
+    found = pl.DataFrame({"l": lines, "line": pl.int_range(first_line, first_line + len(lines), eager=True)}).filter(mask)
+    rows = found.select(
+        _attr("date").alias("date"), _attr("type").fill_null("1").alias("type"),
+        _attr("address").fill_null("").alias("who"), _attr("contact_name").fill_null("").alias("name"),
+        _attr("body").fill_null("").alias("body"), pl.col("line").cast(pl.Int64),
+    )
+    rows = rows.with_columns(*(_unescape(rows.get_column(c)).alias(c) for c in ("body", "who", "name")))
+    blanked = pl.select(pl.when(mask).then(pl.lit("")).otherwise(lines)).to_series().str.join("\n").item()
+    return rows, blanked
+
+
+def _finish_fast(parts: list[pl.DataFrame], cols: _Cols, where: str) -> pl.DataFrame | None:
+    """The bulk-read SMS rows as frame columns (the expat rows are added by the caller)."""
+    if not parts:
+        return None
+    rows = pl.concat(parts)
+    ts = rows.get_column("date").cast(pl.Int64, strict=False)
+    bad = ts.is_null()
+    if bad.any():
+        i = int(bad.arg_max() or 0)
+        raise UnreadableInput(
+            f"a message has no readable 'date' ({rows.item(i, 'date')!r})",
+            where=f"{where}, line {rows.item(i, 'line')}",
+            fix="This does not look like an SMS Backup & Restore file; make a new backup and try again.",
+        )
+    rows = rows.with_columns(ts=ts)
+    for code, label in _SKIP_TYPES.items():
+        n = int((rows.get_column("type") == code).sum())
+        if n:
+            cols.skipped[label] += n
+    rows = rows.filter(~pl.col("type").is_in(list(_SKIP_TYPES)))
+    body = pl.when(pl.col("body") == "null").then(pl.lit("")).otherwise(pl.col("body"))
+    return rows.select(
+        pl.col("ts"), pl.col("who"), pl.col("who").alias("frm"), (pl.col("type") != "1").alias("mine"),
+        pl.col("name"), body.alias("text"),
+        pl.when(body == "").then(pl.lit(OTHER)).when(body.str.contains("(?s)" + _TAPBACK.pattern))
+        .then(pl.lit(OTHER)).otherwise(pl.lit(TEXT)).alias("kind"),
+        pl.col("line"),
+    )
 
 
 def _parse(stream: _CleanReader, where: str) -> _Cols:
@@ -227,9 +323,20 @@ def _parse(stream: _CleanReader, where: str) -> _Cols:
 
     parser.StartElementHandler = start
     parser.EndElementHandler = end
+    line_no = 1
     try:
-        while chunk := stream.read(_CHUNK):
-            parser.Parse(chunk, False)
+        while chunk := stream.read(_FAST_CHUNK):
+            try:
+                text = chunk.decode("utf-8")
+            except UnicodeDecodeError:
+                parser.Parse(chunk, False)  # expat reports the bad bytes with their line
+                line_no += chunk.count(b"\n")
+                continue
+            found, rest = _sms_lines(text, line_no)
+            line_no += text.count("\n")
+            if found is not None:
+                cols.fast.append(found)
+            parser.Parse(rest.encode("utf-8"), False)
         parser.Parse(b"", True)
     except expat.ExpatError as exc:
         raise UnreadableInput(
@@ -343,13 +450,18 @@ class SmsImporter:
         if cols.roots and cols.roots[0] != "smses":
             raise NotAChatExport(f"this XML is a <{cols.roots[0]}> file, not an SMS backup", where=name,
                                  fix="Point at the sms-….xml file (calls-….xml holds only the call log).")
-        if not cols.ts:
+        slow = pl.DataFrame({
+            "ts": pl.Series(cols.ts, dtype=pl.Int64), "who": pl.Series(cols.who, dtype=pl.String),
+            "frm": pl.Series(cols.frm, dtype=pl.String), "mine": pl.Series(cols.mine, dtype=pl.Boolean),
+            "name": pl.Series(cols.name, dtype=pl.String), "text": pl.Series(cols.text, dtype=pl.String),
+            "kind": pl.Series(cols.kind, dtype=pl.String), "line": pl.Series(cols.line, dtype=pl.Int64),
+        })
+        fast = _finish_fast(cols.fast, cols, name)
+        frame = pl.concat([fast, slow]).sort("line", maintain_order=True) if fast is not None else slow
+        if frame.height == 0:
             raise NotAChatExport("this SMS backup holds no messages", where=name,
                                  fix="Back up messages (not only calls) with SMS Backup & Restore and try again.")
-        frame = pl.DataFrame({
-            "ts": pl.Series(cols.ts, dtype=pl.Int64), "who": cols.who, "frm": cols.frm, "mine": cols.mine, "name": cols.name,
-            "text": cols.text, "kind": cols.kind, "line": pl.Series(cols.line, dtype=pl.Int64),
-        }).with_columns(key=_key_expr("who"))
+        frame = frame.with_columns(key=_key_expr("who"))
         key = _pick(frame, name)
         chat = frame.filter(pl.col("key") == key).sort("ts", maintain_order=True)
         names = chat.filter(~pl.col("mine") & ~pl.col("name").is_in(["", "null", "(Unknown)"]))
