@@ -142,3 +142,19 @@ def test_truncated_or_random_bytes_raise_only_our_errors(tmp_path: Path, which: 
         IMPORTER.read(path)
     except EbbtideError:
         pass
+
+
+def test_fast_and_exact_json_readers_agree(monkeypatch: pytest.MonkeyPatch) -> None:
+    import ebbtide.importers.discord as dce
+
+    meta, cols = dce._columns_fast(JSON)
+    assert cols.height == 5 and meta["channel"]["id"] == "987654321012345678"
+    fast = IMPORTER.read(JSON)
+
+    def refuse(path: Path) -> None:
+        raise dce._SlowPath
+
+    monkeypatch.setattr(dce, "_columns_fast", refuse)
+    slow = IMPORTER.read(JSON)
+    assert fast.messages.equals(slow.messages)
+    assert fast.report == slow.report

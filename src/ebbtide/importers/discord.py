@@ -86,7 +86,7 @@ def _infer_me(channel_names: set[str], authors: dict[str, tuple[str, str]]) -> s
     return others[0] if len(others) == 1 else None
 
 
-def _iso_series(values: list[str | None]) -> tuple[pl.Series, pl.Series]:
+def _iso_series(values: list[str | None] | pl.Series) -> tuple[pl.Series, pl.Series]:
     """ISO strings with optional offset -> (local wall clock, offset minutes), vectorised."""
     raw = pl.Series("raw", values, dtype=pl.String)
     parts = raw.str.extract_groups(r"^(\d{4}-\d\d-\d\d)[T ](\d\d:\d\d(?::\d\d)?)(\.\d+)?(Z|[+-]\d\d:?\d\d)?$")
@@ -133,21 +133,94 @@ def replies_and_reactions(messages: list[dict[str, Any]]) -> list[dict[str, Any]
 # ---------------------------------------------------------------------------------------- JSON
 
 
-def _read_json(path: Path) -> ParsedExport:
+class _SlowPath(Exception):
+    """The native JSON reader met a shape only the exact Python reader explains well."""
+
+
+def _list_len(frame: pl.DataFrame, name: str) -> pl.Expr:
+    if name in frame.columns and isinstance(frame.schema[name], pl.List):
+        return pl.col(name).list.len().fill_null(0)
+    return pl.lit(0)
+
+
+def _struct_field(frame: pl.DataFrame, name: str, field: str) -> pl.Expr:
+    dtype = frame.schema.get(name)
+    if isinstance(dtype, pl.Struct) and field in {f.name for f in dtype.fields}:
+        return pl.col(name).struct.field(field).cast(pl.String).fill_null("")
+    return pl.lit("")
+
+
+def _columns_fast(path: Path) -> tuple[dict[str, Any], pl.DataFrame]:
+    """Polars' native JSON reader plus expressions (the hot path for big exports)."""
+    try:
+        top = pl.read_json(path, infer_schema_length=None)
+    except Exception as exc:  # noqa: BLE001 - any complaint: the exact reader explains it
+        raise _SlowPath from exc
+    if top.height != 1 or not isinstance(top.schema.get("messages"), pl.List):
+        raise _SlowPath
+    if not isinstance(top.schema["messages"].inner, pl.Struct) or top["messages"].list.len()[0] == 0:
+        raise _SlowPath
+    msgs = top.select(pl.col("messages").explode()).unnest("messages")
+    for name in ("timestamp", "content", "type"):
+        if msgs.schema.get(name) not in (pl.String, pl.Null):
+            raise _SlowPath
+    content = pl.col("content").fill_null("") if "content" in msgs.columns else pl.lit("")
+    mtype = pl.col("type").fill_null("") if "type" in msgs.columns else pl.lit("")
+    has_media = (_list_len(msgs, "attachments") + _list_len(msgs, "stickers") + _list_len(msgs, "embeds")) > 0
+    kind = (
+        pl.when(mtype == "Call")
+        .then(pl.lit(MessageKind.CALL.value))
+        .when(mtype.is_in(sorted(_SYSTEM_TYPES)))
+        .then(pl.lit(MessageKind.SYSTEM.value))
+        .when(~mtype.is_in(sorted(_TEXT_TYPES)))
+        .then(pl.lit(MessageKind.OTHER.value))
+        .when(content.str.strip_chars() != "")
+        .then(pl.lit(MessageKind.TEXT.value))
+        .when(has_media)
+        .then(pl.lit(MessageKind.MEDIA.value))
+        .otherwise(pl.lit(MessageKind.OTHER.value))
+    )
+    name = _struct_field(msgs, "author", "name")
+    nick = _struct_field(msgs, "author", "nickname")
+    edited_at = pl.col("timestampEdited") if "timestampEdited" in msgs.columns else pl.lit(None)
+    try:
+        cols = msgs.select(
+            pl.col("timestamp").cast(pl.String).alias("stamp"),
+            kind.alias("kind"),
+            content.alias("content"),
+            _struct_field(msgs, "author", "id").alias("author_id"),
+            name.alias("user_name"),
+            pl.when(nick != "").then(nick).otherwise(name).alias("display"),
+            (edited_at.is_not_null() & (edited_at.cast(pl.String) != "")).alias("was_edited"),
+        ).with_columns(
+            pl.when(pl.col("kind") == MessageKind.SYSTEM.value).then(pl.lit("")).otherwise(pl.col("display")).alias("sender"),
+            pl.when(pl.col("kind").is_in([MessageKind.TEXT.value, MessageKind.SYSTEM.value]))
+            .then(pl.col("content"))
+            .otherwise(pl.lit(""))
+            .alias("text"),
+            (pl.col("was_edited") & (pl.col("kind") == MessageKind.TEXT.value)).alias("edited"),
+        )
+    except pl.exceptions.PolarsError as exc:
+        raise _SlowPath from exc
+    meta = {key: top[key][0] if key in top.columns else None for key in ("channel", "dateRange", "messageCount")}
+    return meta, cols
+
+
+def _columns_exact(path: Path) -> tuple[dict[str, Any], pl.DataFrame]:
+    """json.load and a loop: slower, but every odd record gets an exact error."""
     where = str(path)
     data = load_json(path.read_bytes(), where)
     if not isinstance(data, dict) or not isinstance(data.get("messages"), list):
         raise NotAChatExport("this JSON has no DiscordChatExporter 'messages' list", where=where, fix=_FIX)
-    channel = data.get("channel") if isinstance(data.get("channel"), dict) else {}
     messages: list[Any] = data["messages"]
-    warnings: list[str] = []
-
     stamps: list[str | None] = []
     senders: list[str] = []
     texts: list[str] = []
     kinds: list[str] = []
     edited: list[bool] = []
-    authors: dict[str, tuple[str, str]] = {}
+    ids: list[str] = []
+    names: list[str] = []
+    displays: list[str] = []
     for i, msg in enumerate(messages, start=1):
         if not isinstance(msg, dict):
             raise UnreadableInput(f"message {i} is not an object", where=f"{where} (message {i})", fix=_FIX)
@@ -162,8 +235,40 @@ def _read_json(path: Path) -> ParsedExport:
         senders.append("" if kind == MessageKind.SYSTEM else disp)
         texts.append(content if kind in (MessageKind.TEXT, MessageKind.SYSTEM) else "")
         edited.append(kind == MessageKind.TEXT and bool(msg.get("timestampEdited")))
-        if kind != MessageKind.SYSTEM and disp:
-            authors.setdefault(aid or uname, (uname, disp))
+        ids.append(aid)
+        names.append(uname)
+        displays.append(disp)
+    cols = pl.DataFrame(
+        {
+            "stamp": stamps, "kind": [str(k) for k in kinds], "author_id": ids, "user_name": names,
+            "display": displays, "sender": senders, "text": texts, "edited": edited,
+        },
+        schema={
+            "stamp": pl.String, "kind": pl.String, "author_id": pl.String, "user_name": pl.String,
+            "display": pl.String, "sender": pl.String, "text": pl.String, "edited": pl.Boolean,
+        },
+    )
+    meta = {key: data.get(key) for key in ("channel", "dateRange", "messageCount")}
+    return meta, cols
+
+
+def _read_json(path: Path) -> ParsedExport:
+    where = str(path)
+    try:
+        meta, cols = _columns_fast(path)
+    except _SlowPath:
+        meta, cols = _columns_exact(path)
+    channel = meta["channel"] if isinstance(meta["channel"], dict) else {}
+    warnings: list[str] = []
+    stamps = cols["stamp"]
+    speakers = cols.filter((pl.col("kind") != MessageKind.SYSTEM.value) & (pl.col("display") != "")).unique(
+        ["author_id", "user_name"], maintain_order=True
+    )
+    authors: dict[str, tuple[str, str]] = {}
+    for aid, uname, disp in speakers.select("author_id", "user_name", "display").iter_rows():
+        authors.setdefault(aid or uname, (uname, disp))
+    senders, texts, kinds, edited = cols["sender"], cols["text"], cols["kind"], cols["edited"]
+    messages = range(cols.height)
 
     local, offset = _iso_series(stamps)
     if local.null_count():
@@ -173,13 +278,13 @@ def _read_json(path: Path) -> ParsedExport:
             where=f"{where} (message {bad + 1})",
             fix=_FIX,
         )
-    date_range = data.get("dateRange") if isinstance(data.get("dateRange"), dict) else {}
+    date_range = meta["dateRange"] if isinstance(meta["dateRange"], dict) else {}
     if date_range.get("after") or date_range.get("before"):
         warnings.append(
             f"the export was limited to a date range (after {date_range.get('after')}, before "
             f"{date_range.get('before')}): messages outside it are missing, not absent."
         )
-    count = data.get("messageCount")
+    count = meta["messageCount"]
     if isinstance(count, int) and count != len(messages):
         warnings.append(f"the file says it holds {count} messages but {len(messages)} were found.")
     ctype = str(channel.get("type") or "")
@@ -189,7 +294,7 @@ def _read_json(path: Path) -> ParsedExport:
     cid = str(channel.get("id") or "") or _file_channel_id(path) or slug(a[0] for a in authors.values())
     frame = build_frame(
         timestamp=local,
-        utc_offset_min=offset.to_list(),
+        utc_offset_min=offset,
         sender=senders,
         text=texts,
         kind=kinds,
@@ -204,7 +309,7 @@ def _read_json(path: Path) -> ParsedExport:
         platform=Platform.DISCORD,
         dialect=f"DiscordChatExporter JSON, {ctype or 'unknown channel type'}, times with UTC offset",
         warnings=tuple(warnings),
-        participants=participants_in_order(frame["sender"].to_list(), frame["kind"].to_list()),
+        participants=participants_in_order(frame["sender"], frame["kind"]),
         me=me,
         capabilities=capabilities(reactions=True, replies=True, read_times=False, calls=True, edits=True),
     )
