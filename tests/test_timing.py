@@ -104,9 +104,12 @@ def test_empty_and_system_only_frames():
     assert only_system.height == 0
 
 
-def test_missing_columns_are_explained():
+def test_missing_columns_and_null_times_are_explained():
     with pytest.raises(ValueError, match="missing"):
         conversation_structure(pl.DataFrame({"timestamp": [D]}))
+    broken = frame(CHAT[:2]).with_columns(timestamp=pl.lit(None, dtype=pl.Datetime("us")))
+    with pytest.raises(ValueError, match="no timestamp"):
+        conversation_structure(broken)
 
 
 def test_two_conversations_are_structured_separately():

@@ -139,6 +139,9 @@ def conversation_structure(
         raise ValueError(f"conversation_structure needs columns {list(needed)}; missing {missing}")
     if session_gap <= timedelta(0):
         raise ValueError(f"session_gap must be positive, got {session_gap}")
+    nulls = messages.get_column("timestamp").null_count()
+    if nulls:  # an importer bug, not user input: refuse rather than silently drop messages
+        raise ValueError(f"{nulls} message(s) have no timestamp; the importer must place every message in time")
     people = messages.filter(
         pl.col("kind").is_in(PERSON_KINDS) & pl.col("sender").is_not_null() & (pl.col("sender") != "")
     )
