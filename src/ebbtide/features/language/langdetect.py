@@ -13,7 +13,6 @@ from functools import cache
 import polars as pl
 
 from ebbtide.features.language.lexicon import available_langs, load_lexicon
-from ebbtide.features.language.tokens import WORD_RE
 
 UNDETERMINED = "und"  # words, but not in a supported language (or too few to tell)
 NO_WORDS = "zxx"  # ISO 639-2 "no linguistic content": emoji, emoticons, punctuation only
@@ -21,6 +20,7 @@ NO_WORDS = "zxx"  # ISO 639-2 "no linguistic content": emoji, emoticons, punctua
 #: Minimum share of words that belong to the winning profile, for texts of at least ``_LONG`` words.
 _MIN_SHARE = 0.12
 _LONG = 25
+_LETTER_WORD_RE = r"\p{L}+(?:'\p{L}+)*"
 
 
 @cache
@@ -35,7 +35,9 @@ def detect_languages(norm: pl.Series, groups: pl.Series) -> pl.DataFrame:
     Returns columns ``group`` and ``lang``: a code of a supported language, ``und`` or ``zxx``.
     """
     order = {lang: i for i, lang in enumerate(available_langs())}
-    toks = pl.DataFrame({"group": groups, "tok": norm.str.extract_all(WORD_RE)}).explode("tok").drop_nulls("tok")
+    # only tokens with letters tell a language ("<3", "10:30" and "2" do not)
+    toks = pl.DataFrame({"group": groups, "tok": norm.str.extract_all(_LETTER_WORD_RE)}).explode("tok")
+    toks = toks.drop_nulls("tok")
     totals = toks.group_by("group").agg(words=pl.len())
     hits = (
         toks.join(_profile_frame(), on="tok", how="inner")

@@ -46,7 +46,7 @@ def _variants(term: str) -> list[str]:
     for f in forms:
         if not f:
             continue
-        wordlike = f[0].isalnum() or f[-1].isalnum()
+        wordlike = f[0].isalnum()
         if not wordlike:  # emoji, "<3": matched anywhere
             out.append(f)
         else:
