@@ -119,20 +119,16 @@ def detect(weekly: pl.DataFrame, person: str) -> list[ChangePoint]:
 
 def decline_start(cps: list[ChangePoint] | tuple[ChangePoint, ...], person: str, *,
                   after: date | None = None) -> list[date]:
-    """The steps of ``person``'s current decline, oldest first: the drops after their last rise, when
-    together they add up to at least ``CONFIRM_SHIFT`` robust units (else an empty list).
+    """The drops of ``person``'s current decline, oldest first (empty when there is none).
 
-    A withdrawal often comes in steps (less contact, then less again); the first step is when it began.
-    A single small step is not enough to confirm a change: ordinary weeks wander that much.
+    The decline starts at the first drop from which all later shifts (drops and partial rises) add up
+    to at least ``CONFIRM_SHIFT`` robust units down to the end of the chat. A withdrawal often comes in
+    steps (less contact, then less again), so the first step is when it began; a dip that came back
+    up adds to about zero and is history, not a current decline; one small step is not enough.
     """
     own = sorted((c for c in cps if c.person == person and (after is None or c.week > after)),
                  key=lambda c: c.week)
-    tail: list[ChangePoint] = []
-    for c in own:
-        if c.shift < 0:
-            tail.append(c)
-        else:
-            tail = []
-    if sum(c.shift for c in tail) > -CONFIRM_SHIFT:
-        return []
-    return [c.week for c in tail]
+    for i, c in enumerate(own):
+        if c.shift < 0 and sum(x.shift for x in own[i:]) <= -CONFIRM_SHIFT:
+            return [x.week for x in own[i:] if x.shift < 0]
+    return []
