@@ -26,6 +26,7 @@ from ebbtide.model import (
     messages_to_frame,
 )
 from ebbtide.store import Store, default_db_path, derive_conversation_id, resolve_db_path
+from ebbtide.store.db import time_slices
 from ebbtide.store.paths import wal_path
 
 T0 = datetime(2024, 3, 12, 9, 14)
@@ -343,3 +344,13 @@ def test_store_file_is_private(db: Path) -> None:
     Store.open(db).close()
     if os.name == "posix":
         assert db.stat().st_mode & 0o077 == 0
+
+
+def test_time_slices_never_split_one_moment() -> None:
+    ts = pl.Series([T0 + timedelta(minutes=m) for m in (5, 0, 0, 1, 1, 1, 1, 2, 3, 3)])
+    slices = time_slices(ts, 3)
+    assert slices[0] == (T0, T0 + timedelta(minutes=1))  # the four rows at minute 1 stay together
+    assert slices[-1][1] == T0 + timedelta(minutes=5)
+    covered = [sum(lo <= t <= hi for lo, hi in slices) for t in ts]
+    assert covered == [1] * len(ts)  # every row in exactly one slice
+    assert time_slices(ts, 100) == [(T0, T0 + timedelta(minutes=5))]

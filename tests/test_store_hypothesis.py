@@ -18,6 +18,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+import ebbtide.store.db as store_db
 from ebbtide.model import Message, MessageKind, ParsedExport, ParseReport, Platform, messages_to_frame
 from ebbtide.store import Store
 
@@ -50,8 +51,12 @@ _ids = itertools.count()
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     """One store for all examples (opening a file per example is slow); each example its own chat."""
-    with Store.open(tmp_path_factory.mktemp("hyp") / "s.duckdb") as opened:
-        yield opened
+    saved, store_db._SLICE_ROWS = store_db._SLICE_ROWS, 4  # tiny slices: exercise the sliced merge too
+    try:
+        with Store.open(tmp_path_factory.mktemp("hyp") / "s.duckdb") as opened:
+            yield opened
+    finally:
+        store_db._SLICE_ROWS = saved
 
 
 def stored(store: Store, pieces: list[list[Message]]) -> pl.DataFrame:

@@ -39,6 +39,7 @@ from ebbtide.store.records import ConversationInfo, ImportResult
 
 _INCOMING = "_ebbtide_incoming"  # name of the registered (Arrow-backed) view of an import's rows
 _COMPACT_SUFFIX = ".compacting"
+_SLICE_ROWS = 250_000  # incoming rows merged per statement (memory bound for big overlapping imports)
 _KEY = '"timestamp", sender, kind, text'  # the dedup key, besides conversation_id
 
 _MERGE_SQL = f"""
@@ -49,6 +50,7 @@ SELECT $cid, $base + inc.pos + 1, $import_id, inc."timestamp", inc.utc_offset_mi
 FROM (
     SELECT *, row_number() OVER (PARTITION BY {_KEY} ORDER BY pos) AS occ
     FROM {_INCOMING}
+    WHERE "timestamp" BETWEEN $lo AND $hi
 ) AS inc
 LEFT JOIN (
     SELECT {_KEY}, count(*) AS n
@@ -68,6 +70,22 @@ SELECT $cid, $base + pos + 1, $import_id, "timestamp", utc_offset_min, sender, t
        edited, platform, source_file, source_line
 FROM {_INCOMING}
 """
+
+
+def _count(rows: list[tuple[Any, ...]]) -> int:
+    return int(rows[0][0]) if rows else 0
+
+
+def time_slices(ts: pl.Series, size: int = _SLICE_ROWS) -> list[tuple[Any, Any]]:
+    """Inclusive time ranges holding about ``size`` rows each; equal times never split across two."""
+    ordered = ts.sort()
+    n, start, slices = len(ordered), 0, []
+    while start < n:
+        last = ordered[min(start + size, n) - 1]
+        end = int(ordered.search_sorted(last, side="right"))  # past every row at that same time
+        slices.append((ordered[start], last))
+        start = end
+    return slices
 
 
 def _sql_quote(text: str) -> str:
@@ -257,16 +275,16 @@ class Store:
         overlap = self._rows('SELECT 1 FROM messages WHERE conversation_id = $1 AND "timestamp" BETWEEN $2 AND $3 '
                              "LIMIT 1", [cid, lo, hi])
         params: dict[str, Any] = {"cid": cid, "base": base, "import_id": import_id}
-        if overlap:
-            params |= {"lo": lo, "hi": hi}
         db = self._db
         # Arrow with plain (large) strings: DuckDB ingests these faster than Polars' string views.
         db.register(_INCOMING, incoming.to_arrow(compat_level=pl.CompatLevel.oldest()))
         try:
-            rows = self._rows(_MERGE_SQL if overlap else _FRESH_SQL, params)
+            if not overlap:
+                return _count(self._rows(_FRESH_SQL, params))
+            # Time slices bound the memory of the window and the join; exact, since time is in the key.
+            return sum(_count(self._rows(_MERGE_SQL, params | {"lo": a, "hi": b})) for a, b in time_slices(ts, _SLICE_ROWS))
         finally:
             db.unregister(_INCOMING)
-        return int(rows[0][0]) if rows else 0
 
     def _record_import(self, import_id: int, result: ImportResult, parsed: ParsedExport, sha: str | None,
                        platform: str) -> None:
