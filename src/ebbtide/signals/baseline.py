@@ -1,8 +1,8 @@
 """Which weeks are "recent" and which are the couple's own "close" baseline.
 
-Recent period: since the first drop of either person's current decline (change points after their
-last rise, ``changepoints.decline_start``), when that is at least ``MIN_RECENT`` weeks before the end and at most
-``MAX_RECENT`` weeks back; otherwise the last ``DEFAULT_RECENT`` weeks. Why: a change that began
+Recent period: since the first drop of either person's current, confirmed decline
+(``changepoints.decline_start``), when that is at least ``MIN_RECENT`` weeks before the end and at
+most ``MAX_RECENT`` weeks back; otherwise the last ``DEFAULT_RECENT`` weeks. Why: a change that began
 ten weeks ago should be judged over all ten weeks, not diluted by or cut to an arbitrary window.
 
 Baseline ("when they were close"): among all ``BASELINE_WEEKS``-week windows that end before the
