@@ -17,17 +17,15 @@ author / body split -> continuation lines joined with ``\\n`` -> kinds and edite
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import os
 import re
 import sys
 import time
-import unicodedata
 from pathlib import Path
 
 import polars as pl
 
-from ebbtide.errors import NotAChatExport
+from ebbtide.errors import NotAChatExport, UnreadableInput
 from ebbtide.importers.source import (
     SourceText,
     normalise_newlines,
@@ -49,6 +47,7 @@ from ebbtide.importers.whatsapp_dialect import (
     time_table,
 )
 from ebbtide.importers.whatsapp_kinds import classify, edited_expr, strip_edited_expr
+from ebbtide.importers.whatsapp_people import clean_name, conversation_slug, guess_me
 from ebbtide.model import (
     MESSAGE_SCHEMA,
     DateOrder,
@@ -72,11 +71,6 @@ DST_US = 2 * 3600 * 1_000_000
 MAX_UNPLACED_LISTED = 200
 _LEADING_BIDI = "^[" + BIDI_CHARS + "]"
 _AUTHOR_PATTERN = '^[^:"“”\u201e]{1,100}: ?'
-_FILENAME_OTHER = re.compile(
-    r"^WhatsApp[ _]Chat(?:[ _]?(?:with|mit|con|avec|com|met|med|z|с|ile)[ _]|[ _]?-[ _]?)(?P<name>.+?)"
-    r"(?:\.txt|\.zip)?$",
-    re.IGNORECASE,
-)
 
 
 class WhatsAppImporter:
@@ -153,6 +147,7 @@ def _lines(data: bytes) -> tuple[pl.Series, tuple[str, ...]]:
     Invalid UTF-8 (only possible when the reader skipped validation) is repaired with U+FFFD and
     reported, never fatal.
     """
+    warnings: tuple[str, ...] = ()
     if b"\x1f" in data:  # the CSV trick below needs a byte that never occurs; else split in Python
         data, warnings = repair_utf8(data)
         parts = data.decode("utf-8").split("\n")
@@ -161,10 +156,15 @@ def _lines(data: bytes) -> tuple[pl.Series, tuple[str, ...]]:
         return pl.Series("line", parts, dtype=pl.String), warnings
     try:
         frame = _read_lines(data)
-        warnings: tuple[str, ...] = ()
     except pl.exceptions.ComputeError:
         data, warnings = repair_utf8(data)
-        frame = _read_lines(data)
+        try:
+            frame = _read_lines(data)
+        except pl.exceptions.PolarsError as exc:
+            raise UnreadableInput(
+                f"the text could not be split into lines ({exc.__class__.__name__})",
+                fix="Export the chat again from the app; do not edit the file in a word processor.",
+            ) from None
     return frame.get_column("line").fill_null(""), warnings
 
 
@@ -425,7 +425,7 @@ def _finish(heads: pl.DataFrame, src: SourceText, file_name: str) -> tuple[pl.Da
     """Sender clean-up, kinds, edited marker, ids: the canonical frame, and 'me' where it can be told."""
     # few distinct names: clean each once in Python and map (bidi marks, the iOS '~ ' of non-contacts)
     names = heads.get_column("author").drop_nulls().unique().to_list()
-    clean = {n: _clean_name(n) for n in names}
+    clean = {n: clean_name(n) for n in names}
     df = heads.with_columns(
         pl.col("author").replace_strict(clean, default=None, return_dtype=pl.String).alias("author"),
     )
@@ -446,7 +446,7 @@ def _finish(heads: pl.DataFrame, src: SourceText, file_name: str) -> tuple[pl.Da
     )
     senders = df.filter(pl.col("kind") != MessageKind.SYSTEM.value).get_column("sender").unique(maintain_order=True)
     conversation_id = "whatsapp:" + conversation_slug(senders.to_list())
-    me = _guess_me(df, senders.to_list(), f"{file_name}:{src.name}" if file_name else src.name)
+    me = guess_me(df, senders.to_list(), f"{file_name}:{src.name}" if file_name else src.name)
     out = df.select(
         pl.col("timestamp").cast(pl.Datetime("us")),
         pl.lit(None, pl.Int32).alias("utc_offset_min"),
@@ -469,46 +469,6 @@ def _patch(frame: pl.DataFrame, column: str, where: pl.Expr, value: pl.Expr) -> 
         return frame
     new = frame[rows].select(value).to_series()
     return frame.with_columns(frame.get_column(column).scatter(rows, new))
-
-
-def _clean_name(raw: str) -> str:
-    name = raw.strip(BIDI_CHARS + " \t\u00a0\u202f")
-    if name.startswith("~"):
-        name = name[1:].lstrip(BIDI_CHARS + " \u00a0\u202f")
-    return name.strip()
-
-
-def conversation_slug(names: list[str]) -> str:
-    """A stable id from the participants' names: the same for two exports of one chat, whatever order."""
-    parts = []
-    for name in sorted(set(names)):
-        norm = unicodedata.normalize("NFC", name).casefold()
-        slug = re.sub(r"[^\w]+", "-", norm).strip("-")
-        if not slug:
-            slug = "u" + hashlib.sha1(name.encode("utf-8")).hexdigest()[:8]
-        parts.append(slug)
-    return "+".join(parts) if parts else "empty"
-
-
-def _guess_me(df: pl.DataFrame, senders: list[str], file_name: str) -> str | None:
-    """The exporting user, only where the export itself tells: 'You deleted this message' lines are the
-    exporter's own; a 1:1 export named 'WhatsApp Chat with Sam' means the other person is Sam.
-    Conflicting or missing evidence gives None (the user is asked instead)."""
-    guesses: set[str] = set()
-    mine = df.filter(pl.col("by_me") & (pl.col("sender") != "")).get_column("sender").unique().to_list()
-    if len(mine) == 1:
-        guesses.add(mine[0])
-    elif len(mine) > 1:
-        return None
-    for candidate in set(file_name.split(":")):  # zip name and member name both count
-        base = Path(candidate).name
-        stem = base[:-4] if base.lower().endswith((".txt", ".zip")) else base
-        m = _FILENAME_OTHER.match(stem)
-        if m and len(senders) == 2:
-            other = m.group("name").strip()
-            if other in senders:
-                guesses.add(next(s for s in senders if s != other))
-    return guesses.pop() if len(guesses) == 1 else None
 
 
 def _has_media_files(src: SourceText) -> bool:
