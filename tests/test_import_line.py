@@ -134,3 +134,37 @@ def test_truncated_or_mangled_raise_only_our_errors(tmp_path: Path, which: str, 
 
 def test_japanese_one_to_one_header_is_not_a_group() -> None:
     assert "group" not in IMPORTER.read(FIX / "river_ja.txt").report.dialect
+
+
+def _lines(path: Path) -> list[str]:
+    return path.read_bytes().decode("utf-8-sig").replace("\r\n", "\n").split("\n")
+
+
+@pytest.mark.parametrize("name", ["river_en.txt", "river_ja.txt", "group_12h_dmy.txt"])
+def test_fast_scan_agrees_with_exact_scan(name: str) -> None:
+    from ebbtide.importers import line as mod
+
+    lines = _lines(FIX / name)
+    fast, exact = mod._scan_fast(lines), mod._scan_exact(lines, None)
+    assert fast.messages.equals(exact.messages) and fast.date_triples == exact.date_triples
+
+
+line_pieces = st.sampled_from(
+    ["19:03\tJo\thi", "19:04\tRiver\t\"open", "still open", "closed\"", "", "2024/03/09(Sat)", "21:12\t\tRiver unsent a message.",
+     "午後7:04\tJo\t[Sticker]", "07:30PM\tRiver\t☎ Missed call", "plain continuation", "12:00\tJo\t\"one line\"", "\t"]
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(pieces=st.lists(line_pieces, max_size=25))
+def test_fast_scan_never_disagrees_with_exact_scan(pieces: list[str]) -> None:
+    from ebbtide.importers import line as mod
+
+    lines = ["[LINE] Chat history with River", "Saved on: 2024/03/10 09:00", "", "2024/03/08(Fri)", *pieces]
+    try:
+        fast = mod._scan_fast(lines)
+    except mod._SlowPath:
+        return
+    exact = mod._scan_exact(lines, None)
+    assert fast.messages.equals(exact.messages)
+    assert fast.date_triples == exact.date_triples and fast.unplaced == exact.unplaced

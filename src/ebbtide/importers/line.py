@@ -25,8 +25,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
+
+import polars as pl
 
 from ebbtide.errors import NotAChatExport, UnreadableInput
 from ebbtide.importers._build import (
@@ -114,24 +116,247 @@ def _decide_order(
     return DateOrder.DMY, False, "the file cannot tell day from month; day-first was guessed"
 
 
-def _classify(text: str, sender: str, system: bool) -> tuple[str, str, str]:
-    """(kind, sender, text) of one message."""
-    stripped = text.strip()
-    if system:
-        for pattern in _UNSENT:
-            m = pattern.match(stripped)
-            if m:
-                return MessageKind.DELETED, m.group(1), ""
-        return MessageKind.SYSTEM, "", stripped
-    if stripped.startswith("☎"):
-        return MessageKind.CALL, sender, ""
-    if stripped in _MEDIA:
-        return MessageKind.MEDIA, sender, ""
-    if stripped in _OTHER:
-        return MessageKind.OTHER, sender, ""
-    if not stripped:
-        return MessageKind.OTHER, sender, ""
-    return MessageKind.TEXT, sender, text
+class _SlowPath(Exception):
+    """The vectorised scan met a shape only the line-by-line scan reads exactly."""
+
+
+@dataclass
+class _Scan:
+    """What a scan of the lines found; ``messages`` has one row per message (see ``_MSG_SCHEMA``)."""
+
+    date_triples: list[tuple[int, int, int]]
+    date_styles: list[bool]  # True: year first
+    messages: pl.DataFrame
+    unplaced: tuple[UnplacedLine, ...]
+    separators: set[str]
+
+
+_MSG_SCHEMA = {
+    "date_index": pl.Int64, "hour": pl.Int64, "minute": pl.Int64, "sender": pl.String, "body": pl.String,
+    "system": pl.Boolean, "line_no": pl.Int64,
+}
+
+
+def _date_triple(match: re.Match[str]) -> tuple[tuple[int, int, int], bool]:
+    a, b, c = (int(g) for g in match.groups())
+    year_first = len(match.group(1)) == 4
+    return ((c, b, a) if year_first else (a, b, c)), year_first  # stored as (x, y, year)
+
+
+def _scan_exact(lines: list[str], partner: str | None) -> _Scan:
+    """Line by line with the quote state: exact for every shape (space separators, odd quotes)."""
+    date_triples: list[tuple[int, int, int]] = []
+    date_styles: list[bool] = []
+    messages: list[_Msg] = []
+    unplaced: list[UnplacedLine] = []
+    names: list[str] = [partner] if partner else []
+    separators: set[str] = set()
+    open_quote: _Msg | None = None
+    for line_no, line in enumerate(lines[1:], start=2):
+        if open_quote is not None:
+            open_quote.lines.append(line)
+            if line.endswith('"'):
+                open_quote = None
+            continue
+        stripped = line.strip()
+        if not stripped:
+            continue
+        m_msg = _MESSAGE.match(line)
+        if m_msg and date_triples:
+            ja, hh, mm, ampm, sep, rest = m_msg.groups()
+            separators.add("tabs" if sep == "\t" else "spaces")
+            if sep == "\t":
+                sender, tab, body = rest.partition("\t")
+                system = not tab or not sender
+                if not tab:
+                    body = sender
+                elif sender and sender not in names:
+                    names.append(sender)
+            else:
+                sender, body = _split_spaces(rest, names)
+                system = False
+            msg = _Msg(len(date_triples) - 1, _hour(int(hh), ampm, ja), int(mm), sender, [body], line_no, system)
+            messages.append(msg)
+            if body.startswith('"') and not (len(body) > 1 and body.endswith('"')):
+                msg.quoted = True
+                open_quote = msg
+            continue
+        m_date = _DATE.match(stripped)
+        if m_date:
+            triple, year_first = _date_triple(m_date)
+            date_triples.append(triple)
+            date_styles.append(year_first)
+            continue
+        if messages:
+            messages[-1].lines.append(line)
+        elif date_triples or line_no > 3:
+            unplaced.append(UnplacedLine(line_no, line, "before the first message"))
+    bodies = []
+    for msg in messages:
+        body = "\n".join(msg.lines)
+        if msg.quoted and body.endswith('"') and len(body) > 1:
+            body = body[1:-1].replace('""', '"')
+        bodies.append(body)
+    frame = pl.DataFrame(
+        {
+            "date_index": [m.date_index for m in messages], "hour": [m.hour for m in messages],
+            "minute": [m.minute for m in messages], "sender": [m.sender for m in messages], "body": bodies,
+            "system": [m.system for m in messages], "line_no": [m.line_no for m in messages],
+        },
+        schema=_MSG_SCHEMA,
+    )
+    return _Scan(date_triples, date_styles, frame, tuple(unplaced), separators)
+
+
+def _scan_fast(lines: list[str]) -> _Scan:
+    """The whole file with Polars expressions: the hot path for tab-separated exports.
+
+    Refuses (``_SlowPath``) whatever it cannot read exactly as ``_scan_exact`` would: space
+    separators, lines before the first message, quotes that do not close on a group's last line.
+    """
+    body_lines = pl.Series("line", lines[1:], dtype=pl.String)
+    parts = body_lines.str.extract_groups(_MESSAGE.pattern).struct.unnest()
+    parts.columns = ["ja", "hh", "mm", "ampm", "sep", "rest"]
+    stripped = body_lines.str.strip_chars()
+    frame = parts.with_columns(
+        body_lines.alias("line"),
+        stripped.alias("stripped"),
+        pl.int_range(2, len(lines) + 1, dtype=pl.Int64).alias("line_no"),
+    ).with_columns(
+        pl.col("hh").is_not_null().alias("is_msg"),
+        (pl.col("stripped") == "").alias("blank"),
+    ).with_columns(
+        (~pl.col("is_msg") & ~pl.col("blank") & pl.col("stripped").str.contains(_DATE.pattern)).alias("is_date"),
+    ).with_columns(
+        pl.col("is_msg").cast(pl.Int64).cum_sum().alias("msg_no"),
+        (pl.col("is_date").cast(pl.Int64).cum_sum() - 1).alias("date_index"),
+    )
+    if (frame["sep"] == " ").any():
+        raise _SlowPath
+    first_date = frame["is_date"].arg_true()
+    if first_date.len() == 0:
+        raise _SlowPath
+    if frame.head(int(first_date[0]))["is_msg"].any():
+        raise _SlowPath  # a message-like line before any date: exact reader decides
+    stray = frame.filter(
+        (pl.col("msg_no") == 0) & ~pl.col("is_msg") & ~pl.col("is_date") & ~pl.col("blank")
+        & ((pl.col("line_no") > 3) | (pl.col("date_index") >= 0))
+    )
+    if stray.height:
+        raise _SlowPath
+
+    date_rows = frame.filter(pl.col("is_date"))["stripped"].to_list()
+    date_triples, date_styles = [], []
+    for text in date_rows:
+        m = _DATE.match(text)
+        if m is None:  # Rust and Python regex disagreed: trust Python
+            raise _SlowPath
+        triple, year_first = _date_triple(m)
+        date_triples.append(triple)
+        date_styles.append(year_first)
+
+    tab_split = pl.col("rest").str.splitn("\t", 2)
+    msgs = frame.filter(pl.col("is_msg")).with_columns(
+        tab_split.struct.field("field_0").alias("f0"), tab_split.struct.field("field_1").alias("f1")
+    )
+    hour = pl.col("hh").cast(pl.Int64)
+    ampm = pl.col("ampm").str.to_uppercase()
+    msgs = msgs.select(
+        "msg_no",
+        "date_index",
+        pl.when(pl.col("ja") == "午後").then(hour % 12 + 12).when(pl.col("ja") == "午前").then(hour % 12)
+        .when(ampm == "PM").then(hour % 12 + 12).when(ampm == "AM").then(hour % 12)
+        .otherwise(hour).alias("hour"),
+        pl.col("mm").cast(pl.Int64).alias("minute"),
+        pl.col("f0").alias("sender"),
+        pl.when(pl.col("f1").is_null()).then(pl.col("f0")).otherwise(pl.col("f1")).alias("body"),
+        (pl.col("f1").is_null() | (pl.col("f0") == "")).alias("system"),
+        "line_no",
+    ).with_columns(
+        (pl.col("body").str.starts_with('"') & ~((pl.col("body").str.len_chars() > 1) & pl.col("body").str.ends_with('"')))
+        .alias("quoted")
+    )
+    conts = frame.filter(~pl.col("is_msg") & ~pl.col("is_date") & (pl.col("msg_no") > 0))
+    continuation: dict[int, list[str]] = {}
+    for msg_no, line in conts.select("msg_no", "line").iter_rows():
+        continuation.setdefault(msg_no, []).append(line)
+    quoted_rows = set(msgs.filter(pl.col("quoted"))["msg_no"].to_list())
+    if not quoted_rows <= set(continuation):
+        raise _SlowPath  # an open quote with nothing after it
+    bodies: dict[int, str] = {}
+    first_bodies = dict(msgs.filter(pl.col("msg_no").is_in(list(continuation)))
+                        .select("msg_no", "body").iter_rows())
+    for msg_no, extra in continuation.items():
+        if msg_no in quoted_rows:
+            while extra and not extra[-1].strip():
+                extra.pop()
+            if not extra or not extra[-1].endswith('"') or any(x.endswith('"') for x in extra[:-1]):
+                raise _SlowPath
+            body = "\n".join([first_bodies[msg_no], *extra])
+            bodies[msg_no] = body[1:-1].replace('""', '"')
+        else:
+            kept = [x for x in extra if x.strip()]
+            bodies[msg_no] = "\n".join([first_bodies[msg_no], *kept])
+    if bodies:
+        fixes = pl.DataFrame(
+            {"msg_no": list(bodies), "new_body": list(bodies.values())},
+            schema={"msg_no": pl.Int64, "new_body": pl.String},
+        )
+        msgs = msgs.join(fixes, on="msg_no", how="left").with_columns(
+            pl.coalesce("new_body", "body").alias("body")
+        )
+    out = msgs.select(list(_MSG_SCHEMA)).cast(_MSG_SCHEMA)  # type: ignore[arg-type]
+    return _Scan(date_triples, date_styles, out, (), {"tabs"} if out.height else set())
+
+
+def _finish(messages: pl.DataFrame, days: list[tuple[int, int, int]], where: str) -> pl.DataFrame:
+    """Timestamps, kinds, senders and texts of the scanned messages, with expressions."""
+    years = pl.Series([d[0] for d in days], dtype=pl.Int64)
+    months = pl.Series([d[1] for d in days], dtype=pl.Int64)
+    mdays = pl.Series([d[2] for d in days], dtype=pl.Int64)
+    for i, (y, mo, d) in enumerate(days):
+        try:
+            date(y, mo, d)
+        except ValueError as exc:
+            first = messages.filter(pl.col("date_index") == i)["line_no"]
+            line = int(first[0]) if first.len() else 0
+            raise UnreadableInput(
+                f"impossible date {y:04d}-{mo:02d}-{d:02d} for the messages from line {line} ({exc})",
+                where=f"{where}:{line}",
+                fix="If day and month are swapped, give the date order (--date-order dmy or mdy).",
+            ) from exc
+    bad_time = messages.filter((pl.col("hour") > 23) | (pl.col("minute") > 59))
+    if bad_time.height:
+        line = int(bad_time["line_no"][0])
+        raise UnreadableInput(f"impossible time on line {line}", where=f"{where}:{line}", fix=_FIX)
+    idx = messages["date_index"]
+    stripped = pl.col("body").str.strip_chars()
+    unsent = pl.coalesce(
+        stripped.str.extract(_UNSENT[0].pattern, 1), stripped.str.extract(_UNSENT[1].pattern, 1)
+    )
+    kind = (
+        pl.when(pl.col("system") & unsent.is_not_null()).then(pl.lit(MessageKind.DELETED.value))
+        .when(pl.col("system")).then(pl.lit(MessageKind.SYSTEM.value))
+        .when(stripped.str.starts_with("☎")).then(pl.lit(MessageKind.CALL.value))
+        .when(stripped.is_in(sorted(_MEDIA))).then(pl.lit(MessageKind.MEDIA.value))
+        .when(stripped.is_in(sorted(_OTHER))).then(pl.lit(MessageKind.OTHER.value))
+        .when(stripped == "").then(pl.lit(MessageKind.OTHER.value))
+        .otherwise(pl.lit(MessageKind.TEXT.value))
+    )
+    return messages.with_columns(
+        years.gather(idx).alias("y"), months.gather(idx).alias("mo"), mdays.gather(idx).alias("d"),
+        kind.alias("kind"), unsent.alias("unsent"),
+    ).select(
+        pl.datetime("y", "mo", "d", "hour", "minute", time_unit="us").alias("timestamp"),
+        pl.when(pl.col("kind") == MessageKind.DELETED.value).then(pl.col("unsent"))
+        .when(pl.col("system")).then(pl.lit(""))
+        .otherwise(pl.col("sender")).alias("sender"),
+        pl.when(pl.col("kind") == MessageKind.TEXT.value).then(pl.col("body"))
+        .when(pl.col("kind") == MessageKind.SYSTEM.value).then(stripped)
+        .otherwise(pl.lit("")).alias("text"),
+        "kind",
+        "line_no",
+    )
 
 
 class LineImporter:
@@ -161,86 +386,29 @@ class LineImporter:
         partner = next((m.group(1) for p in _HEADER_NAME if (m := p.match(header))), None)
         group = None if partner else next((m.group(1) for p in _HEADER_GROUP if (m := p.match(header))), None)
 
-        date_triples: list[tuple[int, int, int]] = []
-        date_styles: list[bool] = []  # True: year first
-        messages: list[_Msg] = []
-        unplaced: list[UnplacedLine] = []
-        names: list[str] = [partner] if partner else []
-        separators: set[str] = set()
-        open_quote: _Msg | None = None
-        for line_no, line in enumerate(lines[1:], start=2):
-            if open_quote is not None:
-                open_quote.lines.append(line)
-                if line.endswith('"'):
-                    open_quote = None
-                continue
-            stripped = line.strip()
-            if not stripped:
-                continue
-            m_msg = _MESSAGE.match(line)
-            if m_msg and date_triples:
-                ja, hh, mm, ampm, sep, rest = m_msg.groups()
-                separators.add("tabs" if sep == "\t" else "spaces")
-                if sep == "\t":
-                    sender, tab, body = rest.partition("\t")
-                    system = not tab or not sender
-                    if not tab:
-                        body = sender
-                    elif sender and sender not in names:
-                        names.append(sender)
-                else:
-                    sender, body = _split_spaces(rest, names)
-                    system = False
-                msg = _Msg(len(date_triples) - 1, _hour(int(hh), ampm, ja), int(mm), sender, [body], line_no, system)
-                messages.append(msg)
-                if body.startswith('"') and not (len(body) > 1 and body.endswith('"')):
-                    msg.quoted = True
-                    open_quote = msg
-                continue
-            m_date = _DATE.match(stripped)
-            if m_date:
-                a, b, c = (int(g) for g in m_date.groups())
-                year_first = len(m_date.group(1)) == 4
-                date_styles.append(year_first)
-                date_triples.append((a, b, c) if not year_first else (c, b, a))  # store as (x, y, year)
-                continue
-            if messages:
-                messages[-1].lines.append(line)
-            elif date_triples or line_no > 3:
-                unplaced.append(UnplacedLine(line_no, line, "before the first message"))
-        if not date_triples:
+        try:
+            scan = _scan_fast(lines)
+        except _SlowPath:
+            scan = _scan_exact(lines, partner)
+        if not scan.date_triples:
             raise NotAChatExport("no date lines were found after the header", where=where, fix=_FIX)
+        date_triples, date_styles, separators = scan.date_triples, scan.date_styles, scan.separators
 
-        all_year_first = all(date_styles)
-        if all_year_first:
+        if all(date_styles):
             order, decided, reason = DateOrder.YMD, True, "dates are written year first"
             days = [(y, mo, d) for d, mo, y in date_triples]
         else:
-            order, decided, reason = _decide_order([t for t, yf in zip(date_triples, date_styles, strict=True) if not yf], date_order)
+            order, decided, reason = _decide_order(
+                [t for t, yf in zip(date_triples, date_styles, strict=True) if not yf], date_order
+            )
             days = [
                 (y, b, a) if yf or order == DateOrder.DMY else (y, a, b)
                 for (a, b, y), yf in zip(date_triples, date_styles, strict=True)
             ]
-        timestamps: list[datetime] = []
-        senders, texts, kinds, line_nos = [], [], [], []
-        for msg in messages:
-            y, mo, d = days[msg.date_index]
-            try:
-                timestamps.append(datetime(y, mo, d, msg.hour, msg.minute))
-            except ValueError as exc:
-                raise UnreadableInput(
-                    f"impossible date or time for the message on line {msg.line_no} ({exc})",
-                    where=f"{where}:{msg.line_no}",
-                    fix="If day and month are swapped, give the date order (--date-order dmy or mdy).",
-                ) from exc
-            body = "\n".join(msg.lines)
-            if msg.quoted and body.endswith('"') and len(body) > 1:
-                body = body[1:-1].replace('""', '"')
-            kind, sender, content = _classify(body, msg.sender, msg.system)
-            senders.append(sender)
-            texts.append(content if kind in (MessageKind.TEXT, MessageKind.SYSTEM) else "")
-            kinds.append(kind)
-            line_nos.append(msg.line_no)
+        table = _finish(scan.messages, days, where)
+        senders, texts, kinds, line_nos = table["sender"], table["text"], table["kind"], table["line_no"]
+        timestamps = table["timestamp"]
+        unplaced = scan.unplaced
 
         people = participants_in_order(senders, kinds)
         me = None
