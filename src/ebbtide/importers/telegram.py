@@ -289,8 +289,9 @@ def _collect(messages: list[Any], where: str) -> dict[str, pl.Series]:
                         text = str(poll.get("question") or "")
                 else:
                     kind = k_text
-            dates.append(msg["date"])
-            unix.append(msg.get("date_unixtime"))
+            date, utc = msg["date"], msg.get("date_unixtime")
+            dates.append(date if isinstance(date, str) else None)  # None: reported by _times
+            unix.append(utc if isinstance(utc, str) else str(utc) if isinstance(utc, int) else None)
             senders.append(sender)
             from_ids.append(from_id)
             texts.append(text)
@@ -324,7 +325,7 @@ def _times(cols: dict[str, pl.Series], where: str) -> tuple[pl.Series, pl.Series
     if bad.any():
         i = int(bad.arg_max() or 0)
         raise UnreadableInput(
-            f"message {i + 1} has an unreadable date {cols['date'][i]!r}",
+            f"message {i + 1} has no readable date ({cols['date'][i]!r})",
             where=f"{where}, message {i + 1}",
             fix="Telegram writes dates like 2024-01-31T21:05:00; export the chat again from Telegram Desktop.",
         )
