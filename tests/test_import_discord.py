@@ -158,3 +158,27 @@ def test_fast_and_exact_json_readers_agree(monkeypatch: pytest.MonkeyPatch) -> N
     slow = IMPORTER.read(JSON)
     assert fast.messages.equals(slow.messages)
     assert fast.report == slow.report
+
+
+def test_csv_iso_dates_keep_their_offset(tmp_path: Path) -> None:
+    path = tmp_path / "chat.csv"
+    path.write_text(
+        "AuthorID,Author,Date,Content,Attachments,Reactions\n"
+        '"1","a","2024-01-04T19:03:15.123+01:00","hi","",""\n"2","b","04-Jan-24 07:03 PM","x","",""\n'
+    )
+    with pytest.raises(EbbtideError):
+        IMPORTER.read(path)  # mixed styles in one file are refused, not guessed
+    path.write_text(
+        "AuthorID,Author,Date,Content,Attachments,Reactions\n"
+        '"1","a","2024-01-04T19:03:15.123+01:00","hi","",""\n"2","b","2024-01-04T19:04:00-05:30","yo","",""\n'
+    )
+    parsed = IMPORTER.read(path)
+    assert parsed.messages["utc_offset_min"].to_list() == [60, -330]
+    assert parsed.messages["timestamp"][0] == datetime(2024, 1, 4, 19, 3, 15, 123000)
+
+
+def test_csv_month_name_dates(tmp_path: Path) -> None:
+    path = tmp_path / "chat.csv"
+    path.write_text('AuthorID,Author,Date,Content,Attachments,Reactions\n"1","a","04-Jan-24 07:03 PM","hi","",""\n')
+    parsed = IMPORTER.read(path)
+    assert parsed.messages["timestamp"][0] == datetime(2024, 1, 4, 19, 3)

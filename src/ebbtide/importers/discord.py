@@ -343,11 +343,14 @@ def _decide_order(parts: list[tuple[str, ...]], given: DateOrder | None) -> tupl
     return DateOrder.MDY, False, "no day above 12 in the file; assumed month-first (DCE's default en-US locale)"
 
 
-def _csv_dates(values: list[str], given: DateOrder | None, where: str) -> tuple[list[datetime], DateOrder | None, bool, str]:
+def _csv_dates(
+    values: list[str], given: DateOrder | None, where: str
+) -> tuple[list[datetime], list[int | None], DateOrder | None, bool, str]:
+    """Local wall clock and offsets (only ISO dates carry one), plus how day/month order was decided."""
     cleaned = [v.replace("\u202f", " ").replace("\u00a0", " ").strip() for v in values]
     if all(_ISO.match(v) for v in cleaned):
-        local, _ = _iso_series(cleaned)
-        return local.to_list(), None, True, "ISO dates"
+        local, offset = _iso_series(cleaned)
+        return local.to_list(), offset.to_list(), None, True, "ISO dates"
     parts: list[tuple[str, ...]] = []
     for i, v in enumerate(cleaned, start=1):
         m = _LOCALE_DATE.match(v)
@@ -374,7 +377,7 @@ def _csv_dates(values: list[str], given: DateOrder | None, where: str) -> tuple[
             raise UnreadableInput(
                 f"record {i} has an impossible date {values[i - 1]!r} ({exc})", where=f"{where} (record {i})", fix=_FIX
             ) from exc
-    return out, order, decided, reason
+    return out, [None] * len(out), order, decided, reason
 
 
 def _read_csv(path: Path, date_order: DateOrder | None) -> ParsedExport:
@@ -402,7 +405,7 @@ def _read_csv(path: Path, date_order: DateOrder | None) -> ParsedExport:
             )
         records.append(rec)
         lines.append(first_line)
-    stamps, order, decided, reason = _csv_dates([r[2] for r in records], date_order, where)
+    stamps, offsets, order, decided, reason = _csv_dates([r[2] for r in records], date_order, where)
     senders, texts, kinds = [], [], []
     authors: dict[str, tuple[str, str]] = {}
     for rec in records:
@@ -417,6 +420,7 @@ def _read_csv(path: Path, date_order: DateOrder | None) -> ParsedExport:
     cid = _file_channel_id(path) or slug(senders)
     frame = build_frame(
         timestamp=stamps,
+        utc_offset_min=offsets,
         sender=senders,
         text=texts,
         kind=kinds,
@@ -429,7 +433,7 @@ def _read_csv(path: Path, date_order: DateOrder | None) -> ParsedExport:
     report = ParseReport(
         source_file=where,
         platform=Platform.DISCORD,
-        dialect="DiscordChatExporter CSV, local time without offset",
+        dialect="DiscordChatExporter CSV, " + ("ISO times with offset" if order is None else "local time without offset"),
         date_order=order,
         date_order_decided=decided,
         date_order_reason=reason,
