@@ -209,3 +209,13 @@ def test_conflicting_evidence_about_me_gives_none(tmp_path: Path) -> None:
 def test_old_signal_sigexport_layout_is_not_claimed(tmp_path: Path) -> None:
     path = write(tmp_path, "chat.txt", "[2019-12-24, 12:23] Jane Doe: Hello John!\n[2020-01-17, 21:49] John Doe: Hi\n")
     assert not IMPORTER.sniff(path)
+
+
+def test_encryption_notice_is_system_even_under_a_group_name_but_talk_about_it_is_text() -> None:
+    parsed = parse_text(
+        "[1/4/23, 7:02:11 PM] Trip: Paris: \u200eMessages and calls are end-to-end encrypted. No one outside of "
+        "this chat can read them.\n"
+        "[1/4/23, 7:04:11 PM] Sam: messages are end-to-end encrypted? really\n"
+        "[1/4/23, 7:05:11 PM] \u200eMessages to this group are now secured with end-to-end encryption.\n"
+    )
+    assert parsed.messages.select("sender", "kind").rows() == [("", "system"), ("Sam", "text"), ("", "system")]
