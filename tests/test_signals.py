@@ -277,3 +277,19 @@ def test_third_senders_are_left_out() -> None:
     a = assess(g, me="Alex")
     assert a.partner == "Sam" and set(a.coverage.by_person) == {"Alex", "Sam"}
     assert set(a.weekly.get_column("person").unique()) == {"Alex", "Sam"}
+
+
+def test_decline_start_dates_the_current_decline() -> None:
+    from ebbtide.signals.changepoints import ChangePoint, decline_start
+
+    d = [date(2025, 1, 6) + timedelta(weeks=i) for i in range(40)]
+
+    def cps(*pairs: tuple[int, float]) -> list[ChangePoint]:
+        return [ChangePoint("Sam", d[i], s) for i, s in pairs]
+
+    assert decline_start(cps((10, -4.0), (15, 3.5), (30, -3.4)), "Sam") == [d[30]]  # old dip is history
+    assert decline_start(cps((10, -2.0), (14, -2.0)), "Sam") == [d[10], d[14]]  # two steps: the first
+    assert decline_start(cps((10, -2.7), (14, -0.9), (20, 0.7)), "Sam") == [d[10], d[14]]  # partial rise
+    assert decline_start(cps((10, -4.0), (15, 4.0)), "Sam") == []  # recovered
+    assert decline_start(cps((10, -1.0)), "Sam") == []  # one small step is not a confirmed decline
+    assert decline_start(cps((10, -3.0)), "Sam", after=d[12]) == []  # before the baseline ended

@@ -121,14 +121,22 @@ def decline_start(cps: list[ChangePoint] | tuple[ChangePoint, ...], person: str,
                   after: date | None = None) -> list[date]:
     """The drops of ``person``'s current decline, oldest first (empty when there is none).
 
-    The decline starts at the first drop from which all later shifts (drops and partial rises) add up
-    to at least ``CONFIRM_SHIFT`` robust units down to the end of the chat. A withdrawal often comes in
-    steps (less contact, then less again), so the first step is when it began; a dip that came back
-    up adds to about zero and is history, not a current decline; one small step is not enough.
+    A drop is "current" when all shifts from it to the end of the chat (drops and partial rises)
+    add up to at least ``CONFIRM_SHIFT`` robust units down. The latest such drop anchors the decline,
+    and drops right before it (no rise in between) join it: a withdrawal often comes in steps, and
+    its first step is when it began. An earlier dip that came back up is history, not part of it;
+    one small step is not enough.
     """
     own = sorted((c for c in cps if c.person == person and (after is None or c.week > after)),
                  key=lambda c: c.week)
-    for i, c in enumerate(own):
-        if c.shift < 0 and sum(x.shift for x in own[i:]) <= -CONFIRM_SHIFT:
-            return [x.week for x in own[i:] if x.shift < 0]
-    return []
+    anchor = None
+    for i in range(len(own) - 1, -1, -1):
+        if own[i].shift < 0 and sum(x.shift for x in own[i:]) <= -CONFIRM_SHIFT:
+            anchor = i
+            break
+    if anchor is None:
+        return []
+    first = anchor
+    while first > 0 and own[first - 1].shift < 0:
+        first -= 1
+    return [x.week for x in own[first:] if x.shift < 0]
