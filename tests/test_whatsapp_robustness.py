@@ -219,3 +219,11 @@ def test_encryption_notice_is_system_even_under_a_group_name_but_talk_about_it_i
         "[1/4/23, 7:05:11 PM] \u200eMessages to this group are now secured with end-to-end encryption.\n"
     )
     assert parsed.messages.select("sender", "kind").rows() == [("", "system"), ("Sam", "text"), ("", "system")]
+
+
+def test_polls_in_any_language_are_other_but_capitalised_notes_are_text() -> None:
+    parsed = parse_text(
+        "14/01/2023, 10:00 - Sam: TODO:\nbuy milk\nDONE: eggs\n"
+        "14/01/2023, 10:01 - Sam: ENCUESTA:\n¿Cuándo?\nOPCIÓN: viernes (2 votos)\nOPCIÓN: sábado (0 votos)\n"
+    )
+    assert parsed.messages["kind"].to_list() == ["text", "other"]
