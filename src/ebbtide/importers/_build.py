@@ -16,7 +16,6 @@ import sqlite3
 import unicodedata
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
@@ -31,7 +30,10 @@ R = TypeVar("R")
 #: Capability keys every importer reports (a format that cannot hold a thing says False).
 CAPABILITY_KEYS: tuple[str, ...] = ("reactions", "replies", "read_times", "calls", "edits")
 
-HEAD_BYTES = 8192  # sniffers read at most this much of a file
+HEAD_BYTES = 8192
+
+#: A column handed to ``build_frame``: a Python list (small or exact paths) or a Polars Series.
+Column = Sequence[Any] | pl.Series  # sniffers read at most this much of a file
 
 
 def capabilities(**flags: bool) -> dict[str, bool]:
@@ -132,16 +134,16 @@ def participants_in_order(senders: Sequence[str] | pl.Series, kinds: Sequence[st
 
 def build_frame(
     *,
-    timestamp: Sequence[datetime | None] | pl.Series,
-    sender: Sequence[str],
-    text: Sequence[str],
-    kind: Sequence[str],
+    timestamp: Column,
+    sender: Column,
+    text: Column,
+    kind: Column,
     platform: str,
     conversation_id: str,
     source_file: str,
-    source_line: Sequence[int],
-    edited: Sequence[bool] | None = None,
-    utc_offset_min: Sequence[int | None] | int | None = None,
+    source_line: Column,
+    edited: Column | None = None,
+    utc_offset_min: Column | int | None = None,
     sort: bool = True,
 ) -> pl.DataFrame:
     """Columns in lists -> a frame with exactly MESSAGE_SCHEMA (stable-sorted by time if asked).
@@ -150,7 +152,7 @@ def build_frame(
     timestamps keep file order so replies stay after what they answer.
     """
     n = len(sender)
-    ts = timestamp if isinstance(timestamp, pl.Series) else pl.Series("timestamp", timestamp, dtype=pl.Datetime("us"))
+    ts = timestamp if isinstance(timestamp, pl.Series) else pl.Series("timestamp", list(timestamp), dtype=pl.Datetime("us"))
     if utc_offset_min is None or isinstance(utc_offset_min, int):
         offsets = pl.repeat(utc_offset_min, n, dtype=pl.Int32, eager=True)
     else:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -86,7 +87,7 @@ def _infer_me(channel_names: set[str], authors: dict[str, tuple[str, str]]) -> s
     return others[0] if len(others) == 1 else None
 
 
-def _iso_series(values: list[str | None] | pl.Series) -> tuple[pl.Series, pl.Series]:
+def _iso_series(values: Sequence[str | None] | pl.Series) -> tuple[pl.Series, pl.Series]:
     """ISO strings with optional offset -> (local wall clock, offset minutes), vectorised."""
     raw = pl.Series("raw", values, dtype=pl.String)
     parts = raw.str.extract_groups(r"^(\d{4}-\d\d-\d\d)[T ](\d\d:\d\d(?::\d\d)?)(\.\d+)?(Z|[+-]\d\d:?\d\d)?$")
@@ -119,11 +120,15 @@ def replies_and_reactions(messages: list[dict[str, Any]]) -> list[dict[str, Any]
     """Reply targets and reactions per message id, for a later migration that stores them."""
     out = []
     for msg in messages:
-        ref = msg.get("reference") if isinstance(msg.get("reference"), dict) else {}
+        ref = msg.get("reference")
+        if not isinstance(ref, dict):
+            ref = {}
         reacts = []
         for r in msg.get("reactions") or []:
             if isinstance(r, dict):
-                emoji = r.get("emoji") if isinstance(r.get("emoji"), dict) else {}
+                emoji = r.get("emoji")
+                if not isinstance(emoji, dict):
+                    emoji = {}
                 users = [_display(u)[2] for u in r.get("users") or []]
                 reacts.append({"emoji": emoji.get("name", ""), "count": r.get("count"), "users": users})
         out.append({"id": msg.get("id"), "reply_to": ref.get("messageId"), "reactions": reacts})
@@ -158,11 +163,11 @@ def _columns_fast(path: Path) -> tuple[dict[str, Any], pl.DataFrame]:
         raise _SlowPath from exc
     if top.height != 1 or not isinstance(top.schema.get("messages"), pl.List):
         raise _SlowPath
-    if not isinstance(top.schema["messages"].inner, pl.Struct) or top["messages"].list.len()[0] == 0:
+    if not isinstance(getattr(top.schema["messages"], "inner", None), pl.Struct) or top["messages"].list.len()[0] == 0:
         raise _SlowPath
     msgs = top.select(pl.col("messages").explode()).unnest("messages")
-    for name in ("timestamp", "content", "type"):
-        if msgs.schema.get(name) not in (pl.String, pl.Null):
+    for field in ("timestamp", "content", "type"):
+        if msgs.schema.get(field) not in (pl.String, pl.Null):
             raise _SlowPath
     content = pl.col("content").fill_null("") if "content" in msgs.columns else pl.lit("")
     mtype = pl.col("type").fill_null("") if "type" in msgs.columns else pl.lit("")

@@ -24,8 +24,10 @@ from __future__ import annotations
 
 import sqlite3
 import urllib.parse
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -216,7 +218,7 @@ def _frame_of_rows(rows: list[tuple]) -> pl.DataFrame:
     """Rows -> a Polars frame, with attributedBody decoded only where ``text`` is NULL."""
     names = (*_READ_COLUMNS, "handle")
     columns = list(zip(*rows, strict=True)) if rows else [() for _ in names]
-    data = dict(zip(names, columns, strict=True))
+    data: dict[str, Sequence[Any]] = dict(zip(names, columns, strict=True))
     texts = list(data["text"])
     for i, (text, blob) in enumerate(zip(texts, data.pop("attributedBody"), strict=True)):
         if text is None or not isinstance(text, str):

@@ -394,6 +394,7 @@ class LineImporter:
             raise NotAChatExport("no date lines were found after the header", where=where, fix=_FIX)
         date_triples, date_styles, separators = scan.date_triples, scan.date_styles, scan.separators
 
+        order: DateOrder | None
         if all(date_styles):
             order, decided, reason = DateOrder.YMD, True, "dates are written year first"
             days = [(y, mo, d) for d, mo, y in date_triples]

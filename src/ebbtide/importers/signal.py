@@ -128,6 +128,7 @@ def _read_data_json(path: Path) -> tuple[_Rows, str]:
                 f"line {line_no} has an unreadable date {rec['date']!r}", where=f"{where}:{line_no}", fix=_FIX
             ) from exc
         body = "\n".join(_clean_md_lines(str(rec.get("body") or "").split("\n")))
+        kind: str
         if rec.get("deleted"):
             kind, content = MessageKind.DELETED, ""
         elif rec.get("call"):
@@ -144,7 +145,7 @@ class _SlowPath(Exception):
     """The vectorised reader met something only the line-by-line reader explains well."""
 
 
-def _col(frame: pl.DataFrame, name: str, dtype: pl.DataType, default: object) -> pl.Expr:
+def _col(frame: pl.DataFrame, name: str, dtype: pl.DataType | type[pl.DataType], default: object) -> pl.Expr:
     return pl.col(name).cast(dtype).fill_null(default) if name in frame.columns else pl.lit(default, dtype=dtype)
 
 
@@ -438,6 +439,13 @@ class SignalImporter:
                 rows, dialect = _read_md(path, text)
             else:
                 raise NotAChatExport("this does not look like a Signal export", where=str(path), fix=_FIX)
+        times: Any
+        offsets: Any
+        senders: Any
+        texts: Any
+        kinds: Any
+        lines: Any
+        edited: Any
         if fast is not None:
             times, offsets, senders, texts, kinds = fast["timestamp"], None, fast["sender"], fast["text"], fast["kind"]
             lines, edited = fast["line"], None
