@@ -7,6 +7,7 @@ verdict -> dips -> safety flags -> coverage. Method and thresholds: docs/signals
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import cast
 
 import polars as pl
 
@@ -65,7 +66,7 @@ def assess(features: pl.DataFrame, *, me: str, partner: str | None = None,
         features = features.filter(pl.col("timestamp") < datetime.combine(today + timedelta(days=1),
                                                                           datetime.min.time()))
     prepared = prepare(features, me, partner)
-    last = today or (prepared.get_column("timestamp").max().date() if prepared.height else None)
+    last = today or (cast(datetime, prepared.get_column("timestamp").max()).date() if prepared.height else None)
     weekly = weekly_metrics(prepared, me, partner, last=last)
     coverage_notes = [LIMITS_NOTE]
     language = _language_ok(prepared)
@@ -83,8 +84,7 @@ def assess(features: pl.DataFrame, *, me: str, partner: str | None = None,
     away: dict[str, bool] = {}
     pursues: dict[str, bool] = {}
     for person in (me, partner):
-        ctx = person_context(weekly, recent_rows, person, periods, cps, language)
-        ctx = ctx.__class__(**{**{f: getattr(ctx, f) for f in ctx.__slots__}, "seed": seed})
+        ctx = person_context(weekly, recent_rows, person, periods, cps, language, seed=seed)
         results, _ = judge_person(ctx)
         signs.extend(results)
         away[person] = withdrawing(results, ctx)
@@ -100,7 +100,7 @@ def assess(features: pl.DataFrame, *, me: str, partner: str | None = None,
     platforms = tuple(sorted(prepared.get_column("platform").unique().to_list())) if "platform" in prepared.columns \
         and prepared.height else ()
     coverage = Coverage(
-        first=prepared.get_column("timestamp").min().date() if prepared.height else None,
+        first=cast(datetime, prepared.get_column("timestamp").min()).date() if prepared.height else None,
         last=last, messages=prepared.height, by_person=by_person,
         weeks=weekly.get_column("week").n_unique() if weekly.height else 0, platforms=platforms,
         notes=tuple(coverage_notes),

@@ -98,12 +98,12 @@ class Context:
 
 
 def person_context(weekly: pl.DataFrame, prepared_recent: pl.DataFrame, person: str, periods: Periods,
-                   cps: list[ChangePoint], language: bool) -> Context:
+                   cps: list[ChangePoint], language: bool, *, seed: int = 0) -> Context:
     rows = weekly.filter(pl.col("person") == person)
     base = rows.filter(pl.col("week").is_in(list(periods.baseline_weeks)))
     recent = rows.filter(pl.col("week").is_in(list(periods.recent_weeks)))
     return Context(person, base, recent, with_ev_columns(prepared_recent, person), periods,
-                   tuple(c for c in cps if c.person == person), language)
+                   tuple(c for c in cps if c.person == person), language, seed)
 
 
 def with_ev_columns(recent_rows: pl.DataFrame, person: str) -> pl.DataFrame:

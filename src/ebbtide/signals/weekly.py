@@ -55,7 +55,8 @@ lsm                        Float64    language style matching of the couple that
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from typing import cast
 
 import polars as pl
 
@@ -160,8 +161,8 @@ def weekly_metrics(prepared: pl.DataFrame, me: str, partner: str, *, last: date 
     people = [me, partner]
     if prepared.height == 0:
         return _empty_weekly()
-    first = prepared.get_column("week").min()
-    last_day = last or prepared.get_column("timestamp").max().date()
+    first = cast(date, prepared.get_column("week").min())
+    last_day = last or cast(datetime, prepared.get_column("timestamp").max()).date()
     grid = pl.DataFrame({"week": week_grid(first, last_day)}).join(
         pl.DataFrame({"person": people}), how="cross"
     )
