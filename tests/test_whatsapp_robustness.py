@@ -53,6 +53,8 @@ def test_folder_and_missing_file_are_unreadable(tmp_path: Path) -> None:
     assert not IMPORTER.sniff(tmp_path)
     with pytest.raises(UnreadableInput, match="folder"):
         IMPORTER.read(tmp_path)
+    (tmp_path / "notes.md").write_text("not a chat")
+    assert not IMPORTER.sniff(tmp_path)
     with pytest.raises(UnreadableInput, match="not found"):
         IMPORTER.read(tmp_path / "nope.txt")
 
@@ -227,3 +229,14 @@ def test_polls_in_any_language_are_other_but_capitalised_notes_are_text() -> Non
         "14/01/2023, 10:01 - Sam: ENCUESTA:\n¿Cuándo?\nOPCIÓN: viernes (2 votos)\nOPCIÓN: sábado (0 votos)\n"
     )
     assert parsed.messages["kind"].to_list() == ["text", "other"]
+
+
+def test_an_unzipped_ios_export_folder_is_read(tmp_path: Path) -> None:
+    folder = tmp_path / "WhatsApp Chat - Sam"
+    folder.mkdir()
+    (folder / "_chat.txt").write_text("[14/01/2023, 10:00:00] Sam: hi\n[14/01/2023, 10:01:00] Alex: hey\n")
+    (folder / "00000001-PHOTO.jpg").write_bytes(b"\xff\xd8")
+    assert IMPORTER.sniff(folder)
+    parsed = read_export(folder)
+    assert parsed.messages.height == 2
+    assert parsed.report.source_file == "WhatsApp Chat - Sam/_chat.txt"

@@ -13,6 +13,7 @@ A file with NUL bytes that is not UTF-16 is treated as binary and refused.
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -192,12 +193,17 @@ def read_text_source(
     where = str(path)
     if not path.exists():
         raise UnreadableInput("file not found", where=where, fix="Check the path and try again.")
-    if path.is_dir():
-        raise UnreadableInput(
-            "this is a folder, not a file",
-            where=where,
-            fix="Point ebbtide at the exported chat file (.txt) or the .zip the app produced.",
-        )
+    if path.is_dir():  # an unzipped export: take its chat file by the same rules as for a zip
+        inside = _folder_member(path, suffix, prefer, hint)
+        if inside is None:
+            raise UnreadableInput(
+                f"this is a folder without a {suffix} chat file",
+                where=where,
+                fix="Point ebbtide at the exported chat file (.txt) or the .zip the app produced.",
+            )
+        found = read_text_source(inside, suffix=suffix, prefer=prefer, hint=hint, max_bytes=max_bytes,
+                                 validate=validate)
+        return dataclasses.replace(found, name=f"{path.name}/{inside.name}")
     members: tuple[str, ...] = ()
     try:
         if zipfile.is_zipfile(path):
@@ -249,6 +255,23 @@ def read_text_source(
         data = _trim_partial_utf8(data)
     utf8, encoding, warnings = decode_bytes(data, name, validate=validate)
     return SourceText(data=utf8, name=name, encoding=encoding, warnings=warnings, zip_members=members)
+
+
+def _folder_member(folder: Path, suffix: str, prefer: tuple[str, ...], hint: str) -> Path | None:
+    """The chat file directly inside an unzipped export folder (not searched recursively)."""
+    try:
+        files = [p for p in folder.iterdir() if p.is_file() and p.name.lower().endswith(suffix)]
+    except OSError:
+        return None
+    files = [p for p in files if not p.name.startswith("._")]
+    for wanted in prefer:
+        for p in files:
+            if p.name.lower() == wanted.lower():
+                return p
+    if len(files) == 1:
+        return files[0]
+    hinted = [p for p in files if hint and hint in p.name.lower()]
+    return max(hinted, key=lambda p: p.stat().st_size) if hinted else None
 
 
 def _trim_partial_utf8(data: bytes) -> bytes:
