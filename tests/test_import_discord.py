@@ -182,3 +182,11 @@ def test_csv_month_name_dates(tmp_path: Path) -> None:
     path.write_text('AuthorID,Author,Date,Content,Attachments,Reactions\n"1","a","04-Jan-24 07:03 PM","hi","",""\n')
     parsed = IMPORTER.read(path)
     assert parsed.messages["timestamp"][0] == datetime(2024, 1, 4, 19, 3)
+
+
+@pytest.mark.parametrize("name", ['dm_river.json', 'Direct Messages - river [987654321012345678].csv'])
+def test_registry_sniffs_discord_first(name: str) -> None:
+    """Through the registry (all importers, in sniff order) our fixtures reach this importer."""
+    from ebbtide.importers import read_export
+
+    assert read_export(Path(__file__).parent / "fixtures" / "discord" / name).report.platform.value == "discord"

@@ -161,3 +161,11 @@ def test_impossible_date_is_explained(tmp_path: Path) -> None:
     path.write_text(json.dumps(data))
     with pytest.raises(UnreadableInput, match="message 3"):
         IMPORTER.read(path)
+
+
+@pytest.mark.parametrize("name", ['Takeout/Google Chat', 'Takeout/Google Chat/Groups/DM 7Hq2xAAAAE', 'Takeout/Google Chat/Groups/DM 7Hq2xAAAAE/messages.json'])
+def test_registry_sniffs_google_chat_first(name: str) -> None:
+    """Through the registry (all importers, in sniff order) our fixtures reach this importer."""
+    from ebbtide.importers import read_export
+
+    assert read_export(Path(__file__).parent / "fixtures" / "google_chat" / name).report.platform.value == "google_chat"

@@ -182,3 +182,10 @@ def test_damaged_databases_raise_only_our_errors(tmp_path: Path, cut: int, noise
     except EbbtideError:
         pass
     IMPORTER.sniff(bad)
+
+
+def test_registry_sniffs_imessage_first(chat_db: Path) -> None:
+    from ebbtide.importers import read_export
+
+    assert read_export(chat_db).report.platform.value == "imessage"
+    assert read_export(chat_db.parent).report.platform.value == "imessage"

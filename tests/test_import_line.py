@@ -168,3 +168,11 @@ def test_fast_scan_never_disagrees_with_exact_scan(pieces: list[str]) -> None:
     exact = mod._scan_exact(lines, None)
     assert fast.messages.equals(exact.messages)
     assert fast.date_triples == exact.date_triples and fast.unplaced == exact.unplaced
+
+
+@pytest.mark.parametrize("name", ['river_en.txt', 'river_ja.txt', 'group_12h_dmy.txt', 'spaces_old.txt'])
+def test_registry_sniffs_line_first(name: str) -> None:
+    """Through the registry (all importers, in sniff order) our fixtures reach this importer."""
+    from ebbtide.importers import read_export
+
+    assert read_export(Path(__file__).parent / "fixtures" / "line" / name).report.platform.value == "line"

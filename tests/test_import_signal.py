@@ -175,3 +175,11 @@ def test_fast_and_exact_data_json_readers_agree(tmp_path: Path, monkeypatch: pyt
     monkeypatch.setattr(sig, "_read_data_json_fast", refuse)
     slow = IMPORTER.read(FIX / "River" / "data.json").messages
     assert fast.equals(slow)
+
+
+@pytest.mark.parametrize("name", ['River', 'River/data.json', 'River/chat.md', 'old/chat.md', 'signalbackup_river.txt', 'sigtop_river.txt'])
+def test_registry_sniffs_signal_first(name: str) -> None:
+    """Through the registry (all importers, in sniff order) our fixtures reach this importer."""
+    from ebbtide.importers import read_export
+
+    assert read_export(Path(__file__).parent / "fixtures" / "signal" / name).report.platform.value == "signal"

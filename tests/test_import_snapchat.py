@@ -143,3 +143,11 @@ def test_any_json_document_raises_only_our_errors(tmp_path: Path, value: object)
         IMPORTER.read(bad)
     except EbbtideError:
         pass
+
+
+@pytest.mark.parametrize("name", ['chat_history_new.json', 'chat_history_old.json'])
+def test_registry_sniffs_snapchat_first(name: str) -> None:
+    """Through the registry (all importers, in sniff order) our fixtures reach this importer."""
+    from ebbtide.importers import read_export
+
+    assert read_export(Path(__file__).parent / "fixtures" / "snapchat" / name).report.platform.value == "snapchat"

@@ -283,6 +283,8 @@ def _scan_fast(lines: list[str]) -> _Scan:
     quoted_rows = set(msgs.filter(pl.col("quoted"))["msg_no"].to_list())
     if not quoted_rows <= set(continuation):
         raise _SlowPath  # an open quote with nothing after it
+    if quoted_rows & set(frame.filter(pl.col("is_date"))["msg_no"].to_list()):
+        raise _SlowPath  # a date-like line inside a quoted body
     bodies: dict[int, str] = {}
     first_bodies = dict(msgs.filter(pl.col("msg_no").is_in(list(continuation)))
                         .select("msg_no", "body").iter_rows())
