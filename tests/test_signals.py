@@ -293,3 +293,21 @@ def test_decline_start_dates_the_current_decline() -> None:
     assert decline_start(cps((10, -4.0), (15, 4.0)), "Sam") == []  # recovered
     assert decline_start(cps((10, -1.0)), "Sam") == []  # one small step is not a confirmed decline
     assert decline_start(cps((10, -3.0)), "Sam", after=d[12]) == []  # before the baseline ended
+
+
+def test_tiny_latency_changes_do_not_count() -> None:
+    spec = MetricSpec("median_reply_minutes", "reply", "median_reply_min", None, "up", 0.5, min_den=3, min_abs=5.0)
+    base = pl.DataFrame({"median_reply_min": [1.0, 1.0, 1.5, 1.0, 1.0, 1.0]})
+    recent = pl.DataFrame({"median_reply_min": [3.0, 3.0, 3.5, 3.0]})
+    j = compare(spec, base, recent)
+    assert j.change.change is not None and j.change.change > 1.0 and not j.moved
+
+
+def test_assessment_is_deterministic_and_today_cuts_later_messages() -> None:
+    f = fabricate(partner_withdraws(20), weeks=30, seed=6)
+    a1, a2 = assess(f, me="Alex"), assess(f, me="Alex")
+    assert a1.signs == a2.signs and a1.dips == a2.dips
+    cut = assess(f, me="Alex", today=date(2025, 5, 18))  # before the planted change (week 20: 26 May)
+    assert cut.coverage.last == date(2025, 5, 18)
+    assert cut.pattern is Pattern.STABLE
+    assert cut.weekly.get_column("week").max() == date(2025, 5, 12)

@@ -40,6 +40,7 @@ class MetricSpec:
     unit: str = ""
     min_den: float = 0.0  # minimal denominator summed over a period to judge at all
     language: bool = False  # needs language features
+    min_abs: float = 0.0  # the recent-baseline difference must also be at least this (in the metric's unit)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +114,8 @@ def compare(spec: MetricSpec, base: pl.DataFrame, recent: pl.DataFrame, *, seed:
     need = max(MIN_PERSIST_WEEKS, math.ceil(PERSIST_SHARE * int(has.sum())))
     trailing = int(np.argmin(hit[::-1])) if not hit.all() else int(hit.size)  # run of hits up to the last week
     persistent = beyond >= need or trailing >= MIN_PERSIST_WEEKS
-    moved = toward >= spec.threshold and cautious is not None and cautious > 0 and persistent
+    big_enough = abs(r - b) >= spec.min_abs
+    moved = toward >= spec.threshold and cautious is not None and cautious > 0 and persistent and big_enough
     level = 0
     if moved:
         assert cautious is not None

@@ -55,7 +55,7 @@ SIGN_METRICS: dict[SignId, tuple[MetricSpec, ...]] = {
     ),
     SignId.CHANGE_IN_ENGAGEMENT: (
         S("median_reply_minutes", "typical reply time (median)", "median_reply_min", None, "up", 0.50,
-          unit="minutes", min_den=3),
+          unit="minutes", min_den=3, min_abs=5.0),
         S("words_per_message", "words per message", "words", "text_messages", "down", 0.25, unit="words",
           min_den=20),
         S("questions_per_message", "questions asked per message", "questions", "lang_messages", "down", 0.35,
