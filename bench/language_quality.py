@@ -96,15 +96,17 @@ def _norm(texts: list[str] | pl.Series) -> pl.Series:
     return pl.select(normalise(pl.lit(s))).to_series()
 
 
-def _vocab_counts(norm: pl.Series, vocab: dict[str, int] | None, min_df: int = 3
+def _vocab_counts(norm: pl.Series, vocab: dict[str, int] | None, min_df: int = 3, bigrams: bool = True
                   ) -> tuple[object, dict[str, int]]:
     """Sparse counts of unigrams + bigrams with exactly the tokeniser used at run time."""
     from scipy import sparse
 
     from ebbtide.features.language.tokens import token_frame
 
-    toks = token_frame(norm, bigrams=True)
-    terms = pl.concat([toks.select("row", term="tok"), toks.select("row", term="bi").drop_nulls("term")])
+    toks = token_frame(norm, bigrams=bigrams)
+    terms = toks.select("row", term="tok")
+    if bigrams:
+        terms = pl.concat([terms, toks.select("row", term="bi").drop_nulls("term")])
     if vocab is None:
         df = terms.unique().group_by("term").len().filter(pl.col("len") >= min_df)
         vocab = {t: i for i, t in enumerate(sorted(df["term"].to_list()))}
@@ -141,7 +143,7 @@ def vader_baseline(texts: list[str]) -> list[str]:
     return [compound_to_label(a.polarity_scores(t)["compound"]) for t in texts]
 
 
-def train_sentiment(data: Path, c: float = 0.5) -> object:
+def train_sentiment(data: Path, c: float = 0.5, bigrams: bool = False) -> object:
     from scipy import sparse
     from sklearn.linear_model import LogisticRegression
 
@@ -149,7 +151,7 @@ def train_sentiment(data: Path, c: float = 0.5) -> object:
 
     tr = load_goemotions(data, "train")
     norm = _norm(tr["text"])
-    x_text, vocab = _vocab_counts(norm, None, min_df=3)
+    x_text, vocab = _vocab_counts(norm, None, min_df=3, bigrams=bigrams)
     dense = vader_matrix(vader_features(norm))
     x = sparse.hstack([x_text, sparse.csr_matrix(dense)]).tocsr()
     classes = ("negative", "neutral", "positive")
@@ -157,7 +159,7 @@ def train_sentiment(data: Path, c: float = 0.5) -> object:
     clf = LogisticRegression(C=c, max_iter=2000, class_weight="balanced")
     clf.fit(x, y)
     meta = {"data": "GoEmotions train.tsv (single-label, ambiguous dropped)", "C": str(c),
-            "trained_rows": str(len(y)), "vocab": str(len(vocab))}
+            "trained_rows": str(len(y)), "vocab": str(len(vocab)), "bigrams": "1" if bigrams else "0"}
     return _to_model(clf, vocab, dense.shape[1], classes, meta)
 
 

@@ -67,17 +67,29 @@ def vader_tables() -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     return valence, boost, negators
 
 
-def vader_features(norm: pl.Series) -> pl.DataFrame:
+@cache
+def _merged_table(with_model: bool) -> pl.DataFrame:
+    """One token table for everything sentiment needs (VADER valence, booster, negator, model weights), so
+    each message's tokens are joined once."""
+    valence, boost, negators = vader_tables()
+    t = valence.join(boost, on="tok", how="full", coalesce=True).join(negators, on="tok", how="full", coalesce=True)
+    model = sentiment_model() if with_model else None
+    if model is not None and model.meta.get("bigrams", "1") == "0":
+        t = t.join(model.terms.rename({"term": "tok"}), on="tok", how="full", coalesce=True)
+    return t
+
+
+def vader_features(norm: pl.Series, with_model: bool = False) -> pl.DataFrame:
     """VADER-style scores for normalised texts, one row per input in input order.
 
     Columns: ``vader_sum`` (sum of adjusted valences), ``vader_pos``, ``vader_neg`` (sums of the positive and
-    negative parts), ``vader_compound`` (−1..1), ``vader_hits`` (number of sentiment-bearing tokens).
+    negative parts), ``vader_compound`` (−1..1), ``vader_hits`` (number of sentiment-bearing tokens); with
+    ``with_model`` (a unigram model) also the summed model weights ``w0..``.
     """
-    valence, boost, negators = vader_tables()
+    table = _merged_table(with_model)
+    wcols = [c for c in table.columns if c.startswith("w") and c[1:].isdigit()]
     n = len(norm)
-    toks = token_frame(norm)
-    toks = toks.join(valence, on="tok", how="left").join(boost, on="tok", how="left")
-    toks = toks.join(negators, on="tok", how="left").with_columns(
+    toks = token_frame(norm).join(table, on="tok", how="left").with_columns(
         pl.col("negator").fill_null(False), pl.col("boost").fill_null(0.0)
     )
     row = pl.col("row")
@@ -92,13 +104,13 @@ def vader_features(norm: pl.Series) -> pl.DataFrame:
     adj = pl.when(negated).then(boosted * -0.74).otherwise(boosted)
     scored = (
         toks.with_columns(adj=adj)
-        .filter(pl.col("val").is_not_null())
         .group_by("row")
         .agg(
             vader_sum=pl.col("adj").sum(),
             vader_pos=pl.col("adj").clip(lower_bound=0).sum(),
             vader_neg=pl.col("adj").clip(upper_bound=0).sum(),
-            vader_hits=pl.len().cast(pl.Int32),
+            vader_hits=pl.col("val").is_not_null().sum().cast(pl.Int32),
+            *[pl.col(c).sum() for c in wcols],
         )
     )
     base = pl.DataFrame({"row": pl.Series(range(n), dtype=pl.UInt32), "_t": norm})
@@ -112,6 +124,7 @@ def vader_features(norm: pl.Series) -> pl.DataFrame:
         vader_neg=pl.col("vader_neg").fill_null(0.0),
         vader_compound=s / (s * s + _ALPHA).sqrt(),
         vader_hits=pl.col("vader_hits").fill_null(0),
+        *[pl.col(c).fill_null(0.0) for c in wcols],
     )
 
 
@@ -151,10 +164,11 @@ class LinearTextModel:
     def logits(self, norm: pl.Series, dense: np.ndarray) -> np.ndarray:
         """Class logits for normalised texts: (n, k)."""
         n = len(norm)
-        toks = token_frame(norm, bigrams=True)
-        terms = pl.concat(
-            [toks.select("row", term="tok"), toks.select("row", term="bi").drop_nulls("term")]
-        )
+        bigrams = self.meta.get("bigrams", "1") == "1"
+        toks = token_frame(norm, bigrams=bigrams)
+        terms = toks.select("row", term="tok")
+        if bigrams:
+            terms = pl.concat([terms, toks.select("row", term="bi").drop_nulls("term")])
         wcols = [f"w{i}" for i in range(self.k)]
         summed = (
             terms.join(self.terms, on="term", how="inner").group_by("row").agg([pl.col(c).sum() for c in wcols])
@@ -221,8 +235,9 @@ def score_sentiment(norm: pl.Series, *, use_model: bool = True) -> pl.DataFrame:
     With the trained model the score is P(positive) − P(negative); without it, VADER's compound score and
     its usual ±0.05 thresholds.
     """
-    vf = vader_features(norm)
     model = sentiment_model() if use_model else None
+    fused = model is not None and model.meta.get("bigrams", "1") == "0"
+    vf = vader_features(norm, with_model=fused)
     if model is None or len(norm) == 0:
         comp = vf["vader_compound"]
         label = (
@@ -230,7 +245,12 @@ def score_sentiment(norm: pl.Series, *, use_model: bool = True) -> pl.DataFrame:
             .otherwise(pl.lit("neutral"))
         )
         return vf.select(sentiment=label, sentiment_score=pl.col("vader_compound"))
-    p = softmax(model.logits(norm, vader_matrix(vf)))
+    if fused:  # the weights were summed in the same pass as VADER
+        wsum = vf.select([f"w{i}" for i in range(model.k)]).to_numpy()
+        logits = wsum + vader_matrix(vf) @ model.dense + model.bias
+    else:
+        logits = model.logits(norm, vader_matrix(vf))
+    p = softmax(logits)
     cls = list(model.classes)
     labels = np.array(cls)[p.argmax(axis=1)]
     score = p[:, cls.index("positive")] - p[:, cls.index("negative")]
