@@ -106,10 +106,10 @@ def vader_features(norm: pl.Series, with_model: bool = False) -> pl.DataFrame:
         toks.with_columns(adj=adj)
         .group_by("row")
         .agg(
-            vader_sum=pl.col("adj").sum(),
-            vader_pos=pl.col("adj").clip(lower_bound=0).sum(),
-            vader_neg=pl.col("adj").clip(upper_bound=0).sum(),
-            vader_hits=pl.col("val").is_not_null().sum().cast(pl.Int32),
+            pl.col("adj").sum().alias("vader_sum"),
+            pl.col("adj").clip(lower_bound=0).sum().alias("vader_pos"),
+            pl.col("adj").clip(upper_bound=0).sum().alias("vader_neg"),
+            pl.col("val").is_not_null().sum().cast(pl.Int32).alias("vader_hits"),
             *[pl.col(c).sum() for c in wcols],
         )
     )
@@ -119,11 +119,11 @@ def vader_features(norm: pl.Series, with_model: bool = False) -> pl.DataFrame:
     s = pl.col("vader_sum").fill_null(0.0)
     s = pl.when(s > 0).then(s + excl).when(s < 0).then(s - excl).otherwise(s)
     return out.select(
-        vader_sum=s,
-        vader_pos=pl.col("vader_pos").fill_null(0.0),
-        vader_neg=pl.col("vader_neg").fill_null(0.0),
-        vader_compound=s / (s * s + _ALPHA).sqrt(),
-        vader_hits=pl.col("vader_hits").fill_null(0),
+        s.alias("vader_sum"),
+        pl.col("vader_pos").fill_null(0.0),
+        pl.col("vader_neg").fill_null(0.0),
+        (s / (s * s + _ALPHA).sqrt()).alias("vader_compound"),
+        pl.col("vader_hits").fill_null(0),
         *[pl.col(c).fill_null(0.0) for c in wcols],
     )
 
