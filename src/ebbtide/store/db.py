@@ -275,14 +275,25 @@ class Store:
         overlap = self._rows('SELECT 1 FROM messages WHERE conversation_id = $1 AND "timestamp" BETWEEN $2 AND $3 '
                              "LIMIT 1", [cid, lo, hi])
         params: dict[str, Any] = {"cid": cid, "base": base, "import_id": import_id}
+        # Work in pieces so memory stays bounded: row chunks for a plain insert; for a merge, time
+        # slices, which is exact because the time is part of the key.
+        if not overlap:
+            pieces = [(incoming.slice(start, _SLICE_ROWS), params)
+                      for start in range(0, incoming.height, _SLICE_ROWS)]
+            return sum(self._run_with(_FRESH_SQL, chunk, p) for chunk, p in pieces)
+        added = 0
+        for a, b in time_slices(ts, _SLICE_ROWS):
+            chunk = incoming.filter(pl.col("timestamp").is_between(a, b))
+            added += self._run_with(_MERGE_SQL, chunk, params | {"lo": a, "hi": b})
+        return added
+
+    def _run_with(self, sql: str, chunk: pl.DataFrame, params: dict[str, Any]) -> int:
+        """Run an insert reading ``chunk`` as the incoming rows; return the number of rows inserted."""
         db = self._db
         # Arrow with plain (large) strings: DuckDB ingests these faster than Polars' string views.
-        db.register(_INCOMING, incoming.to_arrow(compat_level=pl.CompatLevel.oldest()))
+        db.register(_INCOMING, chunk.to_arrow(compat_level=pl.CompatLevel.oldest()))
         try:
-            if not overlap:
-                return _count(self._rows(_FRESH_SQL, params))
-            # Time slices bound the memory of the window and the join; exact, since time is in the key.
-            return sum(_count(self._rows(_MERGE_SQL, params | {"lo": a, "hi": b})) for a, b in time_slices(ts, _SLICE_ROWS))
+            return _count(self._rows(sql, params))
         finally:
             db.unregister(_INCOMING)
 
