@@ -183,3 +183,20 @@ def test_registry_sniffs_signal_first(name: str) -> None:
     from ebbtide.importers import read_export
 
     assert read_export(Path(__file__).parent / "fixtures" / "signal" / name).report.platform.value == "signal"
+
+
+def test_md_attachments_stickers_and_reactions_as_sigexport_writes_them(tmp_path: Path) -> None:
+    md = tmp_path / "chat.md"
+    md.write_text(
+        "[2024-03-09 10:00:00] River: look\n(- Me: 👍 -)![IMG_9.jpg](./media/IMG_9.jpg)  \n"
+        "[2024-03-09 10:01:00] River: [notes.pdf](./media/notes.pdf)  \n"
+        "[2024-03-09 10:02:00] Me: \n(( 🐱 ))\n"
+        "[2024-03-09 10:03:00] Me: read [this](https://example.org/a) -)\n"
+    )
+    parsed = IMPORTER.read(md)
+    assert [(r["sender"], r["text"], r["kind"]) for r in parsed.messages.iter_rows(named=True)] == [
+        ("River", "look", "text"),
+        ("River", "", "media"),
+        ("Me", "", "media"),
+        ("Me", "read [this](https://example.org/a) -)", "text"),
+    ]

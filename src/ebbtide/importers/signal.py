@@ -49,7 +49,11 @@ SBT_HEADER = re.compile(
     r"^\[([A-Z][a-z]{2} \d{1,2}, \d{4} \d{1,2}:\d{2}:\d{2})\] (?:<(.*?)> ?(.*)|\*\*\* (?:<(.*?)> )?(.*))$"
 )
 _MD_REACTIONS = re.compile(r"^\(- .*: .* -\)$")
-_MD_MEDIA = re.compile(r"!\[[^\]]*\]\([^)]*\)")
+# sigexport links attachments as [name](./media/x) (images with a leading "!") and stickers as
+# [label](../exported_stickers/...); other links in a message are the sender's words and stay.
+_MD_MEDIA = re.compile(r"!?\[[^\]]*\]\(\.{1,2}/[^)]*\)")
+_MD_REACTION_LINE = re.compile(r"\n\(- [^\n]* -\)")
+_MD_STICKER_LINE = re.compile(r"\n\(\( [^\n]* \)\)")
 _CALL = re.compile(r"^(?:Missed|Incoming|Outgoing) (?:voice|video|group)? ?call\b", re.IGNORECASE)
 _SBT_REACTIONS = re.compile(r" \((?:[^():;]+: [^\w\s();]+)(?:; [^():;]+: [^\w\s();]+)*\)$")
 _DELETED = "(This message was deleted)"
@@ -208,18 +212,24 @@ def _read_data_json_fast(path: Path) -> pl.DataFrame:
 # ---------------------------------------------------------------------------------- sigexport md
 
 
-def _md_body(lines: list[str]) -> str:
-    """Body of one md message: quote block, reaction line and hard-break spaces removed."""
-    body = _clean_md_lines(lines)
-    while body and _MD_REACTIONS.match(body[-1].strip()):
-        body.pop()
+def _md_body(lines: list[str]) -> tuple[str, bool]:
+    """Body of one md message and whether it held a sticker.
+
+    sigexport writes ``<quote><body>`` then ``\n(- Name: emoji, ... -)`` for reactions, then
+    ``\n(( label ))`` for a sticker without a file, then attachment links (which can end up on the
+    reaction line). Quote block, reactions, sticker marks and hard-break spaces are removed.
+    """
+    text = "\n".join(_clean_md_lines(lines))
+    text = _MD_REACTION_LINE.sub("\n", text)
+    text, stickers = _MD_STICKER_LINE.subn("\n", text)
+    body = text.split("\n")
     i = 0
     while i < len(body) and not body[i].strip():
         i += 1
     if i < len(body) and body[i].startswith(">"):
         while i < len(body) and (body[i].startswith(">") or not body[i].strip()):
             i += 1
-    return "\n".join(body[i:]).strip("\n")
+    return "\n".join(body[i:]).strip("\n"), stickers > 0
 
 
 def _read_md(path: Path, text: str) -> tuple[_Rows, str]:
@@ -231,7 +241,8 @@ def _read_md(path: Path, text: str) -> tuple[_Rows, str]:
 
     def flush() -> None:
         if current is not None:
-            kind, content = _kind_of_body(_md_body(body))
+            content, sticker = _md_body(body)
+            kind, content = _kind_of_body(content, has_media=sticker)
             rows.add(current[0], current[1], content, kind, current[2])
 
     for line_no, line in enumerate(text.splitlines(), start=1):
