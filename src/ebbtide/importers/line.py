@@ -390,7 +390,7 @@ class LineImporter:
 
         try:
             scan = _scan_fast(lines)
-        except _SlowPath:
+        except (_SlowPath, pl.exceptions.PolarsError):  # e.g. non-ASCII digits Polars will not cast
             scan = _scan_exact(lines, partner)
         if not scan.date_triples:
             raise NotAChatExport("no date lines were found after the header", where=where, fix=_FIX)
