@@ -303,7 +303,7 @@ def eval_lang_checks(folder: Path = FIXTURES) -> dict[str, dict[str, float]]:
 
 # ------------------------------------------------------------------------------------------------ speed
 
-def synthetic_chat(n: int, data: Path | None, seed: int = 7) -> pl.DataFrame:
+def synthetic_chat(n: int, data: Path | None, seed: int = 7, distinct: bool = False) -> pl.DataFrame:
     """A canonical frame of ``n`` messages between two people, texts drawn from GoEmotions train (real,
     varied English) mixed with short chat lines, so most texts are distinct as in a real chat."""
     from datetime import datetime, timedelta
@@ -318,6 +318,8 @@ def synthetic_chat(n: int, data: Path | None, seed: int = 7) -> pl.DataFrame:
         pool = load_goemotions(data, "train")["text"].to_list() + short * 200
     idx = rng.integers(0, len(pool), n)
     texts = [pool[i] for i in idx]
+    if distinct:  # worst case for the per-distinct-text shortcut: (nearly) every message unique
+        texts = [f"{t} {k}" for t, k in zip(texts, rng.integers(0, 10 * n, n).tolist(), strict=True)]
     start = datetime(2022, 1, 1)
     gaps = np.cumsum(rng.exponential(300, n)).astype(np.int64)
     ts = [start + timedelta(seconds=int(g)) for g in gaps]
@@ -335,11 +337,14 @@ def eval_speed(n: int, data: Path | None) -> dict[str, float]:
     from ebbtide.features.language.sentiment import score_sentiment
 
     frame = synthetic_chat(n, data)
-    res: dict[str, float] = {"messages": float(n), "distinct_texts": float(frame["text"].n_unique())}
+    unique = synthetic_chat(n, data, distinct=True)
+    res: dict[str, float] = {"messages": float(n), "distinct_texts": float(frame["text"].n_unique()),
+                             "distinct_texts_worst": float(unique["text"].n_unique())}
     for name, fn in (
         ("annotate_frame_no_matches", lambda: annotate_frame(frame, with_matches=False)),
         ("annotate_frame", lambda: annotate_frame(frame)),
-        ("sentiment_model_only", lambda: score_sentiment(_norm(frame["text"]))),
+        ("annotate_frame_all_distinct", lambda: annotate_frame(unique)),
+        ("sentiment_only_all_distinct", lambda: score_sentiment(_norm(unique["text"]))),
     ):
         t, c = time.perf_counter(), time.process_time()
         fn()

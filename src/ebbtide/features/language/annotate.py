@@ -232,8 +232,9 @@ def _empty_matches(n: int) -> pl.Series:
 def _matches(frame: pl.DataFrame) -> pl.Series:
     """Evidence spans (character offsets in the original text) for the rows where a feature fired.
 
-    The only Python loop in the module, and it visits only messages with a hit. Results are collected as
-    flat columns and nested in Polars (building nested Series from Python dicts is very slow).
+    The regexes run in Polars (Rust) with ``extract_all`` on the rows that fired; Python only walks the
+    matched terms to turn them into offsets (``str.find`` from the previous match on). Python's own ``re``
+    is the fallback for the rare text whose lower-case form changes length.
     """
     flags = [c for c in _SPAN_FEATURES if c in frame.columns]
     any_flag = pl.any_horizontal([pl.col(c).fill_null(False) for c in flags])
@@ -241,25 +242,53 @@ def _matches(frame: pl.DataFrame) -> pl.Series:
     idx = np.flatnonzero(hit)
     if not idx.size:
         return _empty_matches(frame.height)
-    sub = frame[idx].select("text", "lang", *flags)
-    cols = {c: sub[c].to_list() for c in ("text", "lang", *flags)}
+    sub = frame[idx].select("text", "lang", *flags).with_columns(_n=normalise(pl.col("text")))
+    found: dict[str, list[list[str] | None]] = {}
+    for lg in sub["lang"].unique().to_list():
+        pats = _span_sources(lg)
+        m = (sub["lang"] == lg).to_numpy()
+        part = sub.filter(pl.lit(m))
+        for feat in flags:
+            src = pats.get(feat)
+            if not src:
+                continue
+            vals = part.select(
+                pl.when(pl.col(feat).fill_null(False)).then(pl.col("_n").str.extract_all(src)).alias("v")
+            )["v"].to_list()
+            col = found.setdefault(feat, [None] * sub.height)
+            for k, pos in enumerate(np.flatnonzero(m).tolist()):
+                col[pos] = vals[k]
+    texts, norms, langs = sub["text"].to_list(), sub["_n"].to_list(), sub["lang"].to_list()
     rows: list[int] = []
     feats: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
     terms: list[str] = []
     for j, i in enumerate(idx.tolist()):
-        original = cols["text"][j]
-        text = original.replace("’", "'")
-        pats = _py_patterns(cols["lang"][j])
-        for feat in flags:
-            if cols[feat][j] and feat in pats:
-                for m in pats[feat].finditer(text):
-                    rows.append(i)
-                    feats.append(feat)
-                    starts.append(m.start())
-                    ends.append(m.end())
-                    terms.append(original[m.start():m.end()])
+        original, norm = texts[j], norms[j]
+        same_len = len(original) == len(norm)
+        for feat, col in found.items():
+            matched = col[j]
+            if not matched:
+                continue
+            if same_len:
+                pos = 0
+                spans = []
+                for term in matched:
+                    at = norm.find(term, pos)
+                    if at < 0:
+                        break
+                    spans.append((at, at + len(term)))
+                    pos = at + len(term)
+            else:
+                rx = _py_patterns(langs[j]).get(feat)
+                spans = [(mm.start(), mm.end()) for mm in rx.finditer(original.replace("\u2019", "'"))] if rx else []
+            for st, en in spans:
+                rows.append(i)
+                feats.append(feat)
+                starts.append(st)
+                ends.append(en)
+                terms.append(original[st:en])
     flat = pl.DataFrame(
         {"row": rows, "feature": feats, "start": starts, "end": ends, "term": terms},
         schema={"row": pl.UInt32, "feature": pl.String, "start": pl.Int32, "end": pl.Int32, "term": pl.String},
@@ -270,6 +299,12 @@ def _matches(frame: pl.DataFrame) -> pl.Series:
     allrows = pl.DataFrame({"row": pl.int_range(frame.height, dtype=pl.UInt32, eager=True)})
     out = allrows.join(nested, on="row", how="left").sort("row").get_column("matches")
     return out.fill_null(_empty_matches(1).first()).cast(MATCH_DTYPE) if out.null_count() else out.cast(MATCH_DTYPE)
+
+
+@cache
+def _span_sources(lang: str) -> dict[str, str]:
+    """Regex sources (Rust and Python compatible) per span feature, for one language."""
+    return {feat: rx.pattern for feat, rx in _py_patterns(lang).items()}
 
 
 def annotate_frame(
