@@ -169,3 +169,8 @@ def test_registry_sniffs_google_chat_first(name: str) -> None:
     from ebbtide.importers import read_export
 
     assert read_export(Path(__file__).parent / "fixtures" / "google_chat" / name).report.platform.value == "google_chat"
+
+
+def test_takeout_root_folder() -> None:
+    assert IMPORTER.sniff(ROOT)
+    assert rows(IMPORTER.read(ROOT)) == GOLDEN

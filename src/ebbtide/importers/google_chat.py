@@ -226,7 +226,9 @@ class GoogleChatImporter:
             if path.is_dir():
                 target = path / "messages.json"
                 if not target.is_file():
-                    return (path / "Groups").is_dir() and path.name == "Google Chat"
+                    return (path.name == "Google Chat" and (path / "Groups").is_dir()) or (
+                        path / "Google Chat" / "Groups"
+                    ).is_dir()
                 path = target
             if not path.is_file():
                 return False
