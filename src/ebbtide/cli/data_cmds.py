@@ -27,6 +27,7 @@ from ebbtide.report.parse_report import parse_report_lines
 
 _CHUNK_ROWS = 200_000  # rows written per chunk, to bound the memory of text output
 _LARGE_FILE = 20_000_000  # bytes: above this a progress display is worth showing
+_LARGE_ROWS = 200_000  # messages: storing more than this takes long enough to show a spinner
 
 
 class OutputFormat(StrEnum):
@@ -87,6 +88,16 @@ def _progress(total: int, enabled: bool) -> Iterator[Any]:
                TimeElapsedColumn())
     with Progress(*columns, console=err, transient=True) as progress:
         yield (progress, progress.add_task("reading", total=total))
+
+
+@contextlib.contextmanager
+def _storing(path: Path, rows: int) -> Iterator[None]:
+    """A spinner on stderr while a big export is merged into the store (terminal only)."""
+    if rows < _LARGE_ROWS or not err.is_terminal:
+        yield
+        return
+    with err.status(f"storing {rows:,} messages from {path.name}…"):
+        yield
 
 
 def read_all(paths: list[Path], platform: Platform | None, date_order: DateOrder | None,
@@ -213,7 +224,8 @@ def import_cmd(
     with Store.open(db) as store:
         for path, p in parsed:
             try:
-                results = store.import_export_all(p, source_path=path, conversation_id=conversation_id)
+                with _storing(path, p.messages.height):
+                    results = store.import_export_all(p, source_path=path, conversation_id=conversation_id)
             except KeyboardInterrupt:
                 err.print(f"Interrupted: nothing from {path.name} was stored (files listed above were).",
                           markup=False, highlight=False)
@@ -250,9 +262,10 @@ def conversations_cmd(db: DbOption = None) -> None:
         out.print(f"Nothing stored yet ({path}).", markup=False, highlight=False, soft_wrap=True)
         return
     table = Table(title=f"Stored in {path}", title_justify="left")
-    for name, justify in (("id", "left"), ("platform", "left"), ("people", "left"), ("messages", "right"),
-                          ("first", "left"), ("last", "left"), ("imports", "right")):
-        table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    for name, justify, wrap in (("id", "left", False), ("platform", "left", True), ("people", "left", True),
+                                ("messages", "right", False), ("first", "left", False),
+                                ("last", "left", False), ("imports", "right", False)):
+        table.add_column(name, justify=justify, overflow="fold", no_wrap=not wrap)  # type: ignore[arg-type]
     for i in infos:
         table.add_row(i.id, i.platform, ", ".join(i.participants), f"{i.messages:,}", _day(i.first),
                       _day(i.last), str(i.imports))
