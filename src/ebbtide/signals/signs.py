@@ -11,7 +11,8 @@ slight / clear / strong.
 Separating a person's withdrawal from the other's: raw message counts fall for both people when one
 of them starts fewer conversations, so a drop in messages alone decides nothing. Decreased
 communication needs fewer conversations started, a lower reply rate per received turn, a lower share
-of the conversations started, or fewer messages together with a lower share of the couple's messages.
+of the conversations started, or fewer messages while the person's share of the couple's messages did
+not grow (when it grew, their drop follows the other's; when both fall alike, both are drifting).
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ SIGN_METRICS: dict[SignId, tuple[MetricSpec, ...]] = {
     ),
     SignId.CHANGE_IN_ENGAGEMENT: (
         S("median_reply_minutes", "typical reply time (median)", "median_reply_min", None, "up", 0.50,
-          unit="minutes", min_den=3, min_abs=5.0),
+          unit="minutes", min_den=3, min_abs=3.0),
         S("words_per_message", "words per message", "words", "text_messages", "down", 0.25, unit="words",
           min_den=20),
         S("questions_per_message", "questions asked per message", "questions", "lang_messages", "down", 0.35,
@@ -81,6 +82,7 @@ DECIDING: dict[SignId, tuple[str, ...]] = {
     SignId.EVASIVE_RESPONSES: ("evasive_answer_rate",),
 }
 MIN_BASELINE_MEETUPS = 6
+SHARE_UP = 0.10  # a share of the couple's messages up by more than this: the person's drop follows the other's
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,9 +154,11 @@ def judge_sign(sign: SignId, ctx: Context) -> tuple[SignResult, list[Judgement]]
     js = [compare(s, ctx.base, ctx.recent, seed=ctx.seed + i) for i, s in enumerate(specs)]
     moved = {j.change.id for j in js if j.moved}
     deciding = set(DECIDING[sign]) | {"chars_per_message"}
-    if sign is SignId.DECREASED_COMMUNICATION and {"messages_per_week", "message_share"} <= moved:
-        moved.add("volume")
-        deciding.add("volume")
+    if sign is SignId.DECREASED_COMMUNICATION and "messages_per_week" in moved:
+        share = next(j.change.change for j in js if j.change.id == "message_share")
+        if share is not None and share <= SHARE_UP:  # not a drop that only follows the other's
+            moved.add("volume")
+            deciding.add("volume")
     decisive = moved & deciding
     metrics = tuple(j.change for j in js)
     judged_any = any(j.judged for j in js if j.change.id in deciding)
@@ -164,7 +168,8 @@ def judge_sign(sign: SignId, ctx: Context) -> tuple[SignResult, list[Judgement]]
     if not decisive:
         return SignResult(sign, ctx.person, SignStatus.NOT_DETECTED, metrics=metrics,
                           note=_partial_note(ctx, js)), js
-    level = max(j.level for j in js if j.change.id in decisive or (j.moved and j.change.id in deciding))
+    counted = decisive | ({"messages_per_week"} if "volume" in decisive else set())
+    level = max(j.level for j in js if j.change.id in counted)
     if len([m for m in decisive if m != "volume"]) >= 3:
         level = min(level + 1, 3)
     if level < 3 and not confirmed(ctx):
