@@ -17,6 +17,7 @@ from typing import Annotated, Any
 
 import polars as pl
 import typer
+from rich import box
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -261,14 +262,20 @@ def conversations_cmd(db: DbOption = None) -> None:
     if not infos:
         out.print(f"Nothing stored yet ({path}).", markup=False, highlight=False, soft_wrap=True)
         return
-    table = Table(title=f"Stored in {path}", title_justify="left")
-    for name, justify, wrap in (("id", "left", False), ("platform", "left", True), ("people", "left", True),
-                                ("messages", "right", False), ("first", "left", False),
-                                ("last", "left", False), ("imports", "right", False)):
+    # The platform is shown only when an id does not already start with it (ids are "whatsapp:…").
+    show_platform = any(not i.id.startswith(f"{i.platform}:") for i in infos)
+    table = Table(title=f"Stored in {path}", title_justify="left", box=box.SIMPLE_HEAD)
+    columns = [("id", "left", False), ("people", "left", True), ("messages", "right", False),
+               ("first", "left", False), ("last", "left", False), ("imports", "right", False)]
+    if show_platform:
+        columns.insert(1, ("platform", "left", True))
+    for name, justify, wrap in columns:
         table.add_column(name, justify=justify, overflow="fold", no_wrap=not wrap)  # type: ignore[arg-type]
     for i in infos:
-        table.add_row(i.id, i.platform, ", ".join(i.participants), f"{i.messages:,}", _day(i.first),
-                      _day(i.last), str(i.imports))
+        cells = [i.id, ", ".join(i.participants), f"{i.messages:,}", _day(i.first), _day(i.last), str(i.imports)]
+        if show_platform:
+            cells.insert(1, i.platform)
+        table.add_row(*cells)
     out.print(table)
 
 
