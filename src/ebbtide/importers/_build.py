@@ -225,7 +225,13 @@ def wrap_errors(format_name: str, fix: str) -> Callable[[Callable[P, R]], Callab
 
 
 def pick_conversation(
-    counts: dict[str, int], wanted: str | None, *, platform: str, where: str, what: str = "conversation"
+    counts: dict[str, int],
+    wanted: str | None,
+    *,
+    platform: str,
+    where: str,
+    what: str = "conversation",
+    how_to_choose: str = "",
 ) -> tuple[str, list[str]]:
     """Choose one conversation from a container that holds several.
 
@@ -258,5 +264,6 @@ def pick_conversation(
         warnings.append(
             f"this {platform} export holds {len(ordered)} {what}s; read '{chosen}' ({counts[chosen]} messages), "
             f"the one with the most messages. Others: {others}{more}."
+            + (f" {how_to_choose}" if how_to_choose else "")
         )
     return chosen, warnings

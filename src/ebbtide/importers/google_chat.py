@@ -263,7 +263,12 @@ def read_google_chat(path: Path | str, *, group: str | None = None) -> ParsedExp
         else:
             counts = {k: len(_messages(source.read(v), source.where(v))) for k, v in groups.items()}
             key, warnings = pick_conversation(
-                counts, group, platform="Google Chat", where=str(path), what="group"
+                counts,
+                group,
+                platform="Google Chat",
+                where=str(path),
+                what="group",
+                how_to_choose="To read another, point ebbtide at its folder under 'Google Chat/Groups/'.",
             )
         location = groups[key]
         where = source.where(location)

@@ -320,7 +320,8 @@ def read_imessage(path: Path | str, *, chat: str | None = None) -> ParsedExport:
                 if chat in c.guids or (c.display_name and c.display_name.casefold() == chat.casefold()):
                     wanted = c.identifier
         key, warnings = pick_conversation(
-            {k: c.messages for k, c in by_key.items()}, wanted, platform="iMessage", where=str(db), what="chat"
+            {k: c.messages for k, c in by_key.items()}, wanted, platform="iMessage", where=str(db), what="chat",
+            how_to_choose="Another chat can be read with ebbtide.importers.imessage.read_imessage(path, chat=...).",
         )
         summary = by_key[key]
         rows = _message_rows(con, summary.chat_ids, _READ_COLUMNS)

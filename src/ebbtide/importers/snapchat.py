@@ -192,7 +192,8 @@ def read_snapchat(path: Path | str, *, conversation: str | None = None) -> Parse
     data, where = _load(path)
     convs, old = _conversations(data, where)
     key, warnings = pick_conversation(
-        {k: len(v) for k, v in convs.items() if v}, conversation, platform="Snapchat", where=where
+        {k: len(v) for k, v in convs.items() if v}, conversation, platform="Snapchat", where=where,
+        how_to_choose="Another can be read with ebbtide.importers.snapchat.read_snapchat(path, conversation=...).",
     )
     records = convs[key]
     warnings = [SAVED_ONLY_WARNING, *warnings]
