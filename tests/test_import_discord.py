@@ -190,3 +190,33 @@ def test_registry_sniffs_discord_first(name: str) -> None:
     from ebbtide.importers import read_export
 
     assert read_export(Path(__file__).parent / "fixtures" / "discord" / name).report.platform.value == "discord"
+
+
+def make_large_dce_json(path: Path, n: int) -> Path:
+    """A generated DiscordChatExporter DM export of ``n`` messages (used to measure speed)."""
+    from datetime import timedelta
+
+    start = datetime(2020, 1, 1)
+    people = [{"id": "1", "name": "jo", "nickname": "Jo"}, {"id": "2", "name": "river", "nickname": "River"}]
+    messages = [
+        {
+            "id": str(i), "type": "Default", "timestamp": (start + timedelta(seconds=37 * i)).strftime("%Y-%m-%dT%H:%M:%S.000+01:00"),
+            "timestampEdited": None, "content": f"message {i}" if i % 9 else "", "author": people[i % 2],
+            "attachments": [] if i % 9 else [{"id": "x", "fileName": "a.png"}], "embeds": [], "stickers": [], "reactions": [],
+        }
+        for i in range(n)
+    ]
+    channel = {"id": "42", "type": "DirectTextChat", "name": "river"}
+    path.write_text(json.dumps({"guild": {"id": "0"}, "channel": channel, "messages": messages, "messageCount": n}))
+    return path
+
+
+def test_generated_json_takes_the_fast_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import ebbtide.importers.discord as dce
+
+    path = make_large_dce_json(tmp_path / "dm.json", 3000)
+    assert dce._columns_fast(path)[1].height == 3000
+    fast = IMPORTER.read(path)
+    monkeypatch.setattr(dce, "_columns_fast", lambda p: (_ for _ in ()).throw(dce._SlowPath()))
+    slow = IMPORTER.read(path)
+    assert fast.messages.equals(slow.messages) and fast.report == slow.report and fast.report.me == "Jo"

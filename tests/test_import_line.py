@@ -176,3 +176,30 @@ def test_registry_sniffs_line_first(name: str) -> None:
     from ebbtide.importers import read_export
 
     assert read_export(Path(__file__).parent / "fixtures" / "line" / name).report.platform.value == "line"
+
+
+def make_large_line_export(path: Path, n: int) -> Path:
+    """A generated LINE export of ``n`` messages (used to measure speed; see docs/formats/line.md)."""
+    from datetime import timedelta
+
+    start = datetime(2020, 1, 1)
+    out = ["[LINE] Chat history with River", "Saved on: 2024/01/05 10:00"]
+    day = None
+    for i in range(n):
+        t = start + timedelta(seconds=97 * i)
+        if t.date() != day:
+            day = t.date()
+            out += ["", f"{t:%Y/%m/%d}(Mon)"]
+        body = f'"line one {i}\nline two"' if i % 50 == 0 else f"message {i}"
+        out.append(f"{t:%H:%M}\t{['Jo', 'River'][i % 2]}\t{body}")
+    path.write_text("\n".join(out) + "\n", encoding="utf-8")
+    return path
+
+
+def test_generated_export_takes_the_fast_path_and_matches_the_exact_one(tmp_path: Path) -> None:
+    from ebbtide.importers import line as mod
+
+    lines = _lines(make_large_line_export(tmp_path / "big.txt", 3000))
+    fast = mod._scan_fast(lines)  # must not fall back
+    assert fast.messages.height == 3000
+    assert fast.messages.equals(mod._scan_exact(lines, None).messages)

@@ -200,3 +200,30 @@ def test_md_attachments_stickers_and_reactions_as_sigexport_writes_them(tmp_path
         ("Me", "", "media"),
         ("Me", "read [this](https://example.org/a) -)", "text"),
     ]
+
+
+def make_large_data_json(path: Path, n: int) -> Path:
+    """A generated sigexport data.json of ``n`` messages (used to measure speed)."""
+    from datetime import timedelta
+
+    start = datetime(2020, 1, 1)
+    with path.open("w", encoding="utf-8") as out:
+        for i in range(n):
+            rec = {
+                "date": (start + timedelta(seconds=37 * i)).isoformat(), "sender": ["Me", "River"][i % 2],
+                "body": f"message {i}  " if i % 7 else "", "quote": "", "sticker": None, "reactions": [],
+                "attachments": [] if i % 7 else [{"name": "a.jpg", "path": "media/a.jpg"}],
+                "deleted": i % 97 == 0, "call": False, "missed": False,
+            }
+            out.write(json.dumps(rec) + "\n")
+    return path
+
+
+def test_generated_data_json_takes_the_fast_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import ebbtide.importers.signal as sig
+
+    path = make_large_data_json(tmp_path / "data.json", 3000)
+    assert sig._read_data_json_fast(path).height == 3000
+    fast = IMPORTER.read(path).messages
+    monkeypatch.setattr(sig, "_read_data_json_fast", lambda p: (_ for _ in ()).throw(sig._SlowPath()))
+    assert fast.equals(IMPORTER.read(path).messages)
