@@ -76,7 +76,8 @@ def assess(features: pl.DataFrame, *, me: str, partner: str | None = None,
     if prepared.height and _minute_precision(prepared):
         coverage_notes.append("times in this export are to the minute: replies within the same minute read as 0")
     cps = [c for person in (me, partner) for c in cp.detect(weekly, person)] if weekly.height else []
-    periods = bl.choose(weekly, cps, override=baseline) if weekly.height else bl.Periods(None, None, (), ())
+    periods = bl.choose(weekly, cps, override=baseline) if weekly.height else bl.Periods(
+        None, None, (), (), f"no messages from {me} or {partner} up to {last}")
     if periods.note:
         coverage_notes.append(periods.note)
     recent_rows = with_matches(in_period(prepared, periods.recent), features)
