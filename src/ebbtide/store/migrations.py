@@ -76,8 +76,52 @@ _V1 = (
     """,
 )
 
+# Version 2: the user's own journal (store/journal.py): events they log, weekly check-ins, a
+# count of analysis runs per day (for a gentle note when it is re-run many times a day) and the
+# web app's settings. ``conversation_id`` of an event may be null (an event about the couple).
+_V2 = (
+    """
+    CREATE TABLE events (
+        id BIGINT PRIMARY KEY,
+        conversation_id VARCHAR,
+        date DATE NOT NULL,
+        kind VARCHAR NOT NULL,
+        note VARCHAR NOT NULL,
+        created_at TIMESTAMP NOT NULL
+    )
+    """,
+    """
+    CREATE TABLE checkins (
+        id BIGINT PRIMARY KEY,
+        date DATE NOT NULL,
+        closeness INTEGER NOT NULL,
+        saw_each_other BOOLEAN,
+        outside_stress VARCHAR NOT NULL,
+        afraid BOOLEAN,
+        controlled BOOLEAN,
+        note VARCHAR NOT NULL,
+        created_at TIMESTAMP NOT NULL
+    )
+    """,
+    """
+    CREATE TABLE runs (
+        day DATE NOT NULL,
+        kind VARCHAR NOT NULL,
+        n INTEGER NOT NULL,
+        PRIMARY KEY (day, kind)
+    )
+    """,
+    """
+    CREATE TABLE settings (
+        key VARCHAR PRIMARY KEY,
+        value VARCHAR NOT NULL
+    )
+    """,
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "conversations, imports and messages", _V1),
+    Migration(2, "journal: events, check-ins, runs per day, settings", _V2),
 )
 
 _CREATE_LEDGER = """
