@@ -189,3 +189,53 @@ def test_registry_sniffs_imessage_first(chat_db: Path) -> None:
 
     assert read_export(chat_db).report.platform.value == "imessage"
     assert read_export(chat_db.parent).report.platform.value == "imessage"
+
+
+TXT = Path(__file__).parent / "fixtures" / "imessage" / "+15555550199.txt"
+SAMPLES = Path(__file__).parents[2] / "shared" / "samples" / "imessage"
+
+
+def test_imessage_exporter_txt_golden() -> None:
+    assert IMPORTER.sniff(TXT)
+    parsed = IMPORTER.read(TXT)
+    validate_messages_frame(parsed.messages)
+    rows = [(m.timestamp, m.sender, m.text, str(m.kind), m.source_line) for m in frame_to_messages(parsed.messages)]
+    assert rows == [
+        (datetime(2024, 3, 8, 21, 3), "Me", "are you free sunday?", "text", 1),
+        (datetime(2024, 3, 8, 21, 10, 15), "+15555550199", "maybe!\n\nlet me check", "text", 5),
+        (datetime(2024, 3, 8, 21, 12), "Me", "ok, tell me", "text", 14),
+        (datetime(2024, 3, 9, 0, 5), "+15555550199", "", "media", 19),
+        (datetime(2024, 3, 9, 7, 30), "Me", "", "deleted", 23),
+        (datetime(2024, 3, 9, 7, 31), "", '+15555550199 named the conversation "Sunday"', "system", 27),
+        (datetime(2024, 3, 10, 10, 0), "Me", "good morning", "text", 29),
+    ]
+    assert parsed.report.me == "Me"
+    assert set(parsed.messages["conversation_id"]) == {"imessage:+15555550199"}
+    assert set(parsed.messages["utc_offset_min"].to_list()) == {None}
+
+
+def test_imessage_exporter_sample_reads() -> None:
+    sample = SAMPLES / "imessage-exporter_txt__constructed_from_tests.txt"
+    if not sample.exists():
+        pytest.skip("shared/samples/imessage not present")
+    assert IMPORTER.sniff(sample)
+    assert IMPORTER.read(sample).messages.height == 4
+
+
+def test_txt_that_is_not_an_export(tmp_path: Path) -> None:
+    other = tmp_path / "notes.txt"
+    other.write_text("[5/17/22, 5:29:42 PM] Sam: hi\n")
+    assert not IMPORTER.sniff(other)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cut=st.integers(min_value=0, max_value=700), junk=st.binary(max_size=30))
+def test_damaged_txt_raises_only_our_errors(tmp_path: Path, cut: int, junk: bytes) -> None:
+    bad = tmp_path / "x.txt"
+    data = TXT.read_bytes()
+    bad.write_bytes(data[:cut] + junk + data[cut:])
+    IMPORTER.sniff(bad)
+    try:
+        IMPORTER.read(bad)
+    except EbbtideError:
+        pass
