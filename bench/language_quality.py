@@ -390,11 +390,13 @@ def main(argv: list[str] | None = None) -> int:
     if "noncommittal" in only and have:
         print("noncommittal (Circa held-out contexts, F1 of noncommittal):", _fmt(eval_noncommittal(args.data)))
     if "affection" in only:
-        r = eval_affection()
-        errs = r.pop("errors")
-        print("affection (own labelled set):", _fmt(r))
-        for e in errs:  # type: ignore[union-attr]
-            print("   wrong:", e)
+        for name, path in (("tuning set", FIXTURES / "affection_en.tsv"),
+                           ("held-out set", FIXTURES / "affection_en_holdout.tsv")):
+            r = eval_affection(path)
+            errs = r.pop("errors")
+            print(f"affection ({name}, own labels):", _fmt(r))
+            for e in errs:  # type: ignore[union-attr]
+                print("   wrong:", e)
     if "langs" in only:
         for lang, r in eval_lang_checks().items():
             print(f"check set {lang}:", _fmt(r))

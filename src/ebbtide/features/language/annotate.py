@@ -334,21 +334,28 @@ def annotate_frame(
         "conversation_id": col("conversation_id", "").fill_null(""),
         "sender": col("sender", "").fill_null(""),
         "timestamp": col("timestamp", datetime(1970, 1, 1)),
-    }).with_columns(_norm=normalise(pl.col("text")), words=word_count(pl.col("text")))
+    })
     conv_lang = _languages(t, lang)
     t = t.with_columns(lang=pl.col("conversation_id").replace_strict(conv_lang, return_dtype=pl.String))
     if "_lang_hint" in messages.columns:
         t = t.with_columns(lang=pl.coalesce(col("_lang_hint", None), pl.col("lang")))
     parts = []
-    for lg in t["lang"].unique(maintain_order=True).to_list():
-        part = t.with_row_index("_pos").filter(pl.col("lang") == lg)
+    langs = t["lang"].unique(maintain_order=True).to_list()
+    for lg in langs:
+        part = t.with_row_index("_pos")
+        if len(langs) > 1:
+            part = part.filter(pl.col("lang") == lg)
         # Chats repeat themselves ("ok", "haha", "❤️"): compute each distinct text once, gather back.
-        uniq = part.select("text", "_norm").unique("text", maintain_order=True).with_row_index("row")
-        inv = part.select("_pos", "text").join(uniq.drop("_norm"), on="text", how="left", maintain_order="left")
-        f = pl.concat([_list_features(uniq, lg), _sentiment(uniq, lg).drop("row")], how="horizontal")
+        uniq = part.select("text").unique("text", maintain_order=True).with_row_index("row").with_columns(
+            _norm=normalise(pl.col("text")), words=word_count(pl.col("text"))
+        )
+        inv = part.select("_pos", "text").join(uniq.select("text", "row"), on="text", how="left",
+                                               maintain_order="left")
+        f = pl.concat([uniq.select("row", "_norm", "words"), _list_features(uniq, lg).drop("row"),
+                       _sentiment(uniq, lg).drop("row")], how="horizontal")
         if with_matches:  # spans depend only on the text: find them once per distinct text too
             f = f.with_columns(
-                _matches(pl.concat([uniq.select("text"), f], how="horizontal")
+                _matches(pl.concat([uniq.select("text"), f.drop("_norm", "words")], how="horizontal")
                          .with_columns(lang=pl.lit(lg), noncommittal=pl.col("_hedges") > 0))
             )
         parts.append(pl.concat([inv.select("_pos"), f.drop("row")[inv["row"].to_numpy()]], how="horizontal"))
@@ -356,7 +363,8 @@ def annotate_frame(
         feats = parts[0] if len(parts) == 1 else pl.concat(parts, how="diagonal_relaxed").sort("_pos")
         t = pl.concat([t, feats.drop("_pos")], how="horizontal")
     else:
-        t = t.with_columns(_hedges=pl.lit(0, dtype=pl.Int32), question=pl.lit(False))
+        t = t.with_columns(_hedges=pl.lit(0, dtype=pl.Int32), question=pl.lit(False),
+                           _norm=pl.lit("", dtype=pl.String), words=pl.lit(0, dtype=pl.Int32))
     ctx = question_context(t.select("row", "conversation_id", "sender", "timestamp", "question", "text")
                            .with_columns(is_text=pl.lit(True)))
     t = t.with_columns(ctx_row=ctx["ctx_row"], question_context=ctx["ctx_text"])
@@ -421,7 +429,7 @@ def _languages(t: pl.DataFrame, forced: str | None) -> dict[str, str]:
     sample = t.filter(
         (size <= 5000) | ((pl.col("row").hash(7) % 100_000) < (5000 * 100_000 // size))
     )
-    det = detect_languages(sample["_norm"], sample["conversation_id"])
+    det = detect_languages(sample.select(normalise(pl.col("text"))).to_series(), sample["conversation_id"])
     return dict(zip(det["group"].to_list(), det["lang"].to_list(), strict=True))
 
 
