@@ -75,10 +75,7 @@ def repair_surrogates(chunk: bytes) -> bytes:
     a lone half becomes the reference ``&#65533;`` (U+FFFD)."""
     if b"&#5" not in chunk and b"&#x" not in chunk and b"&#X" not in chunk:
         return chunk
-    chunk = _PAIR.sub(_join_pair, chunk)
-    if b"&#55" in chunk or b"&#56" in chunk or b"&#57" in chunk or b"&#x" in chunk or b"&#X" in chunk:
-        chunk = _LONE.sub(_fix_lone, chunk)
-    return chunk
+    return _LONE.sub(_fix_lone, _PAIR.sub(_join_pair, chunk))
 
 
 def _drop_data(buf: bytes) -> tuple[bytes, bool]:
