@@ -119,7 +119,9 @@ def test_archive_with_several_threads(tmp_path: Path, monkeypatch: pytest.Monkey
     assert merged.messages.height == 9 + 5
     assert merged.messages.get_column("timestamp").is_sorted()
     monkeypatch.setenv("EBBTIDE_CHAT", "workgroup_998877")
-    assert read_export(archive).messages.get_column("text").to_list() == ["meeting at 9"]
+    work = read_export(archive)
+    assert work.messages.get_column("text").to_list() == ["meeting at 9"]
+    assert work.report.me == "Lena Park"  # the one person in every thread of the archive
     assert IMPORTER.sniff(FB)
     with pytest.raises(NotAChatExport):
         monkeypatch.setenv("EBBTIDE_CHAT", "nobody")
@@ -215,3 +217,16 @@ def test_empty_folder(tmp_path: Path) -> None:
     assert not IMPORTER.sniff(tmp_path)
     with pytest.raises(NotAChatExport):
         IMPORTER.read(tmp_path)
+
+
+def test_owner_from_sibling_threads(tmp_path: Path) -> None:
+    root = tmp_path / "fb"
+    shutil.copytree(FB, root)
+    inbox = root / "your_facebook_activity" / "messages" / "inbox"
+    third = inbox / "sam_1122"
+    third.mkdir()
+    (third / "message_1.json").write_text(json.dumps({
+        "participants": [{"name": "Sam"}, {"name": "Lena Park"}],
+        "messages": [{"sender_name": "Sam", "timestamp_ms": 1716000000000, "content": "hi"}]}), encoding="utf-8")
+    assert read_export(inbox / "workgroup_998877").report.me == "Lena Park"
+    assert read_export(inbox / "workgroup_998877" / "message_1.json").report.me == "Lena Park"

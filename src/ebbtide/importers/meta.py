@@ -334,9 +334,64 @@ def _read_file(data: bytes, name: str, rows: _Rows) -> None:
         ) from exc
 
 
-def _guess_me(rows: _Rows, participants: list[str]) -> str | None:
-    """The exporting user from "You …" rows and reactions "to your message" (two-person threads)."""
+_PARTICIPANTS = re.compile(rb'"participants"\s*:\s*(\[[^\]]*\])')
+
+
+def _head_participants(head: bytes) -> set[str]:
+    """Participant names from the first KB of a thread file (they come first in Meta's JSON)."""
+    m = _PARTICIPANTS.search(head)
+    if not m:
+        return set()
+    try:
+        items = json.loads(m.group(1))
+    except ValueError:
+        return set()
+    names = (p.get("name") if isinstance(p, dict) else p for p in items)
+    return {fix_mojibake(n) for n in names if isinstance(n, str) and n}
+
+
+def _archive_owner(box: _Container, threads: dict[str, _Thread]) -> str | None:
+    """The person in every thread of an archive (at least three threads): the archive's owner.
+
+    Cheap: only the first KB of one file per thread is read. None when it is not clear.
+    """
+    if len(threads) < 3:
+        return None
+    common: set[str] | None = None
+    for thread in threads.values():
+        try:
+            names = _head_participants(box.head_reader(thread.members[0]))
+        except (OSError, KeyError, RuntimeError, zipfile.BadZipFile):
+            return None
+        if not names:
+            continue
+        common = names if common is None else common & names
+        if not common:
+            return None
+    return next(iter(common)) if common is not None and len(common) == 1 else None
+
+
+def _sibling_threads(path: Path) -> tuple[_Container, dict[str, _Thread]] | None:
+    """For a thread folder (or one of its files) inside inbox/, the archive's other threads."""
+    folder = path if path.is_dir() else path.parent
+    inbox = folder.parent
+    if inbox.name not in ("inbox", "archived_threads", "message_requests", "filtered_threads", "e2ee_cutover"):
+        return None
+    try:
+        siblings = [d for d in inbox.iterdir() if d.is_dir() and (d / "message_1.json").is_file()]
+    except OSError:
+        return None
+    box = _Container(str(inbox), [f"{d.name}/message_1.json" for d in siblings],
+                     lambda n: (inbox / n).read_bytes(), lambda n: (inbox / n).open("rb").read(_SNIFF_BYTES))
+    return box, {d.name: _Thread(d.name, [f"{d.name}/message_1.json"]) for d in siblings}
+
+
+def _guess_me(rows: _Rows, participants: list[str], owner: str | None = None) -> str | None:
+    """The exporting user from "You …" rows and reactions "to your message" (two-person threads),
+    or the archive's owner (the one person in every thread)."""
     guesses: set[str] = set()
+    if owner and owner in participants:
+        guesses.add(owner)
     for hint in rows.me_hints:
         who, _, name = hint.partition(":")
         if who == "you":
@@ -396,7 +451,10 @@ class MetaImporter:
     def read(self, path: Path, *, date_order: DateOrder | None = None) -> ParsedExport:
         path = Path(path)
         box = _open_container(path)
-        chosen = _select(_threads(box), box.label)
+        threads = _threads(box)
+        chosen = _select(threads, box.label)
+        around = (box, threads) if len(threads) >= 3 else _sibling_threads(path)
+        owner = _archive_owner(*around) if around else None
         rows = _Rows()
         members: list[str] = []
         for thread in chosen:
@@ -459,7 +517,7 @@ class MetaImporter:
             date_order=None,
             warnings=tuple(warnings),
             participants=first_seen(senders),
-            me=_guess_me(rows, participants),
+            me=_guess_me(rows, participants, owner),
             capabilities={"reactions": True, "replies": False, "read_times": False,
                           "calls": not rows.e2ee, "edits": False},
         )
