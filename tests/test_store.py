@@ -354,3 +354,17 @@ def test_time_slices_never_split_one_moment() -> None:
     covered = [sum(lo <= t <= hi for lo, hi in slices) for t in ts]
     assert covered == [1] * len(ts)  # every row in exactly one slice
     assert time_slices(ts, 100) == [(T0, T0 + timedelta(minutes=5))]
+
+
+def test_forget_clears_every_table_that_names_the_conversation(db: Path) -> None:
+    from ebbtide.store import MIGRATIONS, Migration
+
+    notes = Migration(len(MIGRATIONS) + 1, "test: a later table tied to conversations", (
+        "CREATE TABLE test_notes (conversation_id VARCHAR, body VARCHAR)",))
+    marker = "note-" + secrets.token_hex(24)
+    with Store.open(db, migrations=(*MIGRATIONS, notes)) as store:
+        store.import_export(export(chat(5)))
+        store._rows("INSERT INTO test_notes VALUES ('whatsapp:alex-sam', $1), (NULL, 'about us')", [marker])
+        store.forget("whatsapp:alex-sam")
+        assert store._rows("SELECT body FROM test_notes") == [("about us",)]
+    assert marker.encode() not in _file_bytes(db)

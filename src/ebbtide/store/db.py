@@ -384,19 +384,30 @@ class Store:
 
     # ----------------------------------------------------------------- forgetting
     def forget(self, conversation_id: str) -> None:
-        """Delete one conversation for good: its rows, its import records, and their bytes on disk."""
+        """Delete one conversation for good: its rows in every table, and their bytes on disk.
+
+        Every table with a ``conversation_id`` column is cleared of it (messages, imports, and
+        whatever later migrations add, such as journal events), so nothing about it is left behind.
+        """
         self._require(conversation_id)
+        tables = [r[0] for r in self._rows(
+            "SELECT DISTINCT table_name FROM duckdb_columns() WHERE column_name = 'conversation_id' "
+            "AND database_name = current_database() AND schema_name = 'main' ORDER BY 1")]
         db = self._db
         db.begin()
         try:
-            for table, column in (("messages", "conversation_id"), ("imports", "conversation_id"),
-                                  ("conversations", "id")):
-                self._rows(f"DELETE FROM {table} WHERE {column} = $1", [conversation_id])
+            for table in tables:
+                self._rows(f'DELETE FROM "{table}" WHERE conversation_id = $1', [conversation_id])
+            self._rows("DELETE FROM conversations WHERE id = $1", [conversation_id])
             db.commit()
         except BaseException:
             with contextlib.suppress(duckdb.Error):
                 db.rollback()
             raise
+        self._compact()
+
+    def compact(self) -> None:
+        """Rewrite the file so rows deleted earlier leave no bytes behind (call after deleting data)."""
         self._compact()
 
     def forget_all(self) -> None:
