@@ -169,11 +169,10 @@ def _noncommittal(t: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
     value = np.zeros(n, dtype=bool)
     score = np.zeros(n, dtype=float)
     null = np.zeros(n, dtype=bool)
-    langs = t["lang"].to_numpy()
     hedges = t["_hedges"].fill_null(0).to_numpy()
     has_q = t["ctx_row"].is_not_null().to_numpy()
-    for lg in np.unique(langs):
-        m = langs == lg
+    for lg in t["lang"].unique().to_list():
+        m = (t["lang"] == lg).fill_null(False).to_numpy()
         if lg not in available_langs():
             null |= m & (lg != NO_WORDS)
             continue
@@ -182,10 +181,7 @@ def _noncommittal(t: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
         if not idx.size:
             continue
         h = hedges[idx]
-        probs = (
-            model_scores(t["_norm"].gather(idx), h.astype(float), t["words"].gather(idx).to_numpy().astype(float))
-            if lg == "en" else None
-        )
+        probs = _model_scores_distinct(t["_norm"].gather(idx), h, t["words"].gather(idx)) if lg == "en" else None
         sc, thr = (1.0 - np.power(0.5, h), LEXICON_THRESHOLD) if probs is None else (probs, model_threshold())
         score[idx] = sc
         value[idx] = np.where(has_q[idx], sc >= thr, (h > 0) & (sc >= thr))
@@ -196,6 +192,17 @@ def _noncommittal(t: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
         v = pl.select(pl.when(nm).then(None).otherwise(v)).to_series().alias("noncommittal")
         sc_s = pl.select(pl.when(nm).then(None).otherwise(sc_s)).to_series().alias("noncommittal_score")
     return v, sc_s
+
+
+def _model_scores_distinct(norm: pl.Series, hedges: np.ndarray, words: pl.Series) -> np.ndarray | None:
+    """The noncommittal model's P for each text, computed once per distinct text (it depends on text only)."""
+    df = pl.DataFrame({"_norm": norm, "h": hedges, "w": words})
+    uniq = df.unique("_norm", maintain_order=True).with_row_index("u")
+    probs = model_scores(uniq["_norm"], uniq["h"].to_numpy().astype(float), uniq["w"].to_numpy().astype(float))
+    if probs is None:
+        return None
+    inv = df.select("_norm").join(uniq.select("_norm", "u"), on="_norm", how="left", maintain_order="left")
+    return probs[inv["u"].to_numpy()]
 
 
 @cache
@@ -380,34 +387,36 @@ def annotate_frame(
         )
     else:
         t = t.with_columns(_empty_matches(t.height))
-    # Scatter text-row values into full-length columns; non-text rows get False / 0 / null.
+    # Spread text-row values over all rows with one gather (null index = non-text row), then give non-text
+    # rows their False / 0 / null.
     lang_all = messages["conversation_id"].replace_strict(conv_lang, default=None, return_dtype=pl.String) \
         if "conversation_id" in messages.columns else pl.Series([None] * n, dtype=pl.String)
-    out_cols = []
+    cols = [c for c in ANNOTATION_SCHEMA if c in t.columns]
+    if len(tidx) == n:
+        spread = t.select(cols)
+    else:
+        pos = np.full(n, -1, dtype=np.int64)
+        pos[tidx] = np.arange(len(tidx))
+        idx = pl.Series("i", pos).replace(-1, None)
+        spread = t.select(pl.col(cols).gather(idx))
+    is_text_col = pl.lit(is_text)
+    exprs = []
     for c, dt in ANNOTATION_SCHEMA.items():
         if c == "lang":
-            full = lang_all.scatter(tidx, t["lang"]) if len(tidx) else lang_all
+            exprs.append(pl.when(is_text_col).then(pl.col(c)).otherwise(pl.lit(lang_all)).alias(c))
         elif c == "matches":
-            full = _spread_lists(t["matches"], tidx, n)
-        else:
+            exprs.append(pl.when(is_text_col).then(pl.col(c)).otherwise(_empty_matches(1).first()).alias(c))
+        elif c in spread.columns:
             fill = _non_text_fill(c, dt)
-            full = pl.Series(c, [fill], dtype=dt).new_from_index(0, n) if n else pl.Series(c, [], dtype=dt)
-            if len(tidx) and c in t.columns:
-                full = full.scatter(tidx, t[c].cast(dt))
-        out_cols.append(full.alias(c).cast(dt))
+            exprs.append(pl.when(is_text_col).then(pl.col(c).cast(dt)).otherwise(pl.lit(fill, dtype=dt)).alias(c))
+        else:
+            exprs.append(pl.lit(_non_text_fill(c, dt), dtype=dt).alias(c))
+    added = spread.select(exprs) if spread.width else pl.DataFrame(schema=ANNOTATION_SCHEMA)
+    added = added.select([pl.col(c).cast(dt) for c, dt in ANNOTATION_SCHEMA.items()])
     keep = [c for c in messages.columns if c not in ANNOTATION_SCHEMA and c != "_lang_hint"]
-    return pl.concat([messages.select(keep), pl.DataFrame(out_cols)], how="horizontal")
+    return pl.concat([messages.select(keep), added], how="horizontal")
 
 
-def _spread_lists(values: pl.Series, tidx: np.ndarray, n: int) -> pl.Series:
-    """Place list values at ``tidx`` of a length-``n`` column, empty lists elsewhere (scatter lacks lists)."""
-    if len(tidx) == n:
-        return values
-    pos = np.full(n, -1, dtype=np.int64)
-    pos[tidx] = np.arange(len(tidx))
-    idx = pl.Series(pos).replace(-1, None)
-    spread = pl.DataFrame({"m": values}).select(pl.col("m").gather(idx)).to_series()
-    return pl.select(pl.when(spread.is_null()).then(_empty_matches(1).first()).otherwise(spread)).to_series()
 
 
 def _non_text_fill(c: str, dt: pl.DataType) -> Any:
