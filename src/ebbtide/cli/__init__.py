@@ -10,6 +10,10 @@ try:  # the analysis commands arrive with the analysis layers
 except ImportError:  # pragma: no cover
     pass
 try:
+    from ebbtide.cli import web_cmds  # noqa: F401  serve, check
+except ImportError:  # pragma: no cover
+    pass
+try:
     from ebbtide.cli import annotate_cmd  # noqa: F401  annotate
 except ImportError:  # pragma: no cover
     pass

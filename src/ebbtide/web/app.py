@@ -1,0 +1,103 @@
+"""The local web app (FastAPI): ``create_app(db, token=..., allowed_hosts=...)``.
+
+WHY FastAPI + server-rendered Jinja pages: every page works without JavaScript (forms post, the
+server renders), the small ``app.js`` only adds drag and drop, upload progress, copy buttons and
+the charts. Nothing is loaded from anywhere but this app (see security.py for the guard).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from ebbtide.errors import EbbtideError
+from ebbtide.insight import crisis_resources
+from ebbtide.insight.safety import safety_message
+from ebbtide.web.security import Guard, new_token
+from ebbtide.web.service import WebState
+
+HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=str(HERE / "templates"))
+
+NAV: tuple[tuple[str, str], ...] = (
+    ("/", "Home"), ("/import", "Import"), ("/overview", "Overview"), ("/reasons", "Reasons"), ("/plan", "Plan"),
+    ("/faq", "Questions"), ("/journal", "Journal"), ("/selfcheck", "Self-check"), ("/settings", "Settings"),
+)
+
+
+def state_of(request: Request) -> WebState:
+    return request.app.state.ebbtide  # type: ignore[no-any-return]
+
+
+def safety_block(state: WebState, *, from_messages: bool = False, forced: bool = False) -> dict[str, Any] | None:
+    """Crisis resources for the top of the page, or None when safety does not come first."""
+    why = state.safety_reasons()
+    if not why and not forced and not from_messages:
+        return None
+    return {
+        "message": safety_message(from_messages=from_messages and not why),
+        "why": why,
+        "resources": crisis_resources(state.setting("country")),
+    }
+
+
+def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    """A page with what every page needs: navigation, the privacy notice, the safety block."""
+    state = state_of(request)
+    context.setdefault("safety", safety_block(state))
+    context.setdefault("ask_safety", not state.safety_answered())
+    context.update(request=request, nav=NAV, path=request.url.path, country=state.setting("country") or "")
+    return templates.TemplateResponse(request, name, context, status_code=status_code)
+
+
+@functools.cache
+def plotly_js() -> bytes:
+    """Plotly's JS from the installed plotly package (never a CDN)."""
+    import plotly
+
+    return (Path(plotly.__file__).parent / "package_data" / "plotly.min.js").read_bytes()
+
+
+def create_app(db: str | Path | None = None, *, token: str | None = None,
+               allowed_hosts: tuple[str, ...] = ("127.0.0.1", "localhost"), port: int | None = None) -> FastAPI:
+    """The app for one run. ``allowed_hosts`` get ``:port`` added when a port is given."""
+    hosts = [f"{h}:{port}" for h in allowed_hosts] if port else list(allowed_hosts)
+    state = WebState.open(db)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        state.close()
+
+    app = FastAPI(title="ebbtide", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
+    app.state.ebbtide = state
+    app.state.token = token or new_token()
+    app.middleware("http")(Guard(app.state.token, hosts))
+
+    @app.exception_handler(EbbtideError)
+    async def _friendly(request: Request, exc: EbbtideError) -> Response:
+        return render(request, "error.html", status_code=400, error=exc)
+
+    @app.get("/static/plotly.min.js", include_in_schema=False)
+    def _plotly() -> Response:
+        return Response(plotly_js(), media_type="text/javascript")
+
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+
+    from ebbtide.web import routes_analysis, routes_journal, routes_start
+
+    app.include_router(routes_start.router)
+    app.include_router(routes_analysis.router)
+    app.include_router(routes_journal.router)
+    return app
+
+
+__all__ = ["NAV", "create_app", "render", "safety_block", "state_of"]

@@ -1,0 +1,194 @@
+"""What the journal adds to the analysis: time apart the chat cannot see, before/after an event,
+and safety language in the user's own notes.
+
+WHY here (pure functions over records and the weekly frame, no SQL): the chat alone cannot see
+evenings together; the user's journal can. When the chat says ``not_measurable`` for time apart,
+the journal's own before/after (the user's own earlier weeks against the recent ones, never a
+population norm) takes its place, clearly labelled as coming from the journal.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
+
+import polars as pl
+
+from ebbtide.model import Assessment, Evidence, MetricChange, SignId, SignResult, SignStatus
+from ebbtide.store.journal import CheckIn, EventKind, JournalEvent
+
+MIN_ENTRIES = 2  # journal entries needed on each side of the comparison
+CLEAR_DROP = 0.25  # share of weeks together falling by this much (absolute) counts as seen
+BEFORE_AFTER_WEEKS = 4
+USUAL_TOLERANCE = 0.15  # within 15% of the before-median reads as "about as before"
+
+# Used when the language layer's safety list cannot be loaded: a small, deliberately broad net.
+_FALLBACK_SAFETY = re.compile(
+    r"\b(kill myself|end it all|hurt myself|self[- ]harm|suicid\w*|want to die|afraid of (him|her|them)|"
+    r"scared of (him|her|them)|he hits|she hits|hit me|threaten\w*|controls? my (phone|money))\b",
+    re.IGNORECASE,
+)
+
+
+def notes_raise_safety(texts: Sequence[str]) -> bool:
+    """True when any of the user's own notes holds self-harm, fear or control language."""
+    texts = [t for t in texts if t and t.strip()]
+    if not texts:
+        return False
+    try:
+        from ebbtide.features.language.annotate import _safety_pattern
+        from ebbtide.features.language.tokens import normalise
+
+        pattern = _safety_pattern()
+    except Exception:  # noqa: BLE001  WHY: safety must never depend on an optional layer working
+        pattern = None
+    if any(_FALLBACK_SAFETY.search(t) for t in texts):
+        return True
+    if not pattern:
+        return False
+    frame = pl.DataFrame({"text": texts})
+    hits = frame.select(normalise(pl.col("text")).str.contains(pattern).any()).item()
+    return bool(hits)
+
+
+def _together_weeks(events: Sequence[JournalEvent], checkins: Sequence[CheckIn]) -> dict[date, bool]:
+    """Week (Monday) -> did the user note time together that week (True) or apart (False)."""
+    weeks: dict[date, bool] = {}
+    for c in checkins:
+        if c.saw_each_other is not None:
+            wk = c.date - timedelta(days=c.date.weekday())
+            weeks[wk] = weeks.get(wk, False) or bool(c.saw_each_other)
+    for e in events:
+        wk = e.date - timedelta(days=e.date.weekday())
+        if e.kind is EventKind.TOGETHER:
+            weeks[wk] = True
+        elif e.kind in (EventKind.APART, EventKind.TRIP):
+            weeks.setdefault(wk, False)
+    return weeks
+
+
+def time_apart_from_journal(
+    events: Sequence[JournalEvent], checkins: Sequence[CheckIn], *, person: str, since: date,
+) -> SignResult | None:
+    """``increased_time_apart`` from the journal: share of weeks together before vs since ``since``.
+
+    None when the journal has too few entries on either side to compare (we do not guess).
+    """
+    weeks = _together_weeks(events, checkins)
+    before = [v for wk, v in weeks.items() if wk < since]
+    after = [v for wk, v in weeks.items() if wk >= since]
+    if len(before) < MIN_ENTRIES or len(after) < MIN_ENTRIES:
+        return None
+    share_before, share_after = sum(before) / len(before), sum(after) / len(after)
+    drop = share_before - share_after
+    status = SignStatus.DETECTED if drop >= CLEAR_DROP else SignStatus.NOT_DETECTED
+    strength = "none" if status is SignStatus.NOT_DETECTED else ("strong" if drop >= 0.5 else "clear")
+    change = (share_after / share_before - 1) if share_before else None
+    metric = MetricChange("weeks_together_share", "share of journal weeks with time together", share_before,
+                          share_after, change, unit="", withdrawal_direction="down")
+    evidence = tuple(
+        Evidence(_midday(e.date), "journal", e.note or e.kind.value, f"journal: {e.kind.value.replace('_', ' ')}")
+        for e in events if e.kind in (EventKind.TOGETHER, EventKind.APART, EventKind.TRIP) and e.date >= since
+    )[:5]
+    return SignResult(SignId.INCREASED_TIME_APART, person, status, since=since if status is SignStatus.DETECTED
+                      else None, strength=strength, metrics=(metric,), evidence=evidence,
+                      note=f"from your journal ({len(before)} week(s) before, {len(after)} since)")
+
+
+def _midday(d: date) -> datetime:
+    return datetime.combine(d, time(12))
+
+
+def apply_journal(assessment: Assessment, events: Sequence[JournalEvent], checkins: Sequence[CheckIn]) -> Assessment:
+    """Replace a ``not_measurable`` time-apart result of the partner with the journal's, if it can tell."""
+    since = assessment.recent[0] if assessment.recent else None
+    if since is None:
+        return assessment
+    signs = list(assessment.signs)
+    changed = False
+    for i, s in enumerate(signs):
+        if s.sign is SignId.INCREASED_TIME_APART and s.person == assessment.partner and s.status in (
+            SignStatus.NOT_MEASURABLE, SignStatus.INSUFFICIENT_DATA
+        ):
+            found = time_apart_from_journal(events, checkins, person=s.person, since=since)
+            if found is not None:
+                signs[i] = found
+                changed = True
+    return replace(assessment, signs=tuple(signs)) if changed else assessment
+
+
+@dataclass(frozen=True, slots=True)
+class BeforeAfter:
+    """One weekly metric of one person around an event."""
+
+    person: str
+    metric: str
+    label: str
+    before: float | None
+    after: float | None
+    weeks_before: int
+    weeks_after: int
+    sentence: str
+
+
+def _median(frame: pl.DataFrame, column: str) -> float | None:
+    values = frame.get_column(column).drop_nulls()
+    if values.dtype.is_float():
+        values = values.filter(values.is_finite())
+    if values.len() == 0:
+        return None
+    m = values.median()
+    return float(m) if isinstance(m, int | float) and math.isfinite(float(m)) else None
+
+
+def before_after(
+    weekly: pl.DataFrame, day: date, *, metrics: dict[str, tuple[str, str]], weeks: int = BEFORE_AFTER_WEEKS,
+    event_label: str = "the event", people: Sequence[str] = (),
+) -> list[BeforeAfter]:
+    """Median of each weekly metric in the ``weeks`` before ``day`` against the ``weeks`` after it.
+
+    ``metrics`` maps a weekly column to (label, "down"|"up": which way means pulling back). The week
+    holding the event itself is left out of both sides (it is neither before nor after).
+    """
+    if weekly is None or weekly.is_empty() or not {"week", "person"} <= set(weekly.columns):
+        return []
+    event_week = day - timedelta(days=day.weekday())
+    lo, hi = event_week - timedelta(weeks=weeks), event_week + timedelta(weeks=weeks)
+    out: list[BeforeAfter] = []
+    for person in people or weekly.get_column("person").unique(maintain_order=True).to_list():
+        mine = weekly.filter(pl.col("person") == person)
+        pre = mine.filter((pl.col("week") >= lo) & (pl.col("week") < event_week))
+        post = mine.filter((pl.col("week") > event_week) & (pl.col("week") <= hi))
+        for column, (label, direction) in metrics.items():
+            if column not in weekly.columns:
+                continue
+            b, a = _median(pre, column), _median(post, column)
+            out.append(BeforeAfter(person, column, label, b, a, pre.height, post.height,
+                                   _sentence(person, label, b, a, direction, event_label, post.height)))
+    return out
+
+
+def _sentence(person: str, label: str, before: float | None, after: float | None, direction: str,
+              event_label: str, weeks_after: int) -> str:
+    if weeks_after == 0:
+        return f"No weeks after {event_label} yet to compare."
+    if before is None or after is None:
+        return f"{label} of {person}: not enough weeks on both sides of {event_label} to compare."
+    if before == 0 and after == 0:
+        return f"Since {event_label}, {label.lower()} of {person}: none before and none after."
+    base = abs(before) if before else 1.0
+    rel = (after - before) / base
+    if abs(rel) <= USUAL_TOLERANCE:
+        how = "about as before"
+    else:
+        better = (rel > 0) == (direction == "down")
+        how = ("higher" if rel > 0 else "lower") + (" (closer to warmer times)" if better else "")
+    return (f"Since {event_label}, {label.lower()} of {person} is {how}: a typical week "
+            f"after it shows {after:.3g}, against {before:.3g} before ({weeks_after} week(s) after; weeks vary a "
+            f"lot, so this is a hint, not proof).")
+
+
+__all__ = ["BeforeAfter", "apply_journal", "before_after", "notes_raise_safety", "time_apart_from_journal"]

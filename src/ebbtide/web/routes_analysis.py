@@ -1,0 +1,192 @@
+"""The analysis pages: overview (verdict and plan first), one page per sign with the evidence in
+context, the reasons with the reflection questionnaire, the plan, and the questions (FAQ)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import polars as pl
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from ebbtide.insight import pattern_label, sign_label, status_label, strength_label
+from ebbtide.insight.wording import load
+from ebbtide.model import Evidence, ReasonId, SignId, SignStatus
+from ebbtide.report.formatting import change_text, day, when
+from ebbtide.report.json_report import complete_signs
+from ebbtide.store import journal as jr
+from ebbtide.web.app import render, safety_block, state_of
+from ebbtide.web.charts import figures
+from ebbtide.web.service import RUNS_NOTE_AT, WebAnalysis
+
+router = APIRouter()
+CONTEXT_ROWS = 3  # messages shown before and after each piece of evidence
+SIGN_CHARTS: dict[SignId, tuple[str, ...]] = {
+    SignId.DECREASED_COMMUNICATION: ("messages", "initiations", "reply_rate"),
+    SignId.DECLINE_IN_INTIMACY: ("affection_per_msg", "warmth"),
+    SignId.INCREASED_TIME_APART: ("messages",),
+    SignId.CHANGE_IN_ENGAGEMENT: ("median_reply_min", "mean_words", "questions_per_msg", "lsm"),
+    SignId.EVASIVE_RESPONSES: ("messages",),
+}
+
+
+def _need_analysis(request: Request) -> WebAnalysis | Response:
+    analysis = state_of(request).analysis()
+    if analysis is None:
+        return RedirectResponse("/import?first=1", status_code=303)
+    return analysis
+
+
+def _page_safety(request: Request, a: WebAnalysis) -> dict[str, Any] | None:
+    if not a.insight.safety_first:
+        return None
+    block = safety_block(state_of(request), from_messages=bool(a.assessment.safety_flags), forced=True)
+    if block is not None:
+        block["message"] = a.insight.safety_message
+    return block
+
+
+def _sign_rows(a: WebAnalysis) -> list[dict[str, Any]]:
+    rows = []
+    for s in complete_signs(a.assessment):
+        status = status_label(s.status.value)
+        if s.status is SignStatus.DETECTED and s.strength in ("slight", "clear", "strong"):
+            status = f"{status} ({strength_label(s.strength)})"
+        rows.append({"id": s.sign.value, "label": sign_label(s.sign.value), "person": s.person,
+                     "status": status, "status_class": s.status.value, "since": day(s.since) if s.since else "",
+                     "note": s.note})
+    return rows
+
+
+@router.get("/overview")
+def overview(request: Request) -> Response:
+    got = _need_analysis(request)
+    if isinstance(got, Response):
+        return got
+    a, state = got, state_of(request)
+    runs = state.count_run()
+    with state.store() as s:
+        events = jr.events(s, a.conversation_id)
+    assessment = a.assessment
+    return render(
+        request, "overview.html", title="Overview", a=assessment, insight=a.insight,
+        safety=_page_safety(request, a),
+        label=pattern_label(assessment.pattern.value, me=assessment.me, partner=assessment.partner),
+        signs=_sign_rows(a), charts=figures(assessment, events), chart_json=_chart_json(assessment, events),
+        runs=runs if runs >= RUNS_NOTE_AT else 0, events=events,
+        baseline=assessment.baseline, recent=assessment.recent, day=day,
+    )
+
+
+def _chart_json(assessment: Any, events: list[jr.JournalEvent], only: tuple[str, ...] = ()) -> str:
+    data = [{"id": f["id"], "data": f["data"], "layout": f["layout"]} for f in figures(assessment, events, only)]
+    return json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
+
+
+def in_context(messages: pl.DataFrame, evidence: Evidence, rows: int = CONTEXT_ROWS) -> list[dict[str, Any]]:
+    """The messages around one piece of evidence (from the store), the evidence itself marked."""
+    if messages.is_empty():
+        return []
+    indexed = messages.with_row_index("_i")
+    exact = indexed.filter((pl.col("timestamp") == evidence.timestamp) & (pl.col("sender") == evidence.sender))
+    if evidence.text:
+        same_text = exact.filter(pl.col("text") == evidence.text)
+        exact = same_text if not same_text.is_empty() else exact
+    if exact.is_empty():  # a silence, or evidence from elsewhere: the nearest message in time
+        pos = int(messages.get_column("timestamp").search_sorted(evidence.timestamp))
+        centre, marked = min(pos, messages.height - 1), -1
+    else:
+        centre = marked = int(exact.get_column("_i")[0])
+    lo, hi = max(0, centre - rows), min(messages.height, centre + rows + 1)
+    out = []
+    for i, r in enumerate(messages.slice(lo, hi - lo).iter_rows(named=True), start=lo):
+        out.append({"when": when(r["timestamp"]), "sender": r["sender"] or "(system)",
+                    "text": r["text"] or f"({r['kind']})", "mark": i == marked})
+    return out
+
+
+@router.get("/sign/{sign_id}")
+def sign_page(request: Request, sign_id: str) -> Response:
+    try:
+        sign = SignId(sign_id)
+    except ValueError:
+        return RedirectResponse("/overview", status_code=303)
+    got = _need_analysis(request)
+    if isinstance(got, Response):
+        return got
+    a, state = got, state_of(request)
+    with state.store() as s:
+        events = jr.events(s, a.conversation_id)
+    people = []
+    for res in (r for r in complete_signs(a.assessment) if r.sign is sign):
+        status = status_label(res.status.value)
+        if res.status is SignStatus.DETECTED and res.strength in ("slight", "clear", "strong"):
+            status = f"{status} ({strength_label(res.strength)})"
+        people.append({
+            "person": res.person, "status": status, "status_class": res.status.value,
+            "since": day(res.since) if res.since else "", "note": res.note,
+            "metrics": [f"{m.label}: {change_text(m)}" for m in res.metrics],
+            "evidence": [{"why": e.why, "when": when(e.timestamp), "sender": e.sender,
+                          "text": e.text or "(no message: a silence)", "context_before": e.context_before,
+                          "context": in_context(a.messages, e) if e.sender != "journal" else []}
+                         for e in res.evidence[:8]],
+        })
+    only = SIGN_CHARTS.get(sign, ())
+    return render(
+        request, "sign.html", title=sign_label(sign.value), sign=sign, label=sign_label(sign.value),
+        explain=load("patterns").get("sign_explain", {}).get(sign.value, ""), people=people,
+        safety=_page_safety(request, a), charts=figures(a.assessment, events, only),
+        chart_json=_chart_json(a.assessment, events, only), signs=list(SignId), sign_label=sign_label,
+    )
+
+
+@router.get("/reasons")
+def reasons_page(request: Request) -> Response:
+    got = _need_analysis(request)
+    if isinstance(got, Response):
+        return got
+    a = got
+    reflection = state_of(request).reflection()
+    return render(request, "reasons.html", title="Possible reasons", insight=a.insight, a=a.assessment,
+                  safety=_page_safety(request, a), reflection={k.value: v for k, v in reflection.items()},
+                  scale=_reflection_scale(), when=when)
+
+
+def _reflection_scale() -> list[dict[str, Any]]:
+    from ebbtide.insight.selfcheck import selfcheck_text
+
+    return list(selfcheck_text()["reflection_scale"])
+
+
+@router.post("/reasons")
+async def reasons_save(request: Request) -> Response:
+    """The user's own weighing of each reason (0..3) feeds explain(reflection=...) and so the plan."""
+    form = await request.form()
+    reflection: dict[str, int] = {}
+    for reason in ReasonId:
+        value = form.get(f"r_{reason.value}")
+        if isinstance(value, str) and value in {"0", "1", "2", "3"}:
+            reflection[reason.value] = int(value)
+    state_of(request).set("reflection", json.dumps(reflection) if reflection else None)
+    return RedirectResponse("/plan?updated=1", status_code=303)
+
+
+@router.get("/plan")
+def plan_page(request: Request) -> Response:
+    got = _need_analysis(request)
+    if isinstance(got, Response):
+        return got
+    a = got
+    return render(request, "plan.html", title="A plan", insight=a.insight, a=a.assessment,
+                  safety=_page_safety(request, a), updated=request.query_params.get("updated") == "1")
+
+
+@router.get("/faq")
+def faq_page(request: Request) -> Response:
+    got = _need_analysis(request)
+    if isinstance(got, Response):
+        return got
+    a = got
+    return render(request, "faq.html", title="Questions", insight=a.insight, a=a.assessment,
+                  safety=_page_safety(request, a), limits=a.insight.limits)

@@ -1,0 +1,201 @@
+"""Pages to get started and to set things: home, the safety question, import, choosing who is
+who, settings and forgetting everything."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import shutil
+import tempfile
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import RedirectResponse, Response
+
+from ebbtide.errors import EbbtideError
+from ebbtide.insight.safety import REGIONS
+from ebbtide.report.parse_report import parse_report_lines
+from ebbtide.web.app import render, state_of
+from ebbtide.web.service import participants
+
+router = APIRouter()
+COUNTRIES = (("", "Not chosen (show all)"), ("us", "United States"), ("uk", "United Kingdom"),
+             ("ie", "Ireland"), ("eu", "European Union / elsewhere"))
+MAX_FILES = 20
+
+
+def _see(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+@router.get("/")
+def home(request: Request) -> Response:
+    state = state_of(request)
+    with state.store() as s:
+        conversations = s.conversations()
+    return render(request, "home.html", title="Welcome", conversations=conversations,
+                  chosen=state.conversation(), countries=COUNTRIES)
+
+
+@router.post("/safety")
+def safety_answer(request: Request, afraid: Annotated[str, Form()] = "no",
+                  controlled: Annotated[str, Form()] = "no", country: Annotated[str, Form()] = "",
+                  back: Annotated[str, Form()] = "/") -> Response:
+    """The first-run question: afraid of, or controlled by, the partner? (asked gently, stored locally)."""
+    state = state_of(request)
+    state.set("safety_afraid", "yes" if afraid == "yes" else "no")
+    state.set("safety_controlled", "yes" if controlled == "yes" else "no")
+    if country in REGIONS or country in ("ie", "gb", ""):
+        state.set("country", country or None)
+    return _see(back if back.startswith("/") and not back.startswith("//") else "/")
+
+
+# --------------------------------------------------------------------------- import
+@router.get("/import")
+def import_page(request: Request) -> Response:
+    return render(request, "import.html", title="Import a chat")
+
+
+def _safe_name(name: str) -> str:
+    base = Path(name or "export").name
+    return re.sub(r"[^\w.\- ]+", "_", base)[:120] or "export"
+
+
+@router.post("/import")
+def import_upload(request: Request, files: Annotated[list[UploadFile], File()]) -> Response:
+    """Read the uploaded exports into the store, then show what was found (the parse report)."""
+    from ebbtide.importers import read_export
+
+    files = [f for f in files if f.filename]
+    if not files:
+        raise EbbtideError("no file was chosen", where="import", fix="Choose or drop one or more chat exports.")
+    if len(files) > MAX_FILES:
+        raise EbbtideError(f"{len(files)} files at once", where="import", fix=f"Import at most {MAX_FILES} at a time.")
+    state = state_of(request)
+    found: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory(prefix="ebbtide-upload-") as tmp:
+        for i, upload in enumerate(files):
+            folder = Path(tmp) / str(i)
+            folder.mkdir()
+            path = folder / _safe_name(upload.filename or "")
+            with path.open("wb") as sink:
+                shutil.copyfileobj(upload.file, sink)
+            try:
+                parsed = read_export(path)
+            except EbbtideError as exc:
+                found.append({"file": path.name, "error": exc.what, "fix": exc.fix})
+                continue
+            with state.store() as s:
+                results = s.import_export_all(parsed, source_path=path)
+                for r in results:
+                    msgs = s.messages(r.conversation_id)
+                    found.append({
+                        "file": path.name, "conversation_id": r.conversation_id, "added": r.added,
+                        "skipped": r.skipped_duplicates, "people": participants(msgs),
+                        "me_hint": parsed.report.me or "",
+                        "report": parse_report_lines(parsed.report, parsed.messages),
+                    })
+    state.invalidate()
+    batch = secrets.token_urlsafe(8)
+    state.imports[batch] = found
+    return _see(f"/import/{batch}")
+
+
+@router.get("/import/{batch}")
+def import_result(request: Request, batch: str) -> Response:
+    found = state_of(request).imports.get(batch)
+    if found is None:
+        return _see("/import")
+    return render(request, "import_result.html", title="What was found", found=found)
+
+
+@router.post("/choose")
+def choose(request: Request, conversation_id: Annotated[str, Form()], me: Annotated[str, Form()],
+           partner: Annotated[str, Form()] = "") -> Response:
+    """Remember which conversation to look at and which participant is the user."""
+    state = state_of(request)
+    with state.store() as s:
+        if not s.has_conversation(conversation_id):
+            raise EbbtideError("this conversation is not in the store any more", where="choose",
+                               fix="Import the export again.")
+        people = participants(s.messages(conversation_id))
+    if me not in people:
+        raise EbbtideError(f"'{me}' did not write in this conversation", where="choose",
+                           fix="Choose one of: " + ", ".join(people))
+    others = [p for p in people if p != me]
+    if not others:
+        raise EbbtideError(f"only {me} wrote in this conversation", where="choose",
+                           fix="ebbtide needs messages from both people.")
+    state.set("conversation", conversation_id)
+    state.set("me", me)
+    state.set("partner", partner if partner in others else others[0])
+    return _see("/overview")
+
+
+# --------------------------------------------------------------------------- settings
+@router.get("/settings")
+def settings_page(request: Request) -> Response:
+    state = state_of(request)
+    with state.store() as s:
+        conversations = s.conversations()
+    baseline = state.baseline()
+    return render(request, "settings.html", title="Settings", countries=COUNTRIES, conversations=conversations,
+                  chosen=state.conversation(), baseline=baseline, timezone=state.setting("timezone") or "",
+                  db_path=str(s.path))
+
+
+def _day(value: str, where: str) -> date | None:
+    if not value.strip():
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise EbbtideError(f"'{value}' is not a date", where=where, fix="Use the date picker or YYYY-MM-DD.") from None
+
+
+@router.post("/settings")
+def settings_save(request: Request, baseline_start: Annotated[str, Form()] = "",
+                  baseline_end: Annotated[str, Form()] = "", timezone: Annotated[str, Form()] = "",
+                  country: Annotated[str, Form()] = "") -> Response:
+    state = state_of(request)
+    start, end = _day(baseline_start, "baseline start"), _day(baseline_end, "baseline end")
+    if (start is None) != (end is None):
+        raise EbbtideError("only one end of the baseline was given", where="settings",
+                           fix="Give both dates, or leave both empty to let ebbtide choose.")
+    if start and end and end < start:
+        raise EbbtideError(f"the baseline ends ({end}) before it starts ({start})", where="settings",
+                           fix="Swap the dates.")
+    if start and end and (end - start).days < 21:
+        raise EbbtideError("the baseline is shorter than 3 weeks", where="settings",
+                           fix="Choose at least 3 weeks when things felt usual, so one odd week does not decide.")
+    tz = timezone.strip()
+    if tz:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise EbbtideError(f"'{tz}' is not a time zone name", where="settings",
+                               fix="Use a name like Europe/London or America/New_York, or leave it empty.") from None
+    state.set("baseline_start", start.isoformat() if start else None)
+    state.set("baseline_end", end.isoformat() if end else None)
+    state.set("timezone", tz or None)
+    if country in {c for c, _ in COUNTRIES}:
+        state.set("country", country or None)
+    return _see("/settings?saved=1")
+
+
+@router.post("/settings/forget")
+def forget_everything(request: Request, confirm: Annotated[str, Form()] = "") -> Response:
+    """Delete the whole store: chats, journal, check-ins and settings (the file is removed)."""
+    if confirm != "yes":
+        raise EbbtideError("forgetting was not confirmed", where="settings",
+                           fix="Tick the box that says you understand everything will be deleted.")
+    state = state_of(request)
+    with state.store() as s:
+        s.forget_all()
+    state.invalidate()
+    state.imports.clear()
+    return _see("/?forgotten=1")

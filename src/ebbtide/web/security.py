@@ -1,0 +1,92 @@
+"""Who may talk to the local web app: this browser tab, and nothing else.
+
+WHY: the app shows someone's most private messages. It listens on 127.0.0.1 only, but other
+users of the same computer and any web page open in the browser can still reach 127.0.0.1. So:
+- a per-run random token (from the URL the user opens, then a strict same-site cookie) gates
+  every request, static files included;
+- a foreign ``Host`` (DNS rebinding) or ``Origin`` (another site posting a form) gets 403;
+- a strict Content-Security-Policy: the page can load and send nothing but to itself.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from collections.abc import Awaitable, Callable, Iterable
+from urllib.parse import urlencode
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+COOKIE = "ebbtide_token"
+TOKEN_PARAM = "t"
+# Plotly writes a few <style> rules at run time, hence 'unsafe-inline' for styles only. Scripts:
+# our own files only (chart data travels as JSON, never as inline code).
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
+       "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+       "frame-ancestors 'none'")
+HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
+    "Cache-Control": "no-store",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), interest-cohort=()",
+}
+
+_FORBIDDEN = """<!doctype html><html lang="en"><meta charset="utf-8"><title>ebbtide: not allowed</title>
+<body style="font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;line-height:1.5">
+<h1>This page needs the link from ebbtide</h1><p>{why}</p>
+<p>Open the address that <code>ebbtide serve</code> printed in your terminal (it ends with
+<code>?t=</code> and a code). The code changes every time ebbtide starts, so other people and other
+web pages cannot read what is shown here.</p></body></html>"""
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def _forbidden(why: str) -> Response:
+    return HTMLResponse(_FORBIDDEN.format(why=why), status_code=403, headers=HEADERS)
+
+
+class Guard:
+    """Pure-ASGI-free check used as an HTTP middleware by ``create_app``."""
+
+    def __init__(self, token: str, allowed_hosts: Iterable[str]) -> None:
+        self.token = token
+        self.hosts = frozenset(h.lower() for h in allowed_hosts)
+        self.origins = frozenset(f"{scheme}://{h}" for h in self.hosts for scheme in ("http", "https"))
+
+    def _token_ok(self, value: str | None) -> bool:
+        return bool(value) and hmac.compare_digest(str(value), self.token)
+
+    async def __call__(self, request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        host = (request.headers.get("host") or "").lower()
+        if host not in self.hosts:
+            return _forbidden("The request came through an address this app does not answer to.")
+        origin = request.headers.get("origin")
+        if origin is not None and origin.lower() not in self.origins:
+            return _forbidden("The request came from another web page.")
+        if request.headers.get("sec-fetch-site") == "cross-site":
+            return _forbidden("The request came from another web site.")
+        given = request.query_params.get(TOKEN_PARAM)
+        if given is not None:
+            if not self._token_ok(given):
+                return _forbidden("The code in this link is not the current one.")
+            rest = [(k, v) for k, v in request.query_params.multi_items() if k != TOKEN_PARAM]
+            target = request.url.path + (("?" + urlencode(rest)) if rest else "")
+            response: Response = RedirectResponse(target, status_code=303, headers=HEADERS)
+            response.set_cookie(COOKIE, self.token, httponly=True, samesite="strict", path="/")
+            return response
+        if not self._token_ok(request.cookies.get(COOKIE)):
+            return _forbidden("This browser has not been given the code for this session.")
+        response = await call_next(request)
+        for key, value in HEADERS.items():
+            response.headers.setdefault(key, value)
+        return response
+
+
+__all__ = ["COOKIE", "CSP", "HEADERS", "TOKEN_PARAM", "Guard", "new_token"]

@@ -1,0 +1,195 @@
+"""The web app's state: one open store, the user's settings, and the analysis of the chosen chat.
+
+WHY one store connection behind a lock: DuckDB allows one writer per file, and the app serves
+requests from a thread pool. The analysis (seconds) is cached and recomputed only when an input
+changes: the chosen conversation or people, the baseline, the safety answers, the reflection,
+or the journal.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import polars as pl
+
+from ebbtide.errors import EbbtideError
+from ebbtide.model import Assessment, Insight, ReasonId
+from ebbtide.store import Store
+from ebbtide.store import journal as jr
+from ebbtide.web.journal_link import apply_journal, notes_raise_safety
+
+RUNS_NOTE_AT = 5  # analysis views a day before a gentle note
+RUN_GAP_S = 15 * 60  # views closer together than this count as one run
+
+
+@dataclass(frozen=True, slots=True)
+class WebAnalysis:
+    conversation_id: str
+    assessment: Assessment
+    insight: Insight
+    features: pl.DataFrame
+    messages: pl.DataFrame
+
+
+def participants(messages: pl.DataFrame) -> list[str]:
+    """People who wrote (system lines excluded), most messages first, ties by name."""
+    counts = (
+        messages.filter((pl.col("sender") != "") & (pl.col("kind") != "system"))
+        .group_by("sender").len()
+        .sort(["len", "sender"], descending=[True, False])
+    )
+    return counts.get_column("sender").to_list()
+
+
+class WebState:
+    """Everything the routes share. Create with ``WebState.open(db_path)``; ``close()`` at shutdown."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self.lock = threading.RLock()
+        self._cache: tuple[tuple[Any, ...], WebAnalysis] | None = None
+        self._last_run = 0.0
+        self.imports: dict[str, list[dict[str, Any]]] = {}  # batch id -> what an upload found
+
+    @classmethod
+    def open(cls, db: str | Path | None) -> WebState:
+        return cls(Store.open(db))
+
+    def close(self) -> None:
+        with self.lock:
+            self._store.close()
+
+    @contextmanager
+    def store(self) -> Iterator[Store]:
+        with self.lock:
+            yield self._store
+
+    # ------------------------------------------------------------------ settings
+    def setting(self, key: str, default: str | None = None) -> str | None:
+        with self.store() as s:
+            return jr.get_setting(s, key, default)
+
+    def set(self, key: str, value: str | None) -> None:
+        with self.store() as s:
+            jr.set_setting(s, key, value)
+        self._cache = None
+
+    def today(self) -> date:
+        """Today in the user's chosen time zone (default: this computer's)."""
+        tz = self.setting("timezone")
+        if tz:
+            try:
+                return datetime.now(ZoneInfo(tz)).date()
+            except (ZoneInfoNotFoundError, ValueError):
+                pass
+        return date.today()
+
+    def reflection(self) -> dict[ReasonId, int]:
+        raw = self.setting("reflection")
+        if not raw:
+            return {}
+        try:
+            return {ReasonId(k): int(v) for k, v in json.loads(raw).items()}
+        except (ValueError, TypeError, AttributeError):
+            return {}
+
+    def baseline(self) -> tuple[date, date] | None:
+        start, end = self.setting("baseline_start"), self.setting("baseline_end")
+        if not start or not end:
+            return None
+        try:
+            return date.fromisoformat(start), date.fromisoformat(end)
+        except ValueError:
+            return None
+
+    # ------------------------------------------------------------------ safety
+    def safety_answered(self) -> bool:
+        return self.setting("safety_afraid") is not None
+
+    def safety_reasons(self) -> list[str]:
+        """Why safety comes first right now (empty: it does not, unless the messages say so)."""
+        why = []
+        if self.setting("safety_afraid") == "yes" or self.setting("safety_controlled") == "yes":
+            why.append("your answer to the safety question")
+        with self.store() as s:
+            checkins = jr.checkins(s)
+            events = jr.events(s)
+        if checkins and (checkins[-1].afraid or checkins[-1].controlled):
+            why.append("your latest check-in")
+        notes = [c.note for c in checkins] + [c.outside_stress for c in checkins] + [e.note for e in events]
+        if notes_raise_safety(notes):
+            why.append("words in your own notes")
+        return why
+
+    def count_run(self) -> int:
+        """Count one analysis view (views within 15 minutes are one run); runs today."""
+        now = time.monotonic()
+        with self.store() as s:
+            if self._last_run and now - self._last_run < RUN_GAP_S:
+                return jr.runs_on(s, "analysis", self.today())
+            self._last_run = now
+            return jr.record_run(s, "analysis", self.today())
+
+    # ------------------------------------------------------------------ the analysis
+    def conversation(self) -> tuple[str, str, str] | None:
+        """(conversation id, me, partner) as chosen, if still stored."""
+        cid, me, partner = self.setting("conversation"), self.setting("me"), self.setting("partner")
+        if not cid or not me or not partner:
+            return None
+        with self.store() as s:
+            if not s.has_conversation(cid):
+                return None
+        return cid, me, partner
+
+    def invalidate(self) -> None:
+        self._cache = None
+
+    def analysis(self) -> WebAnalysis | None:
+        """The chosen conversation analysed (cached), or None when nothing is chosen yet."""
+        chosen = self.conversation()
+        if chosen is None:
+            return None
+        cid, me, partner = chosen
+        with self.store() as s:
+            events, checkins = jr.events(s, cid), jr.checkins(s)
+        safety = bool(self.safety_reasons())
+        reflection = self.reflection()
+        key = (cid, me, partner, self.baseline(), safety, tuple(sorted(reflection.items())),
+               tuple((e.id, e.date, e.kind) for e in events), tuple(c.id for c in checkins))
+        with self.lock:
+            if self._cache is not None and self._cache[0] == key:
+                return self._cache[1]
+            result = self._compute(cid, me, partner, events, checkins, safety, reflection)
+            self._cache = (key, result)
+            return result
+
+    def _compute(self, cid: str, me: str, partner: str, events: list[jr.JournalEvent],
+                 checkins: list[jr.CheckIn], safety: bool, reflection: dict[ReasonId, int]) -> WebAnalysis:
+        from ebbtide.features import build_features
+        from ebbtide.insight import explain
+        from ebbtide.signals import assess
+
+        with self.store() as s:
+            messages = s.messages(cid)
+        couple = messages.filter(pl.col("sender").is_in([me, partner, ""]))
+        if couple.filter(pl.col("sender") == partner).is_empty():
+            raise EbbtideError(f"{partner} wrote nothing in this conversation", where="settings",
+                               fix="Choose the conversation and the people again on the import page.")
+        features = build_features(couple)
+        assessment = assess(features, me=me, partner=partner, baseline=self.baseline())
+        assessment = apply_journal(assessment, events, checkins)
+        insight = explain(assessment, features=features, safety_answer=True if safety else None,
+                          reflection=reflection or None)
+        return WebAnalysis(cid, assessment, insight, features, messages)
+
+
+__all__ = ["RUNS_NOTE_AT", "WebAnalysis", "WebState", "participants"]
