@@ -146,12 +146,13 @@ def _median(frame: pl.DataFrame, column: str) -> float | None:
 
 def before_after(
     weekly: pl.DataFrame, day: date, *, metrics: dict[str, tuple[str, str]], weeks: int = BEFORE_AFTER_WEEKS,
-    event_label: str = "the event", people: Sequence[str] = (),
+    event_label: str = "the event", people: Sequence[str] = (), baseline: tuple[date, date] | None = None,
 ) -> list[BeforeAfter]:
     """Median of each weekly metric in the ``weeks`` before ``day`` against the ``weeks`` after it.
 
     ``metrics`` maps a weekly column to (label, "down"|"up": which way means pulling back). The week
-    holding the event itself is left out of both sides (it is neither before nor after).
+    holding the event itself is left out of both sides (it is neither before nor after). With
+    ``baseline``, the sentence also says whether the weeks after are back within the person's usual.
     """
     if weekly is None or weekly.is_empty() or not {"week", "person"} <= set(weekly.columns):
         return []
@@ -162,33 +163,41 @@ def before_after(
         mine = weekly.filter(pl.col("person") == person)
         pre = mine.filter((pl.col("week") >= lo) & (pl.col("week") < event_week))
         post = mine.filter((pl.col("week") > event_week) & (pl.col("week") <= hi))
+        usual_rows = mine.filter(pl.col("week").is_between(baseline[0], baseline[1])) if baseline else None
         for column, (label, direction) in metrics.items():
             if column not in weekly.columns:
                 continue
             b, a = _median(pre, column), _median(post, column)
+            usual = _median(usual_rows, column) if usual_rows is not None else None
             out.append(BeforeAfter(person, column, label, b, a, pre.height, post.height,
-                                   _sentence(person, label, b, a, direction, event_label, post.height)))
+                                   _sentence(person, label, b, a, direction, event_label, post.height, usual)))
     return out
 
 
+def _num(x: float) -> str:
+    return f"{x:,.0f}" if abs(x) >= 10 else f"{x:.2g}"
+
+
 def _sentence(person: str, label: str, before: float | None, after: float | None, direction: str,
-              event_label: str, weeks_after: int) -> str:
+              event_label: str, weeks_after: int, usual: float | None = None) -> str:
     if weeks_after == 0:
         return f"No weeks after {event_label} yet to compare."
     if before is None or after is None:
-        return f"{label} of {person}: not enough weeks on both sides of {event_label} to compare."
-    if before == 0 and after == 0:
-        return f"Since {event_label}, {label.lower()} of {person}: none before and none after."
+        return f"{person}, {label.lower()}: not enough weeks on both sides of {event_label} to compare."
     base = abs(before) if before else 1.0
     rel = (after - before) / base
     if abs(rel) <= USUAL_TOLERANCE:
         how = "about as before"
     else:
         better = (rel > 0) == (direction == "down")
-        how = ("higher" if rel > 0 else "lower") + (" (closer to warmer times)" if better else "")
-    return (f"Since {event_label}, {label.lower()} of {person} is {how}: a typical week "
-            f"after it shows {after:.3g}, against {before:.3g} before ({weeks_after} week(s) after; weeks vary a "
-            f"lot, so this is a hint, not proof).")
+        how = ("higher" if rel > 0 else "lower") + (", the warmer direction" if better else "")
+    back = ""
+    if usual is not None and usual != 0 and abs(after - usual) / abs(usual) <= USUAL_TOLERANCE:
+        was_off = abs(before - usual) / abs(usual) > USUAL_TOLERANCE
+        back = f", back to {person}'s usual" if was_off else f", within {person}'s usual"
+    return (f"{person}, {label.lower()}: {how} since {event_label}{back} (a typical week: {_num(after)} after, "
+            f"{_num(before)} before{f', {_num(usual)} usually' if usual is not None else ''}). "
+            f"With {weeks_after} week(s) after, this is a hint, not proof.")
 
 
 __all__ = ["BeforeAfter", "apply_journal", "before_after", "notes_raise_safety", "time_apart_from_journal"]

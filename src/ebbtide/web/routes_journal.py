@@ -24,7 +24,7 @@ router = APIRouter()
 BEFORE_AFTER_METRICS: dict[str, tuple[str, str]] = {
     "messages": ("Messages per week", "down"),
     "reply_rate": ("Share of messages answered", "down"),
-    "median_reply_min": ("Typical reply time in minutes", "up"),
+    "median_reply_min": ("Typical reply time (minutes)", "up"),
     "affection_per_msg": ("Affection per message", "down"),
 }
 
@@ -57,7 +57,7 @@ def journal_page(request: Request) -> Response:
         for e in events:
             label = f"{jr.EVENT_LABELS[e.kind].lower()} on {e.date.isoformat()}"
             compared[e.id] = before_after(a.weekly, e.date, metrics=BEFORE_AFTER_METRICS, event_label=label,
-                                          people=(a.partner, a.me))
+                                          people=(a.partner, a.me), baseline=a.baseline)
     return render(request, "journal.html", title="Journal", events=list(reversed(events)),
                   checkins=list(reversed(checkins)), kinds=jr.EVENT_LABELS, compared=compared,
                   today=state.today().isoformat(), saved=request.query_params.get("saved", ""),
