@@ -389,7 +389,8 @@ def annotate_frame(
         t = t.with_columns(_empty_matches(t.height))
     # Spread text-row values over all rows with one gather (null index = non-text row), then give non-text
     # rows their False / 0 / null.
-    lang_all = messages["conversation_id"].replace_strict(conv_lang, default=None, return_dtype=pl.String) \
+    lang_all = messages["conversation_id"].fill_null("").replace_strict(conv_lang, default=None,
+                                                                         return_dtype=pl.String) \
         if "conversation_id" in messages.columns else pl.Series([None] * n, dtype=pl.String)
     cols = [c for c in ANNOTATION_SCHEMA if c in t.columns]
     if len(tidx) == n:
