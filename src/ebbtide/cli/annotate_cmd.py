@@ -71,7 +71,12 @@ def annotate(
     skip_bad: Annotated[bool, typer.Option("--skip-bad", help="Leave out bad lines (listed on stderr) "
                                            "instead of stopping.")] = False,
 ) -> None:
-    """Annotate texts with ebbtide's language features (sentiment, affection, noncommittal, ...)."""
+    """Annotate texts with ebbtide's language features (sentiment, affection, noncommittal, ...).
+
+    Each input line: {"text": ..., "question": optional message being answered, "lang": optional, "id":
+    optional}. Each output line: the features, the matched spans and, for other languages, why nothing was
+    measured. Offline; nothing is stored.
+    """
     from ebbtide.features.language import annotate_texts
     from ebbtide.features.language.lexicon import SUPPORTED_LANGS
 
