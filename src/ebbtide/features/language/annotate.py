@@ -1,8 +1,9 @@
 """``annotate_frame``: the canonical message frame in, the same rows with per-message language features.
 
-Design: every feature is a Polars expression over the lower-cased text (regex alternations compiled from
-the word lists), run once per language present; only the evidence spans (``matches``) are found in Python,
-and only for the messages where some feature fired. Language is decided per conversation (a light
+Design: each distinct text is analysed once per language present; one Aho–Corasick pass finds every
+word-list term (``matching.py``), sentiment is one token join (``sentiment.py``), the noncommittal context is
+a sort and a join (``noncommittal.py``). Python only turns matched terms into evidence offsets, and only
+for the messages where some feature fired. Language is decided per conversation (a light
 stop-word profile), never guessed: text in an unsupported language gets null features and ``lang`` says
 why, so the signals layer can report ``not_measurable``. Safety language is the exception: it is searched
 in every text message with the lists of all languages, because a missed cry for help costs more than a
@@ -67,7 +68,6 @@ ANNOTATION_SCHEMA: dict[str, pl.DataType] = {
     "matches": MATCH_DTYPE,
 }
 _REQUIRED = ("text", "kind")
-_FEATURE_COLS = [c for c in ANNOTATION_SCHEMA if c not in ("words", "lang", "matches", "question_context")]
 
 
 @cache
