@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -26,6 +26,7 @@ import duckdb
 import polars as pl
 
 from ebbtide.errors import StoreError
+from ebbtide.importers.timezones import ZoneChoice, fill_offsets
 from ebbtide.model import MESSAGE_COLUMNS, MESSAGE_SCHEMA, ParsedExport
 from ebbtide.store.incoming import (
     derive_conversation_id,
@@ -33,14 +34,35 @@ from ebbtide.store.incoming import (
     prepare_incoming,
     split_by_conversation,
 )
-from ebbtide.store.migrations import MIGRATIONS, Migration, apply_migrations
+from ebbtide.store.migrations import MIGRATIONS, Migration, apply_migrations, latest_version
 from ebbtide.store.paths import resolve_db_path, wal_path
 from ebbtide.store.records import ConversationInfo, ImportResult
 
 _INCOMING = "_ebbtide_incoming"  # name of the registered (Arrow-backed) view of an import's rows
 _COMPACT_SUFFIX = ".compacting"
 _SLICE_ROWS = 250_000  # incoming rows merged per statement (memory bound for big overlapping imports)
-_KEY = '"timestamp", sender, kind, text'  # the dedup key, besides conversation_id
+# The dedup key, besides conversation_id, is tolerant so that two exports of one chat from different
+# phones or apps match: the minute in UTC (Android writes minutes, iOS seconds; offset null -> local),
+# the sender without case, spacing or the iOS "~ " prefix, the kind, and for text the words without
+# case or spacing; media, deleted and call lines count by their kind only (their text is a placeholder
+# in the export's language: "<Media omitted>" / "image omitted" / "Bild weggelassen").
+_INVISIBLE_CLASS = "[\\s\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]+"
+
+
+def _key_columns(alias: str) -> str:
+    """SQL computing the tolerant key columns (k_minute, k_sender, k_text) of rows named ``alias``."""
+    a = alias
+    return (
+        f"date_trunc('minute', {a}.\"timestamp\" - to_minutes(coalesce({a}.utc_offset_min, 0)::BIGINT)) AS k_minute, "
+        f"lower(trim(regexp_replace(regexp_replace({a}.sender, '^[~\\s\u200e\u200f\u00a0]+', ''), "
+        f"'{_INVISIBLE_CLASS}', ' ', 'g'))) AS k_sender, "
+        f"CASE WHEN {a}.kind IN ('media', 'deleted', 'call') THEN '' "
+        f"ELSE lower(trim(regexp_replace({a}.text, '{_INVISIBLE_CLASS}', ' ', 'g'))) END AS k_text"
+    )
+
+
+_KEY = "k_minute, k_sender, kind, k_text"
+_ZONE_SLACK = "INTERVAL 15 HOUR"  # stored rows of another zone setting may sit this far in local time
 
 _MERGE_SQL = f"""
 INSERT INTO messages (conversation_id, seq, import_id, "timestamp", utc_offset_min, sender, text, kind,
@@ -49,13 +71,13 @@ SELECT $cid, $base + inc.pos + 1, $import_id, inc."timestamp", inc.utc_offset_mi
        inc.kind, inc.edited, inc.platform, inc.source_file, inc.source_line
 FROM (
     SELECT *, row_number() OVER (PARTITION BY {_KEY} ORDER BY pos) AS occ
-    FROM {_INCOMING}
-    WHERE "timestamp" BETWEEN $lo AND $hi
+    FROM (SELECT i.*, {_key_columns("i")} FROM {_INCOMING} AS i WHERE i."timestamp" BETWEEN $lo AND $hi)
 ) AS inc
 LEFT JOIN (
     SELECT {_KEY}, count(*) AS n
-    FROM messages
-    WHERE conversation_id = $cid AND "timestamp" BETWEEN $lo AND $hi
+    FROM (SELECT m.kind, {_key_columns("m")} FROM messages AS m
+          WHERE m.conversation_id = $cid
+            AND m."timestamp" BETWEEN $lo - {_ZONE_SLACK} AND $hi + {_ZONE_SLACK})
     GROUP BY ALL
 ) AS have USING ({_KEY})
 WHERE inc.occ > coalesce(have.n, 0)
@@ -195,13 +217,15 @@ class Store:
         *,
         conversation_id: str | None = None,
         source_path: str | Path | None = None,
+        zone: ZoneChoice | None = None,
     ) -> ImportResult:
         """Add one conversation's export to the store (all-or-nothing, duplicates skipped).
 
         ``conversation_id`` overrides the id the importer chose (e.g. to merge two chats the user
-        knows are the same). ``source_path`` is the file on disk, to record its SHA-256.
+        knows are the same). ``source_path`` is the file on disk, to record its SHA-256. ``zone``
+        gives times the export wrote without a zone their UTC offset (recorded with the import).
         """
-        return self._import(parsed, conversation_id, source_path, single=True)[0]
+        return self._import(parsed, conversation_id, source_path, single=True, zone=zone)[0]
 
     def import_export_all(
         self,
@@ -209,15 +233,21 @@ class Store:
         *,
         conversation_id: str | None = None,
         source_path: str | Path | None = None,
+        zone: ZoneChoice | None = None,
     ) -> list[ImportResult]:
         """Like ``import_export`` for an export holding several chats: one transaction for all."""
-        return self._import(parsed, conversation_id, source_path, single=False)
+        return self._import(parsed, conversation_id, source_path, single=False, zone=zone)
 
     def _import(
-        self, parsed: ParsedExport, conversation_id: str | None, source_path: str | Path | None, *, single: bool
+        self, parsed: ParsedExport, conversation_id: str | None, source_path: str | Path | None, *, single: bool,
+        zone: ZoneChoice | None = None,
     ) -> list[ImportResult]:
         report = parsed.report
         frame = prepare_incoming(parsed, conversation_id)
+        filled = 0
+        if zone is not None and frame.height:
+            frame, filled = fill_offsets(frame, zone.name)
+        zone_used = zone if filled else None
         if frame.height == 0:
             cid = conversation_id or derive_conversation_id(report.platform.value, report.participants,
                                                             report.source_file)
@@ -235,7 +265,7 @@ class Store:
         db.begin()
         try:
             results = [
-                self._import_group(key, group, parsed, sha) for key, group in groups.items()
+                self._import_group(key, group, parsed, sha, zone_used) for key, group in groups.items()
             ]
             db.commit()
         except BaseException:
@@ -244,7 +274,8 @@ class Store:
             raise
         return results
 
-    def _import_group(self, cid: str, group: pl.DataFrame, parsed: ParsedExport, sha: str | None) -> ImportResult:
+    def _import_group(self, cid: str, group: pl.DataFrame, parsed: ParsedExport, sha: str | None,
+                      zone: ZoneChoice | None = None) -> ImportResult:
         """One conversation's rows: ensure the conversation, merge the messages, record the import."""
         platform = str(group.get_column("platform")[0])
         self._ensure_conversation(cid, platform)
@@ -253,7 +284,41 @@ class Store:
         total = group.height
         result = ImportResult(cid, added, total - added, total, parsed.report.source_file)
         self._record_import(import_id, result, parsed, sha, platform)
+        if self._has_people_tables():
+            self._record_people_and_capabilities(import_id, cid, platform, group, parsed, zone)
         return result
+
+    def _has_people_tables(self) -> bool:
+        """Whether the schema has migration 3 (tests may open a store with fewer migrations)."""
+        return latest_version(self._migrations) >= 3
+
+    def _record_people_and_capabilities(self, import_id: int, cid: str, platform: str, group: pl.DataFrame,
+                                        parsed: ParsedExport, zone: ZoneChoice | None) -> None:
+        """Who wrote (aliases -> people), what the format can hold, and the zone given to its times."""
+        from ebbtide.store.people import register_senders
+
+        senders = (group.filter((pl.col("sender") != "") & (pl.col("kind") != "system"))
+                   .get_column("sender").unique(maintain_order=True).to_list())
+        register_senders(self, cid, platform, senders, parsed.report.me)
+        for name, present in sorted(parsed.report.capabilities.items()):
+            self._rows("INSERT INTO import_capabilities (import_id, conversation_id, capability, present) "
+                       "VALUES ($1, $2, $3, $4)", [import_id, cid, str(name), bool(present)])
+        if zone is not None:
+            self._rows("UPDATE imports SET time_zone = $1, time_zone_source = $2 WHERE id = $3",
+                       [zone.name, zone.source, import_id])
+
+    def capabilities(self, conversation_id: str) -> dict[str, bool]:
+        """What the conversation's exports can contain (reactions, replies, read_times, calls, edits).
+
+        Several imports: a thing is present if any import's format can hold it (OR). A key missing
+        means no import said; callers treat it as "not in this export".
+        """
+        self._require(conversation_id)
+        if not self._has_people_tables():
+            return {}
+        rows = self._rows("SELECT capability, bool_or(present) FROM import_capabilities "
+                          "WHERE conversation_id = $1 GROUP BY 1 ORDER BY 1", [conversation_id])
+        return {str(k): bool(v) for k, v in rows}
 
     def _ensure_conversation(self, cid: str, platform: str) -> None:
         if not self._rows("SELECT 1 FROM conversations WHERE id = $1", [cid]):
@@ -272,8 +337,8 @@ class Store:
                               [cid])[0][0])
         ts = incoming.get_column("timestamp")
         lo, hi = ts.min(), ts.max()
-        overlap = self._rows('SELECT 1 FROM messages WHERE conversation_id = $1 AND "timestamp" BETWEEN $2 AND $3 '
-                             "LIMIT 1", [cid, lo, hi])
+        overlap = self._rows('SELECT 1 FROM messages WHERE conversation_id = $1 AND "timestamp" BETWEEN '
+                             f"$2 - {_ZONE_SLACK} AND $3 + {_ZONE_SLACK} LIMIT 1", [cid, lo, hi])
         params: dict[str, Any] = {"cid": cid, "base": base, "import_id": import_id}
         # Work in pieces so memory stays bounded: row chunks for a plain insert; for a merge, time
         # slices, which is exact because the time is part of the key.
@@ -282,9 +347,11 @@ class Store:
                       for start in range(0, incoming.height, _SLICE_ROWS)]
             return sum(self._run_with(_FRESH_SQL, chunk, p) for chunk, p in pieces)
         added = 0
-        for a, b in time_slices(ts, _SLICE_ROWS):
-            chunk = incoming.filter(pl.col("timestamp").is_between(a, b))
-            added += self._run_with(_MERGE_SQL, chunk, params | {"lo": a, "hi": b})
+        minutes = ts.dt.truncate("1m")  # slices never split a minute: the key holds the minute, not the second
+        for a, b in time_slices(minutes, _SLICE_ROWS):
+            end = b + timedelta(minutes=1) - timedelta(microseconds=1)
+            chunk = incoming.filter(pl.col("timestamp").is_between(a, end))
+            added += self._run_with(_MERGE_SQL, chunk, params | {"lo": a, "hi": end})
         return added
 
     def _run_with(self, sql: str, chunk: pl.DataFrame, params: dict[str, Any]) -> int:
@@ -375,9 +442,10 @@ class Store:
     def import_history(self, conversation_id: str) -> list[dict[str, Any]]:
         """The recorded imports of a conversation, oldest first (file, sha256, time, counts)."""
         self._require(conversation_id)
+        zones = ", time_zone, time_zone_source" if self._has_people_tables() else ""
         frame = self._frame(
             "SELECT id, source_file, sha256, imported_at, platform, dialect, date_order, me, total_in_file, "
-            "added, skipped_duplicates FROM imports WHERE conversation_id = $1 ORDER BY id",
+            f"added, skipped_duplicates{zones} FROM imports WHERE conversation_id = $1 ORDER BY id",
             [conversation_id],
         )
         return frame.to_dicts()
@@ -399,6 +467,10 @@ class Store:
             for table in tables:
                 self._rows(f'DELETE FROM "{table}" WHERE conversation_id = $1', [conversation_id])
             self._rows("DELETE FROM conversations WHERE id = $1", [conversation_id])
+            if self._has_people_tables():
+                from ebbtide.store.people import prune_people
+
+                prune_people(self)
             db.commit()
         except BaseException:
             with contextlib.suppress(duckdb.Error):

@@ -119,9 +119,49 @@ _V2 = (
     """,
 )
 
+# Version 3: who is who and what each export can hold (store/people.py, store/timeline.py).
+# - ``people``: one row per person; ``merged_into`` points at the person a merge joined it to (the
+#   row stays, so ``people split`` can undo the merge); ``is_me`` marks the user (at most one root).
+# - ``aliases``: a sender name in one conversation -> its person now (``person_id``) and the person
+#   it was first given (``home_person_id``, what a split returns it to).
+# - ``import_capabilities``: what each import's format can contain (reactions, replies, ...).
+# - ``imports.time_zone`` / ``time_zone_source``: the zone given to times that had none, and why.
+# No primary keys (see version 1): the store keeps these links itself.
+_V3 = (
+    """
+    CREATE TABLE people (
+        id BIGINT NOT NULL,
+        name VARCHAR NOT NULL,
+        is_me BOOLEAN NOT NULL,
+        merged_into BIGINT,
+        created_at TIMESTAMP NOT NULL
+    )
+    """,
+    """
+    CREATE TABLE aliases (
+        conversation_id VARCHAR NOT NULL,
+        sender VARCHAR NOT NULL,
+        platform VARCHAR NOT NULL,
+        person_id BIGINT NOT NULL,
+        home_person_id BIGINT NOT NULL
+    )
+    """,
+    """
+    CREATE TABLE import_capabilities (
+        import_id BIGINT NOT NULL,
+        conversation_id VARCHAR NOT NULL,
+        capability VARCHAR NOT NULL,
+        present BOOLEAN NOT NULL
+    )
+    """,
+    "ALTER TABLE imports ADD COLUMN time_zone VARCHAR",
+    "ALTER TABLE imports ADD COLUMN time_zone_source VARCHAR",
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "conversations, imports and messages", _V1),
     Migration(2, "journal: events, check-ins, runs per day, settings", _V2),
+    Migration(3, "people, aliases, import capabilities, time zones of imports", _V3),
 )
 
 _CREATE_LEDGER = """

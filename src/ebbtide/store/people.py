@@ -1,0 +1,298 @@
+"""Who is who: sender names in conversations resolved to people, across platforms and exports.
+
+WHY: one person writes as "Alex" on WhatsApp, "alex.k" on Instagram and "+44 7700 900123" in SMS,
+and the pulling away may show as a move from one messenger to another. Analysing a couple across
+their chats needs one id per person. The rules are kept plain and reversible:
+
+- Each (conversation, sender) is an *alias*. On import a new alias joins an existing person whose
+  alias has the same normalised name (case, spacing and the iOS ``~ `` prefix ignored), else it
+  gets a new person. The exporting user ("me", from the export or asked once) is one person for
+  every conversation.
+- ``merge_people(keep, other)`` moves ``other``'s aliases to ``keep`` and remembers it
+  (``people.merged_into``); ``split_person(other)`` undoes it (aliases return to the person they
+  were first given, ``home_person_id``).
+
+Tables come from migration 3. Like the rest of the store, this module is where their SQL lives.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from ebbtide.errors import StoreError
+
+if TYPE_CHECKING:
+    from ebbtide.store.db import Store
+
+_INVISIBLE = "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff"
+
+
+def normalise_name(name: str) -> str:
+    """The form two spellings of one name share: NFC, case-folded, spaces collapsed, no iOS '~ '."""
+    text = unicodedata.normalize("NFC", name).strip(_INVISIBLE + " \t\u00a0\u202f")
+    if text.startswith("~"):
+        text = text[1:]
+    text = "".join(ch for ch in text if ch not in _INVISIBLE)
+    return re.sub(r"\s+", " ", text).strip().casefold()
+
+
+@dataclass(frozen=True, slots=True)
+class Alias:
+    """A sender name as it appears in one conversation."""
+
+    conversation_id: str
+    platform: str
+    sender: str
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """A person with every alias currently joined to them."""
+
+    id: int
+    name: str
+    is_me: bool
+    aliases: tuple[Alias, ...]
+    merged_from: tuple[int, ...] = ()  # people merged into this one (``people split`` can undo)
+
+    @property
+    def platforms(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(a.platform for a in self.aliases))
+
+
+def has_people(store: Store) -> bool:
+    """Whether this store's schema has the people tables (stores opened with old migrations do not)."""
+    return bool(store._rows(
+        "SELECT 1 FROM duckdb_tables() WHERE table_name = 'aliases' AND database_name = current_database()"))
+
+
+def _new_person(store: Store, name: str, is_me: bool) -> int:
+    new_id = int(store._rows("SELECT coalesce(max(id), 0) + 1 FROM people")[0][0])
+    store._rows("INSERT INTO people (id, name, is_me, merged_into, created_at) VALUES ($1, $2, $3, NULL, $4)",
+                [new_id, name, is_me, datetime.now()])
+    return new_id
+
+
+def me_person(store: Store) -> int | None:
+    """The user's person id, if known."""
+    rows = store._rows("SELECT id FROM people WHERE is_me AND merged_into IS NULL ORDER BY id LIMIT 1")
+    return int(rows[0][0]) if rows else None
+
+
+def _person_by_name(store: Store, normalised: str) -> int | None:
+    """A live person one of whose aliases (or name) normalises to ``normalised``; None if none or several."""
+    found: set[int] = set()
+    for pid, sender in store._rows("SELECT person_id, sender FROM aliases"):
+        if normalise_name(sender) == normalised:
+            found.add(int(pid))
+    for pid, name in store._rows("SELECT id, name FROM people WHERE merged_into IS NULL"):
+        if normalise_name(name) == normalised and store._rows(
+                "SELECT 1 FROM aliases WHERE person_id = $1 LIMIT 1", [pid]):
+            found.add(int(pid))
+    return found.pop() if len(found) == 1 else None
+
+
+def register_senders(store: Store, conversation_id: str, platform: str, senders: Iterable[str],
+                     me: str | None = None) -> dict[str, int]:
+    """Give every sender of a conversation a person (new aliases only); return sender -> person id.
+
+    Runs inside the import's transaction, so a failed import leaves no people behind.
+    """
+    have = {str(s): int(p) for s, p in store._rows(
+        "SELECT sender, person_id FROM aliases WHERE conversation_id = $1", [conversation_id])}
+    for sender in dict.fromkeys(s for s in senders if s):
+        if sender in have:
+            continue
+        is_me = me is not None and sender == me
+        pid = me_person(store) if is_me else None
+        if pid is None:
+            pid = _person_by_name(store, normalise_name(sender))
+            if pid is not None and _is_me(store, pid) and not is_me:
+                pid = None  # a namesake of the user in a chat that does not say it is them
+        if pid is None:
+            pid = _new_person(store, sender, is_me)
+        elif is_me:
+            store._rows("UPDATE people SET is_me = true WHERE id = $1", [pid])
+        store._rows("INSERT INTO aliases (conversation_id, sender, platform, person_id, home_person_id) "
+                    "VALUES ($1, $2, $3, $4, $4)", [conversation_id, sender, platform, pid])
+        have[sender] = pid
+    if me and me in have and not _is_me(store, have[me]):
+        set_me(store, conversation_id, me)
+    return have
+
+
+def _is_me(store: Store, pid: int) -> bool:
+    rows = store._rows("SELECT is_me FROM people WHERE id = $1", [pid])
+    return bool(rows and rows[0][0])
+
+
+def conversation_people(store: Store, conversation_id: str) -> dict[str, int]:
+    """Sender name -> person id for one conversation."""
+    return {str(s): int(p) for s, p in store._rows(
+        "SELECT sender, person_id FROM aliases WHERE conversation_id = $1", [conversation_id])}
+
+
+def me_sender(store: Store, conversation_id: str) -> str | None:
+    """The user's sender name in this conversation, if the store knows it."""
+    me = me_person(store)
+    if me is None:
+        return None
+    rows = store._rows("SELECT sender FROM aliases WHERE conversation_id = $1 AND person_id = $2 ORDER BY sender",
+                       [conversation_id, me])
+    return str(rows[0][0]) if len(rows) == 1 else None
+
+
+def set_me(store: Store, conversation_id: str, sender: str) -> int:
+    """Remember that ``sender`` in this conversation is the user (asked once, kept for next time).
+
+    If another person is already the user, this alias's person is merged into them: "me" is one
+    person across every chat.
+    """
+    rows = store._rows("SELECT person_id FROM aliases WHERE conversation_id = $1 AND sender = $2",
+                       [conversation_id, sender])
+    if not rows:
+        raise StoreError(f"'{sender}' did not write in '{conversation_id}'", where=str(store.path),
+                         fix="See who wrote there with: ebbtide people")
+    pid = int(rows[0][0])
+    me = me_person(store)
+    if me is None:
+        store._rows("UPDATE people SET is_me = true WHERE id = $1", [pid])
+        return pid
+    if me != pid:
+        _merge(store, me, pid)
+    return me
+
+
+def people(store: Store) -> list[Person]:
+    """Every person with aliases (people merged into others are listed under them), me first."""
+    alias_rows = store._rows("SELECT person_id, conversation_id, platform, sender FROM aliases "
+                             "ORDER BY person_id, platform, conversation_id, sender")
+    by_person: dict[int, list[Alias]] = {}
+    for pid, cid, platform, sender in alias_rows:
+        by_person.setdefault(int(pid), []).append(Alias(str(cid), str(platform), str(sender)))
+    merged: dict[int, list[int]] = {}
+    for pid, into in store._rows("SELECT id, merged_into FROM people WHERE merged_into IS NOT NULL ORDER BY id"):
+        merged.setdefault(int(into), []).append(int(pid))
+    result = [
+        Person(int(pid), str(name), bool(is_me), tuple(by_person.get(int(pid), ())), tuple(merged.get(int(pid), ())))
+        for pid, name, is_me in store._rows(
+            "SELECT id, name, is_me FROM people WHERE merged_into IS NULL ORDER BY is_me DESC, id")
+    ]
+    return [p for p in result if p.aliases]
+
+
+def find_person(store: Store, ref: str, *, include_merged: bool = False) -> int:
+    """A person id from what someone typed: the id number, a name, or any alias (case ignored)."""
+    text = ref.strip()
+    candidates = [(int(r[0]), str(r[1]), r[2]) for r in store._rows("SELECT id, name, merged_into FROM people")]
+    live = {pid for pid, _, into in candidates if into is None}
+    pool = {pid for pid, _, _ in candidates} if include_merged else live
+    if text.isdigit() and int(text) in pool:
+        return int(text)
+    if text.casefold() in {"me", "i", "myself"} and (me := me_person(store)) is not None:
+        return me
+    wanted = normalise_name(text)
+    found = {pid for pid, name, _ in candidates if pid in pool and normalise_name(name) == wanted}
+    if not found:
+        rows = store._rows("SELECT home_person_id, person_id, sender FROM aliases")
+        found = {int(home if include_merged else pid) for home, pid, sender in rows
+                 if normalise_name(str(sender)) == wanted} & pool
+    if len(found) == 1:
+        return found.pop()
+    listing = "\n  ".join(f"{p.id}: {p.name} ({', '.join(a.sender for a in p.aliases)})" for p in people(store))
+    if not found:
+        raise StoreError(f"no person called '{ref}'", where=str(store.path),
+                         fix=f"Use a name, an alias or the number shown by 'ebbtide people':\n  {listing}")
+    raise StoreError(f"'{ref}' matches {len(found)} people", where=str(store.path),
+                     fix=f"Use the number shown by 'ebbtide people':\n  {listing}")
+
+
+def _merge(store: Store, keep: int, other: int) -> None:
+    store._rows("UPDATE aliases SET person_id = $1 WHERE person_id = $2", [keep, other])
+    store._rows("UPDATE people SET merged_into = $1 WHERE merged_into = $2", [keep, other])
+    store._rows("UPDATE people SET merged_into = $1 WHERE id = $2", [keep, other])
+    if _is_me(store, other):
+        store._rows("UPDATE people SET is_me = true WHERE id = $1", [keep])
+
+
+def _in_transaction(store: Store, work: Any) -> Any:
+    db = store._db
+    db.begin()
+    try:
+        result = work()
+        db.commit()
+    except BaseException:
+        db.rollback()
+        raise
+    return result
+
+
+def merge_people(store: Store, keep_ref: str, other_ref: str) -> Person:
+    """Join ``other`` into ``keep`` (all aliases), remembered and reversible with ``split_person``."""
+    keep, other = find_person(store, keep_ref), find_person(store, other_ref)
+    if keep == other:
+        raise StoreError(f"'{keep_ref}' and '{other_ref}' are already the same person", where=str(store.path),
+                         fix="See who is who with: ebbtide people")
+    _in_transaction(store, lambda: _merge(store, keep, other))
+    return next(p for p in people(store) if p.id == keep)
+
+
+def split_person(store: Store, ref: str) -> Person:
+    """Undo a merge: the person ``ref`` (merged earlier) gets their own aliases back."""
+    pid = find_person(store, ref, include_merged=True)
+    rows = store._rows("SELECT merged_into FROM people WHERE id = $1", [pid])
+    if not rows or rows[0][0] is None:
+        raise StoreError(f"'{ref}' was not merged into anyone", where=str(store.path),
+                         fix="Give the name of a person listed under another one in 'ebbtide people'.")
+
+    def work() -> None:
+        store._rows("UPDATE aliases SET person_id = $1 WHERE home_person_id = $1", [pid])
+        store._rows("UPDATE people SET merged_into = NULL, is_me = false WHERE id = $1", [pid])
+        store._rows("UPDATE people SET merged_into = $1 WHERE merged_into = $2 AND id IN "
+                    "(SELECT home_person_id FROM aliases WHERE person_id = $1)", [pid, int(rows[0][0])])
+
+    _in_transaction(store, work)
+    return next(p for p in people(store) if p.id == pid)
+
+
+def conversations_between(store: Store, a: int, b: int) -> list[str]:
+    """Conversations in which both people wrote (oldest-created first)."""
+    rows = store._rows(
+        "SELECT c.id FROM conversations c WHERE "
+        "EXISTS (SELECT 1 FROM aliases x WHERE x.conversation_id = c.id AND x.person_id = $1) AND "
+        "EXISTS (SELECT 1 FROM aliases y WHERE y.conversation_id = c.id AND y.person_id = $2) "
+        "ORDER BY c.created_at, c.id", [a, b])
+    return [str(r[0]) for r in rows]
+
+
+def person_name(store: Store, pid: int) -> str:
+    rows = store._rows("SELECT name FROM people WHERE id = $1", [pid])
+    if not rows:
+        raise StoreError(f"no person number {pid}", where=str(store.path), fix="See: ebbtide people")
+    return str(rows[0][0])
+
+
+def rename_person(store: Store, ref: str, name: str) -> None:
+    """Set the name a person is shown (and analysed) under."""
+    pid = find_person(store, ref)
+    if not name.strip():
+        raise StoreError("a name cannot be empty", where="people rename", fix="Give the name to show.")
+    store._rows("UPDATE people SET name = $1 WHERE id = $2", [name.strip(), pid])
+
+
+def prune_people(store: Store) -> None:
+    """Remove people left with no alias (after a conversation is forgotten): names are private too."""
+    store._rows("DELETE FROM people WHERE id NOT IN (SELECT home_person_id FROM aliases) "
+                "AND id NOT IN (SELECT person_id FROM aliases)")
+
+
+__all__ = [
+    "Alias", "Person", "conversation_people", "conversations_between", "find_person", "has_people", "me_person",
+    "me_sender", "merge_people", "normalise_name", "people", "person_name", "prune_people", "register_senders",
+    "rename_person", "set_me", "split_person",
+]
