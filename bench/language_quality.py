@@ -296,8 +296,12 @@ def eval_lang_checks(folder: Path = FIXTURES) -> dict[str, dict[str, float]]:
         acc = float(np.mean(np.array(got) == y))
         p, r, _ = prf(y, np.array(got))
         det = [rec["lang"] for rec in annotate_texts([{"text": t} for t in df["text"].to_list()])]
+        from ebbtide.features.language.langdetect import detect_languages
+
+        conv = detect_languages(_norm(df["text"]), pl.Series(["c"] * df.height))["lang"][0]
         out[lang] = {"rows": float(len(y)), "accuracy": acc, "precision": p, "recall": r,
-                     "detected_as_lang": float(np.mean(np.array(det) == lang))}
+                     "detected_as_lang": float(np.mean(np.array(det) == lang)),
+                     "whole_set_as_one_conversation_correct": float(conv == lang)}
     return out
 
 

@@ -134,3 +134,14 @@ def test_any_text_keeps_shape_and_spans_are_valid(texts: list[str]) -> None:
         for m in ms:
             assert 0 <= m["start"] < m["end"] <= len(text)
             assert text[m["start"]:m["end"]] == m["term"]
+
+
+def test_related_unsupported_languages_are_not_guessed() -> None:
+    it = ["ciao amore come stai", "ti amo tanto, ci vediamo stasera?", "sono stanchissima oggi",
+          "va bene, a dopo", "non lo so, forse domani", "grazie mille tesoro", "mi manchi tanto"]
+    nl = ["hoi schat hoe gaat het", "ik hou van je", "ik ben zo moe vandaag", "zie je morgen",
+          "wat doe je dit weekend?", "misschien, ik weet het niet", "dank je wel lieverd", "ik mis je"]
+    frames = [chat([("Ana" if i % 2 else "Ben", t, i) for i, t in enumerate(c)], conv=name)
+              for name, c in (("it", it), ("nl", nl))]
+    out = annotate_frame(pl.concat(frames))
+    assert set(out["lang"].to_list()) == {"und"}

@@ -2,8 +2,8 @@
 
 Why not a trained model: conversations are long, so a stop-word profile is accurate at the conversation
 level, needs no download and is explainable ("most of the words are English"). Short single texts are
-harder; there we only decide when some profile word occurs, else say "und" (undetermined) rather than
-guess English silently.
+harder; when too few of their words are profile words we say "und" (undetermined) rather than guess
+English silently.
 """
 
 from __future__ import annotations
@@ -17,9 +17,10 @@ from ebbtide.features.language.lexicon import available_langs, load_lexicon
 UNDETERMINED = "und"  # words, but not in a supported language (or too few to tell)
 NO_WORDS = "zxx"  # ISO 639-2 "no linguistic content": emoji, emoticons, punctuation only
 
-#: Minimum share of words that belong to the winning profile, for texts of at least ``_LONG`` words.
-_MIN_SHARE = 0.12
-_LONG = 25
+#: Minimum share of words that belong to the winning profile. Measured on our check sets: conversations in
+#: a supported language reach 0.39-0.69, the nearest other profile 0.18 (Spanish text on the Portuguese
+#: profile), Italian and Dutch chats at most 0.14; 0.3 sits between.
+_MIN_SHARE = 0.3
 _LETTER_WORD_RE = r"\p{L}+(?:'\p{L}+)*"
 
 
@@ -52,6 +53,6 @@ def detect_languages(norm: pl.Series, groups: pl.Series) -> pl.DataFrame:
     out = all_groups.join(totals, on="group", how="left").join(hits, on="group", how="left")
     words = pl.col("words").fill_null(0)
     hit = pl.col("hits").fill_null(0)
-    ok = (hit >= 1) & ((words < _LONG) | (hit >= _MIN_SHARE * words))
+    ok = (hit >= 1) & (hit >= _MIN_SHARE * words)
     lang = pl.when(words == 0).then(pl.lit(NO_WORDS)).when(ok).then(pl.col("lang")).otherwise(pl.lit(UNDETERMINED))
     return out.select("group", lang.alias("lang"))
