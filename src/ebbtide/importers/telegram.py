@@ -193,11 +193,19 @@ def _choose_chat(root: dict[str, Any], where: str) -> dict[str, Any]:
     )
 
 
+def _piece(entity: Any) -> str:
+    """One entity's text; an entity without text adds nothing (as in the fast path)."""
+    if isinstance(entity, dict):
+        value = entity.get("text")
+        return "" if value is None else str(value)
+    return "" if entity is None else str(entity)
+
+
 def _text_of(msg: dict[str, Any]) -> str:
     """The message body: ``text_entities`` when present (always a list), else ``text`` (str or list)."""
     ents = msg.get("text_entities")
-    if isinstance(ents, list) and (ents or not msg.get("text")):
-        return "".join(e["text"] if isinstance(e, dict) else str(e) for e in ents)
+    if isinstance(ents, list):  # authoritative when present (the fast path reads only this)
+        return "".join(_piece(e) for e in ents)
     raw = msg.get("text", "")
     if isinstance(raw, str):
         return raw
@@ -269,7 +277,7 @@ def _collect(messages: list[Any], where: str) -> dict[str, pl.Series]:
     index = 0
     try:
         for index, msg in enumerate(messages, start=1):
-            mtype = msg.get("type", "message")
+            mtype = msg.get("type") or "message"
             if mtype == "service":
                 sender, text, kind = _service_row(msg)
                 from_id = msg.get("actor_id")
@@ -280,9 +288,9 @@ def _collect(messages: list[Any], where: str) -> dict[str, pl.Series]:
                 text = _text_of(msg)
                 if mtype != "message":
                     kind = k_other  # "unsupported" and anything newer
-                elif any(k in msg for k in _MEDIA_KEYS):
+                elif any(msg.get(k) is not None for k in _MEDIA_KEYS):
                     kind = k_text if text else k_media
-                elif any(k in msg for k in _OTHER_KEYS):
+                elif any(msg.get(k) is not None for k in _OTHER_KEYS):
                     kind = k_other
                     poll = msg.get("poll")
                     if not text and isinstance(poll, dict):
@@ -296,7 +304,7 @@ def _collect(messages: list[Any], where: str) -> dict[str, pl.Series]:
             from_ids.append(from_id)
             texts.append(text)
             kinds.append(kind)
-            edited.append("edited" in msg and not msg.get("reactions"))
+            edited.append(msg.get("edited") is not None and not msg.get("reactions"))
             lines.append(index)
     except (AttributeError, KeyError, TypeError, ValueError) as exc:
         detail = f"missing field {exc}" if isinstance(exc, KeyError) else str(exc)
@@ -478,8 +486,9 @@ class TelegramImporter:
                 raise UnreadableInput("'messages' is not a list", where=src.name,
                                       fix="Export the chat again from Telegram Desktop (format: JSON).")
             cols = _collect(messages, src.name)
-            has_reactions = any(isinstance(m, dict) and "reactions" in m for m in messages)
-            reaction_edits = any(isinstance(m, dict) and "edited" in m and m.get("reactions") for m in messages)
+            has_reactions = any(isinstance(m, dict) and m.get("reactions") is not None for m in messages)
+            reaction_edits = any(isinstance(m, dict) and m.get("edited") is not None and m.get("reactions")
+                                 for m in messages)
         local, offset, has_utc = _times(cols, src.name)
         conv = f"telegram:{chat.get('id')}" if chat.get("id") is not None else f"telegram:{chat.get('name')}"
         frame = build_frame(
