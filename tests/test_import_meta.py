@@ -230,3 +230,14 @@ def test_owner_from_sibling_threads(tmp_path: Path) -> None:
         "messages": [{"sender_name": "Sam", "timestamp_ms": 1716000000000, "content": "hi"}]}), encoding="utf-8")
     assert read_export(inbox / "workgroup_998877").report.me == "Lena Park"
     assert read_export(inbox / "workgroup_998877" / "message_1.json").report.me == "Lena Park"
+
+
+def test_html_download_is_recognised_and_refused(tmp_path: Path) -> None:
+    thread = tmp_path / "inbox" / "noesilva_4455667788"
+    thread.mkdir(parents=True)
+    (thread / "message_1.html").write_text("<html><body>Noé Silva</body></html>", encoding="utf-8")
+    for path in (thread, thread / "message_1.html"):
+        assert IMPORTER.sniff(path)
+        with pytest.raises(NotAChatExport) as err:
+            read_export(path)
+        assert "JSON" in err.value.fix

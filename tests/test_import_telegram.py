@@ -223,3 +223,16 @@ def test_not_telegram_json(tmp_path: Path) -> None:
     path.write_text('{"messages": 5}', encoding="utf-8")
     with pytest.raises(UnreadableInput):
         IMPORTER.read(path)
+
+
+def test_html_export_is_recognised_and_refused(tmp_path: Path) -> None:
+    folder = tmp_path / "ChatExport_2024-01-01"
+    folder.mkdir()
+    (folder / "messages.html").write_text(
+        '<!DOCTYPE html><html><body><div class="page_wrap"><div class="message default clearfix" id="message1">'
+        "</div></div></body></html>", encoding="utf-8")
+    for path in (folder, folder / "messages.html"):
+        assert IMPORTER.sniff(path)
+        with pytest.raises(NotAChatExport) as err:
+            read_export(path)
+        assert "JSON" in err.value.fix

@@ -420,6 +420,16 @@ def _sort_members(members: list[str]) -> list[str]:
     return sorted(members, key=order)
 
 
+_HTML_MESSAGE = re.compile(r"^message_\d+\.html$")
+
+
+def _is_html_download(path: Path) -> bool:
+    """A thread of the HTML download (message_1.html, or its folder): recognised only to say "use JSON"."""
+    if path.is_dir():
+        return (path / "message_1.html").is_file() and not (path / "message_1.json").is_file()
+    return path.is_file() and bool(_HTML_MESSAGE.match(path.name))
+
+
 class MetaImporter:
     platform = Platform.MESSENGER
     description = ("Facebook Messenger / Instagram 'Download your information' JSON (message_1.json, thread "
@@ -428,6 +438,8 @@ class MetaImporter:
     def sniff(self, path: Path) -> bool:
         try:
             path = Path(path)
+            if _is_html_download(path):
+                return True  # read() then explains that the JSON download is needed
             if path.is_file() and not zipfile.is_zipfile(path):
                 with path.open("rb") as fh:
                     head = fh.read(_SNIFF_BYTES)
@@ -450,6 +462,12 @@ class MetaImporter:
 
     def read(self, path: Path, *, date_order: DateOrder | None = None) -> ParsedExport:
         path = Path(path)
+        if _is_html_download(path):
+            raise NotAChatExport(
+                "this is Meta's HTML download, which ebbtide does not read",
+                where=str(path),
+                fix="Request the download again with format JSON (Download your information > Format: JSON).",
+            )
         box = _open_container(path)
         threads = _threads(box)
         chosen = _select(threads, box.label)

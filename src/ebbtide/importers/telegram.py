@@ -101,6 +101,16 @@ def _looks_like_telegram(head: bytes) -> bool:
     )
 
 
+def _is_telegram_html(path: Path) -> bool:
+    """Telegram Desktop's HTML export (messages.html, or its folder): recognised only to say "use JSON"."""
+    target = path / "messages.html" if path.is_dir() else path
+    if not target.is_file() or not target.name.startswith("messages") or target.suffix != ".html":
+        return False
+    with target.open("rb") as fh:
+        head = fh.read(_SNIFF_BYTES)
+    return b'class="page_wrap"' in head or b'class="message default' in head or b'class="message service' in head
+
+
 def _load(path: Path) -> _Source:
     try:
         if path.is_dir():
@@ -454,12 +464,20 @@ class TelegramImporter:
 
     def sniff(self, path: Path) -> bool:
         try:
-            return _looks_like_telegram(_head(Path(path)))
+            return _looks_like_telegram(_head(Path(path))) or _is_telegram_html(Path(path))
         except Exception:  # sniffing must never throw
             return False
 
     def read(self, path: Path, *, date_order: DateOrder | None = None) -> ParsedExport:
-        return self._read(Path(path), fast=True)
+        path = Path(path)
+        if _is_telegram_html(path):
+            raise NotAChatExport(
+                "this is Telegram's HTML export, which ebbtide does not read",
+                where=str(path),
+                fix="Export the chat again in Telegram Desktop with format 'Machine-readable JSON' "
+                "(chat menu > Export chat history > Format) and point ebbtide at result.json.",
+            )
+        return self._read(path, fast=True)
 
     def _read(self, path: Path, *, fast: bool) -> ParsedExport:
         """Read ``path``; ``fast=False`` forces the plain-Python path (tests compare the two)."""
