@@ -13,6 +13,8 @@ try:
     from ebbtide.cli import web_cmds  # noqa: F401  serve, check
 except ImportError:  # pragma: no cover
     pass
+from ebbtide.cli import people_cmds  # noqa: E402,F401  people (list, merge, split, me, rename)
+
 try:
     from ebbtide.cli import annotate_cmd  # noqa: F401  annotate
 except ImportError:  # pragma: no cover

@@ -54,6 +54,11 @@ PlatformOption = Annotated[
 ]
 PathsArgument = Annotated[list[Path], typer.Argument(help="Chat export files (.txt, .zip, .json...).",
                                                      show_default=False)]
+TzOption = Annotated[
+    str | None,
+    typer.Option("--tz", help="Time zone of exports that write local times without one (e.g. Europe/Berlin; "
+                 "default: this computer's).", show_default=False),
+]
 
 
 # --------------------------------------------------------------------------- reading
@@ -217,16 +222,21 @@ def import_cmd(
     conversation_id: Annotated[str | None, typer.Option(
         "--conversation-id", help="Store everything under this conversation id (e.g. to join exports of one "
         "chat that were given different ids).", show_default=False)] = None,
+    tz: TzOption = None,
 ) -> None:
     """Add exports to your local store; messages already there are not added twice."""
+    from ebbtide.importers.timezones import choose_zone
     from ebbtide.store import Store
 
+    zone = choose_zone(tz)  # checked before reading: a typo in --tz should not cost a long read
     parsed = read_all(paths, platform, date_order)
+    touched: list[str] = []
     with Store.open(db) as store:
         for path, p in parsed:
             try:
                 with _storing(path, p.messages.height):
-                    results = store.import_export_all(p, source_path=path, conversation_id=conversation_id)
+                    results = store.import_export_all(p, source_path=path, conversation_id=conversation_id,
+                                                      zone=zone)
             except KeyboardInterrupt:
                 err.print(f"Interrupted: nothing from {path.name} was stored (files listed above were).",
                           markup=False, highlight=False)
@@ -238,7 +248,44 @@ def import_cmd(
                     markup=False, highlight=False, soft_wrap=True,
                 )
             _print_report(p)
+            touched.extend(r.conversation_id for r in results)
+            if p.messages.height and p.messages.get_column("utc_offset_min").null_count():
+                err.print(f"{path.name}: times without a zone were read as {zone.name} ({zone.source}; "
+                          "change with --tz)", markup=False, highlight=False, soft_wrap=True)
+        for cid in dict.fromkeys(touched):
+            if store.has_conversation(cid):
+                _print_lines(coverage_report(store, cid))
         err.print(f"store: {store.path}", markup=False, highlight=False, soft_wrap=True)
+
+
+# --------------------------------------------------------------------------- coverage
+def coverage_report(store: Any, cid: str) -> list[str]:
+    """The coverage report lines of one stored conversation (see ebbtide.report.coverage)."""
+    from ebbtide.report.coverage import build_coverage, coverage_lines
+
+    cov = build_coverage(store.messages(cid), conversation_id=cid, capabilities=store.capabilities(cid),
+                         imports=store.import_history(cid))
+    return coverage_lines(cov)
+
+
+def _print_lines(lines: list[str]) -> None:
+    for line in lines:
+        err.print(line, markup=False, highlight=False, soft_wrap=True)
+
+
+@app.command("coverage")
+@friendly_errors
+def coverage_cmd(
+    conversation: Annotated[str, typer.Argument(help="Conversation id, its start, or a name.", show_default=False)],
+    db: DbOption = None,
+) -> None:
+    """What a stored conversation covers: days, gaps, messages per person and messenger, what is missing."""
+    from ebbtide.store import Store
+
+    with Store.open(db, create=False) as store:
+        cid = store.resolve_conversation(conversation)
+        for line in coverage_report(store, cid):
+            out.print(line, markup=False, highlight=False, soft_wrap=True)
 
 
 # --------------------------------------------------------------------------- conversations
@@ -248,7 +295,11 @@ def _day(value: Any) -> str:
 
 @app.command("conversations")
 @friendly_errors
-def conversations_cmd(db: DbOption = None) -> None:
+def conversations_cmd(
+    db: DbOption = None,
+    coverage: Annotated[bool, typer.Option("--coverage", help="Also show each conversation's coverage "
+                                           "report (gaps, people, messengers, what is missing).")] = False,
+) -> None:
     """List the conversations in your local store."""
     from ebbtide.store import Store, resolve_db_path
 
@@ -259,6 +310,7 @@ def conversations_cmd(db: DbOption = None) -> None:
         return
     with Store.open(path, create=False) as store:
         infos = store.conversations()
+        reports = [coverage_report(store, i.id) for i in infos] if coverage else []
     if not infos:
         out.print(f"Nothing stored yet ({path}).", markup=False, highlight=False, soft_wrap=True)
         return
@@ -277,6 +329,10 @@ def conversations_cmd(db: DbOption = None) -> None:
             cells.insert(1, i.platform)
         table.add_row(*cells)
     out.print(table)
+    for lines in reports:
+        out.print("")
+        for line in lines:
+            out.print(line, markup=False, highlight=False, soft_wrap=True)
 
 
 # --------------------------------------------------------------------------- forget

@@ -101,28 +101,31 @@ def register_senders(store: Store, conversation_id: str, platform: str, senders:
                      me: str | None = None) -> dict[str, int]:
     """Give every sender of a conversation a person (new aliases only); return sender -> person id.
 
-    Runs inside the import's transaction, so a failed import leaves no people behind.
+    ``me`` (the export says who exported it) links a *new* alias to the user's person, or makes
+    its person the user when nobody is yet. It never re-links an existing alias: the same chat may
+    come from the partner's phone, whose "me" is the partner. Runs inside the import's
+    transaction, so a failed import leaves no people behind.
     """
     have = {str(s): int(p) for s, p in store._rows(
         "SELECT sender, person_id FROM aliases WHERE conversation_id = $1", [conversation_id])}
+    user = me_person(store)
+    user_here = user is not None and user in have.values()
     for sender in dict.fromkeys(s for s in senders if s):
         if sender in have:
             continue
         is_me = me is not None and sender == me
-        pid = me_person(store) if is_me else None
+        pid = user if is_me and not user_here else None
         if pid is None:
             pid = _person_by_name(store, normalise_name(sender))
-            if pid is not None and _is_me(store, pid) and not is_me:
+            if pid is not None and pid == user and not is_me:
                 pid = None  # a namesake of the user in a chat that does not say it is them
         if pid is None:
-            pid = _new_person(store, sender, is_me)
-        elif is_me:
-            store._rows("UPDATE people SET is_me = true WHERE id = $1", [pid])
+            pid = _new_person(store, sender, False)
         store._rows("INSERT INTO aliases (conversation_id, sender, platform, person_id, home_person_id) "
                     "VALUES ($1, $2, $3, $4, $4)", [conversation_id, sender, platform, pid])
         have[sender] = pid
-    if me and me in have and not _is_me(store, have[me]):
-        set_me(store, conversation_id, me)
+    if me and me in have and me_person(store) is None:
+        store._rows("UPDATE people SET is_me = true WHERE id = $1", [have[me]])
     return have
 
 

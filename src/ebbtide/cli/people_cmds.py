@@ -1,0 +1,159 @@
+"""``ebbtide people``: who is who across chats (list, merge, split, me, rename).
+
+WHY a command of its own: ebbtide links names automatically only where it is safe (same name,
+or the export says who "me" is). That "Alex", "alex.k" and "+44 7700 900123" are one person only
+the user knows; a merge is stored, used by ``analyze``, and can be undone with ``split``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich import box
+from rich.table import Table
+
+from ebbtide.cli.app import app, friendly_errors, out
+from ebbtide.errors import EbbtideError
+
+if TYPE_CHECKING:
+    from ebbtide.store import Store
+
+people_app = typer.Typer(help="Who is who across your chats: list, merge, split, me, rename.",
+                         no_args_is_help=False, add_completion=False)
+app.add_typer(people_app, name="people")
+
+DbOption = Annotated[
+    Path | None,
+    typer.Option("--db", envvar="EBBTIDE_DB", help="Store file (default: your data folder; or EBBTIDE_DB).",
+                 show_default=False),
+]
+
+
+def _open(db: Path | None) -> Store:
+    from ebbtide.store import Store, resolve_db_path
+
+    path = resolve_db_path(db)
+    if not path.exists():
+        raise EbbtideError("there is no store here yet", where=str(path),
+                           fix="Import a chat first: ebbtide import EXPORT.txt")
+    store = Store.open(path, create=False)
+    from ebbtide.store.people import has_people
+
+    if not has_people(store):  # pragma: no cover - every store opened by this ebbtide is migrated
+        store.close()
+        raise EbbtideError("this store has no people tables", where=str(path), fix="Update ebbtide.")
+    return store
+
+
+def _show(db: Path | None) -> None:
+    from ebbtide.store.people import people
+
+    with _open(db) as store:
+        everyone = people(store)
+    if not everyone:
+        out.print("Nobody yet: import a chat first (ebbtide import EXPORT.txt).", markup=False)
+        return
+    table = Table(box=box.SIMPLE_HEAD)
+    for name, justify in (("#", "right"), ("person", "left"), ("aliases (platform: name)", "left"),
+                          ("merged from", "left")):
+        table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    for p in everyone:
+        aliases = "\n".join(dict.fromkeys(f"{a.platform}: {a.sender}" for a in p.aliases))
+        who = f"{p.name} (you)" if p.is_me else p.name
+        table.add_row(str(p.id), who, aliases, ", ".join(f"#{i}" for i in p.merged_from))
+    out.print(table)
+
+
+@people_app.callback(invoke_without_command=True)
+@friendly_errors
+def people_cmd(ctx: typer.Context, db: DbOption = None) -> None:
+    """List the people in your chats with their names on each messenger."""
+    if ctx.invoked_subcommand is None:
+        _show(db)
+
+
+@people_app.command("list")
+@friendly_errors
+def list_cmd(db: DbOption = None) -> None:
+    """List the people in your chats with their names on each messenger."""
+    _show(db)
+
+
+@people_app.command("merge")
+@friendly_errors
+def merge_cmd(
+    keep: Annotated[str, typer.Argument(help="The person to keep (name, alias or #).", show_default=False)],
+    others: Annotated[list[str], typer.Argument(help="People who are the same person (joined into KEEP).",
+                                                show_default=False)],
+    db: DbOption = None,
+) -> None:
+    """Say that several names are one person, e.g. ebbtide people merge Alex alex.k "+44 7700 900123"."""
+    from ebbtide.store.people import merge_people
+
+    with _open(db) as store:
+        person = None
+        for other in others:
+            person = merge_people(store, keep, other)
+    if person is not None:
+        names = ", ".join(dict.fromkeys(a.sender for a in person.aliases))
+        out.print(f"{person.name} is now one person with the names: {names}. Undo with: ebbtide people split NAME",
+                  markup=False, highlight=False, soft_wrap=True)
+
+
+@people_app.command("split")
+@friendly_errors
+def split_cmd(
+    person: Annotated[str, typer.Argument(help="A name that was merged into someone.", show_default=False)],
+    db: DbOption = None,
+) -> None:
+    """Undo a merge: the person gets their own names back."""
+    from ebbtide.store.people import split_person
+
+    with _open(db) as store:
+        back = split_person(store, person)
+    out.print(f"{back.name} is a separate person again ({', '.join(a.sender for a in back.aliases)}).",
+              markup=False, highlight=False, soft_wrap=True)
+
+
+@people_app.command("me")
+@friendly_errors
+def me_cmd(
+    name: Annotated[str, typer.Argument(help="Your name as it appears in a chat.", show_default=False)],
+    conversation: Annotated[str | None, typer.Option("--conversation", help="The chat (id, its start, or a "
+                                                     "name) where you write as NAME.", show_default=False)] = None,
+    db: DbOption = None,
+) -> None:
+    """Tell ebbtide which name is you (remembered for every chat)."""
+    from ebbtide.store.people import conversation_people, find_person, people, person_name, set_me
+
+    with _open(db) as store:
+        if conversation:
+            cid = store.resolve_conversation(conversation)
+            senders = conversation_people(store, cid)
+            match = [s for s in senders if s.casefold() == name.strip().casefold()]
+            if len(match) != 1:
+                raise EbbtideError(f"'{name}' did not write in {cid}", where="people me",
+                                   fix="Choose one of: " + ", ".join(senders))
+            pid = set_me(store, cid, match[0])
+        else:
+            pid = find_person(store, name)
+            alias = next(a for p in people(store) if p.id == pid for a in p.aliases)
+            pid = set_me(store, alias.conversation_id, alias.sender)
+        out.print(f"Remembered: you are {person_name(store, pid)}.", markup=False, highlight=False)
+
+
+@people_app.command("rename")
+@friendly_errors
+def rename_cmd(
+    person: Annotated[str, typer.Argument(help="Name, alias or #.", show_default=False)],
+    new_name: Annotated[str, typer.Argument(help="The name to show.", show_default=False)],
+    db: DbOption = None,
+) -> None:
+    """Change the name a person is shown under (their names in the chats stay as they are)."""
+    from ebbtide.store.people import rename_person
+
+    with _open(db) as store:
+        rename_person(store, person, new_name)
+    out.print(f"Renamed to {new_name.strip()}.", markup=False, highlight=False)
