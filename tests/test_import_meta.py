@@ -241,3 +241,8 @@ def test_html_download_is_recognised_and_refused(tmp_path: Path) -> None:
         with pytest.raises(NotAChatExport) as err:
             read_export(path)
         assert "JSON" in err.value.fix
+
+
+def test_platform_option_instagram_reaches_this_importer() -> None:
+    parsed = read_export(IG, platform="instagram")
+    assert parsed.report.platform is Platform.INSTAGRAM

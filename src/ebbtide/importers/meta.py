@@ -432,6 +432,7 @@ def _is_html_download(path: Path) -> bool:
 
 class MetaImporter:
     platform = Platform.MESSENGER
+    platforms = (Platform.MESSENGER, Platform.INSTAGRAM)  # the file decides which (see _platform)
     description = ("Facebook Messenger / Instagram 'Download your information' JSON (message_1.json, thread "
                    "folder or zip) and the Messenger end-to-end-encrypted download")
 

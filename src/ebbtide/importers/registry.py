@@ -75,7 +75,8 @@ def read_export(
     importers = _importers()
     if platform:
         wanted = Platform(platform)
-        chosen = [imp for imp in importers if imp.platform == wanted]
+        # an importer may read several platforms (Meta: messenger and instagram) and list them in ``platforms``
+        chosen = [imp for imp in importers if wanted in getattr(imp, "platforms", (imp.platform,))]
         if not chosen:
             raise NotAChatExport(
                 f"no importer for platform '{wanted.value}' yet",
