@@ -36,7 +36,8 @@ from ebbtide.errors import NotAChatExport, UnreadableInput
 from ebbtide.importers._columns import CHAT_ENV, build_frame, chosen_chat, first_seen, participants_slug
 from ebbtide.model import DateOrder, MessageKind, ParsedExport, ParseReport, Platform
 
-try:
+_fastjson: Any
+try:  # faster on big threads; plain json is the always-available fallback
     import orjson as _fastjson
 except ImportError:  # pragma: no cover - depends on the environment
     _fastjson = None

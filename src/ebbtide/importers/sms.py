@@ -290,7 +290,7 @@ def _parse(stream: _CleanReader, where: str) -> _Cols:
             if ct == "text/plain":
                 t = attrs.get("text", "")
                 if t and t != "null":
-                    mms["texts"].append(t)  # type: ignore[union-attr]
+                    mms["texts"].append(t)  # type: ignore[attr-defined]
             elif ct != "application/smil":
                 mms["media"] = int(mms["media"]) + 1  # type: ignore[call-overload]
         elif tag == "addr" and mms and attrs.get("type") == "137":

@@ -36,7 +36,8 @@ from ebbtide.errors import NotAChatExport, UnreadableInput
 from ebbtide.importers._columns import CHAT_ENV, build_frame, chosen_chat, first_seen
 from ebbtide.model import DateOrder, MessageKind, ParsedExport, ParseReport, Platform
 
-try:  # orjson is ~3x faster on a big result.json; plain json is the always-available fallback
+_fastjson: Any
+try:  # orjson is ~2x faster on a big result.json; plain json is the always-available fallback
     import orjson as _fastjson
 except ImportError:  # pragma: no cover - depends on the environment
     _fastjson = None
@@ -383,7 +384,7 @@ def _find_me(chat: dict[str, Any], root: dict[str, Any], cols: dict[str, pl.Seri
 # schema and so never materialised. Anything unexpected (older export, odd types, full export) makes
 # this return None and the plain-Python path above reads the file and explains any problem.
 _ENTITIES = pl.List(pl.Struct({"text": pl.String}))
-_FAST_SCHEMA = {
+_FAST_SCHEMA: dict[str, Any] = {
     "name": pl.String, "type": pl.String, "id": pl.Int64,
     "messages": pl.List(pl.Struct({
         "type": pl.String, "date": pl.String, "date_unixtime": pl.String,
@@ -404,7 +405,7 @@ _FAST_OTHER = ("location_information", "contact_information", "poll", "game_info
                "invoice_information", "place_name")
 
 
-def _fast_collect(data: bytes) -> tuple[dict[str, Any], dict[str, list[Any]], tuple[bool, bool]] | None:
+def _fast_collect(data: bytes) -> tuple[dict[str, Any], dict[str, pl.Series], tuple[bool, bool]] | None:
     """Column lists for a modern single-chat export via Polars, or None to use the Python path."""
     head = data[:_SNIFF_BYTES]
     if b'"personal_information"' in head or b'"text_entities"' not in head:
