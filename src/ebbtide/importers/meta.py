@@ -113,6 +113,7 @@ class _Container:
     names: list[str]
     reader: Callable[[str], bytes]
     head_reader: Callable[[str], bytes]
+    close: Callable[[], None] = lambda: None
 
 
 def _open_container(path: Path) -> _Container:
@@ -139,7 +140,7 @@ def _open_container(path: Path) -> _Container:
                 with zf.open(name) as fh:
                     return fh.read(_SNIFF_BYTES)
 
-            return _Container(str(path), names, read_zip, head_zip)
+            return _Container(str(path), names, read_zip, head_zip, zf.close)
         # a single file: its siblings message_N.json belong to the same thread
         if _MESSAGE_FILE.search(path.name):
             parent = path.parent
@@ -471,6 +472,12 @@ class MetaImporter:
                 fix="Request the download again with format JSON (Download your information > Format: JSON).",
             )
         box = _open_container(path)
+        try:
+            return self._read_box(path, box)
+        finally:
+            box.close()
+
+    def _read_box(self, path: Path, box: _Container) -> ParsedExport:
         threads = _threads(box)
         chosen = _select(threads, box.label)
         around = (box, threads) if len(threads) >= 3 else _sibling_threads(path)
