@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date
 from importlib import resources
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import polars as pl
 import typer
@@ -30,6 +30,9 @@ import typer
 from ebbtide.cli.app import app, err, friendly_errors, out
 from ebbtide.errors import EbbtideError, UnknownParticipant
 from ebbtide.model import Assessment, DateOrder, Insight, ParsedExport, Platform
+
+if TYPE_CHECKING:
+    from ebbtide.store import Store
 
 DEMO_ME = "Alex"
 DEMO_RESOURCE = ("data", "demo_whatsapp.txt")  # inside the ebbtide.simulate package
@@ -213,13 +216,19 @@ def emit(analysis: Analysis, *, json_path: Path | None, html_path: Path | None, 
 
 def _load_conversation(
     paths: list[Path], conversation: str | None, db: Path | None, date_order: DateOrder | None,
-    platform: Platform | None,
-) -> tuple[pl.DataFrame, str | None]:
-    """Import ``paths`` (if any) and return the chosen conversation's messages and a 'me' hint."""
+    platform: Platform | None, tz: str | None = None, person: str | None = None,
+) -> tuple[pl.DataFrame, str | None, str | None]:
+    """Import ``paths`` (if any); return the chosen conversation's messages, a 'me' hint and its id.
+
+    With ``person`` no conversation is chosen here (the id is None): the caller builds the merged
+    timeline of the user and that person.
+    """
     from ebbtide.cli.data_cmds import read_all
+    from ebbtide.importers.timezones import choose_zone
     from ebbtide.store import Store
 
-    if not paths and not conversation:
+    zone = choose_zone(tz)
+    if not paths and not conversation and not person:
         raise EbbtideError("nothing to analyse", where="analyze",
                            fix="Give an export file (ebbtide analyze chat.txt) or a stored conversation "
                                "(ebbtide analyze --conversation NAME).")
@@ -231,11 +240,13 @@ def _load_conversation(
         imported: list[str] = []
         for path, p in parsed:
             with _step(f"storing {path.name}"):
-                for r in store.import_export_all(p, source_path=path):
+                for r in store.import_export_all(p, source_path=path, zone=zone):
                     imported.append(r.conversation_id)
                     err.print(f"{path.name}: {r.added:,} new, {r.skipped_duplicates:,} already stored",
                               markup=False, highlight=False)
         imported = list(dict.fromkeys(imported))
+        if person and not conversation:
+            return pl.DataFrame(), None, None
         if conversation:
             cid = store.resolve_conversation(conversation)
         elif len(imported) == 1:
@@ -246,8 +257,81 @@ def _load_conversation(
             raise EbbtideError(f"these files hold {len(imported)} conversations", where="analyze",
                                fix=f"Choose one with --conversation ID. Found:\n  {listing}")
         messages = store.messages(cid)
+        remembered = remembered_me(store, cid)
     hints = {p.report.me for _, p in parsed if p.report.me}
-    return messages, (hints.pop() if len(hints) == 1 else None)
+    return messages, (hints.pop() if len(hints) == 1 else remembered), cid
+
+
+# --------------------------------------------------------------------------- people across chats
+def remembered_me(store: Store, cid: str) -> str | None:
+    """The user's name in this conversation if the store remembers it (asked once, kept)."""
+    from ebbtide.store.people import has_people, me_sender
+
+    return me_sender(store, cid) if has_people(store) else None
+
+
+def remember_and_merge(db: Path | None, cid: str, me: str, partner: str, *, explicit_conversation: bool,
+                       ) -> tuple[pl.DataFrame, str, str, tuple[str, ...]] | None:
+    """Remember who the user is; if the couple has several one-to-one chats, their merged timeline.
+
+    Returns (messages, me, partner, notes) for the merged timeline, or None to keep the one
+    conversation (only one chat between them, or the user picked one with --conversation).
+    """
+    from ebbtide.store import Store
+    from ebbtide.store.people import conversation_people, conversations_between, has_people, set_me
+
+    with Store.open(db, create=False) as store:
+        if not has_people(store):
+            return None
+        senders = conversation_people(store, cid)
+        if me not in senders or partner not in senders:
+            return None
+        me_id = set_me(store, cid, me)
+        if explicit_conversation:
+            return None
+        chats = conversations_between(store, me_id, senders[partner], only_the_two=True)
+        if len(chats) < 2 or cid not in chats:
+            return None
+        return _timeline(store, me_id, senders[partner], chats)
+
+
+def _timeline(store: Store, me_id: int, partner_id: int, chats: list[str],
+              ) -> tuple[pl.DataFrame, str, str, tuple[str, ...]]:
+    from ebbtide.store.people import person_name
+    from ebbtide.store.timeline import merged_timeline
+
+    frame = merged_timeline(store, me_id, partner_id, chats)
+    platforms = ", ".join(dict.fromkeys(frame.get_column("platform").to_list()))
+    note = (f"Merged {len(chats)} chats between you ({platforms}) into one timeline: {', '.join(chats)}. "
+            "Use --conversation ID to analyse one of them alone.")
+    err.print(note, markup=False, highlight=False, soft_wrap=True)
+    return frame, person_name(store, me_id), person_name(store, partner_id), (note,)
+
+
+def person_timeline(db: Path | None, person: str, me: str | None,
+                    ) -> tuple[pl.DataFrame, str, str, tuple[str, ...]]:
+    """``analyze --person NAME``: the user's one-to-one chats with NAME, on every messenger, merged."""
+    from ebbtide.store import Store
+    from ebbtide.store.people import conversations_between, find_person, has_people, me_person, people
+
+    with Store.open(db, create=False) as store:
+        if not has_people(store):  # pragma: no cover - stores opened by this ebbtide are migrated
+            raise EbbtideError("this store does not know people yet", where="--person", fix="Update ebbtide.")
+        me_id = find_person(store, me) if me else me_person(store)
+        if me_id is None:
+            listing = ", ".join(p.name for p in people(store))
+            raise UnknownParticipant("which person are you?", where="--person",
+                                     fix=f"Add --me with your name (one of: {listing}), or run "
+                                         "'ebbtide people me NAME' once.")
+        partner_id = find_person(store, person)
+        if partner_id == me_id:
+            raise EbbtideError(f"'{person}' is you", where="--person", fix="Give your partner's name.")
+        chats = conversations_between(store, me_id, partner_id, only_the_two=True) or \
+            conversations_between(store, me_id, partner_id)
+        if not chats:
+            raise EbbtideError(f"no stored chat between you and '{person}'", where="--person",
+                               fix="Import your chats first, and join names with: ebbtide people merge A B")
+        return _timeline(store, me_id, partner_id, chats)
 
 
 # --------------------------------------------------------------------------- commands
@@ -278,19 +362,32 @@ def analyze_cmd(
     afraid: Annotated[bool, typer.Option("--afraid", help="You sometimes feel afraid of, or controlled by, "
                                          "your partner: safety resources come first.")] = False,
     country: CountryOption = None,
+    person: Annotated[str | None, typer.Option("--person", help="Analyse all your chats with this person "
+                                               "(every messenger, merged; see 'ebbtide people').",
+                                               show_default=False)] = None,
+    tz: Annotated[str | None, typer.Option("--tz", help="Time zone of exports without one (default: this "
+                                           "computer's).", show_default=False)] = None,
 ) -> None:
     """Analyse your chat: signs of pulling away against your own past, possible reasons, a plan."""
     window = parse_baseline(baseline)
-    messages, hinted = _load_conversation(list(paths or []), conversation, db, date_order, platform)
-    people = participants(messages)
-    who = choose_me(people, me, hinted)
-    other = choose_partner(people, who, partner)
+    messages, hinted, cid = _load_conversation(list(paths or []), conversation, db, date_order, platform, tz,
+                                               person)
     notes: tuple[str, ...] = ()
-    if len(people) > 2:
-        left_out = len(people) - 2
-        notes = (f"This is a group chat; only {who} and {other} are analysed ({left_out} other "
-                 f"{'person is' if left_out == 1 else 'people are'} left out).",)
-        err.print(notes[0], markup=False, highlight=False)
+    if cid is None and person:
+        messages, who, other, notes = person_timeline(db, person, me)
+    else:
+        people = participants(messages)
+        who = choose_me(people, me, hinted)
+        other = choose_partner(people, who, partner)
+        if len(people) > 2:
+            left_out = len(people) - 2
+            notes = (f"This is a group chat; only {who} and {other} are analysed ({left_out} other "
+                     f"{'person is' if left_out == 1 else 'people are'} left out).",)
+            err.print(notes[0], markup=False, highlight=False)
+        if cid is not None:  # remembers who you are; in a one-to-one chat, may merge your other chats
+            merged = remember_and_merge(db, cid, who, other, explicit_conversation=bool(conversation))
+            if merged is not None:
+                messages, who, other, notes = merged
     analysis = run_analysis(messages, me=who, partner=other, baseline=window, afraid=afraid or None, notes=notes)
     emit(analysis, json_path=json_path, html_path=html_path, simulated=False, country=country)
 

@@ -263,12 +263,17 @@ def split_person(store: Store, ref: str) -> Person:
     return next(p for p in people(store) if p.id == pid)
 
 
-def conversations_between(store: Store, a: int, b: int) -> list[str]:
-    """Conversations in which both people wrote (oldest-created first)."""
+def conversations_between(store: Store, a: int, b: int, *, only_the_two: bool = False) -> list[str]:
+    """Conversations in which both people wrote (oldest-created first).
+
+    ``only_the_two``: just their one-to-one chats (no one else wrote), the couple's own channels.
+    """
+    alone = ("AND (SELECT count(DISTINCT z.person_id) FROM aliases z WHERE z.conversation_id = c.id) = 2 "
+             if only_the_two else "")
     rows = store._rows(
         "SELECT c.id FROM conversations c WHERE "
         "EXISTS (SELECT 1 FROM aliases x WHERE x.conversation_id = c.id AND x.person_id = $1) AND "
-        "EXISTS (SELECT 1 FROM aliases y WHERE y.conversation_id = c.id AND y.person_id = $2) "
+        f"EXISTS (SELECT 1 FROM aliases y WHERE y.conversation_id = c.id AND y.person_id = $2) {alone}"
         "ORDER BY c.created_at, c.id", [a, b])
     return [str(r[0]) for r in rows]
 
