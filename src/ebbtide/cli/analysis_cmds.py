@@ -312,12 +312,15 @@ def person_timeline(db: Path | None, person: str, me: str | None,
                     ) -> tuple[pl.DataFrame, str, str, tuple[str, ...]]:
     """``analyze --person NAME``: the user's one-to-one chats with NAME, on every messenger, merged."""
     from ebbtide.store import Store
-    from ebbtide.store.people import conversations_between, find_person, has_people, me_person, people
+    from ebbtide.store.people import conversations_between, find_person, has_people, me_person, people, set_me
 
     with Store.open(db, create=False) as store:
         if not has_people(store):  # pragma: no cover - stores opened by this ebbtide are migrated
             raise EbbtideError("this store does not know people yet", where="--person", fix="Update ebbtide.")
         me_id = find_person(store, me) if me else me_person(store)
+        if me and me_id is not None:  # remembered: next time --me is not needed
+            alias = next(a for p in people(store) if p.id == me_id for a in p.aliases)
+            me_id = set_me(store, alias.conversation_id, alias.sender)
         if me_id is None:
             listing = ", ".join(p.name for p in people(store))
             raise UnknownParticipant("which person are you?", where="--person",
