@@ -90,6 +90,10 @@ def create_app(db: str | Path | None = None, *, token: str | None = None,
     def _plotly() -> Response:
         return Response(plotly_js(), media_type="text/javascript")
 
+    @app.get("/favicon.ico", include_in_schema=False)
+    def _favicon() -> Response:
+        return Response(status_code=204)  # no icon; saves a 404 in the browser's console
+
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
     from ebbtide.web import routes_analysis, routes_journal, routes_start

@@ -1,0 +1,230 @@
+"""End to end in a real headless Chromium (Debian's /usr/bin/chromium; never a downloaded browser).
+
+One walk through the app as a person would: answer the safety question, drop the demo export,
+pick who they are, read the verdict, open the evidence, log an event, copy a conversation
+starter, run the self-check, trigger the safety path; on a phone-sized window too. Every request
+the page makes is recorded: none may leave 127.0.0.1. Set EBBTIDE_SCREENSHOTS=1 to refresh
+docs/screenshots/.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = ROOT / "docs" / "screenshots"
+
+pytestmark = pytest.mark.browser
+
+if not CHROMIUM.exists():
+    pytest.skip(f"browser tests skipped: {CHROMIUM} is not installed (apt-get install chromium)",
+                allow_module_level=True)
+sync_api = pytest.importorskip("playwright.sync_api", reason="browser tests skipped: playwright is not installed "
+                               "(pip install playwright; no browser download is needed)")
+uvicorn = pytest.importorskip("uvicorn")
+
+from ebbtide.simulate import DEMO_PATH  # noqa: E402
+from ebbtide.web import create_app  # noqa: E402
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app served by uvicorn on a free loopback port, in a thread; yields the start URL."""
+    port = _free_port()
+    app = create_app(tmp_path_factory.mktemp("e2e") / "store.duckdb", port=port)
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not srv.started:
+        if time.monotonic() > deadline:
+            pytest.fail("uvicorn did not start within 20 s")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}/?t={app.state.token}"
+    srv.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()
+
+
+class Watch:
+    """Every request and console problem of a page."""
+
+    def __init__(self, page: object) -> None:
+        self.urls: list[str] = []
+        self.problems: list[str] = []
+        page.on("request", lambda r: self.urls.append(r.url))  # type: ignore[attr-defined]
+        page.on("console", lambda m: self.problems.append(m.text) if m.type == "error" else None)  # type: ignore[attr-defined]
+        page.on("pageerror", lambda e: self.problems.append(str(e)))  # type: ignore[attr-defined]
+
+    def outside(self) -> list[str]:
+        return [u for u in self.urls if urlparse(u).scheme not in ("data", "blob", "about")
+                and urlparse(u).hostname != "127.0.0.1"]
+
+
+def _shot(page: object, name: str) -> None:
+    if os.environ.get("EBBTIDE_SCREENSHOTS"):
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
+
+
+def test_from_an_export_to_the_plan_the_journal_and_the_safety_path(server: str, browser: object) -> None:
+    context = browser.new_context(viewport={"width": 1200, "height": 900})  # type: ignore[attr-defined]
+    page = context.new_page()
+    watch = Watch(page)
+    page.goto(server)
+    assert "t=" not in page.url  # the code left the address bar (it lives in a strict cookie now)
+    assert page.get_by_role("note").first.inner_text().startswith("🔒") or "stays on this computer" in page.content()
+
+    # keyboard: the first Tab lands on the skip link
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip"
+
+    # the first-run safety question, answered "no"
+    _shot(page, "home")
+    page.get_by_label("Your country (for the right helplines)").select_option("uk")
+    page.get_by_role("button", name="Save my answer").click()
+    page.wait_for_load_state()
+    assert page.get_by_text("Before anything else: are you safe?").count() == 0
+    assert page.get_by_role("heading", name="When someone feels further away").is_visible()
+
+    # import by drag and drop
+    page.goto(server.split("?")[0] + "import")
+    text = Path(DEMO_PATH).read_text(encoding="utf-8")
+    transfer = page.evaluate_handle(
+        "t => { const d = new DataTransfer(); d.items.add(new File([t], 'WhatsApp Chat with Sam.txt', "
+        "{type: 'text/plain'})); return d; }", text)
+    page.dispatch_event("#drop", "drop", {"dataTransfer": transfer})
+    assert "WhatsApp Chat with Sam.txt" in page.locator("#chosen").inner_text()
+    _shot(page, "import")
+    page.get_by_role("button", name="Read the files").click()
+    page.wait_for_url(re.compile(r"/import/[\w-]+$"))
+    assert "new messages stored" in page.content()
+    page.get_by_label("Alex").check()
+    page.get_by_role("button", name="Show me what changed").click()
+    page.wait_for_url(re.compile(r"/overview$"))
+
+    # the verdict, in plain words, and the charts drawn by Plotly from the app itself
+    headline = page.locator("#headline").inner_text()
+    assert "Sam" in headline and "not a verdict" in headline
+    page.wait_for_selector(".plot .main-svg", timeout=20_000)
+    assert page.locator(".plot[role=img]").count() >= 3
+    _shot(page, "overview")
+
+    # the evidence behind a sign, in context
+    page.get_by_role("link", name="Decreased communication").first.click()
+    page.wait_for_url(re.compile(r"/sign/decreased_communication$"))
+    summary = page.locator("details.context summary").first
+    if summary.count():
+        summary.click()
+        assert page.locator(".thread li.mark").first.is_visible()
+    else:  # no message evidence for this sign: another sign must have some
+        page.goto(server.split("?")[0] + "sign/evasive_responses")
+        page.locator("details.context summary").first.click()
+        assert page.locator(".thread li.mark").first.is_visible()
+    _shot(page, "evidence")
+
+    # the plan, and copying a conversation starter
+    page.get_by_role("link", name="Plan", exact=True).click()
+    page.get_by_role("button", name="Copy this conversation starter").first.click()
+    page.wait_for_function("document.getElementById('copied').textContent.startsWith('Copied')")
+    _shot(page, "plan")
+
+    # the reasons questionnaire feeds the plan
+    page.get_by_role("link", name="Reasons", exact=True).click()
+    page.locator("input[name=r_external_stress][value='3']").check()
+    page.get_by_role("button", name="Update my plan").click()
+    page.wait_for_url(re.compile(r"/plan\?updated=1$"))
+    _shot(page, "reasons-updated-plan")
+
+    # log an event; it appears in the journal with a before/after
+    page.get_by_role("link", name="Journal", exact=True).click()
+    page.get_by_label("What happened").select_option("talk")
+    page.get_by_label("When").fill("2025-09-01")
+    page.get_by_label("A note (optional)").fill("we talked about the move")
+    page.get_by_role("button", name="Save the event").click()
+    assert page.get_by_text("The event was saved.").is_visible()
+    page.get_by_text("Before and after").first.click()
+    assert "since a talk on 2025-09-01" in page.locator("details.before-after").first.inner_text()
+    _shot(page, "journal")
+
+    # the guided self-check
+    page.get_by_role("link", name="Self-check", exact=True).click()
+    page.get_by_label("What should we call your partner?").fill("Sam")
+    page.locator("input[name=s_decreased_communication][value='2']").check()
+    page.locator("input[name=s_decline_in_intimacy][value='3']").check()
+    _shot(page, "selfcheck")
+    page.get_by_role("button", name="See what this might mean").click()
+    assert page.locator("#headline").inner_text().startswith("From your answers, Sam")
+    _shot(page, "selfcheck-result")
+
+    # the safety path: a check-in that says "afraid"
+    page.get_by_role("link", name="Journal", exact=True).click()
+    page.locator("input[name=afraid][value=yes]").check()
+    page.get_by_role("button", name="Save the check-in").click()
+    assert page.get_by_role("heading", name="Your safety comes first").is_visible()
+    page.get_by_role("link", name="Plan", exact=True).click()
+    safety_box = page.locator("#safety")
+    assert "Samaritans" in safety_box.inner_text()
+    assert page.locator("#step-open_communication").count() == 0
+    assert page.locator("#step-space_but_connected").count() == 0
+    _shot(page, "safety")
+
+    assert watch.outside() == [], watch.outside()
+    assert not [p for p in watch.problems if "Content Security Policy" in p or "Refused" in p], watch.problems
+    context.close()
+
+
+def test_readable_on_a_phone_sized_window(server: str, browser: object) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)  # type: ignore[attr-defined]
+    page = context.new_page()
+    watch = Watch(page)
+    page.goto(server)
+    for path in ("overview", "plan", "journal", "selfcheck"):
+        page.goto(server.split("?")[0] + path)
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 1, (path, overflow)
+    page.goto(server.split("?")[0] + "overview")
+    page.wait_for_selector(".plot .main-svg", timeout=20_000)
+    _shot(page, "overview-phone")
+    assert watch.outside() == []
+    context.close()
+
+
+def test_a_page_without_the_code_is_refused_in_the_browser(server: str, browser: object) -> None:
+    context = browser.new_context()  # type: ignore[attr-defined]
+    page = context.new_page()
+    response = page.goto(server.split("?")[0] + "overview")
+    assert response is not None and response.status == 403
+    assert "needs the link from ebbtide" in page.content()
+    context.close()
+
+
+def test_chromium_is_debians(browser: object) -> None:
+    assert shutil.which("chromium") or CHROMIUM.exists()
+    assert browser.version  # type: ignore[attr-defined]
