@@ -106,8 +106,9 @@ def _truncation_warnings(platforms: Sequence[str], imports: Sequence[Mapping[str
         dialects = " ".join(str(i.get("dialect", "")) for i in imports if i.get("platform") == "messenger").casefold()
         if "end-to-end" not in dialects:
             warnings.append("Messenger chats with end-to-end encryption (the default since 2024) are missing from "
-                            "'Download your information'; import the encrypted download (Messenger settings > "
-                            "Privacy > End-to-end encrypted chats > Message storage) too.")
+                            "'Download your information' after the switch; import the encrypted download too "
+                            "(messenger.com > Privacy & safety > End-to-end encrypted chats > Message storage > "
+                            "Download secure storage data).")
         elif "end-to-end" in dialects and all("end-to-end" in str(i.get("dialect", "")).casefold()
                                               for i in imports if i.get("platform") == "messenger"):
             warnings.append("Only Messenger's end-to-end-encrypted download was imported: older, unencrypted "
