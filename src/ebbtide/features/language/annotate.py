@@ -271,14 +271,13 @@ def _matches(frame: pl.DataFrame) -> pl.Series:
     starts: list[int] = []
     ends: list[int] = []
     terms: list[str] = []
-    for j, i in enumerate(idx.tolist()):
-        original, norm = texts[j], norms[j]
-        same_len = len(original) == len(norm)
-        for feat, col in found.items():
-            matched = col[j]
+    idx_list = idx.tolist()
+    for feat, col in found.items():  # only the (row, feature) pairs that matched
+        for j, matched in enumerate(col):
             if not matched:
                 continue
-            if same_len:
+            original, norm = texts[j], norms[j]
+            if len(original) == len(norm):
                 pos = 0
                 spans = []
                 for term in matched:
@@ -290,6 +289,7 @@ def _matches(frame: pl.DataFrame) -> pl.Series:
             else:
                 rx = _py_patterns(langs[j]).get(feat)
                 spans = [(mm.start(), mm.end()) for mm in rx.finditer(original.replace("\u2019", "'"))] if rx else []
+            i = idx_list[j]
             for st, en in spans:
                 rows.append(i)
                 feats.append(feat)
@@ -300,7 +300,8 @@ def _matches(frame: pl.DataFrame) -> pl.Series:
         {"row": rows, "feature": feats, "start": starts, "end": ends, "term": terms},
         schema={"row": pl.UInt32, "feature": pl.String, "start": pl.Int32, "end": pl.Int32, "term": pl.String},
     )
-    nested = flat.group_by("row", maintain_order=True).agg(
+    # order spans by row, then by position (features were collected one after the other)
+    nested = flat.sort("row", "start", "end", maintain_order=True).group_by("row", maintain_order=True).agg(
         matches=pl.struct("feature", "start", "end", "term")
     )
     allrows = pl.DataFrame({"row": pl.int_range(frame.height, dtype=pl.UInt32, eager=True)})
