@@ -119,7 +119,9 @@ def sign_page(request: Request, sign_id: str) -> Response:
     with state.store() as s:
         events = jr.events(s, a.conversation_id)
     people = []
-    for res in (r for r in complete_signs(a.assessment) if r.sign is sign):
+    chosen = [r for r in complete_signs(a.assessment) if r.sign is sign]
+    chosen.sort(key=lambda r: r.person != a.assessment.partner)  # the partner first: the user's question
+    for res in chosen:
         status = status_label(res.status.value)
         if res.status is SignStatus.DETECTED and res.strength in ("slight", "clear", "strong"):
             status = f"{status} ({strength_label(res.strength)})"
