@@ -1,9 +1,9 @@
 """Word and phrase lists, loaded from versioned TOML files under ``data/``.
 
 Wording lives in data, not code, so lists can be reviewed and extended (and new languages added) without
-touching the matching logic. This module turns a list of human-readable terms into one regular expression
-per feature that both Polars (Rust ``regex``) and Python ``re`` understand: the vectorised path uses the
-former, the evidence spans the latter, and both must agree on what matched.
+touching the matching logic. The fast path (``matching.py``) turns literal terms into padded Aho–Corasick
+patterns; this module also turns a list into one regular expression per feature that both Polars (Rust
+``regex``) and Python ``re`` understand, used for evidence spans and for the few raw ``re:`` terms.
 
 Term syntax (lower case):
 - a space matches any run of whitespace;
