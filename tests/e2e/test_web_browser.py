@@ -160,7 +160,6 @@ def test_from_an_export_to_the_plan_the_journal_and_the_safety_path(server: str,
     page.locator("input[name=r_external_stress][value='3']").check()
     page.get_by_role("button", name="Update my plan").click()
     page.wait_for_url(re.compile(r"/plan\?updated=1$"))
-    _shot(page, "reasons-updated-plan")
 
     # log an event; it appears in the journal with a before/after
     page.get_by_role("link", name="Journal", exact=True).click()
