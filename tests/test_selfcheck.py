@@ -137,3 +137,15 @@ def test_check_reports_a_bad_answers_file(tmp_path: Path, content: str, message:
 def test_check_with_a_missing_answers_file(tmp_path: Path) -> None:
     result = runner.invoke(app, ["check", "--answers", str(tmp_path / "none.json")])
     assert result.exit_code == 2 and "file not found" in result.output
+
+
+def test_check_asks_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    import ebbtide.cli.web_cmds as web_cmds
+
+    monkeypatch.setattr(web_cmds, "_interactive", lambda: True)
+    # partner, weeks, five signs (3 = "clearly less"), pulling back (1 = no), reaching out
+    # (3 = "yes, clearly"), six reasons (1 = does not fit), the safety question
+    answers = ["Sam", "6", "3", "3", "1", "3", "1", "1", "3"] + ["1"] * 6 + ["no"]
+    result = runner.invoke(app, ["check"], input="\n".join(answers) + "\n")
+    assert result.exit_code == 0, result.output
+    assert "pursue-withdraw" in result.stdout and "Sam" in result.stdout

@@ -104,6 +104,10 @@ def ask_answers() -> dict[str, Any]:
     return answers
 
 
+def _interactive() -> bool:
+    return sys.stdin.isatty()
+
+
 def _read_answers(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -136,7 +140,7 @@ def check_cmd(
 
     if answers_file is not None:
         raw = _read_answers(answers_file)
-    elif sys.stdin.isatty():
+    elif _interactive():
         raw = ask_answers()
     else:
         raise EbbtideError("the self-check needs a terminal to ask its questions", where="check",
