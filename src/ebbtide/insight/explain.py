@@ -7,7 +7,7 @@ keeping it here (with all wording in data files) means they can never disagree.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime, time
 
 import polars as pl
@@ -176,7 +176,12 @@ def _triggers(
         1 for e in hints.get(ReasonId.COMMUNICATION_BREAKDOWN, Hints()).evidence if "conflict" in e.why
         or e.why == reason_specs()[ReasonId.COMMUNICATION_BREAKDOWN].get("hint_why")
     )
-    if conflict_count >= CONFLICT_HINTS:
+    conflict_rising = (
+        features is None
+        or since is None
+        or rate_rising(features, ("conflict",), since=since, min_hits=CONFLICT_HINTS)
+    )
+    if conflict_count >= CONFLICT_HINTS and conflict_rising:
         fired.append("conflict")
     if features is not None and since is not None and own_distress_rising(features, me=assessment.me, since=since):
         fired.append("own_distress")
@@ -189,23 +194,39 @@ def own_distress_rising(features: pl.DataFrame, *, me: str, since: date) -> bool
     WHY: evidence.md 4.2 rule 6 lists the user's own rising distress as a reason to suggest
     professional help; we compare the user with their own earlier rate, never with others.
     """
-    cols = [c for c in ("stress", "vulnerability") if c in features.columns]
+    return rate_rising(features, ("stress", "vulnerability"), since=since, senders=(me,),
+                       min_hits=DISTRESS_MIN_MESSAGES)
+
+
+def rate_rising(
+    features: pl.DataFrame,
+    columns: Collection[str],
+    *,
+    since: date,
+    senders: Collection[str] | None = None,
+    min_hits: int,
+    ratio: float = DISTRESS_RATIO,
+) -> bool:
+    """True when messages flagged by any of ``columns`` are at least ``ratio`` times as frequent
+    since ``since`` as before, with at least ``min_hits`` of them recently.
+
+    WHY: a trigger must compare this couple with their own past; a few curt words that were always
+    part of how they talk are not a reason to suggest a professional.
+    """
+    cols = [c for c in columns if c in features.columns]
     if not cols or features.is_empty():
         return False
     start = datetime.combine(since, time.min)
     flagged = pl.any_horizontal([pl.col(c).fill_null(False) for c in cols])
-    stats = (
-        features.filter(pl.col("sender") == me)
-        .group_by(pl.col("timestamp") >= start)
-        .agg(n=pl.len(), hits=flagged.sum())
-    )
+    rows = features if senders is None else features.filter(pl.col("sender").is_in(list(senders)))
+    stats = rows.group_by(pl.col("timestamp") >= start).agg(n=pl.len(), hits=flagged.sum())
     by_period = {row["timestamp"]: (row["n"], row["hits"]) for row in stats.iter_rows(named=True)}
     before_n, before_hits = by_period.get(False, (0, 0))
     recent_n, recent_hits = by_period.get(True, (0, 0))
-    if recent_hits < DISTRESS_MIN_MESSAGES or recent_n == 0 or before_n == 0:
+    if recent_hits < min_hits or recent_n == 0 or before_n == 0:
         return False
     before_rate = max(before_hits, 1) / before_n  # a floor: one hit, so a rate of 0 is not infinitely small
-    return (recent_hits / recent_n) >= DISTRESS_RATIO * before_rate
+    return (recent_hits / recent_n) >= ratio * before_rate
 
 
-__all__ = ["explain", "headline", "limits", "own_distress_rising"]
+__all__ = ["explain", "headline", "limits", "own_distress_rising", "rate_rising"]
