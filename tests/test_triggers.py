@@ -35,3 +35,11 @@ def test_plain_fine_is_not_conflict_but_a_fight_is():
     texts = ["fine", "it was fine, nothing special", "I'm scared I'm annoying you", "why are you mad?"]
     records = list(annotate_texts([{"text": t, "lang": "en"} for t in texts]))
     assert [r["conflict"] for r in records] == [False, False, False, True]
+
+
+def test_wording_reads_as_plain_english_for_any_count():
+    from ebbtide.insight.wording import fill
+
+    assert fill("about {n} week(s)", n=1) == "about 1 week"
+    assert fill("about {n} week(s)", n=8) == "about 8 weeks"
+    assert fill("{n} earlier quieter stretch(es) came back", n=2) == "2 earlier quieter stretches came back"

@@ -7,6 +7,7 @@ reviewed (hedging, no labels, no scores) without reading code; the code only sel
 from __future__ import annotations
 
 import functools
+import re
 import string
 import tomllib
 from datetime import date
@@ -39,7 +40,25 @@ class _Blank(dict[str, Any]):
 def fill(template: str, **values: Any) -> str:
     """Fill ``{placeholders}`` in a wording template; dates become words ("3 March 2025")."""
     prepared = {k: (date_words(v) if isinstance(v, date) else v) for k, v in values.items()}
-    return string.Formatter().vformat(template, (), _Blank(prepared))
+    return plural_words(string.Formatter().vformat(template, (), _Blank(prepared)))
+
+
+_COUNTED = re.compile(r"\b(\d+(?:\.\d+)?)((?:\s+[^\W\d]+){0,2}?)\s+([^\W\d]+)\((s|es)\)")
+
+
+def plural_words(text: str) -> str:
+    """Resolve "5 week(s)" to "5 weeks" and "1 week(s)" to "1 week" after filling a template.
+
+    WHY: wording files are written once for any count; the reader should see plain English,
+    not "(s)". A counted noun may follow its number after up to two words ("2 earlier stretch(es)").
+    """
+
+    def resolve(match: re.Match[str]) -> str:
+        number, between, noun, suffix = match.groups()
+        word = noun if float(number) == 1 else noun + suffix
+        return f"{number}{between} {word}"
+
+    return _COUNTED.sub(resolve, text)
 
 
 def date_words(d: date) -> str:
