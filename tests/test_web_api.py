@@ -86,7 +86,9 @@ def test_foreign_host_origin_and_cross_site_requests_are_refused(fresh: TestClie
 
 def test_a_real_run_answers_only_to_its_own_loopback_address(tmp_path: Path) -> None:
     client = TestClient(create_app(tmp_path / "s.duckdb", token=TOKEN, port=8765), base_url="http://127.0.0.1:8765")
-    assert client.get(f"/?t={TOKEN}").status_code == 200
+    r = client.get(f"/?t={TOKEN}", follow_redirects=False)
+    assert r.headers["set-cookie"].startswith(f"{COOKIE}_8765=")  # one cookie per port
+    assert client.get("/").status_code == 200
     assert client.get("/", headers={"host": "127.0.0.1:9999"}).status_code == 403
     assert client.get("/", headers={"host": "localhost:8765"}).status_code == 200
 
@@ -224,6 +226,11 @@ def test_journal_export_is_a_json_download(demo: TestClient) -> None:
     assert r.headers["content-disposition"].startswith("attachment; filename=\"ebbtide-journal-")
     data = r.json()
     assert data["format"] == "ebbtide-journal" and any(e["kind"] == "trip" for e in data["events"])
+
+
+def test_a_form_with_a_missing_answer_is_a_clear_page(demo: TestClient) -> None:
+    r = demo.post("/journal/checkin", data={"afraid": "no"})
+    assert r.status_code == 400 and "closeness" in r.text and "Nothing was lost" in r.text
 
 
 def test_bad_journal_input_is_a_clear_error(demo: TestClient) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -21,7 +22,7 @@ from fastapi.templating import Jinja2Templates
 from ebbtide.errors import EbbtideError
 from ebbtide.insight import crisis_resources
 from ebbtide.insight.safety import safety_message
-from ebbtide.web.security import Guard, new_token
+from ebbtide.web.security import Guard, cookie_name, new_token
 from ebbtide.web.service import WebState
 
 HERE = Path(__file__).parent
@@ -80,11 +81,18 @@ def create_app(db: str | Path | None = None, *, token: str | None = None,
     app = FastAPI(title="ebbtide", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     app.state.ebbtide = state
     app.state.token = token or new_token()
-    app.middleware("http")(Guard(app.state.token, hosts))
+    app.middleware("http")(Guard(app.state.token, hosts, cookie_name(port)))
 
     @app.exception_handler(EbbtideError)
     async def _friendly(request: Request, exc: EbbtideError) -> Response:
         return render(request, "error.html", status_code=400, error=exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _missing(request: Request, exc: RequestValidationError) -> Response:
+        fields = sorted({str(e.get("loc", ("", "?"))[-1]).replace("_", " ") for e in exc.errors()})
+        error = EbbtideError("some answers were missing or not valid: " + ", ".join(fields),
+                             where=request.url.path, fix="Go back, fill them in, and send the form again.")
+        return render(request, "error.html", status_code=400, error=error)
 
     @app.get("/static/plotly.min.js", include_in_schema=False)
     def _plotly() -> Response:

@@ -52,11 +52,17 @@ def _forbidden(why: str) -> Response:
     return HTMLResponse(_FORBIDDEN.format(why=why), status_code=403, headers=HEADERS)
 
 
-class Guard:
-    """Pure-ASGI-free check used as an HTTP middleware by ``create_app``."""
+def cookie_name(port: int | None) -> str:
+    """The cookie for one app: two ``ebbtide serve`` on different ports must not overwrite each other."""
+    return f"{COOKIE}_{port}" if port else COOKIE
 
-    def __init__(self, token: str, allowed_hosts: Iterable[str]) -> None:
+
+class Guard:
+    """The check every request passes (an HTTP middleware of ``create_app``)."""
+
+    def __init__(self, token: str, allowed_hosts: Iterable[str], cookie: str = COOKIE) -> None:
         self.token = token
+        self.cookie = cookie  # per port: browsers share cookies across ports of one host
         self.hosts = frozenset(h.lower() for h in allowed_hosts)
         self.origins = frozenset(f"{scheme}://{h}" for h in self.hosts for scheme in ("http", "https"))
 
@@ -79,9 +85,9 @@ class Guard:
             rest = [(k, v) for k, v in request.query_params.multi_items() if k != TOKEN_PARAM]
             target = request.url.path + (("?" + urlencode(rest)) if rest else "")
             response: Response = RedirectResponse(target, status_code=303, headers=HEADERS)
-            response.set_cookie(COOKIE, self.token, httponly=True, samesite="strict", path="/")
+            response.set_cookie(self.cookie, self.token, httponly=True, samesite="strict", path="/")
             return response
-        if not self._token_ok(request.cookies.get(COOKIE)):
+        if not self._token_ok(request.cookies.get(self.cookie)):
             return _forbidden("This browser has not been given the code for this session.")
         response = await call_next(request)
         for key, value in HEADERS.items():
@@ -89,4 +95,4 @@ class Guard:
         return response
 
 
-__all__ = ["COOKIE", "CSP", "HEADERS", "TOKEN_PARAM", "Guard", "new_token"]
+__all__ = ["COOKIE", "CSP", "HEADERS", "TOKEN_PARAM", "Guard", "cookie_name", "new_token"]
