@@ -178,3 +178,32 @@ def test_safety_language_in_notes_is_noticed(text: str) -> None:
 
 def test_ordinary_notes_raise_no_safety_flag() -> None:
     assert not notes_raise_safety(["we had dinner", "he was tired after work", ""])
+
+
+def test_recent_journal_entries_hint_at_reasons() -> None:
+    from ebbtide.model import ReasonId
+    from ebbtide.web.journal_link import journal_hints
+
+    since = date(2025, 3, 3)
+    evs = [jr.JournalEvent(1, date(2025, 3, 10), jr.EventKind.JOB_CHANGE, "new job, long hours"),
+           jr.JournalEvent(2, date(2025, 1, 10), jr.EventKind.FIGHT, "old fight"),
+           jr.JournalEvent(3, date(2025, 3, 12), jr.EventKind.TALK, "")]
+    cis = [jr.CheckIn(date(2025, 3, 11), 3, outside_stress="his mother is ill"),
+           jr.CheckIn(date(2025, 3, 18), 3, outside_stress="  ")]
+    hints = journal_hints(evs, cis, since=since)
+    assert set(hints) == {ReasonId.EXTERNAL_STRESS}  # the fight is older than the recent stretch
+    assert [e.text for e in hints[ReasonId.EXTERNAL_STRESS]] == ["his mother is ill", "new job, long hours"]
+
+
+def test_journal_hints_reach_the_reasons_through_explain() -> None:
+    from ebbtide.insight import explain
+    from ebbtide.model import ReasonId
+    from ebbtide.web.journal_link import journal_hints
+
+    a = sample_assessment(Pattern.PARTNER_PULLING_AWAY, space_request=False)
+    cis = [jr.CheckIn(a.recent[0] + timedelta(days=7 * i), 3, outside_stress="exams") for i in range(4)]
+    plain = explain(a)
+    hinted = explain(a, hints=journal_hints([], cis, since=a.recent[0]))
+    stress = next(r for r in hinted.reasons if r.id is ReasonId.EXTERNAL_STRESS)
+    assert stress.hints == next(r for r in plain.reasons if r.id is ReasonId.EXTERNAL_STRESS).hints + 4
+    assert any(e.text == "exams" for e in stress.evidence)

@@ -17,7 +17,7 @@ from datetime import date, datetime, time, timedelta
 
 import polars as pl
 
-from ebbtide.model import Assessment, Evidence, MetricChange, SignId, SignResult, SignStatus
+from ebbtide.model import Assessment, Evidence, MetricChange, ReasonId, SignId, SignResult, SignStatus
 from ebbtide.store.journal import CheckIn, EventKind, JournalEvent
 
 MIN_ENTRIES = 2  # journal entries needed on each side of the comparison
@@ -120,6 +120,30 @@ def apply_journal(assessment: Assessment, events: Sequence[JournalEvent], checki
     return replace(assessment, signs=tuple(signs)) if changed else assessment
 
 
+# Journal entries that hint at a possible reason (the user's own words; shown as "from your journal").
+_EVENT_HINTS: dict[EventKind, tuple[ReasonId, str]] = {
+    EventKind.JOB_CHANGE: (ReasonId.EXTERNAL_STRESS, "your journal: a change of job"),
+    EventKind.FIGHT: (ReasonId.COMMUNICATION_BREAKDOWN, "your journal: a fight"),
+}
+
+
+def journal_hints(events: Sequence[JournalEvent], checkins: Sequence[CheckIn], *,
+                  since: date | None) -> dict[ReasonId, list[Evidence]]:
+    """Hints for ``explain(hints=...)`` from the recent journal: outside stress named in check-ins,
+    a change of job, a fight. Only entries from ``since`` on (the stretch being explained)."""
+    out: dict[ReasonId, list[Evidence]] = {}
+    for c in checkins:
+        if c.outside_stress.strip() and (since is None or c.date >= since):
+            out.setdefault(ReasonId.EXTERNAL_STRESS, []).append(
+                Evidence(_midday(c.date), "journal", c.outside_stress.strip(),
+                         "your check-in: something outside the relationship weighs on you"))
+    for e in events:
+        if e.kind in _EVENT_HINTS and (since is None or e.date >= since):
+            reason, why = _EVENT_HINTS[e.kind]
+            out.setdefault(reason, []).append(Evidence(_midday(e.date), "journal", e.note or why, why))
+    return out
+
+
 @dataclass(frozen=True, slots=True)
 class BeforeAfter:
     """One weekly metric of one person around an event."""
@@ -200,4 +224,6 @@ def _sentence(person: str, label: str, before: float | None, after: float | None
             f"With {weeks_after} week(s) after, this is a hint, not proof.")
 
 
-__all__ = ["BeforeAfter", "apply_journal", "before_after", "notes_raise_safety", "time_apart_from_journal"]
+__all__ = [
+    "BeforeAfter", "apply_journal", "before_after", "journal_hints", "notes_raise_safety", "time_apart_from_journal",
+]

@@ -25,7 +25,7 @@ from ebbtide.errors import EbbtideError
 from ebbtide.model import Assessment, Insight, ReasonId
 from ebbtide.store import Store
 from ebbtide.store import journal as jr
-from ebbtide.web.journal_link import apply_journal, notes_raise_safety
+from ebbtide.web.journal_link import apply_journal, journal_hints, notes_raise_safety
 
 RUNS_NOTE_AT = 5  # analysis views a day before a gentle note
 RUN_GAP_S = 15 * 60  # views closer together than this count as one run
@@ -187,8 +187,9 @@ class WebState:
         features = build_features(couple)
         assessment = assess(features, me=me, partner=partner, baseline=self.baseline())
         assessment = apply_journal(assessment, events, checkins)
+        since = assessment.recent[0] if assessment.recent else None
         insight = explain(assessment, features=features, safety_answer=True if safety else None,
-                          reflection=reflection or None)
+                          reflection=reflection or None, hints=journal_hints(events, checkins, since=since))
         return WebAnalysis(cid, assessment, insight, features, messages)
 
 
