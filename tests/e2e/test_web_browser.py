@@ -125,6 +125,8 @@ def test_from_an_export_to_the_plan_the_journal_and_the_safety_path(server: str,
     page.get_by_role("button", name="Read the files").click()
     page.wait_for_url(re.compile(r"/import/[\w-]+$"))
     assert "new messages stored" in page.content()
+    page.get_by_text("How the file was read").click()
+    _shot(page, "import-result")
     page.get_by_label("Alex").check()
     page.get_by_role("button", name="Show me what changed").click()
     page.wait_for_url(re.compile(r"/overview$"))
