@@ -212,10 +212,13 @@ def test_readable_on_a_phone_sized_window(server: str, browser: object) -> None:
     page = context.new_page()
     watch = Watch(page)
     page.goto(server)
-    for path in ("overview", "plan", "journal", "selfcheck"):
+    unlabelled = ("[...document.querySelectorAll('input:not([type=hidden]), select, textarea')]"
+                  ".filter(e => !e.labels.length && !e.getAttribute('aria-label')).map(e => e.name)")
+    for path in ("", "import", "overview", "reasons", "plan", "journal", "selfcheck", "settings"):
         page.goto(server.split("?")[0] + path)
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 1, (path, overflow)
+        assert page.evaluate(unlabelled) == [], path  # every control has a label
     page.goto(server.split("?")[0] + "overview")
     page.wait_for_selector(".plot .main-svg", timeout=20_000)
     assert watch.outside() == []
