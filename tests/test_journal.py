@@ -207,3 +207,15 @@ def test_journal_hints_reach_the_reasons_through_explain() -> None:
     stress = next(r for r in hinted.reasons if r.id is ReasonId.EXTERNAL_STRESS)
     assert stress.hints == next(r for r in plain.reasons if r.id is ReasonId.EXTERNAL_STRESS).hints + 4
     assert any(e.text == "exams" for e in stress.evidence)
+
+
+def test_forgotten_journal_notes_leave_no_bytes_in_the_file(tmp_path: Path) -> None:
+    db = tmp_path / "j.duckdb"
+    secret = "we talked about the ring-9f3c1"
+    with Store.open(db) as s:
+        jr.add_event(s, day=date(2025, 3, 3), kind="talk", note=secret)
+        first = jr.add_event(s, day=date(2025, 3, 4), kind="talk", note=secret + "-b")
+        assert jr.delete_event(s, first.id)
+        jr.forget_journal(s)
+    data = db.read_bytes()
+    assert secret.encode() not in data

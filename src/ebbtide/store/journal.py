@@ -97,7 +97,7 @@ def add_event(store: Store, *, day: date, kind: EventKind | str, note: str = "",
         conversation_id = None
     new_id = _next_id(store, "events")
     now = datetime.now()
-    store._rows("INSERT INTO events VALUES ($1, $2, $3, $4, $5, $6)",
+    store._rows("INSERT INTO events (id, conversation_id, date, kind, note, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
                 [new_id, conversation_id, day, kind.value, note, now])
     return JournalEvent(new_id, day, kind, note, conversation_id, now)
 
@@ -114,9 +114,12 @@ def events(store: Store, conversation_id: str | None = None) -> list[JournalEven
 
 
 def delete_event(store: Store, event_id: int) -> bool:
-    """Remove one event; False when there was none with this id."""
+    """Remove one event for good (the file is rewritten so its note leaves no bytes behind);
+    False when there was none with this id."""
     found = store._rows("SELECT count(*) FROM events WHERE id = $1", [event_id])[0][0]
     store._rows("DELETE FROM events WHERE id = $1", [event_id])
+    if found:
+        store.compact()
     return bool(found)
 
 
@@ -132,7 +135,8 @@ def add_checkin(store: Store, checkin: CheckIn) -> CheckIn:
     now = datetime.now()
     stress = _note(checkin.outside_stress, "check-in: outside stress")
     note = _note(checkin.note, "check-in note")
-    store._rows("INSERT INTO checkins VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    store._rows("INSERT INTO checkins (id, date, closeness, saw_each_other, outside_stress, afraid, controlled, note, "
+                "created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
                 [new_id, checkin.date, int(checkin.closeness), checkin.saw_each_other, stress,
                  checkin.afraid, checkin.controlled, note, now])
     return CheckIn(checkin.date, int(checkin.closeness), checkin.saw_each_other, stress, checkin.afraid,
@@ -149,7 +153,7 @@ def checkins(store: Store) -> list[CheckIn]:
 def record_run(store: Store, kind: str = "analysis", day: date | None = None) -> int:
     """Count one run today; returns how many runs of ``kind`` there have been on that day."""
     day = day or date.today()
-    store._rows("INSERT INTO runs VALUES ($1, $2, 1) ON CONFLICT (day, kind) DO UPDATE SET n = n + 1",
+    store._rows("INSERT INTO runs (day, kind, n) VALUES ($1, $2, 1) ON CONFLICT (day, kind) DO UPDATE SET n = n + 1",
                 [day, kind])
     return runs_on(store, kind, day)
 
@@ -170,7 +174,7 @@ def set_setting(store: Store, key: str, value: str | None) -> None:
     if value is None:
         store._rows("DELETE FROM settings WHERE key = $1", [key])
     else:
-        store._rows("INSERT INTO settings VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        store._rows("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                     [key, value])
 
 
@@ -198,6 +202,7 @@ def forget_journal(store: Store) -> None:
     """Delete every event, check-in, run count and setting (the messages are left alone)."""
     for table in ("events", "checkins", "runs", "settings"):
         store._rows(f"DELETE FROM {table}")
+    store.compact()  # DuckDB keeps deleted rows' bytes in the file until it is rewritten
 
 
 __all__ = [
