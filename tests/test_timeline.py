@@ -27,7 +27,7 @@ CHAT = [
     ("12/03/2024", "09:16", 30, "Alex", "<Media omitted>", "\u200eBild weggelassen"),
     ("12/03/2024", "21:02", 59, "Sam", "This message was deleted", "\u200eDu hast diese Nachricht gelöscht."),
     ("13/03/2024", "07:30", 0, "Alex", "Are we still on for Friday?", "Are we still on for Friday?"),
-    ("13/03/2024", "07:45", 31, "Sam", "Yes  of course", "yes of course"),
+    ("13/03/2024", "07:45", 31, "Sam", "Yes of course", "yes of course"),
 ]
 
 

@@ -263,7 +263,7 @@ def coverage_report(store: Any, cid: str) -> list[str]:
     """The coverage report lines of one stored conversation (see ebbtide.report.coverage)."""
     from ebbtide.report.coverage import build_coverage, coverage_lines
 
-    cov = build_coverage(store.messages(cid), conversation_id=cid, capabilities=store.capabilities(cid),
+    cov = build_coverage(store.message_meta(cid), conversation_id=cid, capabilities=store.capabilities(cid),
                          imports=store.import_history(cid))
     return coverage_lines(cov)
 

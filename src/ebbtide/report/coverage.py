@@ -92,11 +92,11 @@ def _truncation_warnings(platforms: Sequence[str], imports: Sequence[Mapping[str
             continue
         total = int(imp.get("total_in_file") or 0)
         name = imp.get("source_file", "an export")
-        if total >= WHATSAPP_CAP - 1_000:
+        if WHATSAPP_CAP - 1_000 <= total <= WHATSAPP_CAP + 500:
             warnings.append(f"{name} holds {total:,} messages, about WhatsApp's 40,000 cap: the chat probably "
                             f"began before {start}, which looks like a cut, not a beginning. An older export "
                             "(or one from the other phone) can fill it in.")
-        elif WHATSAPP_MEDIA_CAP - 500 <= total <= WHATSAPP_MEDIA_CAP:
+        elif WHATSAPP_MEDIA_CAP - 500 <= total <= WHATSAPP_MEDIA_CAP + 100:
             warnings.append(f"{name} holds {total:,} messages, about WhatsApp's 10,000 cap for exports with media: "
                             f"{start} may be a cut. Export again 'without media' to get up to 40,000.")
     if "snapchat" in platforms:
@@ -118,7 +118,7 @@ def _truncation_warnings(platforms: Sequence[str], imports: Sequence[Mapping[str
 
 def build_coverage(messages: pl.DataFrame, *, conversation_id: str, capabilities: Mapping[str, bool],
                    imports: Sequence[Mapping[str, Any]] = ()) -> ConversationCoverage:
-    """Summarise one stored conversation (``messages`` in the canonical frame)."""
+    """Summarise one stored conversation (``messages``: at least timestamp, sender, kind, platform)."""
     people = messages.filter((pl.col("kind") != "system") & (pl.col("sender") != ""))
     days = messages.get_column("timestamp").dt.date()
     first = days.min() if messages.height else None

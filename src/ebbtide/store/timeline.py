@@ -5,7 +5,7 @@ from both phones: different contact names, so different conversation ids). The a
 each message once, keep real repeats, and still know which messenger each message came from.
 
 How: take every conversation in which both people wrote. Each message gets a tolerant key (the
-store's import key: UTC minute, kind, normalised text; placeholders by kind only) with the
+store's import key: minute, kind, normalised text; placeholders by kind only) with the
 *person* instead of the sender name, and its occurrence number among equal keys in its own
 conversation. For every (key, occurrence) one copy is kept: the union of the conversations with
 multiplicity, so "ok", "ok" stays two and a message stored twice from two phones is one.
