@@ -17,6 +17,7 @@ import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import polars as pl
@@ -80,7 +81,7 @@ def choose_zone(given: str | None) -> ZoneChoice:
     return ZoneChoice(machine_zone(), "this computer's zone")
 
 
-def _offsets(ts: pl.Expr, zone: str, ambiguous: str) -> pl.Expr:
+def _offsets(ts: pl.Expr, zone: str, ambiguous: Literal["earliest", "latest"]) -> pl.Expr:
     aware = ts.dt.replace_time_zone(zone, ambiguous=ambiguous, non_existent="null")
     utc = aware.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
     return (ts - utc).dt.total_minutes().cast(pl.Int32)

@@ -336,10 +336,11 @@ class Store:
         base = int(self._rows("SELECT coalesce(max(seq), 0) FROM messages WHERE conversation_id = $1",
                               [cid])[0][0])
         ts = incoming.get_column("timestamp")
-        lo, hi = ts.min(), ts.max()
-        lo, hi = lo.replace(second=0, microsecond=0), hi.replace(second=0, microsecond=0) + timedelta(minutes=1)
+        minutes = ts.dt.truncate("1m")  # the key holds the minute, not the second
+        lo: datetime = minutes.min()  # type: ignore[assignment]
+        hi: datetime = minutes.max()  # type: ignore[assignment]
         overlap = self._rows('SELECT 1 FROM messages WHERE conversation_id = $1 AND "timestamp" >= $2 '
-                             'AND "timestamp" < $3 LIMIT 1', [cid, lo, hi])
+                             'AND "timestamp" < $3 LIMIT 1', [cid, lo, hi + timedelta(minutes=1)])
         params: dict[str, Any] = {"cid": cid, "base": base, "import_id": import_id}
         # Work in pieces so memory stays bounded: row chunks for a plain insert; for a merge, time
         # slices, which is exact because the time is part of the key.
@@ -348,8 +349,7 @@ class Store:
                       for start in range(0, incoming.height, _SLICE_ROWS)]
             return sum(self._run_with(_FRESH_SQL, chunk, p) for chunk, p in pieces)
         added = 0
-        minutes = ts.dt.truncate("1m")  # slices never split a minute: the key holds the minute, not the second
-        for a, b in time_slices(minutes, _SLICE_ROWS):
+        for a, b in time_slices(minutes, _SLICE_ROWS):  # slices never split a minute
             end = b + timedelta(minutes=1) - timedelta(microseconds=1)
             chunk = incoming.filter(pl.col("timestamp").is_between(a, end))
             added += self._run_with(_MERGE_SQL, chunk, params | {"lo": a, "hi": end})
