@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from ebbtide.insight import pattern_label, sign_label, status_label, strength_label
+from ebbtide.insight.rerun import rerun_note
 from ebbtide.insight.wording import load
 from ebbtide.model import Evidence, ReasonId, SignId, SignStatus
 from ebbtide.report.formatting import change_text, day, when
@@ -18,7 +19,7 @@ from ebbtide.report.json_report import complete_signs
 from ebbtide.store import journal as jr
 from ebbtide.web.app import render, safety_block, state_of
 from ebbtide.web.charts import figures
-from ebbtide.web.service import RUNS_NOTE_AT, WebAnalysis
+from ebbtide.web.service import WebAnalysis
 
 router = APIRouter()
 CONTEXT_ROWS = 3  # messages shown before and after each piece of evidence
@@ -74,7 +75,7 @@ def overview(request: Request) -> Response:
         safety=_page_safety(request, a),
         label=pattern_label(assessment.pattern.value, me=assessment.me, partner=assessment.partner),
         signs=_sign_rows(a), charts=figures(assessment, events), chart_json=_chart_json(assessment, events),
-        runs=runs if runs >= RUNS_NOTE_AT else 0, events=events,
+        rerun=rerun_note(runs), events=events,
         baseline=assessment.baseline, recent=assessment.recent, day=day,
     )
 

@@ -27,7 +27,6 @@ from ebbtide.store import Store
 from ebbtide.store import journal as jr
 from ebbtide.web.journal_link import apply_journal, journal_hints, notes_raise_safety
 
-RUNS_NOTE_AT = 5  # analysis views a day before a gentle note
 RUN_GAP_S = 15 * 60  # views closer together than this count as one run
 
 
@@ -193,4 +192,4 @@ class WebState:
         return WebAnalysis(cid, assessment, insight, features, messages)
 
 
-__all__ = ["RUNS_NOTE_AT", "WebAnalysis", "WebState", "participants"]
+__all__ = ["WebAnalysis", "WebState", "participants"]
