@@ -252,6 +252,8 @@ def import_cmd(
             if p.messages.height and p.messages.get_column("utc_offset_min").null_count():
                 err.print(f"{path.name}: times without a zone were read as {zone.name} ({zone.source}; "
                           "change with --tz)", markup=False, highlight=False, soft_wrap=True)
+        del p
+        parsed.clear()  # the exports' frames are stored: free them before reading the coverage back
         for cid in dict.fromkeys(touched):
             if store.has_conversation(cid):
                 _print_lines(coverage_report(store, cid))
