@@ -3,11 +3,13 @@ merges without duplicates and without losing real repeats; several messengers me
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ebbtide.importers import read_export
 from ebbtide.importers.timezones import ZoneChoice
@@ -142,3 +144,43 @@ def test_no_shared_conversation_is_a_clear_error(tmp_path: Path) -> None:
 
         with pytest.raises(StoreError, match="no stored conversation"):
             merged_timeline(store, find_person(store, "Alex"), find_person(store, "Lou"))
+
+
+# --------------------------------------------------------------------------- property
+_row = st.tuples(
+    st.sampled_from([0, 0, 1, 2, 45]),  # minutes since the previous message
+    st.sampled_from(["Alex", "Sam"]),
+    st.sampled_from([MessageKind.TEXT, MessageKind.TEXT, MessageKind.MEDIA]),
+    st.sampled_from(["ok", "ok", "hi", "see you ✨"]),
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(_row, min_size=1, max_size=30), cut=st.integers(0, 30), renamed=st.booleans())
+def test_a_chat_stored_twice_under_other_names_merges_back_to_itself(tmp_path_factory: pytest.TempPathFactory,
+                                                                     rows: list, cut: int, renamed: bool) -> None:
+    """The same chat from the partner's phone (Alex renamed, seconds added, another conversation id),
+    overlapping from message ``cut`` on: the merged timeline equals the chat, repeats included."""
+    ts, msgs, copy = datetime(2024, 5, 1, 8, 0), [], []
+    for i, (gap, sender, kind, text) in enumerate(rows):
+        ts += timedelta(minutes=gap)
+        body = "<Media omitted>" if kind is MessageKind.MEDIA else text
+        msgs.append(Message(ts, sender, body, kind=kind, conversation_id="w:mine", source_line=i))
+        if i >= cut:
+            other = "Alex ❤️" if renamed and sender == "Alex" else sender
+            copy.append(Message(ts + timedelta(seconds=17), other, "Bild weggelassen" if kind is MessageKind.MEDIA
+                                else text.upper(), kind=kind, conversation_id="w:theirs", source_line=i))
+    db = tmp_path_factory.mktemp("prop") / "s.duckdb"
+    with Store.open(db) as store:
+        store.import_export(ParsedExport(messages_to_frame(msgs), ParseReport("a.txt", Platform.WHATSAPP, "t")))
+        if copy:
+            store.import_export(ParsedExport(messages_to_frame(copy), ParseReport("b.txt", Platform.WHATSAPP, "t")))
+        if renamed and any(m.sender == "Alex ❤️" for m in copy):
+            merge_people(store, "Alex", "Alex ❤️")
+        if {m.sender for m in msgs} != {"Alex", "Sam"}:
+            return  # one person only: no couple to merge
+        alex, sam = find_person(store, "Alex"), find_person(store, "Sam")
+        timeline = merged_timeline(store, alex, sam)
+    got = sorted((t.replace(second=0), s, k) for t, s, k in timeline.select("timestamp", "sender", "kind").iter_rows())
+    want = sorted((m.timestamp, m.sender, m.kind.value) for m in msgs)
+    assert got == want
