@@ -196,32 +196,49 @@ def baseline_noncommittal(answers: list[str]) -> np.ndarray:
     return _norm(answers).str.contains(pat).to_numpy()
 
 
-def train_noncommittal(train: pl.DataFrame, c: float = 0.5) -> object:
+def noncommittal_matrix(frame: pl.DataFrame, vocab: dict[str, int] | None = None, min_df: int = 2
+                        ) -> tuple[object, dict[str, int]]:
+    """Design matrix of the shipped noncommittal model: answer word/word-pair counts, then the dense
+    features exactly as ``noncommittal.model_scores`` builds them at run time (hedges, length, pair features)."""
     from scipy import sparse
+
+    from ebbtide.features.language.noncommittal import dense_features, pair_features
+
+    h, w, norm = _hedge_counts(frame["answer-Y"].to_list())
+    x_text, vocab = _vocab_counts(norm, vocab, min_df=min_df)
+    dense = dense_features(h, w, pair_features(norm, frame["question-X"]))
+    return sparse.hstack([x_text, sparse.csr_matrix(dense)]).tocsr(), vocab
+
+
+def train_noncommittal(train: pl.DataFrame, cs: tuple[float, ...] = (0.1, 0.3, 1.0)) -> object:
+    """Fit on the training contexts; C and the threshold by leave-one-context-out cross-validation inside
+    them (the held-out contexts are never seen here)."""
     from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import GroupKFold
 
-    from ebbtide.features.language.noncommittal import dense_features
+    from ebbtide.features.language.noncommittal import PAIR_FEATURE_NAMES
 
-    answers = train["answer-Y"].to_list()
-    h, w, norm = _hedge_counts(answers)
-    x_text, vocab = _vocab_counts(norm, None, min_df=2)
-    x = sparse.hstack([x_text, sparse.csr_matrix(dense_features(h, w))]).tocsr()
+    x, vocab = noncommittal_matrix(train)
     y = train["y"].to_numpy()
     groups = train["context"].to_numpy()
-    # threshold by grouped cross-validation inside the training contexts (never the held-out ones)
-    oof = np.zeros(len(y))
-    for tr_i, te_i in GroupKFold(n_splits=len(set(groups))).split(x, y, groups):
-        m = LogisticRegression(C=c, max_iter=3000, class_weight="balanced").fit(x[tr_i], y[tr_i])
-        oof[te_i] = m.predict_proba(x[te_i])[:, 1]
     grid = np.linspace(0.2, 0.9, 71)
-    f1s = [prf(y.astype(bool), oof >= t)[2] for t in grid]
-    thr = float(grid[int(np.argmax(f1s))])
-    clf = LogisticRegression(C=c, max_iter=3000, class_weight="balanced").fit(x, y)
-    # binary: keep one logit column (positive class)
+    best = (-1.0, 0.0, 0.5)  # (cv F1, C, threshold)
+    for c in cs:
+        oof = np.zeros(len(y))
+        for held in sorted(set(groups)):
+            te = groups == held
+            m = LogisticRegression(C=c, max_iter=5000, class_weight="balanced").fit(x[~te], y[~te])
+            oof[te] = m.predict_proba(x[te])[:, 1]
+        f1s = [prf(y.astype(bool), oof >= t)[2] for t in grid]
+        i = int(np.argmax(f1s))
+        print(f"  noncommittal CV (leave one training context out): C={c} F1={f1s[i]:.3f} at {grid[i]:.2f}")
+        if f1s[i] > best[0]:
+            best = (f1s[i], c, float(grid[i]))
+    cv_f1, c, thr = best
+    clf = LogisticRegression(C=c, max_iter=5000, class_weight="balanced").fit(x, y)
     meta = {"data": "Circa dev, contexts: " + " | ".join(sorted(set(groups))), "C": str(c),
-            "threshold": f"{thr:.3f}", "cv_f1": f"{max(f1s):.3f}", "trained_rows": str(len(y))}
-    return _to_model(clf, vocab, 3, ("noncommittal",), meta)
+            "threshold": f"{thr:.3f}", "cv_f1": f"{cv_f1:.3f}", "trained_rows": str(len(y)),
+            "features": "words+pairs+hedges+pair_v1:" + ",".join(PAIR_FEATURE_NAMES)}
+    return _to_model(clf, vocab, x.shape[1] - len(vocab), ("noncommittal",), meta)
 
 
 def eval_noncommittal(data: Path, limit: int | None = None) -> dict[str, float]:
@@ -239,6 +256,13 @@ def eval_noncommittal(data: Path, limit: int | None = None) -> dict[str, float]:
                        ("lexicon_hit", _hedge_counts(answers)[0] > 0)):
         p, r, f = prf(y, pred)
         res |= {f"{name}_p": p, f"{name}_r": r, f"{name}_f1": f}
+    from ebbtide.features.language.noncommittal import model_scores, model_threshold
+
+    h, w, norm = _hedge_counts(answers)
+    probs = model_scores(norm, h, w, test["question-X"])
+    if probs is not None:  # the model alone, outside the chat machinery (should match the annotate path)
+        p, r, f = prf(y, probs >= model_threshold())
+        res |= {"model_p": p, "model_r": r, "model_f1": f}
     recs = [{"text": a, "question": q} for a, q in zip(answers, test["question-X"].to_list(), strict=True)]
     pred = np.array([bool(r["noncommittal"]["value"]) for r in annotate_texts(recs, lang="en")])
     p, r, f = prf(y, pred)

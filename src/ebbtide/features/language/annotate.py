@@ -181,7 +181,8 @@ def _noncommittal(t: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
         if not idx.size:
             continue
         h = hedges[idx]
-        probs = _model_scores_distinct(t["_norm"].gather(idx), h, t["words"].gather(idx)) if lg == "en" else None
+        probs = (_model_scores_distinct(t["_norm"].gather(idx), h, t["words"].gather(idx),
+                                        t["question_context"].gather(idx)) if lg == "en" else None)
         sc, thr = (1.0 - np.power(0.5, h), LEXICON_THRESHOLD) if probs is None else (probs, model_threshold())
         score[idx] = sc
         value[idx] = np.where(has_q[idx], sc >= thr, (h > 0) & (sc >= thr))
@@ -194,14 +195,17 @@ def _noncommittal(t: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
     return v, sc_s
 
 
-def _model_scores_distinct(norm: pl.Series, hedges: np.ndarray, words: pl.Series) -> np.ndarray | None:
-    """The noncommittal model's P for each text, computed once per distinct text (it depends on text only)."""
-    df = pl.DataFrame({"_norm": norm, "h": hedges, "w": words})
-    uniq = df.unique("_norm", maintain_order=True).with_row_index("u")
-    probs = model_scores(uniq["_norm"], uniq["h"].to_numpy().astype(float), uniq["w"].to_numpy().astype(float))
+def _model_scores_distinct(norm: pl.Series, hedges: np.ndarray, words: pl.Series, questions: pl.Series
+                           ) -> np.ndarray | None:
+    """The noncommittal model's P for each (text, question) pair, computed once per distinct pair."""
+    df = pl.DataFrame({"_norm": norm, "h": hedges, "w": words, "_q": questions.cast(pl.String)})
+    uniq = df.unique(["_norm", "_q"], maintain_order=True).with_row_index("u")
+    probs = model_scores(uniq["_norm"], uniq["h"].to_numpy().astype(float), uniq["w"].to_numpy().astype(float),
+                         uniq["_q"])
     if probs is None:
         return None
-    inv = df.select("_norm").join(uniq.select("_norm", "u"), on="_norm", how="left", maintain_order="left")
+    inv = df.select("_norm", "_q").join(uniq.select("_norm", "_q", "u"), on=["_norm", "_q"], how="left",
+                                        maintain_order="left", nulls_equal=True)
     return probs[inv["u"].to_numpy()]
 
 

@@ -3,10 +3,17 @@
 Two parts, both vectorised:
 - ``question_context``: for each text message, the question it most plausibly answers: the last question in
   the other person's most recent run of messages, if sent within the preceding ``CONTEXT_HOURS``.
-- ``noncommittal_scores``: a hedge lexicon (data/<lang>.toml, [features] noncommittal) and, for English, a
-  small logistic regression over the answer's words, word pairs and hedge counts trained on Circa
+- ``model_scores``: a hedge lexicon (data/<lang>.toml, [features] noncommittal) and, for English, a
+  small logistic regression over the answer's words, word pairs, hedge counts and *pair features*
+  (``pair_features``: how the answer starts, conditionals, hedges of belief / frequency / degree,
+  preferences, negation, and the question's form and the words it shares with the answer) trained on Circa
   (see docs/models/noncommittal.md). Without a question, only a message with a hedge phrase can count
   ("maybe some other time"), because the model learned answers to yes/no questions.
+
+Why hand-written pair features rather than only words: Circa's noncommittal answers are pragmatic ("I prefer
+cookbooks" to "Do you like novels?" is "probably no"); a word count alone cannot tell that the answer names
+something else than the question did, or that a "yes" opens the answer. The features are regex counts and
+one token join, so scoring stays vectorised (a million messages in seconds).
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ import numpy as np
 import polars as pl
 
 from ebbtide.features.language.sentiment import LinearTextModel, load_packaged_model
+from ebbtide.features.language.tokens import WORD_RE, normalise
 
 CONTEXT_HOURS = 6
 MODEL_FILE = "noncommittal_en.npz"
@@ -72,17 +80,134 @@ def question_context(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.select("row").join(out, on="row", how="left")
 
 
-def dense_features(hedge_hits: np.ndarray, words: np.ndarray) -> np.ndarray:
-    """Dense features of the noncommittal model (same order at training and inference)."""
-    return np.column_stack([np.log1p(hedge_hits), np.log1p(words), (hedge_hits > 0).astype(float)])
+_B = r"(?:^|[^\p{L}\p{N}'])"  # word boundary that treats an apostrophe as part of the word
+_E = r"(?:$|[^\p{L}\p{N}'])"
+_START = r"^[^\p{L}\p{N}]*"
 
 
-def model_scores(norm: pl.Series, hedge_hits: np.ndarray, words: np.ndarray) -> np.ndarray | None:
-    """P(noncommittal) from the trained English model, or None without a model."""
+def _any(*alts: str) -> str:
+    return _B + "(?:" + "|".join(alts) + ")" + _E
+
+
+#: Counted in the (normalised) answer. Order matters: it is the order of the model's dense weights.
+ANSWER_PATTERNS: dict[str, str] = {
+    "yes_start": _START + r"(?:yes|yeah|yea|yep|yup|sure|definitely|absolutely|of course|totally|certainly|i do|"
+                 r"i am|i have|i did|i would|i will|i'd love|i love)" + _E,
+    "no_start": _START + r"(?:no|nope|nah|never|not at all|i don't|i'm not|i am not|i haven't|i have not|"
+                r"i didn't|i won't|i wouldn't|i do not|not)" + _E,
+    "yes_any": _any("yes", "yeah", "yep", "definitely", "absolutely", "of course", "totally", "certainly",
+                    "always", "love", "i'd love", "sure"),
+    "no_any": _any("no", "nope", "never", "none", "not at all", "hate", "can't stand", "nothing"),
+    "conditional": _any("if", "only if", "depends", "depending", "unless", "as long as", "provided", "when",
+                        "assuming"),
+    "hedge_belief": _any("probably", "i think", "think so", "might", "not sure", "maybe", "perhaps", "possibly",
+                         "i guess", "i suppose", "likely", "unlikely", "could be", "not certain", "i believe"),
+    "hedge_frequency": _any("sometimes", "occasionally", "once in a while", "now and then", "from time to time",
+                            "at times", "here and there", "on occasion", "not often", "rarely", "seldom",
+                            "every so often", "some days"),
+    "hedge_degree": _any("kind of", "kinda", "sort of", "a little", "a bit", "somewhat", "fairly", "pretty",
+                         "not really", "not much", "not that much", "not particularly", "not very", "not too",
+                         "not a big", "not a huge", "not a fan", "it's ok", "it's okay", "it's alright", "ok",
+                         "okay", "alright", "decent", "fine", "not bad", "so so", "so-so", "meh", "mixed", "partly",
+                         "mostly", "more or less", "to some extent", "a few", "some", "certain"),
+    "preference": _any("prefer", "i'd rather", "i would rather", "rather", "more into", "more of a", "favorite",
+                       "favourite", "instead", "better", "more than", "less than", "over"),
+    "comparative": r"\b\w+er than\b|" + _any("more", "less", "most", "least", "mostly"),
+    "negation": r"n't\b|" + _any("not", "no", "never", "nothing", "none", "nor", "neither"),
+    "unknown": _any("don't know", "dont know", "idk", "no idea", "not sure", "haven't decided", "undecided",
+                    "we'll see", "we will see", "not yet", "haven't thought", "hard to say", "depends", "who knows",
+                    "can't say", "cannot say", "not decided"),
+    "contrast": _any("but", "though", "although", "however", "except", "yet"),
+    "depends_on": _any("depends on", "depending on", "it depends", "depends"),
+    "modal": _any("could", "would", "should", "may", "might", "can", "wouldn't mind", "don't mind", "not opposed",
+                  "open to", "willing"),
+    "past_or_trial": _any("tried", "try", "once", "haven't tried", "never tried", "used to", "in the past",
+                          "a while", "not recently", "lately", "these days"),
+    "exclamation": r"!",
+    "question_mark": r"\?",
+}
+#: Tested (0/1) on the (normalised) question being answered; all 0 without a question.
+QUESTION_PATTERNS: dict[str, str] = {
+    "q_negative": _START + r"(?:don't|doesn't|aren't|isn't|haven't|won't|wouldn't|didn't|can't)" + _E,
+    "q_do": _START + r"(?:do|does|did)" + _E,
+    "q_be": _START + r"(?:are|is|was|were|am)" + _E,
+    "q_have": _START + r"(?:have|has|had)" + _E,
+    "q_modal": _START + r"(?:would|will|could|can|should|shall|may|might)" + _E,
+    "q_like": _any("like", "enjoy", "love", "fan", "into", "interested", "favorite", "favourite"),
+    "q_frequency": _any("ever", "often", "usually", "regularly", "much", "a lot", "lot"),
+    "q_want": _any("want", "wanna", "would you like", "interested", "up for", "feel like"),
+    "q_or": _any("or"),
+}
+#: Answer feature × question feature products (a "no" to "don't you…?" means something else than to "do you…?").
+CROSSES: tuple[tuple[str, str], ...] = tuple(
+    (a, q) for a in ("yes_start", "no_start", "negation", "preference", "hedge_degree", "conditional")
+    for q in ("q_negative", "q_like", "q_frequency", "q_want")
+)
+#: Words too common to count as "the answer talks about what the question asked".
+_STOP = sorted(set(
+    "a an the to of in on at for and or but is are was were be been do does did you your i me my we it this that "
+    "with have has had would will can could should any some like there here what how about from as by into up "
+    "out".split()
+))
+PAIR_FEATURE_NAMES: tuple[str, ...] = (
+    *ANSWER_PATTERNS, *QUESTION_PATTERNS, "answer_words", "question_words", "shared_words",
+    *(f"{a}*{q}" for a, q in CROSSES), "shared_ratio",
+)
+
+
+def _content_words(norm: pl.Series) -> pl.DataFrame:
+    return (
+        pl.DataFrame({"r": pl.Series(range(len(norm)), dtype=pl.UInt32), "w": norm.str.extract_all(WORD_RE)})
+        .explode("w").drop_nulls("w").filter(~pl.col("w").is_in(_STOP)).unique()
+    )
+
+
+def pair_features(answers: pl.Series, questions: pl.Series | None = None) -> np.ndarray:
+    """Dense features of (answer, question) pairs, shape (n, len(PAIR_FEATURE_NAMES)); vectorised.
+
+    Both are raw or normalised texts (normalised here); a null or missing question gives zero question
+    features. Counts are log1p-squashed so a long message does not dominate.
+    """
+    n = len(answers)
+    a = pl.select(normalise(pl.lit(answers.cast(pl.String).fill_null("")))).to_series()
+    q = (pl.Series([""] * n, dtype=pl.String) if questions is None
+         else pl.select(normalise(pl.lit(questions.cast(pl.String).fill_null("")))).to_series())
+    df = pl.DataFrame({"a": a, "q": q})
+    exprs = [pl.col("a").str.count_matches(p).cast(pl.Float64).alias(k) for k, p in ANSWER_PATTERNS.items()]
+    exprs += [pl.col("q").str.contains(p).cast(pl.Float64).alias(k) for k, p in QUESTION_PATTERNS.items()]
+    exprs += [pl.col("a").str.count_matches(WORD_RE).cast(pl.Float64).alias("answer_words"),
+              pl.col("q").str.count_matches(WORD_RE).cast(pl.Float64).alias("question_words")]
+    f = df.select(exprs)
+    shared = np.zeros(n)
+    if questions is not None and n:
+        ov = _content_words(a).join(_content_words(q), on=["r", "w"]).group_by("r").len()
+        shared[ov["r"].to_numpy().astype(np.int64)] = ov["len"].to_numpy()
+    base = np.log1p(np.column_stack([f.to_numpy(), shared])) if n else np.zeros((0, f.width + 1))
+    names = [*f.columns, "shared_words"]
+    cross = [base[:, names.index(x)] * base[:, names.index(y)] for x, y in CROSSES]
+    ratio = shared / np.maximum(1.0, f["question_words"].to_numpy()) if n else np.zeros(0)
+    return np.column_stack([base, *cross, ratio]) if n else np.zeros((0, len(PAIR_FEATURE_NAMES)))
+
+
+def dense_features(hedge_hits: np.ndarray, words: np.ndarray, pair: np.ndarray | None = None) -> np.ndarray:
+    """Dense features of the noncommittal model (same order at training and inference): three hedge/length
+    features, then ``pair`` (from ``pair_features``) when the model was trained with them."""
+    base = np.column_stack([np.log1p(hedge_hits), np.log1p(words), (hedge_hits > 0).astype(float)])
+    return base if pair is None else np.hstack([base, pair])
+
+
+def model_scores(
+    norm: pl.Series, hedge_hits: np.ndarray, words: np.ndarray, questions: pl.Series | None = None
+) -> np.ndarray | None:
+    """P(noncommittal) from the trained English model, or None without a model.
+
+    ``questions`` (aligned with ``norm``, null where a message answers no question) feeds the pair features.
+    """
     model = noncommittal_model()
     if model is None:
         return None
-    z = model.logits(norm, dense_features(hedge_hits, words))[:, 0]
+    pair = pair_features(norm, questions) if model.dense.shape[0] > 3 else None
+    z = model.logits(norm, dense_features(hedge_hits, words, pair))[:, 0]
     return 1.0 / (1.0 + np.exp(-z))
 
 
