@@ -208,3 +208,28 @@ def test_analyze_person_without_knowing_me_says_what_to_do(two_apps: tuple[Path,
     assert _run(["import", str(wa), "--db", db]).exit_code == 0
     result = _run(["analyze", "--person", "Sam", "--db", db])
     assert result.exit_code == 2 and "--me" in result.output
+
+
+def test_split_gives_me_back_to_the_right_person(store: Store) -> None:
+    store.import_export(_export(Platform.WHATSAPP, "w", ["Alex", "Sam"], me="Alex"))
+    store.import_export(_export(Platform.TELEGRAM, "t", ["Alex K", "Sam"]))
+    merge_people(store, "Alex K", "Alex")  # keep the Telegram name
+    assert me_person(store) == find_person(store, "Alex K")
+    assert [p.is_me for p in people(store)][0] is True
+    split_person(store, "Alex")
+    assert me_person(store) == find_person(store, "Alex") != find_person(store, "Alex K")
+
+
+def test_a_same_name_link_can_be_undone_for_one_chat(tmp_path: Path) -> None:
+    db = str(tmp_path / "s.duckdb")
+    a = _csv(tmp_path / "a.csv", [("2024-01-01T09:00", "Alex", "hi"), ("2024-01-01T09:01", "Sam", "hey")])
+    assert _run(["import", str(a), "--db", db, "--platform", "generic"]).exit_code == 0
+    with Store.open(db) as store:
+        store.import_export(_export(Platform.LINE, "line:work", ["Sam", "Kim"]))
+        assert conversations_between(store, find_person(store, "Sam"), find_person(store, "Kim")) == ["line:work"]
+    result = _run(["people", "split", "Sam", "--conversation", "line:work", "--db", db])
+    assert result.exit_code == 0, result.output
+    with Store.open(db) as store:
+        with pytest.raises(StoreError, match="matches 2 people"):
+            find_person(store, "Sam")
+        assert len([p for p in people(store) if p.name == "Sam"]) == 2

@@ -106,13 +106,24 @@ def merge_cmd(
 @friendly_errors
 def split_cmd(
     person: Annotated[str, typer.Argument(help="A name that was merged into someone.", show_default=False)],
+    conversation: Annotated[str | None, typer.Option("--conversation", help="Only this chat's NAME becomes a "
+                                                     "person of its own (two different people with one name).",
+                                                     show_default=False)] = None,
     db: DbOption = None,
 ) -> None:
     """Undo a merge: the person gets their own names back."""
-    from ebbtide.store.people import split_person
+    from ebbtide.store.people import conversation_people, detach_alias, split_person
 
     with _open(db) as store:
-        back = split_person(store, person)
+        if conversation:
+            cid = store.resolve_conversation(conversation)
+            match = [s for s in conversation_people(store, cid) if s.casefold() == person.strip().casefold()]
+            if len(match) != 1:
+                raise EbbtideError(f"'{person}' did not write in {cid}", where="people split",
+                                   fix="Choose one of: " + ", ".join(conversation_people(store, cid)))
+            back = detach_alias(store, cid, match[0])
+        else:
+            back = split_person(store, person)
     out.print(f"{back.name} is a separate person again ({', '.join(a.sender for a in back.aliases)}).",
               markup=False, highlight=False, soft_wrap=True)
 

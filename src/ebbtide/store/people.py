@@ -80,7 +80,9 @@ def _new_person(store: Store, name: str, is_me: bool) -> int:
 
 def me_person(store: Store) -> int | None:
     """The user's person id, if known."""
-    rows = store._rows("SELECT id FROM people WHERE is_me AND merged_into IS NULL ORDER BY id LIMIT 1")
+    # ``is_me`` stays on the person first marked; after a merge "me" is whoever they were merged into,
+    # so splitting them off again gives "me" back to them.
+    rows = store._rows("SELECT coalesce(merged_into, id) FROM people WHERE is_me ORDER BY id LIMIT 1")
     return int(rows[0][0]) if rows else None
 
 
@@ -127,11 +129,6 @@ def register_senders(store: Store, conversation_id: str, platform: str, senders:
     if me and me in have and me_person(store) is None:
         store._rows("UPDATE people SET is_me = true WHERE id = $1", [have[me]])
     return have
-
-
-def _is_me(store: Store, pid: int) -> bool:
-    rows = store._rows("SELECT is_me FROM people WHERE id = $1", [pid])
-    return bool(rows and rows[0][0])
 
 
 def conversation_people(store: Store, conversation_id: str) -> dict[str, int]:
@@ -181,11 +178,12 @@ def people(store: Store) -> list[Person]:
     merged: dict[int, list[int]] = {}
     for pid, into in store._rows("SELECT id, merged_into FROM people WHERE merged_into IS NOT NULL ORDER BY id"):
         merged.setdefault(int(into), []).append(int(pid))
+    me = me_person(store)
     result = [
-        Person(int(pid), str(name), bool(is_me), tuple(by_person.get(int(pid), ())), tuple(merged.get(int(pid), ())))
-        for pid, name, is_me in store._rows(
-            "SELECT id, name, is_me FROM people WHERE merged_into IS NULL ORDER BY is_me DESC, id")
+        Person(int(pid), str(name), int(pid) == me, tuple(by_person.get(int(pid), ())), tuple(merged.get(int(pid), ())))
+        for pid, name in store._rows("SELECT id, name FROM people WHERE merged_into IS NULL ORDER BY id")
     ]
+    result.sort(key=lambda p: not p.is_me)  # you first
     return [p for p in result if p.aliases]
 
 
@@ -219,8 +217,6 @@ def _merge(store: Store, keep: int, other: int) -> None:
     store._rows("UPDATE aliases SET person_id = $1 WHERE person_id = $2", [keep, other])
     store._rows("UPDATE people SET merged_into = $1 WHERE merged_into = $2", [keep, other])
     store._rows("UPDATE people SET merged_into = $1 WHERE id = $2", [keep, other])
-    if _is_me(store, other):
-        store._rows("UPDATE people SET is_me = true WHERE id = $1", [keep])
 
 
 def _in_transaction(store: Store, work: Any) -> Any:
@@ -255,11 +251,29 @@ def split_person(store: Store, ref: str) -> Person:
 
     def work() -> None:
         store._rows("UPDATE aliases SET person_id = $1 WHERE home_person_id = $1", [pid])
-        store._rows("UPDATE people SET merged_into = NULL, is_me = false WHERE id = $1", [pid])
+        store._rows("UPDATE people SET merged_into = NULL WHERE id = $1", [pid])
         store._rows("UPDATE people SET merged_into = $1 WHERE merged_into = $2 AND id IN "
                     "(SELECT home_person_id FROM aliases WHERE person_id = $1)", [pid, int(rows[0][0])])
 
     _in_transaction(store, work)
+    return next(p for p in people(store) if p.id == pid)
+
+
+def detach_alias(store: Store, conversation_id: str, sender: str) -> Person:
+    """Make one chat's name a person of its own (undoes an automatic same-name link, e.g. two "Sam"s)."""
+    rows = store._rows("SELECT person_id FROM aliases WHERE conversation_id = $1 AND sender = $2",
+                       [conversation_id, sender])
+    if not rows:
+        raise StoreError(f"'{sender}' did not write in '{conversation_id}'", where=str(store.path),
+                         fix="See who wrote where with: ebbtide people")
+
+    def work() -> int:
+        pid = _new_person(store, sender, False)
+        store._rows("UPDATE aliases SET person_id = $1, home_person_id = $1 WHERE conversation_id = $2 "
+                    "AND sender = $3", [pid, conversation_id, sender])
+        return pid
+
+    pid = _in_transaction(store, work)
     return next(p for p in people(store) if p.id == pid)
 
 
@@ -300,7 +314,7 @@ def prune_people(store: Store) -> None:
 
 
 __all__ = [
-    "Alias", "Person", "conversation_people", "conversations_between", "find_person", "has_people", "me_person",
+    "Alias", "Person", "conversation_people", "conversations_between", "detach_alias", "find_person", "has_people", "me_person",
     "me_sender", "merge_people", "normalise_name", "people", "person_name", "prune_people", "register_senders",
     "rename_person", "set_me", "split_person",
 ]
