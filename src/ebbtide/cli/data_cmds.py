@@ -231,12 +231,16 @@ def import_cmd(
     zone = choose_zone(tz)  # checked before reading: a typo in --tz should not cost a long read
     parsed = read_all(paths, platform, date_order)
     touched: list[str] = []
-    with Store.open(db) as store:
+    with Store.open(db) as store, _progress(len(parsed), len(parsed) > 1) as bar:
         for path, p in parsed:
+            if bar:  # several files: one bar over the storing too (no spinner inside it)
+                bar[0].update(bar[1], description=f"storing {path.name}")
             try:
-                with _storing(path, p.messages.height):
+                with contextlib.nullcontext() if bar else _storing(path, p.messages.height):
                     results = store.import_export_all(p, source_path=path, conversation_id=conversation_id,
                                                       zone=zone)
+                if bar:
+                    bar[0].advance(bar[1])
             except KeyboardInterrupt:
                 err.print(f"Interrupted: nothing from {path.name} was stored (files listed above were).",
                           markup=False, highlight=False)
