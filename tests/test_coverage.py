@@ -168,3 +168,25 @@ def test_an_importer_raising_midway_is_a_clear_error_and_stores_nothing(tmp_path
     result = runner.invoke(app, ["import", str(second), str(good), "--db", str(db)])
     assert result.exit_code == 2 and "ended in the middle" in result.output
     assert _snapshot(db) == before
+
+
+def test_coverage_of_a_person_shows_the_move_between_messengers(tmp_path: Path) -> None:
+    db = str(tmp_path / "s.duckdb")
+    chat = tmp_path / "chat.txt"
+    chat.write_text("".join(f"{d:02d}/01/2024, 09:00 - {'Alex' if d % 2 else 'Sam'}: hi {d}\n" for d in range(1, 29)),
+                    encoding="utf-8")
+    other = tmp_path / "later.csv"
+    other.write_text("timestamp,sender,text\n" + "".join(
+        f"2024-02-{d:02d}T09:00,{'alex.k' if d % 2 else 'Sam'},yo {d}\n" for d in range(1, 29)), encoding="utf-8")
+    assert runner.invoke(app, ["import", str(chat), str(other), "--db", db, "--tz", "UTC"]).exit_code == 0
+    assert runner.invoke(app, ["people", "merge", "Alex", "alex.k", "--db", db]).exit_code == 0
+    no_me = runner.invoke(app, ["coverage", "--person", "Sam", "--db", db])
+    assert no_me.exit_code == 2 and "people me" in no_me.output
+    assert runner.invoke(app, ["people", "me", "Alex", "--db", db]).exit_code == 0
+    shown = runner.invoke(app, ["coverage", "--person", "Sam", "--db", db])
+    assert shown.exit_code == 0, shown.output
+    assert "56 messages by people" in shown.stdout
+    assert "whatsapp: 28 messages" in shown.stdout and "generic: 28 messages" in shown.stdout
+    assert "per messenger" in shown.stdout
+    both = runner.invoke(app, ["coverage", "Sam", "--person", "Sam", "--db", db])
+    assert both.exit_code == 2 and "say what to report on" in both.output

@@ -279,19 +279,48 @@ def _print_lines(lines: list[str]) -> None:
         err.print(line, markup=False, highlight=False, soft_wrap=True)
 
 
+def person_coverage_report(store: Any, person: str) -> list[str]:
+    """Coverage of the merged timeline of the user and ``person`` (every messenger, one-to-one chats)."""
+    from ebbtide.report.coverage import build_coverage, coverage_lines
+    from ebbtide.store.people import conversations_between, find_person, me_person, person_name
+    from ebbtide.store.timeline import merged_timeline, pair_id, timeline_capabilities, timeline_imports
+
+    me = me_person(store)
+    if me is None:
+        raise EbbtideError("ebbtide does not know which person is you yet", where="coverage --person",
+                           fix="Tell it once: ebbtide people me YOUR-NAME")
+    other = find_person(store, person)
+    chats = conversations_between(store, me, other, only_the_two=True) or conversations_between(store, me, other)
+    if not chats:
+        raise EbbtideError(f"no stored chat between you and {person_name(store, other)}", where="coverage --person",
+                           fix="Import your chats, and join names with: ebbtide people merge A B")
+    frame = merged_timeline(store, me, other, chats)
+    cov = build_coverage(frame, conversation_id=f"{pair_id(me, other)} ({', '.join(chats)})",
+                         capabilities=timeline_capabilities(store, chats), imports=timeline_imports(store, chats))
+    return coverage_lines(cov)
+
+
 @app.command("coverage")
 @friendly_errors
 def coverage_cmd(
-    conversation: Annotated[str, typer.Argument(help="Conversation id, its start, or a name.", show_default=False)],
+    conversation: Annotated[str | None, typer.Argument(help="Conversation id, its start, or a name.",
+                                                       show_default=False)] = None,
+    person: Annotated[str | None, typer.Option("--person", help="Instead: all your one-to-one chats with this "
+                                               "person, merged (shows a move between messengers).",
+                                               show_default=False)] = None,
     db: DbOption = None,
 ) -> None:
     """What a stored conversation covers: days, gaps, messages per person and messenger, what is missing."""
     from ebbtide.store import Store
 
+    if bool(conversation) == bool(person):
+        raise EbbtideError("say what to report on: a conversation or --person NAME (one of them)",
+                           where="coverage", fix="e.g. ebbtide coverage Sam   or   ebbtide coverage --person Sam")
     with Store.open(db, create=False) as store:
-        cid = store.resolve_conversation(conversation)
-        for line in coverage_report(store, cid):
-            out.print(line, markup=False, highlight=False, soft_wrap=True)
+        lines = person_coverage_report(store, person) if person else \
+            coverage_report(store, store.resolve_conversation(conversation or ""))
+    for line in lines:
+        out.print(line, markup=False, highlight=False, soft_wrap=True)
 
 
 # --------------------------------------------------------------------------- conversations

@@ -82,4 +82,18 @@ def merged_timeline(store: Store, a: int, b: int, conversations: list[str] | Non
     return frame.cast(MESSAGE_SCHEMA).select(MESSAGE_COLUMNS)  # type: ignore[arg-type]
 
 
-__all__ = ["merged_timeline", "pair_id"]
+def timeline_capabilities(store: Store, conversations: list[str]) -> dict[str, bool]:
+    """What the merged chats can contain: a thing is there if any of their exports can hold it (OR)."""
+    merged: dict[str, bool] = {}
+    for cid in conversations:
+        for key, present in store.capabilities(cid).items():
+            merged[key] = merged.get(key, False) or present
+    return merged
+
+
+def timeline_imports(store: Store, conversations: list[str]) -> list[dict[str, object]]:
+    """The import records of all merged chats (for the coverage report's warnings and zones)."""
+    return [row for cid in conversations for row in store.import_history(cid)]
+
+
+__all__ = ["merged_timeline", "pair_id", "timeline_capabilities", "timeline_imports"]
