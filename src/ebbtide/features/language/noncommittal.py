@@ -162,31 +162,71 @@ def _content_words(norm: pl.Series) -> pl.DataFrame:
     )
 
 
+def _ids(texts: pl.Series) -> tuple[np.ndarray, pl.Series]:
+    """(id of each text among the distinct texts, the distinct texts)."""
+    df = pl.DataFrame({"t": texts})
+    uniq = df.unique("t", maintain_order=True).with_row_index("id")
+    ids = df.join(uniq, on="t", how="left", maintain_order="left")["id"].to_numpy()
+    return ids, uniq["t"]
+
+
+def _shared_words(a: pl.Series, q: pl.Series) -> np.ndarray:
+    """Number of content words each answer shares with its question. Words are extracted once per distinct
+    answer and question (long answers repeat; exploding every pair was the slow part), then the pairs'
+    question words are looked up among their answer's words."""
+    a_id, ua = _ids(a)
+    q_id, uq = _ids(q)
+    pairs = pl.DataFrame({"row": np.arange(len(a), dtype=np.uint32), "aid": a_id.astype(np.uint32),
+                          "qid": q_id.astype(np.uint32)})
+    qw = _content_words(uq).rename({"r": "qid"})
+    aw = _content_words(ua).rename({"r": "aid"})
+    hits = (pairs.join(qw, on="qid", how="inner").join(aw, on=["aid", "w"], how="semi")
+            .group_by("row").len())
+    out = np.zeros(len(a))
+    out[hits["row"].to_numpy().astype(np.int64)] = hits["len"].to_numpy()
+    return out
+
+
+def _distinct_features(texts: pl.Series, exprs: list[pl.Expr]) -> np.ndarray:
+    """``exprs`` (over column ``t``) evaluated once per distinct text and spread back: chats and Circa
+    repeat answers and questions, and the regex passes are the expensive part."""
+    df = pl.DataFrame({"t": texts})
+    uniq = df.unique("t", maintain_order=True)
+    feats = uniq.with_columns(exprs)
+    return df.join(feats, on="t", how="left", maintain_order="left").drop("t").to_numpy().astype(np.float64)
+
+
 def pair_features(answers: pl.Series, questions: pl.Series | None = None) -> np.ndarray:
     """Dense features of (answer, question) pairs, shape (n, len(PAIR_FEATURE_NAMES)); vectorised.
 
     Both are raw or normalised texts (normalised here); a null or missing question gives zero question
-    features. Counts are log1p-squashed so a long message does not dominate.
+    features. Counts are log1p-squashed so a long message does not dominate. Answer and question features
+    are computed once per distinct text; only the shared words need the pair.
     """
     n = len(answers)
+    if not n:
+        return np.zeros((0, len(PAIR_FEATURE_NAMES)))
     a = pl.select(normalise(pl.lit(answers.cast(pl.String).fill_null("")))).to_series()
-    q = (pl.Series([""] * n, dtype=pl.String) if questions is None
-         else pl.select(normalise(pl.lit(questions.cast(pl.String).fill_null("")))).to_series())
-    df = pl.DataFrame({"a": a, "q": q})
-    exprs = [pl.col("a").str.count_matches(p).cast(pl.Float64).alias(k) for k, p in ANSWER_PATTERNS.items()]
-    exprs += [pl.col("q").str.contains(p).cast(pl.Float64).alias(k) for k, p in QUESTION_PATTERNS.items()]
-    exprs += [pl.col("a").str.count_matches(WORD_RE).cast(pl.Float64).alias("answer_words"),
-              pl.col("q").str.count_matches(WORD_RE).cast(pl.Float64).alias("question_words")]
-    f = df.select(exprs)
+    fa = _distinct_features(a, [
+        *(pl.col("t").str.count_matches(p).cast(pl.Float64).alias(k) for k, p in ANSWER_PATTERNS.items()),
+        pl.col("t").str.count_matches(WORD_RE).cast(pl.Float64).alias("answer_words"),
+    ])
+    fq = np.zeros((n, len(QUESTION_PATTERNS) + 1))
     shared = np.zeros(n)
-    if questions is not None and n:
-        ov = _content_words(a).join(_content_words(q), on=["r", "w"]).group_by("r").len()
-        shared[ov["r"].to_numpy().astype(np.int64)] = ov["len"].to_numpy()
-    base = np.log1p(np.column_stack([f.to_numpy(), shared])) if n else np.zeros((0, f.width + 1))
-    names = [*f.columns, "shared_words"]
+    if questions is not None:
+        q = pl.select(normalise(pl.lit(questions.cast(pl.String).fill_null("")))).to_series()
+        fq = _distinct_features(q, [
+            *(pl.col("t").str.contains(p).cast(pl.Float64).alias(k) for k, p in QUESTION_PATTERNS.items()),
+            pl.col("t").str.count_matches(WORD_RE).cast(pl.Float64).alias("question_words"),
+        ])
+        shared = _shared_words(a, q)
+    n_a = len(ANSWER_PATTERNS)
+    raw = np.column_stack([fa[:, :n_a], fq[:, :-1], fa[:, n_a], fq[:, -1], shared])
+    base = np.log1p(raw)
+    names = [*ANSWER_PATTERNS, *QUESTION_PATTERNS, "answer_words", "question_words", "shared_words"]
     cross = [base[:, names.index(x)] * base[:, names.index(y)] for x, y in CROSSES]
-    ratio = shared / np.maximum(1.0, f["question_words"].to_numpy()) if n else np.zeros(0)
-    return np.column_stack([base, *cross, ratio]) if n else np.zeros((0, len(PAIR_FEATURE_NAMES)))
+    ratio = shared / np.maximum(1.0, fq[:, -1])
+    return np.column_stack([base, *cross, ratio])
 
 
 def dense_features(hedge_hits: np.ndarray, words: np.ndarray, pair: np.ndarray | None = None) -> np.ndarray:
@@ -207,7 +247,13 @@ def model_scores(
     if model is None:
         return None
     pair = pair_features(norm, questions) if model.dense.shape[0] > 3 else None
-    z = model.logits(norm, dense_features(hedge_hits, words, pair))[:, 0]
+    dense = dense_features(hedge_hits, words, pair)
+    # word weights depend on the answer alone: sum them once per distinct answer
+    df = pl.DataFrame({"t": norm})
+    uniq = df.unique("t", maintain_order=True).with_row_index("u")
+    inv = df.join(uniq, on="t", how="left", maintain_order="left")["u"].to_numpy()
+    z_words = model.logits(uniq["t"], np.zeros((uniq.height, dense.shape[1])))[:, 0]
+    z = z_words[inv] + dense @ model.dense[:, 0]
     return 1.0 / (1.0 + np.exp(-z))
 
 
