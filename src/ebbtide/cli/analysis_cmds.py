@@ -104,8 +104,9 @@ def _interactive() -> bool:
     return sys.stdin.isatty()
 
 
-def choose_me(people: list[str], me: str | None, hinted: str | None = None) -> str:
-    """The user's name: --me, the export's own hint, a question on a terminal, or exit 2."""
+def choose_me(people: list[str], me: str | None, hinted: str | None = None, hint_source: str = "the export says so",
+              ) -> str:
+    """The user's name: --me, the export's own (or the store's remembered) hint, a question, or exit 2."""
     listing = ", ".join(people)
     if not people:
         raise EbbtideError("nobody wrote any messages in this conversation", where="analysis",
@@ -117,7 +118,7 @@ def choose_me(people: list[str], me: str | None, hinted: str | None = None) -> s
                                      fix=f"Choose one of the participants: {listing}")
         return found
     if hinted and (found := _match(hinted, people)):
-        err.print(f"Analysing as {found} (the export says so; use --me to change).", markup=False,
+        err.print(f"Analysing as {found} ({hint_source}; use --me to change).", markup=False,
                   highlight=False)
         return found
     if not _interactive():
@@ -217,8 +218,9 @@ def emit(analysis: Analysis, *, json_path: Path | None, html_path: Path | None, 
 def _load_conversation(
     paths: list[Path], conversation: str | None, db: Path | None, date_order: DateOrder | None,
     platform: Platform | None, tz: str | None = None, person: str | None = None,
-) -> tuple[pl.DataFrame, str | None, str | None]:
-    """Import ``paths`` (if any); return the chosen conversation's messages, a 'me' hint and its id.
+) -> tuple[pl.DataFrame, str | None, str | None, str]:
+    """Import ``paths`` (if any); return the chosen conversation's messages, a 'me' hint, its id and
+    where the hint came from (the export, or the store remembering an earlier answer).
 
     With ``person`` no conversation is chosen here (the id is None): the caller builds the merged
     timeline of the user and that person.
@@ -246,7 +248,7 @@ def _load_conversation(
                               markup=False, highlight=False)
         imported = list(dict.fromkeys(imported))
         if person and not conversation:
-            return pl.DataFrame(), None, None
+            return pl.DataFrame(), None, None, ""
         if conversation:
             cid = store.resolve_conversation(conversation)
         elif len(imported) == 1:
@@ -259,7 +261,9 @@ def _load_conversation(
         messages = store.messages(cid)
         remembered = remembered_me(store, cid)
     hints = {p.report.me for _, p in parsed if p.report.me}
-    return messages, (hints.pop() if len(hints) == 1 else remembered), cid
+    if len(hints) == 1:
+        return messages, hints.pop(), cid, "the export says so"
+    return messages, remembered, cid, "remembered from before"
 
 
 # --------------------------------------------------------------------------- people across chats
@@ -373,14 +377,14 @@ def analyze_cmd(
 ) -> None:
     """Analyse your chat: signs of pulling away against your own past, possible reasons, a plan."""
     window = parse_baseline(baseline)
-    messages, hinted, cid = _load_conversation(list(paths or []), conversation, db, date_order, platform, tz,
-                                               person)
+    messages, hinted, cid, hint_source = _load_conversation(list(paths or []), conversation, db, date_order,
+                                                            platform, tz, person)
     notes: tuple[str, ...] = ()
     if cid is None and person:
         messages, who, other, notes = person_timeline(db, person, me)
     else:
         people = participants(messages)
-        who = choose_me(people, me, hinted)
+        who = choose_me(people, me, hinted, hint_source)
         other = choose_partner(people, who, partner)
         if len(people) > 2:
             left_out = len(people) - 2
