@@ -248,3 +248,24 @@ def test_analyze_remembers_the_answer_to_who_you_are(two_apps: tuple[Path, Path]
     again = _run(["analyze", "--conversation", "Sam", "--db", db])
     assert again.exit_code == 0, again.output
     assert "Analysing as Alex (remembered from before" in again.output
+
+
+def test_an_export_from_the_partners_phone_under_other_names_keeps_who_is_who(store: Store) -> None:
+    """Sam's phone: Sam saved Alex as 'Alex K ❤️', the export says Sam is 'me'. Sam must not become the
+    user, and Alex's alias must not be taken for Sam."""
+    store.import_export(_export(Platform.WHATSAPP, "w", ["Alex", "Sam"], me="Alex"))
+    store.import_export(_export(Platform.WHATSAPP, "w2", ["Alex K ❤️", "Sam"], me="Sam"))
+    alex, sam = find_person(store, "Alex"), find_person(store, "Sam")
+    assert me_person(store) == alex and alex != sam
+    assert find_person(store, "Alex K ❤️") not in {alex, sam}  # unknown until merged
+    # and on another messenger where the partner's export names the user as usual
+    store.import_export(_export(Platform.TELEGRAM, "t", ["Alex", "sam.tg"], me="sam.tg"))
+    assert find_person(store, "sam.tg") != alex
+    assert conversations_between(store, alex, find_person(store, "sam.tg")) == ["t"]
+
+
+def test_saying_who_you_are_moves_a_wrong_guess_within_one_chat(store: Store) -> None:
+    store.import_export(_export(Platform.WHATSAPP, "w", ["Alex", "Sam"], me="Sam"))  # partner's phone first
+    assert me_person(store) == find_person(store, "Sam")
+    set_me(store, "w", "Alex")  # the user corrects it: a move, not a merge
+    assert me_person(store) == find_person(store, "Alex") != find_person(store, "Sam")

@@ -103,24 +103,24 @@ def register_senders(store: Store, conversation_id: str, platform: str, senders:
                      me: str | None = None) -> dict[str, int]:
     """Give every sender of a conversation a person (new aliases only); return sender -> person id.
 
-    ``me`` (the export says who exported it) links a *new* alias to the user's person, or makes
-    its person the user when nobody is yet. It never re-links an existing alias: the same chat may
-    come from the partner's phone, whose "me" is the partner. Runs inside the import's
-    transaction, so a failed import leaves no people behind.
+    A new alias joins the person with the same normalised name, the user included. ``me`` (the
+    export says who exported it) links a new, unmatched alias to the user's person (the user under
+    another name on another messenger), unless someone else in this chat already is the user: then
+    the export came from the partner's phone and its "me" is the partner. The first export that says
+    who "me" is, when the store does not know yet, makes that person the user (``people me`` or
+    ``--me`` corrects it). Runs inside the import's transaction: a failed import leaves no people.
     """
     have = {str(s): int(p) for s, p in store._rows(
         "SELECT sender, person_id FROM aliases WHERE conversation_id = $1", [conversation_id])}
     user = me_person(store)
-    user_here = user is not None and user in have.values()
-    for sender in dict.fromkeys(s for s in senders if s):
-        if sender in have:
-            continue
-        is_me = me is not None and sender == me
-        pid = user if is_me and not user_here else None
-        if pid is None:
-            pid = _person_by_name(store, normalise_name(sender))
-            if pid is not None and pid == user and not is_me:
-                pid = None  # a namesake of the user in a chat that does not say it is them
+    new = [s for s in dict.fromkeys(senders) if s and s not in have]
+    matched = {s: _person_by_name(store, normalise_name(s)) for s in new}
+    current = {**have, **{s: pid for s, pid in matched.items() if pid is not None}}
+    user_is_someone_else = user is not None and any(pid == user for s, pid in current.items() if s != me)
+    for sender in new:
+        pid = matched[sender]
+        if pid is None and sender == me and user is not None and not user_is_someone_else:
+            pid = user
         if pid is None:
             pid = _new_person(store, sender, False)
         store._rows("INSERT INTO aliases (conversation_id, sender, platform, person_id, home_person_id) "
@@ -150,8 +150,10 @@ def me_sender(store: Store, conversation_id: str) -> str | None:
 def set_me(store: Store, conversation_id: str, sender: str) -> int:
     """Remember that ``sender`` in this conversation is the user (asked once, kept for next time).
 
-    If another person is already the user, this alias's person is merged into them: "me" is one
-    person across every chat.
+    If another person is already the user and does not write in this chat, this alias's person is
+    merged into them ("me" is one person across every chat, e.g. "Alex" and "Alex Kim"). If they
+    do write in this chat, the earlier guess was wrong (say, an export from the partner's phone):
+    "me" moves to ``sender``.
     """
     rows = store._rows("SELECT person_id FROM aliases WHERE conversation_id = $1 AND sender = $2",
                        [conversation_id, sender])
@@ -163,8 +165,13 @@ def set_me(store: Store, conversation_id: str, sender: str) -> int:
     if me is None:
         store._rows("UPDATE people SET is_me = true WHERE id = $1", [pid])
         return pid
-    if me != pid:
-        _merge(store, me, pid)
+    if me == pid:
+        return me
+    if me in conversation_people(store, conversation_id).values():
+        store._rows("UPDATE people SET is_me = false WHERE is_me")
+        store._rows("UPDATE people SET is_me = true WHERE id = $1", [pid])
+        return pid
+    _merge(store, me, pid)
     return me
 
 
