@@ -167,3 +167,18 @@ def test_afraid_flag_puts_safety_first(export: Path, tmp_path: Path) -> None:
     data = json.loads(out.read_text())
     assert data["safety"]["safety_first"] and data["safety"]["resources"][0]["region"] == "uk"
     assert "open_communication" not in [p["id"] for p in data["plan"]]
+
+
+def test_many_runs_in_one_day_bring_a_gentle_note(export: Path, tmp_path: Path) -> None:
+    db = tmp_path / "s.duckdb"
+    first = _run(["analyze", str(export), "--me", "Alex", "--db", str(db)])
+    assert first.exit_code == 0 and "times today" not in first.stderr
+    from ebbtide.store import Store
+    from ebbtide.store.journal import record_run
+
+    with Store.open(db) as store:  # as if the user had already looked three more times today
+        for _ in range(3):
+            record_run(store, "analysis")
+    fifth = _run(["analyze", "--conversation", "Sam", "--me", "Alex", "--db", str(db)])
+    assert fifth.exit_code == 0, fifth.output
+    assert "You have looked at this 5 times today" in fifth.stderr

@@ -396,7 +396,20 @@ def analyze_cmd(
             if merged is not None:
                 messages, who, other, notes = merged
     analysis = run_analysis(messages, me=who, partner=other, baseline=window, afraid=afraid or None, notes=notes)
+    _gentle_rerun_note(db)
     emit(analysis, json_path=json_path, html_path=html_path, simulated=False, country=country)
+
+
+def _gentle_rerun_note(db: Path | None) -> None:
+    """Count this run in the store; from the fifth run in a day, say gently that once a week is plenty."""
+    from ebbtide.insight.rerun import rerun_note
+    from ebbtide.store import Store
+    from ebbtide.store.journal import record_run
+
+    with Store.open(db) as store:
+        note = rerun_note(record_run(store, "analysis"))
+    if note:
+        err.print(note, markup=False, highlight=False)
 
 
 @app.command("demo")

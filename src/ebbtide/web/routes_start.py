@@ -67,6 +67,7 @@ def _safe_name(name: str) -> str:
 def import_upload(request: Request, files: Annotated[list[UploadFile], File()]) -> Response:
     """Read the uploaded exports into the store, then show what was found (the parse report)."""
     from ebbtide.importers import read_export
+    from ebbtide.importers.timezones import choose_zone
 
     files = [f for f in files if f.filename]
     if not files:
@@ -88,7 +89,8 @@ def import_upload(request: Request, files: Annotated[list[UploadFile], File()]) 
                 found.append({"file": path.name, "error": exc.what, "fix": exc.fix})
                 continue
             with state.store() as s:
-                results = s.import_export_all(parsed, source_path=path)
+                zone = choose_zone(state.setting("timezone") or None)  # as `ebbtide import --tz`
+                results = s.import_export_all(parsed, source_path=path, zone=zone)
                 for r in results:
                     msgs = s.messages(r.conversation_id)
                     found.append({
