@@ -29,7 +29,7 @@ import typer
 
 from ebbtide.cli.app import app, err, friendly_errors, out
 from ebbtide.errors import EbbtideError, UnknownParticipant
-from ebbtide.model import Assessment, DateOrder, Insight, ParsedExport, Platform
+from ebbtide.model import Assessment, DateOrder, Insight, ParsedExport, Platform, senders_by_volume
 
 if TYPE_CHECKING:
     from ebbtide.store import Store
@@ -83,14 +83,7 @@ def parse_baseline(value: str | None) -> tuple[date, date] | None:
     return start, end
 
 
-def participants(messages: pl.DataFrame) -> list[str]:
-    """People who wrote (system lines excluded), most messages first, ties by name."""
-    counts = (
-        messages.filter((pl.col("sender") != "") & (pl.col("kind") != "system"))
-        .group_by("sender").len()
-        .sort(["len", "sender"], descending=[True, False])
-    )
-    return counts.get_column("sender").to_list()
+participants = senders_by_volume  # one definition, in ebbtide.model
 
 
 def _match(name: str, people: list[str]) -> str | None:

@@ -31,6 +31,7 @@ from ebbtide.model.messages import (
     empty_messages_frame,
     frame_to_messages,
     messages_to_frame,
+    senders_by_volume,
     validate_messages_frame,
 )
 
@@ -39,5 +40,5 @@ __all__ = [
     "FaqAnswer", "FaqId", "Insight", "Message", "MessageKind", "MetricChange", "ParseReport",
     "ParsedExport", "Pattern", "PlanStep", "Platform", "Reason", "ReasonId", "SignId", "SignResult",
     "SignStatus", "StrategyId", "UnplacedLine", "empty_messages_frame", "frame_to_messages",
-    "messages_to_frame", "validate_messages_frame",
+    "messages_to_frame", "senders_by_volume", "validate_messages_frame",
 ]

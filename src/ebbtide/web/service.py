@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import polars as pl
 
 from ebbtide.errors import EbbtideError
-from ebbtide.model import Assessment, Insight, ReasonId
+from ebbtide.model import Assessment, Insight, ReasonId, senders_by_volume
 from ebbtide.store import Store
 from ebbtide.store import journal as jr
 from ebbtide.web.journal_link import apply_journal, journal_hints, notes_raise_safety
@@ -39,14 +39,7 @@ class WebAnalysis:
     messages: pl.DataFrame
 
 
-def participants(messages: pl.DataFrame) -> list[str]:
-    """People who wrote (system lines excluded), most messages first, ties by name."""
-    counts = (
-        messages.filter((pl.col("sender") != "") & (pl.col("kind") != "system"))
-        .group_by("sender").len()
-        .sort(["len", "sender"], descending=[True, False])
-    )
-    return counts.get_column("sender").to_list()
+participants = senders_by_volume  # one definition, in ebbtide.model
 
 
 class WebState:
