@@ -151,3 +151,14 @@ def test_registry_sniffs_snapchat_first(name: str) -> None:
     from ebbtide.importers import read_export
 
     assert read_export(Path(__file__).parent / "fixtures" / "snapchat" / name).report.platform.value == "snapchat"
+
+
+def test_the_chat_variable_picks_a_conversation_as_for_every_format(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ebbtide.importers import read_export
+
+    monkeypatch.setenv("EBBTIDE_CHAT", "b0a1f5e2-group")
+    parsed = read_export(FIX / "chat_history_new.json")
+    assert parsed.messages["text"].to_list() == ["team lunch?"]
+    monkeypatch.delenv("EBBTIDE_CHAT")
+    report = read_export(FIX / "chat_history_new.json").report
+    assert any("EBBTIDE_CHAT='NAME'" in w for w in report.warnings)

@@ -22,6 +22,7 @@ from typing import Any, ParamSpec, TypeVar
 import polars as pl
 
 from ebbtide.errors import EbbtideError, UnreadableInput
+from ebbtide.importers._columns import chosen_chat
 from ebbtide.model import MESSAGE_SCHEMA, MessageKind
 
 P = ParamSpec("P")
@@ -235,8 +236,8 @@ def pick_conversation(
 ) -> tuple[str, list[str]]:
     """Choose one conversation from a container that holds several.
 
-    Rule (documented in docs/formats): ``wanted`` if given (exact key, then case-insensitive);
-    otherwise the one with the most messages, ties broken by name. Returns the key and warnings
+    Rule (documented in docs/formats): ``wanted`` if given, else the ``EBBTIDE_CHAT`` variable
+    (exact key, then case-insensitive); otherwise the one with the most messages, ties broken by name. Returns the key and warnings
     naming the others so the user knows what was left out and how to pick another.
     """
     if not counts:
@@ -244,6 +245,8 @@ def pick_conversation(
             f"no {what}s with messages were found", where=where, fix="Check that this is the right export."
         )
     ordered = sorted(counts, key=lambda k: (-counts[k], k))
+    if wanted is None:
+        wanted = chosen_chat()  # the same EBBTIDE_CHAT rule as the Telegram, Meta and SMS importers
     if wanted is not None:
         if wanted in counts:
             return wanted, []

@@ -39,6 +39,7 @@ from ebbtide.importers._build import (
     slug,
     wrap_errors,
 )
+from ebbtide.importers._columns import CHAT_ENV
 from ebbtide.model import DateOrder, MessageKind, ParsedExport, ParseReport, Platform
 
 _FIX = (
@@ -268,7 +269,7 @@ def read_google_chat(path: Path | str, *, group: str | None = None) -> ParsedExp
                 platform="Google Chat",
                 where=str(path),
                 what="group",
-                how_to_choose="To read another, point ebbtide at its folder under 'Google Chat/Groups/'.",
+                how_to_choose=f"To read another, point ebbtide at its folder under 'Google Chat/Groups/', or set {CHAT_ENV}='NAME'.",
             )
         location = groups[key]
         where = source.where(location)

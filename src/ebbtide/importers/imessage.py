@@ -44,6 +44,7 @@ from ebbtide.importers._build import (
     read_head,
     wrap_errors,
 )
+from ebbtide.importers._columns import CHAT_ENV
 from ebbtide.model import DateOrder, MessageKind, ParsedExport, ParseReport, Platform
 
 ME = "Me"
@@ -439,7 +440,7 @@ def read_imessage(path: Path | str, *, chat: str | None = None) -> ParsedExport:
                     wanted = c.identifier
         key, warnings = pick_conversation(
             {k: c.messages for k, c in by_key.items()}, wanted, platform="iMessage", where=str(db), what="chat",
-            how_to_choose="Another chat can be read with ebbtide.importers.imessage.read_imessage(path, chat=...).",
+            how_to_choose=f"To read another, run ebbtide again with {CHAT_ENV}='NAME' before the command.",
         )
         summary = by_key[key]
         rows = _message_rows(con, summary.chat_ids, _READ_COLUMNS)

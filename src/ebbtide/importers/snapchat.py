@@ -35,6 +35,7 @@ from ebbtide.importers._build import (
     read_head,
     wrap_errors,
 )
+from ebbtide.importers._columns import CHAT_ENV
 from ebbtide.model import DateOrder, MessageKind, ParsedExport, ParseReport, Platform
 
 ME_OLD = "Me"
@@ -193,7 +194,7 @@ def read_snapchat(path: Path | str, *, conversation: str | None = None) -> Parse
     convs, old = _conversations(data, where)
     key, warnings = pick_conversation(
         {k: len(v) for k, v in convs.items() if v}, conversation, platform="Snapchat", where=where,
-        how_to_choose="Another can be read with ebbtide.importers.snapchat.read_snapchat(path, conversation=...).",
+        how_to_choose=f"To read another, run ebbtide again with {CHAT_ENV}='NAME' before the command.",
     )
     records = convs[key]
     warnings = [SAVED_ONLY_WARNING, *warnings]
