@@ -22,8 +22,9 @@ from typing import Any, ParamSpec, TypeVar
 import polars as pl
 
 from ebbtide.errors import EbbtideError, UnreadableInput
+from ebbtide.importers._columns import build_frame as _frame_from_columns
 from ebbtide.importers._columns import chosen_chat
-from ebbtide.model import MESSAGE_SCHEMA, MessageKind
+from ebbtide.model import MessageKind
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -33,8 +34,6 @@ CAPABILITY_KEYS: tuple[str, ...] = ("reactions", "replies", "read_times", "calls
 
 HEAD_BYTES = 8192
 
-#: A column handed to ``build_frame``: a Python list (small or exact paths) or a Polars Series.
-Column = Sequence[Any] | pl.Series  # sniffers read at most this much of a file
 
 
 def capabilities(**flags: bool) -> dict[str, bool]:
@@ -133,49 +132,14 @@ def participants_in_order(senders: Sequence[str] | pl.Series, kinds: Sequence[st
     return tuple(people.to_list())
 
 
-def build_frame(
-    *,
-    timestamp: Column,
-    sender: Column,
-    text: Column,
-    kind: Column,
-    platform: str,
-    conversation_id: str,
-    source_file: str,
-    source_line: Column,
-    edited: Column | None = None,
-    utc_offset_min: Column | int | None = None,
-    sort: bool = True,
-) -> pl.DataFrame:
-    """Columns in lists -> a frame with exactly MESSAGE_SCHEMA (stable-sorted by time if asked).
+def build_frame(**columns: Any) -> pl.DataFrame:
+    """``_columns.build_frame``, sorted by time unless told otherwise.
 
-    Why stable sort: several formats list messages newest-first or grouped by direction; equal
-    timestamps keep file order so replies stay after what they answer.
+    Why sorted by default here: the formats read with these helpers (Snapchat, Google Chat, iMessage,
+    Signal, Discord, LINE) list messages newest-first or grouped by direction.
     """
-    n = len(sender)
-    ts = timestamp if isinstance(timestamp, pl.Series) else pl.Series("timestamp", list(timestamp), dtype=pl.Datetime("us"))
-    if utc_offset_min is None or isinstance(utc_offset_min, int):
-        offsets = pl.repeat(utc_offset_min, n, dtype=pl.Int32, eager=True)
-    else:
-        offsets = pl.Series("utc_offset_min", utc_offset_min, dtype=pl.Int32)
-    frame = pl.DataFrame(
-        {
-            "timestamp": ts.cast(pl.Datetime("us")).alias("timestamp"),
-            "utc_offset_min": offsets.alias("utc_offset_min"),
-            "sender": pl.Series("sender", sender, dtype=pl.String),
-            "text": pl.Series("text", text, dtype=pl.String),
-            "kind": pl.Series("kind", kind, dtype=pl.String),
-            "edited": pl.Series("edited", edited if edited is not None else [False] * n, dtype=pl.Boolean),
-            "platform": pl.repeat(platform, n, dtype=pl.String, eager=True),
-            "conversation_id": pl.repeat(conversation_id, n, dtype=pl.String, eager=True),
-            "source_file": pl.repeat(source_file, n, dtype=pl.String, eager=True),
-            "source_line": pl.Series("source_line", source_line, dtype=pl.Int64),
-        },
-        schema=MESSAGE_SCHEMA,
-    )
-    if sort and n:
-        frame = frame.sort("timestamp", maintain_order=True, nulls_last=True)
-    return frame
+    columns.setdefault("sort", True)
+    return _frame_from_columns(**columns)
 
 
 _EXPECTED_SURPRISES: tuple[type[BaseException], ...] = (

@@ -12,6 +12,7 @@ import os
 import re
 import unicodedata
 from collections.abc import Sequence
+from typing import Any
 
 import polars as pl
 
@@ -46,40 +47,46 @@ def first_seen(senders: Sequence[str]) -> tuple[str, ...]:
 
 def build_frame(
     *,
-    timestamp: pl.Series,
-    utc_offset_min: pl.Series | int | None,
+    timestamp: Sequence[Any] | pl.Series,
     sender: Sequence[str] | pl.Series,
     text: Sequence[str] | pl.Series,
     kind: Sequence[str] | pl.Series,
-    edited: Sequence[bool] | pl.Series | None,
     source_line: Sequence[int] | pl.Series,
-    platform: Platform,
+    platform: Platform | str,
     conversation_id: str | pl.Series,
     source_file: str | pl.Series,
+    edited: Sequence[bool] | pl.Series | None = None,
+    utc_offset_min: Sequence[int | None] | pl.Series | int | None = None,
+    sort: bool = False,
 ) -> pl.DataFrame:
     """Assemble the canonical frame (exactly ``MESSAGE_SCHEMA``) from collected columns.
 
-    ``timestamp`` must already be a ``Datetime`` series; constants are broadcast with ``pl.lit`` so
-    a million-row import does not build million-element Python lists for them.
+    The one frame builder of every importer that walks its input in Python. Constants are broadcast
+    with ``pl.lit`` so a million-row import does not build million-element Python lists for them.
+    ``sort`` orders by time, stably: formats that list newest-first or by direction keep file order
+    among equal times, so replies stay after what they answer.
     """
     n = len(sender)
+    if n == 0:
+        return pl.DataFrame(schema=MESSAGE_SCHEMA)
+    ts = timestamp if isinstance(timestamp, pl.Series) else pl.Series(list(timestamp), dtype=pl.Datetime("us"))
     frame = pl.DataFrame(
         {
-            "timestamp": timestamp.cast(pl.Datetime("us")),
+            "timestamp": ts.cast(pl.Datetime("us")),
             "sender": pl.Series(sender, dtype=pl.String),
             "text": pl.Series(text, dtype=pl.String),
             "kind": pl.Series(kind, dtype=pl.String),
             "source_line": pl.Series(source_line, dtype=pl.Int64),
         }
     )
-    if isinstance(utc_offset_min, pl.Series):
-        offsets = pl.lit(utc_offset_min.cast(pl.Int32))
-    else:
+    if utc_offset_min is None or isinstance(utc_offset_min, int):
         offsets = pl.lit(utc_offset_min, dtype=pl.Int32)
+    else:
+        offsets = pl.lit(pl.Series(utc_offset_min, dtype=pl.Int32))
     columns = {
         "utc_offset_min": offsets,
         "edited": pl.lit(pl.Series(edited, dtype=pl.Boolean)) if edited is not None else pl.lit(False),
-        "platform": pl.lit(platform.value, dtype=pl.String),
+        "platform": pl.lit(Platform(platform).value, dtype=pl.String),
         "conversation_id": (
             pl.lit(conversation_id) if isinstance(conversation_id, pl.Series)
             else pl.lit(conversation_id, dtype=pl.String)
@@ -89,10 +96,10 @@ def build_frame(
             else pl.lit(source_file, dtype=pl.String)
         ),
     }
-    if n == 0:
-        return pl.DataFrame(schema=MESSAGE_SCHEMA)
-    frame = frame.with_columns(**columns)
-    return frame.select([pl.col(c).cast(t) for c, t in MESSAGE_SCHEMA.items()])
+    frame = frame.with_columns(**columns).select([pl.col(c).cast(t) for c, t in MESSAGE_SCHEMA.items()])
+    if sort:
+        frame = frame.sort("timestamp", maintain_order=True, nulls_last=True)
+    return frame
 
 
 KINDS = frozenset(k.value for k in MessageKind)
