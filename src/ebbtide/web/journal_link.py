@@ -17,6 +17,7 @@ from datetime import date, datetime, time, timedelta
 
 import polars as pl
 
+from ebbtide.insight.wording import plural_words
 from ebbtide.model import Assessment, Evidence, MetricChange, ReasonId, SignId, SignResult, SignStatus
 from ebbtide.store.journal import CheckIn, EventKind, JournalEvent
 
@@ -95,7 +96,7 @@ def time_apart_from_journal(
     )[:5]
     return SignResult(SignId.INCREASED_TIME_APART, person, status, since=since if status is SignStatus.DETECTED
                       else None, strength=strength, metrics=(metric,), evidence=evidence,
-                      note=f"from your journal ({len(before)} week(s) before, {len(after)} since)")
+                      note=plural_words(f"from your journal ({len(before)} week(s) before, {len(after)} since)"))
 
 
 def _midday(d: date) -> datetime:
@@ -219,9 +220,10 @@ def _sentence(person: str, label: str, before: float | None, after: float | None
     if usual is not None and usual != 0 and abs(after - usual) / abs(usual) <= USUAL_TOLERANCE:
         was_off = abs(before - usual) / abs(usual) > USUAL_TOLERANCE
         back = f", back to {person}'s usual" if was_off else f", within {person}'s usual"
-    return (f"{person}, {label.lower()}: {how} since {event_label}{back} (a typical week: {_num(after)} after, "
-            f"{_num(before)} before{f', {_num(usual)} usually' if usual is not None else ''}). "
-            f"With {weeks_after} week(s) after, this is a hint, not proof.")
+    return plural_words(
+        f"{person}, {label.lower()}: {how} since {event_label}{back} (a typical week: {_num(after)} after, "
+        f"{_num(before)} before{f', {_num(usual)} usually' if usual is not None else ''}). "
+        f"With {weeks_after} week(s) after, this is a hint, not proof.")
 
 
 __all__ = [
