@@ -117,26 +117,38 @@ def _special_pattern() -> str:
     return "(?i)" + "|".join(f"(?:{_tolerant(p)})" for p in parts)
 
 
-def classify(frame: pl.DataFrame, body: str = "body", has_author: str = "has_author") -> pl.DataFrame:
+def may_be_special(body: str = "body") -> pl.Expr:
+    """True where a body could be anything but plain text: one pass of the combined placeholder pattern."""
+    return pl.col(body).str.contains(_special_pattern())
+
+
+def classify(
+    frame: pl.DataFrame, body: str = "body", has_author: str = "has_author", rows: pl.Expr | None = None
+) -> pl.DataFrame:
     """Add ``kind`` and ``by_me`` ('You deleted this message': the exporter's own line) to ``frame``.
 
     One pass of a single combined pattern over the raw bodies finds the few that may be placeholders;
     the detailed rules run on those rows only (a chat is mostly plain text, and this is the hot path).
+    A caller that already ran that pass (``may_be_special``, e.g. in parallel with other passes) gives
+    the rows to look at as ``rows``; every other row is plain text.
     """
-    special = frame.select(
-        (~pl.col(has_author) | pl.col(body).str.contains(_special_pattern())).alias("s")
-    ).to_series()
-    rows = special.arg_true()
-    sub = frame.select(pl.col(has_author), pl.col(body).str.strip_chars(_STRIP).alias("_st"))[rows]
+    if rows is None:
+        rows = ~pl.col(has_author) | may_be_special(body)
+    picked = frame.select(rows.fill_null(True).alias("s")).to_series().arg_true()
+    sub = frame[picked].select(pl.col(has_author), pl.col(body).str.strip_chars(_STRIP).alias("_st"))
+    special = ~pl.col(has_author) | pl.col("_st").str.contains(_special_pattern())
     key = pl.col("_st").str.to_lowercase().str.strip_chars_end(".")
     sub = sub.select(
-        _kind_expr(pl.col("_st"), pl.col(has_author)).alias("kind"),
-        key.is_in(list(placeholders().exact.get("deleted_by_me", {}))).alias("by_me"),
+        pl.when(special)
+        .then(_kind_expr(pl.col("_st"), pl.col(has_author)))
+        .otherwise(pl.lit(MessageKind.TEXT.value))
+        .alias("kind"),
+        (special & key.is_in(list(placeholders().exact.get("deleted_by_me", {})))).alias("by_me"),
     )
     n = frame.height
     kinds = pl.repeat(MessageKind.TEXT.value, n, eager=True, dtype=pl.String)
     by_me = pl.repeat(False, n, eager=True, dtype=pl.Boolean)
-    if rows.len():
-        kinds = kinds.scatter(rows, sub.get_column("kind"))
-        by_me = by_me.scatter(rows, sub.get_column("by_me"))
+    if picked.len():
+        kinds = kinds.scatter(picked, sub.get_column("kind"))
+        by_me = by_me.scatter(picked, sub.get_column("by_me"))
     return frame.with_columns(kinds.alias("kind"), by_me.alias("by_me"))
