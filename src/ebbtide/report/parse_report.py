@@ -43,16 +43,18 @@ def parse_report_lines(report: ParseReport, messages: pl.DataFrame, *, max_unpla
         ts = messages.get_column("timestamp")
         first, last = _day(ts.min()), _day(ts.max())
         lines.append(f"  {n:,} messages from {first} to {last}")
-        people = (
-            messages.filter(pl.col("sender") != "")
-            .group_by("sender", maintain_order=True)
-            .agg(pl.len().alias("n"))
-        )
-        for sender, count in people.iter_rows():
+        # one pass over (sender, kind); people keep the order of their first message
+        counts = messages.group_by("sender", "kind", maintain_order=True).agg(pl.len().alias("n"))
+        people: dict[str, int] = {}
+        kinds: dict[str, int] = {}
+        for sender, kind, count in counts.iter_rows():
+            if sender != "":
+                people[sender] = people.get(sender, 0) + count
+            kinds[kind] = kinds.get(kind, 0) + count
+        for sender, count in people.items():
             mark = " (you)" if report.me and sender == report.me else ""
             lines.append(f"    {sender}{mark}: {count:,}")
-        kinds = messages.group_by("kind").agg(pl.len().alias("n")).sort("kind")
-        other = [f"{k} {c:,}" for k, c in kinds.iter_rows() if k != MessageKind.TEXT.value]
+        other = [f"{k} {c:,}" for k, c in sorted(kinds.items()) if k != MessageKind.TEXT.value]
         if other:
             lines.append(f"  not plain text: {', '.join(other)}")
     unplaced = report.unplaced_lines
