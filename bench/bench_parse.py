@@ -53,9 +53,8 @@ def ensure_self() -> list[str]:
     python = SELF_VENV / "bin" / "python"
     if not python.exists():
         subprocess.run([sys.executable, "-m", "venv", str(SELF_VENV)], check=True)
-        subprocess.run([str(python), "-m", "pip", "install", "-q", str(REPO)], check=True)
-    subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-deps", "--force-reinstall", str(REPO)],
-                   check=True)
+    # a local folder is always rebuilt and reinstalled; dependencies follow pyproject.toml's pins
+    subprocess.run([str(python), "-m", "pip", "install", "-q", str(REPO)], check=True)
     return [str(SELF_VENV / "bin" / "ebbtide")]
 
 
