@@ -183,30 +183,40 @@ def _ref(m: re.Match[str]) -> str:
 
 
 def _unescape(values: pl.Series) -> pl.Series:
-    """XML attribute unescaping: vectorised for the usual entities; rows with other numeric
-    references (rare once the surrogate pairs are repaired) are done in Python."""
-    if not values.str.contains("&", literal=True).any():
+    """XML attribute unescaping: vectorised for the usual entities, on the rows that hold a '&' only;
+    rows with other numeric references (rare once the surrogate pairs are repaired) are done in Python."""
+    where = values.str.contains("&", literal=True).fill_null(False).arg_true()
+    if where.len() == 0:
         return values
+    todo = values.gather(where)
     for ref, char in (("&#10;", "\n"), ("&#13;", "\r"), ("&#9;", "\t")):
-        values = values.str.replace_all(ref, char, literal=True)
-    odd = values.str.contains("&#", literal=True).fill_null(False)
-    simple = values
+        todo = todo.str.replace_all(ref, char, literal=True)
+    odd = todo.str.contains("&#", literal=True).fill_null(False)
+    simple = todo
     for ref, char in (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&apos;", "'"), ("&amp;", "&")):
         simple = simple.str.replace_all(ref, char, literal=True)
     if odd.any():
-        where = odd.arg_true()
-        fixed = [_XML_REF.sub(_ref, v) for v in values.gather(where).to_list()]
-        simple = simple.scatter(where, pl.Series(fixed, dtype=pl.String))
-    return simple
+        rows = odd.arg_true()
+        fixed = [_XML_REF.sub(_ref, v) for v in todo.gather(rows).to_list()]
+        simple = simple.scatter(rows, pl.Series(fixed, dtype=pl.String))
+    return values.clone().scatter(where, simple)
 
 
 def _attr(name: str) -> pl.Expr:
     return pl.col("l").str.extract(rf'[ \t\r\n]{name}[ \t]*=[ \t]*"([^"]*)"', 1)
 
 
-def _sms_lines(text: str, first_line: int) -> tuple[pl.DataFrame | None, str]:
-    """(rows of the full-line <sms/> elements in ``text``, ``text`` with those lines blanked)."""
-    lines = pl.Series("l", [text], dtype=pl.String).str.split("\n").explode()
+def _utf8_lines(chunk: bytes) -> pl.Series | None:
+    """The chunk's lines as a Polars string column (Rust checks the UTF-8: no Python ``str`` is made),
+    or None when the bytes are not valid UTF-8 (expat then reports where)."""
+    try:
+        return pl.Series("l", [chunk], dtype=pl.Binary).cast(pl.String).str.split("\n").explode()
+    except pl.exceptions.ComputeError:
+        return None
+
+
+def _sms_lines(lines: pl.Series, chunk: bytes, first_line: int) -> tuple[pl.DataFrame | None, bytes]:
+    """(rows of the full-line <sms/> elements among ``lines``, ``chunk`` with those lines blanked)."""
     # cheap structural test first; the full attribute-syntax regex only on the candidates
     mask = (lines.str.strip_chars_start(" \t\r").str.starts_with("<sms ") & lines.str.ends_with("/>")
             & (lines.str.count_matches("<", literal=True) == 1))
@@ -215,7 +225,7 @@ def _sms_lines(text: str, first_line: int) -> tuple[pl.DataFrame | None, str]:
         if odd.any():
             mask = mask & lines.str.contains(_SMS_LINE)
     if not mask.any():
-        return None, text
+        return None, chunk
     found = pl.DataFrame({"l": lines, "line": pl.int_range(first_line, first_line + len(lines), eager=True)}).filter(mask)
     rows = found.select(
         _attr("date").alias("date"), _attr("type").fill_null("1").alias("type"),
@@ -223,8 +233,8 @@ def _sms_lines(text: str, first_line: int) -> tuple[pl.DataFrame | None, str]:
         _attr("body").fill_null("").alias("body"), pl.col("line").cast(pl.Int64),
     )
     rows = rows.with_columns(*(_unescape(rows.get_column(c)).alias(c) for c in ("body", "who", "name")))
-    blanked = pl.select(pl.when(mask).then(pl.lit("")).otherwise(lines)).to_series().str.join("\n").item()
-    return rows, blanked
+    blanked = pl.select(pl.when(mask).then(pl.lit("")).otherwise(lines)).to_series().str.join("\n")
+    return rows, blanked.cast(pl.Binary).item()
 
 
 def _finish_fast(parts: list[pl.DataFrame], cols: _Cols, where: str) -> pl.DataFrame | None:
@@ -323,17 +333,16 @@ def _parse(stream: _CleanReader, where: str) -> _Cols:
     line_no = 1
     try:
         while chunk := stream.read(_FAST_CHUNK):
-            try:
-                text = chunk.decode("utf-8")
-            except UnicodeDecodeError:
+            lines = _utf8_lines(chunk)
+            if lines is None:
                 parser.Parse(chunk, False)  # expat reports the bad bytes with their line
                 line_no += chunk.count(b"\n")
                 continue
-            found, rest = _sms_lines(text, line_no)
-            line_no += text.count("\n")
+            found, rest = _sms_lines(lines, chunk, line_no)
+            line_no += chunk.count(b"\n")
             if found is not None:
                 cols.fast.append(found)
-            parser.Parse(rest.encode("utf-8"), False)
+            parser.Parse(rest, False)
         parser.Parse(b"", True)
     except expat.ExpatError as exc:
         raise UnreadableInput(
@@ -458,7 +467,9 @@ class SmsImporter:
         if frame.height == 0:
             raise NotAChatExport("this SMS backup holds no messages", where=name,
                                  fix="Back up messages (not only calls) with SMS Backup & Restore and try again.")
-        frame = frame.with_columns(key=_key_expr("who"))
+        # few distinct addresses: compute each one's key once, then map (a list.eval per message is slow)
+        who = frame.select(pl.col("who").unique()).with_columns(key=_key_expr("who"))
+        frame = frame.join(who, on="who", how="left", maintain_order="left")
         key = _pick(frame, name)
         chat = frame.filter(pl.col("key") == key).sort("ts", maintain_order=True)
         names = chat.filter(~pl.col("mine") & ~pl.col("name").is_in(["", "null", "(Unknown)"]))
