@@ -3,7 +3,7 @@
 Target (issue 4, part 7): every format imports at no less than half the WhatsApp speed. Each import
 runs as a whole process into a fresh store (interpreter start-up, reading, time zones, people,
 dedup and writing included), measured by bench/measure.py: the figure kept is the median wall
-time of the runs and the largest peak RSS. The generators are our own and seeded (same N, same
+time of the runs and the largest peak RSS. ebbtide is installed from this checkout into a throwaway venv first (see bench_parse.py). The generators are our own and seeded (same N, same
 files): two people, bursty timing, ~20 % emoji, a few multi-line and media messages.
 
     python bench/bench_formats.py                      # 1M messages each, 3 runs
@@ -118,16 +118,11 @@ def generate_whatsapp(n: int, path: Path) -> None:
     path.write_text(generate(n), encoding="utf-8")
 
 
-def ebbtide_cmd() -> list[str]:
-    exe = shutil.which("ebbtide")
-    return [exe] if exe else [sys.executable, "-m", "ebbtide"]
-
-
-def measure_import(path: Path, work: Path, runs: int) -> dict[str, float]:
+def measure_import(path: Path, work: Path, runs: int, ebbtide: list[str]) -> dict[str, float]:
     results = []
     for k in range(runs):
         db = work / f"{path.stem}_{k}.duckdb"
-        cmd = [*ebbtide_cmd(), "import", str(path), "--db", str(db), "--tz", "UTC"]
+        cmd = [*ebbtide, "import", str(path), "--db", str(db), "--tz", "UTC"]
         out = subprocess.run([sys.executable, str(HERE / "measure.py"), "--", *cmd],
                              capture_output=True, text=True, check=True)
         r = json.loads(out.stdout)
@@ -139,11 +134,19 @@ def measure_import(path: Path, work: Path, runs: int) -> dict[str, float]:
             "peak_mib": max(r["peak_mib"] for r in results)}
 
 
+def _ensure_self() -> list[str]:
+    sys.path.insert(0, str(HERE))
+    from bench_parse import ensure_self
+
+    return ensure_self()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--messages", type=int, default=1_000_000)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--keep", action="store_true", help="keep the generated files (printed)")
+    ap.add_argument("--ebbtide-cmd", help="time this command instead of a fresh install, e.g. 'ebbtide'")
     args = ap.parse_args()
     n = args.messages
     work = Path(tempfile.mkdtemp(prefix="ebbtide-bench-formats-"))
@@ -151,9 +154,11 @@ def main() -> None:
     generate_whatsapp(n, files["whatsapp"])
     generate_telegram(n, files["telegram"])
     generate_sms(n, files["sms"])
+    # ebbtide installed from this checkout into its own venv, as in bench_parse.py (byte code compiled)
+    ebbtide = args.ebbtide_cmd.split() if args.ebbtide_cmd else _ensure_self()
     rows = {}
     for name, path in files.items():
-        rows[name] = measure_import(path, work, args.runs) | {"mb": path.stat().st_size / 1e6}
+        rows[name] = measure_import(path, work, args.runs, ebbtide) | {"mb": path.stat().st_size / 1e6}
     base = n / rows["whatsapp"]["wall_s"]
     print(f"{n:,} messages per file, {args.runs} run(s) each, median wall time, largest peak RSS")
     print(f"{'format':<10} {'file MB':>8} {'msg/s':>10} {'wall s':>8} {'peak MiB':>9} {'vs WhatsApp':>12}")
