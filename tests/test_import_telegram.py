@@ -91,6 +91,41 @@ def test_generated_export_fast_path(tmp_path: Path) -> None:
     assert fast.report.me == "Alex"
 
 
+@pytest.mark.parametrize("indent", [1, None])
+def test_big_export_read_in_parallel_halves_matches_whole_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, indent: int | None
+) -> None:
+    """The message array is cut between two messages and read in two threads (big files); the result
+    is the same as one read of the whole document, for Telegram's pretty layout and a compact one."""
+    from ebbtide.importers import telegram
+
+    path = tmp_path / "result.json"
+    export = make_telegram_export(301)
+    export["messages"][7]["text"] = 'a "quoted" },\n  { look-alike'  # the gap's bytes inside a string
+    export["messages"][7]["text_entities"] = [{"type": "plain", "text": export["messages"][7]["text"]}]
+    path.write_text(json.dumps(export, indent=indent, ensure_ascii=False), encoding="utf-8")
+    whole = IMPORTER._read(path, fast=True)
+    monkeypatch.setattr(telegram, "_SPLIT_MIN_BYTES", 0)
+    split = telegram._split_messages(path.read_bytes(), parts=3)
+    if indent is None:
+        assert split is None  # no pretty-printed gap between messages: the whole document is read
+    else:
+        assert split is not None and split[1].height == 301
+        assert split[0] == {"name": "Sam", "type": "personal_chat", "id": 700}
+    halves = IMPORTER._read(path, fast=True)
+    assert halves.messages.equals(whole.messages)
+    assert halves.report == whole.report
+    assert halves.messages.item(7, "text") == 'a "quoted" },\n  { look-alike'
+
+
+def test_split_read_refuses_other_top_level_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ebbtide.importers import telegram
+
+    monkeypatch.setattr(telegram, "_SPLIT_MIN_BYTES", 0)
+    export = make_telegram_export(20) | {"extra": [1, 2]}
+    assert telegram._split_messages(json.dumps(export, indent=1).encode()) is None
+
+
 def test_old_export_without_unixtime_or_entities() -> None:
     parsed = read_export(FIX / "old_without_unixtime.json")
     assert parsed.messages.get_column("text").to_list() == ["hi you", "hey"]
