@@ -377,9 +377,10 @@ class _Ticker:
 def _rowwise(query: pl.LazyFrame) -> pl.DataFrame:
     """Run a row-by-row query (string kernels, filters) on Polars' streaming engine.
 
-    Why: the eager kernels run on one core; the streaming engine splits the rows into ordered morsels
-    and works on them in parallel, which nearly halves the cost of the regular expressions on a
-    two-core machine. Row order is kept, which the message ids and line numbers rely on.
+    Why: an eager string kernel runs on one core; the streaming engine splits the rows into ordered
+    morsels and works on them in parallel. How much that saves depends on the machine: on our 2-core
+    VM it ranged from nothing to about 40 % of the header step (the cores are not always free). Row
+    order is kept, which the message ids and line numbers rely on.
     """
     return query.collect(engine="streaming")
 
