@@ -109,7 +109,7 @@ def tokenizer():
 
 
 def encode(tok, questions: list[str], answers: list[str], max_len: int) -> dict[str, np.ndarray]:
-    """Pairs → padded int64 arrays; the same code path as deep.py at run time (tokenizers, not transformers)."""
+    """Pairs → padded int64 arrays with `tokenizers` alone (what a torch-free run-time path would use)."""
     tok.enable_truncation(max_length=max_len)
     tok.enable_padding(pad_id=0, pad_token="[PAD]")
     enc = tok.encode_batch(list(zip(questions, answers, strict=True)))
@@ -206,8 +206,15 @@ def train(train_df: pl.DataFrame, args: argparse.Namespace, val_df: pl.DataFrame
     return model, val_probs
 
 
-def cmd_cv(args: argparse.Namespace) -> None:
+def _circa(args: argparse.Namespace) -> pl.DataFrame:
+    """Circa with y; with ``--limit`` only the first N pairs of each context (a smoke test of the commands,
+    its figures mean nothing)."""
     circa = load_circa(args.data)
+    return circa.filter(pl.int_range(pl.len()).over("context") < args.limit) if args.limit else circa
+
+
+def cmd_cv(args: argparse.Namespace) -> None:
+    circa = _circa(args)
     tr = circa.filter(pl.col("context").is_in(list(FOLDS.values())))
     folds = args.folds.split(",")
     oof: dict[int, list[np.ndarray]] = {}
@@ -236,7 +243,7 @@ def cmd_cv(args: argparse.Namespace) -> None:
 def cmd_final(args: argparse.Namespace) -> None:
     import torch
 
-    circa = load_circa(args.data)
+    circa = _circa(args)
     tr = circa.filter(pl.col("context").is_in(list(FOLDS.values())))
     test = circa.filter(pl.col("context").is_in(HOLDOUT_CONTEXTS))
     print(f"final: train {tr.height} pairs (food, music, weekend); held out {test.height}", flush=True)
@@ -294,7 +301,7 @@ def cmd_export(args: argparse.Namespace) -> None:
     int8 = args.out / "noncommittal_ce.int8.onnx"
     quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8,
                      op_types_to_quantize=["MatMul", "Gather"] if args.quant_gather else ["MatMul"])
-    circa = load_circa(args.data)
+    circa = _circa(args)
     test = circa.filter(pl.col("context").is_in(HOLDOUT_CONTEXTS))
     import onnxruntime as ort
 
@@ -329,6 +336,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--save", type=Path, help="cv: write out-of-fold probabilities here (.npz)")
     ap.add_argument("--out", type=Path, default=Path("/tmp/w4/ce"))
     ap.add_argument("--quant-gather", action="store_true", help="export: also int8 the word embeddings")
+    ap.add_argument("--limit", type=int, help="smoke test: use only the first N pairs of each split")
     args = ap.parse_args(argv)
     if not (args.data / "circa" / "circa-dev.tsv").exists():
         print(f"Circa not found under {args.data}", file=sys.stderr)
