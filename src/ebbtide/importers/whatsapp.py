@@ -132,8 +132,9 @@ def _not_a_chat(what: str, where: str) -> NotAChatExport:
 
 def read_whatsapp(path: Path, *, date_order: DateOrder | None = None) -> ParsedExport:
     """Parse a WhatsApp export into the canonical frame plus a ParseReport."""
-    # no local reference to the source: parse_source frees the raw bytes once the lines are built
-    return parse_source(read_text_source(path, validate=False), date_order=date_order, file_name=path.name)
+    # handed over in a box that parse_source empties: an argument would stay referenced by this frame
+    # for the whole call, keeping the raw bytes (as large as the file) alive until the end
+    return parse_source([read_text_source(path, validate=False)], date_order=date_order, file_name=path.name)
 
 
 def parse_text(text: str, name: str = "chat.txt", *, date_order: DateOrder | None = None) -> ParsedExport:
@@ -196,9 +197,14 @@ def _sample(data: bytes, size: int = 1 << 16) -> list[str]:
 
 
 def parse_source(
-    src: SourceText, *, date_order: DateOrder | None = None, file_name: str = ""
+    source: SourceText | list[SourceText], *, date_order: DateOrder | None = None, file_name: str = ""
 ) -> ParsedExport:
-    """Parse decoded export bytes (separate from reading so tests and other callers can feed text)."""
+    """Parse decoded export bytes (separate from reading so tests and other callers can feed text).
+
+    Given as a one-item list, the source is taken out of it, so the raw bytes are freed as soon as
+    the lines are built (about the file's size less at the peak).
+    """
+    src = source.pop() if isinstance(source, list) else source
     data = normalise_newlines(src.data)
     src = dataclasses.replace(src, data=b"")  # keep only one copy of the raw bytes alive
     if not data or data.isspace():
@@ -300,7 +306,7 @@ def parse_source(
         "idx",
         pl.int_range(1, pl.len() + 1, dtype=pl.UInt32).alias("msg_id"),
         "timestamp",
-        lines.gather(hidx).alias("line"),
+        lines.filter(header).alias("line"),  # filter works chunk by chunk; gather would rechunk
         "hdr_len",
     )
     rest = pl.DataFrame({"line": lines, "header": header, "msg_id": header.cum_sum()})
