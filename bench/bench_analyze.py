@@ -26,6 +26,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--messages", type=int, default=1_000_000)
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--ebbtide-cmd", help="time this command instead of a fresh install, e.g. 'ebbtide'")
     args = ap.parse_args()
 
     from ebbtide.simulate import generate_large, write_whatsapp_export
@@ -33,8 +34,11 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="ebbtide-bench-analyze-"))
     chat = work / "WhatsApp Chat with Sam.txt"
     write_whatsapp_export(generate_large(args.messages, seed=1), chat)
-    exe = shutil.which("ebbtide") or sys.executable
-    base = [exe] if exe.endswith("ebbtide") else [exe, "-m", "ebbtide"]
+    # ebbtide installed from this checkout into its own venv (byte code compiled), as in bench_parse.py
+    sys.path.insert(0, str(HERE))
+    from bench_parse import ensure_self
+
+    base = args.ebbtide_cmd.split() if args.ebbtide_cmd else ensure_self()
 
     results = []
     for run in range(args.runs):
