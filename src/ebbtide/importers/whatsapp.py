@@ -238,8 +238,8 @@ def parse_source(
             "was it pasted together from several exports? Each style was read."
         )
     pattern = "|".join(f"(?:{s.pattern()})" for s in shapes) if locked else GENERAL_PATTERN
-    # one streaming query: Polars runs it on both cores in order-preserving morsels
-    cand = _rowwise(
+    # one lazy query: Polars fuses the steps and runs the independent expressions side by side
+    cand = (
         pl.DataFrame({"line": lines})
         .lazy()
         .with_row_index("idx")
@@ -252,16 +252,19 @@ def parse_source(
             pl.col("hdr").str.slice(pl.col("date").str.len_chars()).alias("time"),
             pl.col("hdr").str.len_chars().alias("hdr_len"),
         )
+        .collect()
     )
     tick("headers")
     dates = date_table(cand.get_column("date").unique().to_list())
     times = time_table(cand.get_column("time").unique().to_list())
     tick("tables")
-    cand = _rowwise(
+    # streaming engine: it joins in batches, about 60 MB less at the peak than an eager join here
+    cand = (
         cand.lazy()
         .join(dates.lazy(), on="date", how="left", maintain_order="left")
         .join(times.lazy(), on="time", how="left", maintain_order="left")
         .drop("date", "time", "n3")
+        .collect(engine="streaming")
     )
     tick("joins")
 
@@ -314,7 +317,8 @@ def parse_source(
 
     tick("timestamps")
     unplaced = _unplaced(rest.get_column("line").head(int(hidx[0])))
-    messages = _messages(heads, rest.filter(~pl.col("header") & (pl.col("msg_id") > 0)).drop("header"))
+    # in a box that _finish empties, so each intermediate frame is freed as soon as it is replaced
+    messages = [_messages(heads, rest.filter(~pl.col("header") & (pl.col("msg_id") > 0)).drop("header"))]
     del heads, rest
     tick("messages")
     result, me, participants = _finish(messages, src, file_name)
@@ -380,17 +384,6 @@ class _Ticker:
             self.last, self.cpu = now, cpu
 
 
-def _rowwise(query: pl.LazyFrame) -> pl.DataFrame:
-    """Run a row-by-row query (string kernels, filters) on Polars' streaming engine.
-
-    Why: an eager string kernel runs on one core; the streaming engine splits the rows into ordered
-    morsels and works on them in parallel. How much that saves depends on the machine: on our 2-core
-    VM it ranged from nothing to about 40 % of the header step (the cores are not always free). Row
-    order is kept, which the message ids and line numbers rely on.
-    """
-    return query.collect(engine="streaming")
-
-
 def _spikes(ts: pl.Series) -> pl.Series:
     """Header look-alikes in a body: a time far outside the span of the two real headers around it.
 
@@ -425,7 +418,7 @@ def _messages(heads: pl.DataFrame, cont: pl.DataFrame) -> pl.DataFrame:
     lines after the first header (line, msg_id of the message they continue).
     """
     # group 0 only: a plain find is several times faster than a capture group in Rust regex
-    heads = _rowwise(
+    heads = (
         heads.lazy()
         .select("idx", "msg_id", "timestamp", pl.col("line").str.slice(pl.col("hdr_len")).alias("rest"))
         .with_columns(pl.col("rest").str.extract(_AUTHOR_PATTERN, 0).alias("author_colon"))
@@ -436,6 +429,7 @@ def _messages(heads: pl.DataFrame, cont: pl.DataFrame) -> pl.DataFrame:
             pl.col("author_colon").str.strip_suffix(" ").str.strip_suffix(":").alias("author"),
             pl.col("rest").str.slice(pl.col("author_colon").str.len_chars().fill_null(0)).alias("body"),
         )
+        .collect()
     )
     if cont.height:
         tails = (
@@ -453,26 +447,25 @@ def _messages(heads: pl.DataFrame, cont: pl.DataFrame) -> pl.DataFrame:
 
 
 def _finish(
-    heads: pl.DataFrame, src: SourceText, file_name: str
+    box: list[pl.DataFrame], src: SourceText, file_name: str
 ) -> tuple[pl.DataFrame, str | None, tuple[str, ...]]:
     """Sender clean-up, kinds, edited marker, ids: the canonical frame, 'me' where it can be told, and
     the people who wrote, in order of their first message."""
     # few distinct names: clean each once in Python and map (bidi marks, the iOS '~ ' of non-contacts)
+    heads = box.pop()
     names = heads.get_column("author").drop_nulls().unique().to_list()
     clean = {n: clean_name(n) for n in names}
-    # every full-column pass in one streaming query (both cores); the fixes they call for touch few rows
-    # (only the flags come back from it: collecting the long text column from its morsels costs more)
-    flags = _rowwise(
-        heads.lazy().select(
-            edited_expr("body").alias("edited"),
-            pl.col("body").str.contains(_LEADING_BIDI).alias("_bidi"),
-            may_be_special("body").alias("_special"),
-        )
+    # every full-column pass in one select (evaluated side by side); the fixes they call for touch few rows
+    flags = heads.select(
+        edited_expr("body").alias("edited"),
+        pl.col("body").str.contains(_LEADING_BIDI).alias("_bidi"),
+        may_be_special("body").alias("_special"),
     )
     df = heads.with_columns(
         pl.col("author").replace_strict(clean, default=None, return_dtype=pl.String).alias("author"),
         *flags.get_columns(),
     )
+    del heads, flags
     df = df.with_columns(
         (pl.col("author").is_not_null() & (pl.col("author") != "")).fill_null(False).alias("has_author"),
     )
