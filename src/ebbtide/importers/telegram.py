@@ -26,6 +26,7 @@ import io
 import json
 import re
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -442,8 +443,6 @@ def _split_messages(data: bytes, parts: int = 2) -> tuple[dict[str, Any], pl.Dat
         cuts.append(gap + 1)  # after the '}'
     pieces = [b"[" + data[a + 1 : b].lstrip(b", \n") + b"]" for a, b in zip(cuts, [*cuts[1:], end], strict=True)]
     schema = dict(_FAST_SCHEMA["messages"].inner)  # type: ignore[attr-defined]
-    from concurrent.futures import ThreadPoolExecutor
-
     try:
         with ThreadPoolExecutor(len(pieces)) as pool:
             frames = list(pool.map(lambda b: pl.read_json(io.BytesIO(b), schema=schema), pieces))
