@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from ebbtide.errors import EbbtideError
 
@@ -18,8 +19,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console()  # results (stdout)
-err = Console(stderr=True)  # reports, progress and errors (stderr)
+out = Console(soft_wrap=True)  # results (stdout); lines are never hard-wrapped (pipes, any width)
+err = Console(stderr=True, soft_wrap=True)  # reports, progress and errors (stderr)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -32,7 +33,8 @@ def friendly_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except EbbtideError as exc:
-            err.print(f"[bold red]error:[/] {exc.message}", highlight=False, markup=True)
+            # The message may hold file names or file content: never parse it as markup, never hard-wrap it.
+            err.print(Text.assemble(("error:", "bold red"), " ", exc.message), highlight=False, soft_wrap=True)
             raise typer.Exit(exc.exit_code) from None
 
     return wrapper  # type: ignore[return-value]
