@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import polars as pl
 import typer
+from rich.text import Text
 
 from ebbtide.cli.app import app, err, friendly_errors, out
 from ebbtide.errors import EbbtideError, UnknownParticipant
@@ -60,7 +61,7 @@ CountryOption = Annotated[
 def _step(text: str) -> Iterator[None]:
     """A spinner on stderr for a long step, only when stderr is a terminal."""
     if err.is_terminal:
-        with err.status(text):
+        with err.status(Text(text)):
             yield
     else:
         yield

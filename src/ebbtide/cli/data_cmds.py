@@ -20,6 +20,7 @@ import typer
 from rich import box
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from ebbtide.cli.app import app, err, friendly_errors, out
 from ebbtide.errors import EbbtideError, UnreadableInput
@@ -90,7 +91,7 @@ def _progress(total: int, enabled: bool) -> Iterator[Any]:
     if not (enabled and err.is_terminal):
         yield None
         return
-    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+    columns = (TextColumn("{task.description}", markup=False), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                TimeElapsedColumn())
     with Progress(*columns, console=err, transient=True) as progress:
         yield (progress, progress.add_task("reading", total=total))
@@ -102,7 +103,7 @@ def _storing(path: Path, rows: int) -> Iterator[None]:
     if rows < _LARGE_ROWS or not err.is_terminal:
         yield
         return
-    with err.status(f"storing {rows:,} messages from {path.name}…"):
+    with err.status(Text(f"storing {rows:,} messages from {path.name}…")):
         yield
 
 
@@ -353,7 +354,7 @@ def conversations_cmd(
         return
     # The platform is shown only when an id does not already start with it (ids are "whatsapp:…").
     show_platform = any(not i.id.startswith(f"{i.platform}:") for i in infos)
-    table = Table(title=f"Stored in {path}", title_justify="left", box=box.SIMPLE_HEAD)
+    table = Table(title=Text(f"Stored in {path}"), title_justify="left", box=box.SIMPLE_HEAD)
     columns = [("id", "left", False), ("people", "left", True), ("messages", "right", False),
                ("first", "left", False), ("last", "left", False), ("imports", "right", False)]
     if show_platform:
@@ -364,7 +365,7 @@ def conversations_cmd(
         cells = [i.id, ", ".join(i.participants), f"{i.messages:,}", _day(i.first), _day(i.last), str(i.imports)]
         if show_platform:
             cells.insert(1, i.platform)
-        table.add_row(*cells)
+        table.add_row(*(Text(c) for c in cells))  # names come from the files: never markup
     out.print(table)
     for lines in reports:
         out.print("")

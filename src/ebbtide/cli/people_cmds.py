@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich import box
 from rich.table import Table
+from rich.text import Text
 
 from ebbtide.cli.app import app, friendly_errors, out
 from ebbtide.errors import EbbtideError
@@ -62,7 +63,7 @@ def _show(db: Path | None) -> None:
     for p in everyone:
         aliases = "\n".join(dict.fromkeys(f"{a.platform}: {a.sender}" for a in p.aliases))
         who = f"{p.name} (you)" if p.is_me else p.name
-        table.add_row(str(p.id), who, aliases, ", ".join(f"#{i}" for i in p.merged_from))
+        table.add_row(*(Text(c) for c in (str(p.id), who, aliases, ", ".join(f"#{i}" for i in p.merged_from))))
     out.print(table)
 
 

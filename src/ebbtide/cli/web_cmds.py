@@ -69,7 +69,7 @@ def serve_cmd(
 
 # --------------------------------------------------------------------------- check
 def _ask_scale(question: str, options: list[dict[str, Any]], default: int) -> int:
-    err.print(f"\n[bold]{question}[/]", highlight=False)
+    err.print(Text.assemble("\n", (question, "bold")), highlight=False)  # may hold a typed name
     for i, opt in enumerate(options, 1):
         err.print(f"  {i}. {opt['label']}", markup=False, highlight=False)
     default_index = next(i for i, o in enumerate(options, 1) if int(o["value"]) == default)
@@ -149,7 +149,7 @@ def check_cmd(
     assessment, insight = run_selfcheck(parse_answers(raw))
     if insight.safety_first:
         _safety(out, insight, crisis_resources(country))
-    out.print(Panel(Text(insight.headline), title=f"[bold]{pattern_label(assessment.pattern.value, me='you', partner=assessment.partner)}[/]",
+    out.print(Panel(Text(insight.headline), title=Text(pattern_label(assessment.pattern.value, me='you', partner=assessment.partner), style="bold"),
                     border_style="cyan"))
     _plan(out, insight)
     _reasons(out, insight)
