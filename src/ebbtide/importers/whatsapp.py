@@ -46,7 +46,7 @@ from ebbtide.importers.whatsapp_dialect import (
     shape_counts,
     time_table,
 )
-from ebbtide.importers.whatsapp_kinds import classify, edited_expr, may_be_special, strip_edited_expr
+from ebbtide.importers.whatsapp_kinds import classify, edited_expr, marked_expr, may_be_special, strip_edited_expr
 from ebbtide.importers.whatsapp_people import clean_name, conversation_slug, guess_me
 from ebbtide.model import (
     MESSAGE_SCHEMA,
@@ -291,6 +291,8 @@ def parse_source(
             "they were kept as text of the message before them."
         )
     spikes = _spikes(cand.get_column("timestamp"))
+    if spikes.any():  # a notice (no author) written late by the app is a record of its own, not pasted text
+        spikes = spikes.scatter(spikes.arg_true(), _has_author(cand.filter(spikes), lines))
     if spikes.any():
         warnings.append(
             f"{int(spikes.sum())} header-like line(s) far out of time order (e.g. a pasted older message) "
@@ -401,6 +403,12 @@ def _spikes(ts: pl.Series) -> pl.Series:
     return spike.fill_null(False).alias("spike")
 
 
+def _has_author(heads: pl.DataFrame, lines: pl.Series) -> pl.Series:
+    """For header rows (idx, hdr_len): whether the rest of the line starts with 'Name: '."""
+    rest = lines.gather(heads.get_column("idx")).str.slice(heads.get_column("hdr_len"))
+    return rest.str.contains(_AUTHOR_PATTERN).fill_null(False)
+
+
 def _unplaced(before: pl.Series) -> list[UnplacedLine]:
     """The non-blank lines before the first message header (``before``: those lines, from line 1)."""
     frame = pl.DataFrame({"line": before}).with_row_index("idx")
@@ -460,6 +468,7 @@ def _finish(
         edited_expr("body").alias("edited"),
         pl.col("body").str.contains(_LEADING_BIDI).alias("_bidi"),
         may_be_special("body").alias("_special"),
+        marked_expr("body").alias("_mark"),
     )
     df = heads.with_columns(
         pl.col("author").replace_strict(clean, default=None, return_dtype=pl.String).alias("author"),
@@ -472,7 +481,9 @@ def _finish(
     df = _patch(df, "body", pl.col("_bidi"), pl.col("body").str.strip_chars_start(BIDI_CHARS))
     df = _patch(df, "body", pl.col("edited"), strip_edited_expr("body"))
     # only a body that changed above can have become a placeholder: look again at those rows too
-    df = classify(df, rows=pl.col("_special") | pl.col("_bidi") | pl.col("edited") | ~pl.col("has_author"))
+    df = classify(
+        df, rows=pl.col("_special") | pl.col("_bidi") | pl.col("edited") | ~pl.col("has_author"), marked="_mark"
+    )
     df = df.with_columns(
         pl.when(pl.col("kind") == MessageKind.SYSTEM.value)
         .then(pl.lit(""))

@@ -1,9 +1,22 @@
 """Typing WhatsApp message bodies: text, media, deleted, call, other, system; and the edited marker.
 
-Why: placeholders such as ``<Media omitted>`` or ``This message was deleted`` would otherwise count as
-words a person wrote, inflating or distorting every language measure. The strings are UI text in many
-languages, so they live in a data file (``data/whatsapp_placeholders.tsv``), not in code; this module
-turns that table into vectorised Polars expressions.
+Why: placeholders such as ``<Media omitted>`` or ``This message was deleted`` and notices such as
+``X was added`` would otherwise count as words a person wrote (and invent senders), distorting every
+measure. The strings are UI text in the phone's language, so they live in data files, one per UI
+language (``data/whatsapp/<lang>.tsv``; ``any.tsv`` for language-neutral forms), not in code; this
+module turns those tables into vectorised Polars expressions.
+
+The structure does most of the work, so that a language we have no words for degrades to ``system``
+rather than to a fake message:
+
+- a line without an author (Android notices) is ``system``;
+- an iPhone writes every line the app itself made (notices, placeholders, calls, deletions) with an
+  invisible U+200E mark right after ``Name:`` (the "mark"). A marked body is never typed text: it is
+  ``deleted``, ``call``, ``other`` or ``media`` when the vocabulary knows the form (case-insensitive,
+  first line), and otherwise ``system``;
+- an unmarked body (Android, older exports) is a placeholder only in the app's exact form: exact
+  strings match case-sensitively (a person typing ``Null`` or ``video call`` keeps a text message),
+  forms in angle brackets and structural patterns (file names, ``POLL:``) case-insensitively.
 """
 
 from __future__ import annotations
@@ -19,38 +32,32 @@ from ebbtide.importers.whatsapp_dialect import BIDI_CHARS
 from ebbtide.model import MessageKind
 
 _STRIP = BIDI_CHARS + " \t\u00a0\u202f"
+MARK = "\u200e"  # what an iPhone writes right after 'Name: ' on the app's own lines
+KINDS = ("media", "other", "deleted", "deleted_by_me", "edited", "call", "system")
+MATCHES = ("exact", "head", "regex", "suffix")
+# the detail after a call's head: "Voice call, ‎12 min", "Llamada. ‎39 s", "Missed voice call, ‎Tap to call back"
+_HEAD_TAIL = r"(?:[.,،，]\s*[^\n]*)?"
 
 
 @dataclass(frozen=True, slots=True)
-class Placeholders:
-    exact: dict[str, dict[str, str]]  # kind -> {lowercased text without trailing '.': lang}
-    regex: dict[str, str]  # kind -> one combined case-insensitive pattern
-    regex_parts: dict[str, list[str]]  # kind -> the single patterns, as in the table
-    edited_suffix: str  # pattern matching the edited marker at the end of a body
+class VocabRow:
+    lang: str
+    kind: str
+    match: str
+    source: str
+    text: str
 
 
-@cache
-def placeholders() -> Placeholders:
-    """The placeholder table, parsed once per process."""
-    text = resources.files("ebbtide.importers").joinpath("data/whatsapp_placeholders.tsv").read_text("utf-8")
-    lines = [ln for ln in text.splitlines() if ln and not ln.startswith("#")]
-    exact: dict[str, dict[str, str]] = {}
-    regex: dict[str, list[str]] = {}
-    suffixes: list[str] = []
-    for row in csv.DictReader(lines, delimiter="\t", quoting=csv.QUOTE_NONE):
-        kind, match, value = row["kind"], row["match"], row["text"]
-        if match == "exact":
-            exact.setdefault(kind, {})[value.strip().lower().rstrip(".")] = row["lang"]
-        elif match == "regex":
-            regex.setdefault(kind, []).append(value)
-        elif match == "suffix":
-            suffixes.append(_escape(value))
-        else:
-            raise ValueError(f"whatsapp_placeholders.tsv: unknown match type {match!r}")
-    combined = {k: "(?i)" + "|".join(f"(?:{p})" for p in v) for k, v in regex.items()}
-    bidi_class = "[" + BIDI_CHARS + " \u00a0\u202f]*"
-    edited = f"(?i){bidi_class}(?:{'|'.join(suffixes)}){bidi_class}$"
-    return Placeholders(exact=exact, regex=combined, regex_parts=regex, edited_suffix=edited)
+@dataclass(frozen=True, slots=True)
+class Vocabulary:
+    rows: tuple[VocabRow, ...]
+    plain: dict[str, str]  # kind -> pattern for unmarked bodies (exact forms case-sensitive)
+    marked: dict[str, str]  # kind -> pattern for marked bodies (case-insensitive, first line)
+    by_me: str  # 'You deleted this message' in every language (marked or not)
+    edited_suffix: str  # the edited marker at the end of a body
+
+    def languages(self) -> list[str]:
+        return sorted({r.lang for r in self.rows})
 
 
 def _escape(literal: str) -> str:
@@ -59,38 +66,125 @@ def _escape(literal: str) -> str:
     return "".join("\\" + ch if ch in special else ch for ch in literal)
 
 
+def _exact_core(text: str) -> str:
+    """The exact form without a trailing full stop, which is then optional."""
+    return _escape(text.strip().rstrip(".")) + r"\.?"
+
+
+def read_rows() -> tuple[VocabRow, ...]:
+    """Every row of every vocabulary file (``data/whatsapp/*.tsv``), validated."""
+    folder = resources.files("ebbtide.importers").joinpath("data/whatsapp")
+    rows: list[VocabRow] = []
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if not entry.name.endswith(".tsv"):
+            continue
+        lang = entry.name[:-4]
+        lines = [ln for ln in entry.read_text("utf-8").splitlines() if ln and not ln.startswith("#")]
+        for row in csv.DictReader(lines, delimiter="\t", quoting=csv.QUOTE_NONE):
+            r = VocabRow(lang, row["kind"], row["match"], row["source"], row["text"])
+            if r.kind not in KINDS or r.match not in MATCHES or not r.text:
+                raise ValueError(f"data/whatsapp/{entry.name}: bad row {row!r}")
+            rows.append(r)
+    return tuple(rows)
+
+
+@cache
+def vocabulary() -> Vocabulary:
+    """The vocabulary of every language, parsed once per process."""
+    rows = read_rows()
+    plain: dict[str, list[str]] = {}
+    marked: dict[str, list[str]] = {}
+    by_me: list[str] = []
+    suffixes: list[str] = []
+    for r in rows:
+        kind = "deleted" if r.kind == "deleted_by_me" else r.kind
+        if r.match == "suffix":
+            body = _escape(r.text.strip())
+            if body.endswith(r"\.>"):  # "<Diese Nachricht wurde bearbeitet.>": the stop is optional
+                body = body[:-3] + r"\.?>"
+            suffixes.append(body)
+            continue
+        if r.match == "exact":
+            core = _exact_core(r.text)
+            case = "(?i:" if r.text.lstrip().startswith("<") else "(?:"
+            plain.setdefault(kind, []).append(f"{case}^{core}$)")
+            marked.setdefault(kind, []).append(f"(?i:^{core}(?:$|\n))")
+            if r.kind == "deleted_by_me":
+                by_me.append(f"^{core}$")
+        elif r.match == "head":  # the app's own call lines only: marked bodies
+            marked.setdefault(kind, []).append(f"(?i:^{_escape(r.text)}{_HEAD_TAIL}$)")
+        else:  # regex: structural, case-insensitive
+            plain.setdefault(kind, []).append(f"(?i:{r.text})")
+            first_line = r.text[:-1] + "(?:$|\n)" if r.text.endswith("$") and not r.text.endswith(r"\$") else r.text
+            marked.setdefault(kind, []).append(f"(?i:{first_line})")
+    marks = "[" + BIDI_CHARS + " \u00a0\u202f]*"
+    return Vocabulary(
+        rows=rows,
+        plain={k: "|".join(v) for k, v in plain.items()},
+        marked={k: "|".join(v) for k, v in marked.items()},
+        by_me="(?i)" + "|".join(by_me),
+        edited_suffix=f"(?i){marks}(?:{'|'.join(suffixes)}){marks}$",
+    )
+
+
 def edited_expr(body: str = "body") -> pl.Expr:
-    return pl.col(body).str.contains(placeholders().edited_suffix)
+    return pl.col(body).str.contains(vocabulary().edited_suffix)
 
 
 def strip_edited_expr(body: str = "body") -> pl.Expr:
-    return pl.col(body).str.replace(placeholders().edited_suffix, "")
+    return pl.col(body).str.replace(vocabulary().edited_suffix, "")
 
 
-def _kind_expr(stripped: pl.Expr, has_author: pl.Expr) -> pl.Expr:
-    """The MessageKind value from the body without outer marks/spaces and whether it had an author."""
-    ph = placeholders()
-    key = stripped.str.to_lowercase().str.strip_chars_end(".")
+def _rx(patterns: dict[str, str], kind: str, body: pl.Expr) -> pl.Expr:
+    pattern = patterns.get(kind)
+    return body.str.contains(pattern) if pattern else pl.lit(False)
 
-    def exact(kind: str) -> pl.Expr:
-        return key.is_in(list(ph.exact.get(kind, {})))
 
-    def rx(kind: str) -> pl.Expr:
-        pattern = ph.regex.get(kind)
-        return stripped.str.contains(pattern) if pattern else pl.lit(False)
+def _marked_kind(body: pl.Expr) -> pl.Expr:
+    """The kind of a marked body: a known placeholder form, else a notice (in any language)."""
+    v = vocabulary()
+    return (
+        pl.when(_rx(v.marked, "deleted", body))
+        .then(pl.lit(MessageKind.DELETED.value))
+        .when(_rx(v.marked, "call", body))
+        .then(pl.lit(MessageKind.CALL.value))
+        .when(_rx(v.marked, "other", body))
+        .then(pl.lit(MessageKind.OTHER.value))
+        .when(_rx(v.marked, "media", body))
+        .then(pl.lit(MessageKind.MEDIA.value))
+        .otherwise(pl.lit(MessageKind.SYSTEM.value))
+    )
 
+
+# "[date] Trip: Paris: ‎X was added": a group name holding ': ' puts the mark after a later colon
+_INNER_MARK = f"^[^\n]{{1,100}}?: {MARK}"
+
+
+def _kind_expr(stripped: pl.Expr, has_author: pl.Expr, marked: pl.Expr) -> pl.Expr:
+    """The MessageKind value from the body without outer marks/spaces, its author and its mark."""
+    v = vocabulary()
+
+    def plain(kind: str) -> pl.Expr:
+        return _rx(v.plain, kind, stripped)
+
+    inner = stripped.str.replace(_INNER_MARK, "").str.strip_chars(_STRIP)
+    inner_notice = stripped.str.contains(_INNER_MARK) & (_marked_kind(inner) == MessageKind.SYSTEM.value)
     return (
         pl.when(~has_author)
         .then(pl.lit(MessageKind.SYSTEM.value))
-        .when(rx("system"))
+        .when(marked)
+        .then(_marked_kind(stripped))
+        .when(inner_notice)
         .then(pl.lit(MessageKind.SYSTEM.value))
-        .when(exact("deleted") | exact("deleted_by_me"))
+        .when(plain("system"))
+        .then(pl.lit(MessageKind.SYSTEM.value))
+        .when(plain("deleted"))
         .then(pl.lit(MessageKind.DELETED.value))
-        .when(rx("call"))
+        .when(plain("call"))
         .then(pl.lit(MessageKind.CALL.value))
-        .when(exact("other") | rx("other"))
+        .when(plain("other"))
         .then(pl.lit(MessageKind.OTHER.value))
-        .when(exact("media") | rx("media"))
+        .when(plain("media"))
         .then(pl.lit(MessageKind.MEDIA.value))
         .otherwise(pl.lit(MessageKind.TEXT.value))
     )
@@ -101,49 +195,58 @@ _MARKS = "[" + BIDI_CHARS + " \t\u00a0\u202f]*"
 
 def _tolerant(pattern: str) -> str:
     """Let an anchored pattern match despite invisible marks/spaces at the start or end of the body."""
-    if pattern.startswith("^"):
-        pattern = "^" + _MARKS + pattern[1:]
-    if pattern.endswith("$") and not pattern.endswith("\\$"):
-        pattern = pattern[:-1] + _MARKS + "$"
+    for opener in ("(?:^", "(?i:^"):
+        if pattern.startswith(opener):
+            pattern = opener + _MARKS + pattern[len(opener):]
+    if pattern.endswith("$)") and not pattern.endswith("\\$)"):
+        pattern = pattern[:-2] + _MARKS + "$)"
     return pattern
 
 
 @cache
 def _special_pattern() -> str:
-    """One case-insensitive pattern matching every raw body that could be anything but plain text."""
-    ph = placeholders()
-    parts = ["^(?:" + "|".join(_escape(x) for x in d) + r")\.*$" for d in ph.exact.values()]
-    parts += [p for kind_parts in ph.regex_parts.values() for p in kind_parts]
-    return "(?i)" + "|".join(f"(?:{_tolerant(p)})" for p in parts)
+    """One pattern matching every raw unmarked body that could be anything but plain text."""
+    return "|".join([_INNER_MARK, *(_tolerant(p) for p in vocabulary().plain.values())])
 
 
 def may_be_special(body: str = "body") -> pl.Expr:
-    """True where a body could be anything but plain text: one pass of the combined placeholder pattern."""
+    """True where an unmarked body could be anything but plain text: one pass of the combined pattern."""
     return pl.col(body).str.contains(_special_pattern())
 
 
+def marked_expr(body: str = "body") -> pl.Expr:
+    """The body starts with the iPhone's mark of the app's own lines (before any other character)."""
+    return pl.col(body).str.starts_with(MARK)
+
+
 def classify(
-    frame: pl.DataFrame, body: str = "body", has_author: str = "has_author", rows: pl.Expr | None = None
+    frame: pl.DataFrame,
+    body: str = "body",
+    has_author: str = "has_author",
+    rows: pl.Expr | None = None,
+    marked: str | None = None,
 ) -> pl.DataFrame:
     """Add ``kind`` and ``by_me`` ('You deleted this message': the exporter's own line) to ``frame``.
 
     One pass of a single combined pattern over the raw bodies finds the few that may be placeholders;
     the detailed rules run on those rows only (a chat is mostly plain text, and this is the hot path).
     A caller that already ran that pass (``may_be_special``, e.g. in parallel with other passes) gives
-    the rows to look at as ``rows``; every other row is plain text.
+    the rows to look at as ``rows`` (they must include every marked row); every other row is plain
+    text. ``marked``: a boolean column telling which bodies carried the iPhone mark (computed from the
+    body here when not given).
     """
+    mark = pl.col(marked) if marked else marked_expr(body)
     if rows is None:
-        rows = ~pl.col(has_author) | may_be_special(body)
+        rows = ~pl.col(has_author) | mark | may_be_special(body)
     picked = frame.select(rows.fill_null(True).alias("s")).to_series().arg_true()
-    sub = frame[picked].select(pl.col(has_author), pl.col(body).str.strip_chars(_STRIP).alias("_st"))
-    special = ~pl.col(has_author) | pl.col("_st").str.contains(_special_pattern())
-    key = pl.col("_st").str.to_lowercase().str.strip_chars_end(".")
-    sub = sub.select(
-        pl.when(special)
-        .then(_kind_expr(pl.col("_st"), pl.col(has_author)))
-        .otherwise(pl.lit(MessageKind.TEXT.value))
-        .alias("kind"),
-        (special & key.is_in(list(placeholders().exact.get("deleted_by_me", {})))).alias("by_me"),
+    sub = frame[picked].select(
+        pl.col(has_author), mark.fill_null(False).alias("_mk"), pl.col(body).str.strip_chars(_STRIP).alias("_st")
+    )
+    sub = sub.with_columns(
+        _kind_expr(pl.col("_st"), pl.col(has_author), pl.col("_mk")).alias("kind"),
+    ).select(
+        "kind",
+        ((pl.col("kind") == MessageKind.DELETED.value) & pl.col("_st").str.contains(vocabulary().by_me)).alias("by_me"),
     )
     n = frame.height
     kinds = pl.repeat(MessageKind.TEXT.value, n, eager=True, dtype=pl.String)
