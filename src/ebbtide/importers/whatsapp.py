@@ -35,6 +35,7 @@ from ebbtide.importers.source import (
     split_lines,
 )
 from ebbtide.importers.whatsapp_dialect import (
+    ATTACHMENT_DATE,
     BIDI_CHARS,
     DATE_PREFIX,
     GENERAL_PATTERN,
@@ -271,7 +272,9 @@ def parse_source(
     if date_order is not None:
         decision = OrderDecision(date_order, True, "set by you (--date-order)")
     else:
-        decision = infer_date_order(cand.select("n1", "n2", "w1", "d_dmy", "d_mdy", "sod"), shape)
+        decision = infer_date_order(
+            cand.select("n1", "n2", "w1", "d_dmy", "d_mdy", "sod"), shape, lambda: _file_dates(cand, lines)
+        )
     day = pl.col(f"d_{decision.order.value}")
     if decision.order is not DateOrder.YMD:  # a four-digit first field is always a year
         day = pl.when(pl.col("w1") == 4).then(pl.col("d_ymd")).otherwise(day)
@@ -401,6 +404,28 @@ def _spikes(ts: pl.Series) -> pl.Series:
     agree = nxt >= prev - DST_US
     spike = ((t < prev - SPIKE_US) | (t > nxt + SPIKE_US)) & agree
     return spike.fill_null(False).alias("spike")
+
+
+def _file_dates(cand: pl.DataFrame, lines: pl.Series) -> pl.DataFrame:
+    """Header lines naming an attachment with its full date: (d_dmy, d_mdy, fdate) for the date order."""
+    found = (
+        pl.DataFrame({"line": lines})
+        .with_row_index("idx")
+        .filter(pl.col("line").str.contains(ATTACHMENT_DATE))
+        .select(
+            pl.col("idx").cast(cand.schema["idx"]),
+            pl.col("line").str.extract_groups(ATTACHMENT_DATE).alias("g"),
+        )
+    )
+    if found.height == 0:
+        return pl.DataFrame()
+    found = found.select(
+        "idx",
+        pl.date(
+            pl.col("g").struct[0].cast(pl.Int32), pl.col("g").struct[1].cast(pl.Int32), pl.col("g").struct[2].cast(pl.Int32)
+        ).alias("fdate"),
+    )
+    return cand.select("idx", "d_dmy", "d_mdy").join(found, on="idx", how="inner")
 
 
 def _has_author(heads: pl.DataFrame, lines: pl.Series) -> pl.Series:

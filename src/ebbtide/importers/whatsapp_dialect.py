@@ -17,6 +17,7 @@ message bodies are never normalised.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -249,10 +250,31 @@ def _backwards(frame: pl.DataFrame, col: str) -> int:
     return int((ts.diff().drop_nulls() < -2 * 3600 * 1_000_000).sum())
 
 
-def infer_date_order(rows: pl.DataFrame, shape: Shape) -> OrderDecision:
+# WhatsApp names attachments with the full date: 00000010-PHOTO-2020-11-02-21-49-51.jpg
+ATTACHMENT_DATE = r"\d{8}-[A-Z]+-(\d{4})-(\d{2})-(\d{2})-\d{2}-\d{2}-\d{2}"
+
+
+def _attachment_votes(file_dates: pl.DataFrame | None) -> tuple[int, int]:
+    """How many attachment names agree with the header date read day-first and month-first.
+
+    ``file_dates``: one row per header line naming an attachment (d_dmy, d_mdy: its header date under
+    each order; fdate: the date in the file name)."""
+    if file_dates is None or file_dates.height == 0:
+        return 0, 0
+    votes = file_dates.select(
+        (pl.col("d_dmy") == pl.col("fdate")).fill_null(False).sum().alias("d"),
+        (pl.col("d_mdy") == pl.col("fdate")).fill_null(False).sum().alias("m"),
+    )
+    return int(votes["d"][0]), int(votes["m"][0])
+
+
+def infer_date_order(
+    rows: pl.DataFrame, shape: Shape, file_dates: Callable[[], pl.DataFrame | None] | None = None
+) -> OrderDecision:
     """Decide the date order from ALL header dates of a file (columns n1, n2, w1, d_dmy, d_mdy, sod).
 
-    Evidence, strongest first: a field above 12 (only one order gives real dates); chronology (the
+    Evidence, strongest first: a field above 12 (only one order gives real dates); attachment file
+    names, which carry the full date (``file_dates``, computed only when needed); chronology (the
     order under which the messages run forwards in time); which field changes more often (days change
     more often than months). With none of these: a guess from the style (AM/PM with '/' suggests the
     US order) and ``decided=False``, so the user is told and can pass ``--date-order``.
@@ -277,6 +299,13 @@ def infer_date_order(rows: pl.DataFrame, shape: Shape) -> OrderDecision:
             example = f" such as {r['n1']:02d}{sep}{r['n2']:02d}"
         decided = min(inv_d, inv_m) == 0 or count >= 3 * min(inv_d, inv_m)
         return OrderDecision(best, decided, f"{count} date(s){example} only exist as {order_name(best)}")
+    vote_d, vote_m = _attachment_votes(file_dates() if file_dates is not None else None)
+    if vote_d != vote_m:
+        best = DateOrder.DMY if vote_d > vote_m else DateOrder.MDY
+        hi, lo = max(vote_d, vote_m), min(vote_d, vote_m)
+        decided = lo == 0 or hi >= 3 * lo
+        reason = f"{hi} attachment file name(s) carrying the full date agree with {order_name(best)}"
+        return OrderDecision(best, decided, reason)
     back_d, back_m = _backwards(rows, "d_dmy"), _backwards(rows, "d_mdy")
     if back_d != back_m:
         best = DateOrder.DMY if back_d < back_m else DateOrder.MDY

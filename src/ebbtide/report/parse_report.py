@@ -7,6 +7,7 @@ lines could not be placed lets people catch a misread before trusting any analys
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 
 import polars as pl
@@ -14,7 +15,8 @@ import polars as pl
 from ebbtide.model import MessageKind, ParseReport
 
 _ORDER_WORDS = {"dmy": "day-month-year", "mdy": "month-day-year", "ymd": "year-month-day"}
-_SNIPPET = 70  # characters of an unplaced line shown
+_SNIPPET = 70
+_INVISIBLE = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")  # direction marks, shown as nothing  # characters of an unplaced line shown
 
 
 def _clip(text: str) -> str:
@@ -26,7 +28,42 @@ def _day(value: object) -> str:
     return value.strftime("%Y-%m-%d") if isinstance(value, datetime | date) else "?"
 
 
-def parse_report_lines(report: ParseReport, messages: pl.DataFrame, *, max_unplaced: int = 5) -> list[str]:
+# kinds whose examples are shown, so that a misreading (a person's words taken for a notice) is seen
+_EXAMPLE_KINDS = {
+    MessageKind.SYSTEM.value: "system (notices, not counted as anyone's message)",
+    MessageKind.CALL.value: "call",
+    MessageKind.DELETED.value: "deleted",
+    MessageKind.OTHER.value: "other (contact cards, polls, locations)",
+}
+
+
+def _examples(messages: pl.DataFrame, per_kind: int) -> list[str]:
+    """A few different texts of each non-text kind, with their line in the file when known."""
+    if per_kind <= 0 or "kind" not in messages.columns:
+        return []
+    has_line = "source_line" in messages.columns
+    picked = (
+        messages.filter(pl.col("kind").is_in(list(_EXAMPLE_KINDS)))
+        .select("kind", "text", pl.col("source_line") if has_line else pl.lit(None).alias("source_line"))
+        .unique(subset=["kind", "text"], keep="first", maintain_order=True)
+        .group_by("kind", maintain_order=True)
+        .head(per_kind)
+    )
+    out: list[str] = []
+    for kind, label in _EXAMPLE_KINDS.items():
+        rows = picked.filter(pl.col("kind") == kind)
+        if rows.height == 0:
+            continue
+        out.append(f"  read as {label}, e.g.:")
+        for text, line in rows.select("text", "source_line").iter_rows():
+            where = f"line {line}: " if line is not None else ""
+            out.append(f"    {where}{_clip(_INVISIBLE.sub('', text or ''))!r}")
+    return out
+
+
+def parse_report_lines(
+    report: ParseReport, messages: pl.DataFrame, *, max_unplaced: int = 5, max_examples: int = 3
+) -> list[str]:
     """Plain lines describing one parse: what was read, how, and what could not be used."""
     lines = [f"{report.source_file}: {report.platform.value} ({report.dialect})"]
     if report.date_order is not None:
@@ -57,6 +94,7 @@ def parse_report_lines(report: ParseReport, messages: pl.DataFrame, *, max_unpla
         other = [f"{k} {c:,}" for k, c in sorted(kinds.items()) if k != MessageKind.TEXT.value]
         if other:
             lines.append(f"  not plain text: {', '.join(other)}")
+            lines.extend(_examples(messages, max_examples))
     unplaced = report.unplaced_lines
     if unplaced:
         noun = "line" if len(unplaced) == 1 else "lines"
