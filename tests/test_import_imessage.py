@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import tempfile
 from datetime import datetime
 from pathlib import Path
 
@@ -239,3 +240,45 @@ def test_damaged_txt_raises_only_our_errors(tmp_path: Path, cut: int, junk: byte
         IMPORTER.read(bad)
     except EbbtideError:
         pass
+
+
+def _folder_state(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def test_input_folder_is_byte_for_byte_unchanged_even_in_wal_mode(tmp_path: Path) -> None:
+    """A live Messages database is in WAL mode: opening it, even read-only, would leave -shm/-wal files
+    beside it. Nothing may be written to or next to the user's file, and messages still in the -wal
+    file (Messages running) are read too."""
+    src = tmp_path / "build"
+    src.mkdir()
+    db = make_db(src / "chat.db")
+    writer = sqlite3.connect(db)
+    writer.execute("PRAGMA journal_mode=WAL")
+    writer.execute("PRAGMA wal_autocheckpoint=0")
+    writer.execute(
+        "INSERT INTO message (ROWID, guid, text, handle_id, date, is_from_me, item_type, associated_message_type, "
+        "cache_has_attachments) VALUES (9, 'G9', 'still in the wal  ', 1, ?, 0, 0, 0, 0)",
+        (ns(datetime(2024, 1, 4, 18, 10, 0)),),
+    )
+    writer.execute("INSERT INTO chat_message_join VALUES (1, 9, 0)")
+    writer.commit()
+    user = tmp_path / "user"
+    user.mkdir()
+    for name in ("chat.db", "chat.db-wal"):  # copied while the writer is open: the wal is not merged
+        (user / name).write_bytes((src / name).read_bytes())
+    writer.close()
+    before = _folder_state(user)
+    assert set(before) == {"chat.db", "chat.db-wal"}
+    assert IMPORTER.sniff(user / "chat.db")
+    parsed = IMPORTER.read(user / "chat.db")
+    assert _folder_state(user) == before  # no -shm, no checkpoint into chat.db, nothing changed
+    assert parsed.messages["text"][-1] == "still in the wal  "  # trailing spaces kept as written
+    assert not list(Path(tempfile.gettempdir()).glob("ebbtide-db-*"))  # the private copy is gone
+
+    alone = tmp_path / "alone"  # WAL mode without a -wal file: opened immutable, nothing created
+    alone.mkdir()
+    (alone / "chat.db").write_bytes((user / "chat.db").read_bytes())
+    state = _folder_state(alone)
+    assert IMPORTER.read(alone / "chat.db").messages.height == 7
+    assert _folder_state(alone) == state

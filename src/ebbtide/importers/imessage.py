@@ -2,8 +2,9 @@
 
 Why SQL appears here although only ``ebbtide.store`` speaks SQL: this module does not touch our
 store; it *reads an input file* that happens to be an SQLite database, exactly as other importers
-read JSON or XML. It opens the file read-only (``file:...?mode=ro`` URI) so the user's Messages
-database can never be changed, and uses the standard-library ``sqlite3`` (not DuckDB).
+read JSON or XML. It opens the file read-only and immutable (``file:...?mode=ro&immutable=1``
+URI; a private copy when a ``-wal`` file holds recent messages) so the user's Messages database can
+never be changed and nothing is written next to it, and uses the standard-library ``sqlite3`` (not DuckDB).
 
 What is read (see docs/formats/imessage.md):
 - one conversation per call. Chats are grouped by ``chat_identifier`` (the phone number, e-mail or
@@ -22,8 +23,11 @@ What is read (see docs/formats/imessage.md):
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 import sqlite3
+import tempfile
 import urllib.parse
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -114,15 +118,40 @@ def _db_file(path: Path) -> Path | None:
     return path if path.is_file() else None
 
 
+class _PrivateCopy(sqlite3.Connection):
+    """A connection to a private copy of the user's database; the copy is removed when it closes."""
+
+    copy_dir: str | None = None
+
+    def close(self) -> None:
+        super().close()
+        if self.copy_dir:
+            shutil.rmtree(self.copy_dir, ignore_errors=True)
+            self.copy_dir = None
+
+
 def _connect(db: Path) -> sqlite3.Connection:
-    """Open read-only; if the live database's WAL prevents that, open it as immutable."""
-    uri = "file:" + urllib.parse.quote(str(db.resolve()))
-    try:
-        con = sqlite3.connect(f"{uri}?mode=ro", uri=True)
-        con.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    """Open the user's database without ever writing to it or next to it.
+
+    Opening an SQLite file in WAL mode, even with ``mode=ro``, makes SQLite create ``-shm``/``-wal``
+    files beside it. So the file is opened ``immutable`` (no locks, no side files). When a ``-wal`` file
+    is already there (Messages was running), recent messages live in it, which ``immutable`` would
+    skip: then the database and its ``-wal`` are copied into a private temporary folder (0700) and
+    the copy is read; the copy is deleted when the connection is closed.
+    """
+    wal = db.with_name(db.name + "-wal")
+    if wal.is_file() and wal.stat().st_size > 0:
+        tmp = tempfile.mkdtemp(prefix="ebbtide-db-")  # 0700
+        shutil.copyfile(db, os.path.join(tmp, "chat.db"))
+        shutil.copyfile(wal, os.path.join(tmp, "chat.db-wal"))
+        uri = "file:" + urllib.parse.quote(os.path.join(tmp, "chat.db"))
+        con = sqlite3.connect(uri, uri=True, factory=_PrivateCopy)
+        assert isinstance(con, _PrivateCopy)
+        con.copy_dir = tmp
+        con.execute("PRAGMA query_only = ON")
         return con
-    except sqlite3.OperationalError:
-        return sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True)
+    uri = "file:" + urllib.parse.quote(str(db.resolve()))
+    return sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True)
 
 
 def _tables(con: sqlite3.Connection) -> set[str]:
@@ -238,7 +267,9 @@ def _frame_of_rows(rows: list[tuple]) -> pl.DataFrame:
 def _classified(frame: pl.DataFrame, fallback_sender: str) -> pl.DataFrame:
     """Kind, sender and text per row, with expressions (tapbacks first: they are never words)."""
     code = pl.col("associated_message_type")
-    body = pl.col("text").str.replace_all(OBJECT_REPLACEMENT, "", literal=True).str.strip_chars()
+    # the person's text as written (trailing spaces kept); only attachment placeholders removed
+    kept = pl.col("text").str.replace_all(OBJECT_REPLACEMENT, "", literal=True)
+    body = pl.when(kept.str.strip_chars() == "").then(pl.lit("")).otherwise(kept)
     kind = (
         pl.when((code == 1000) | code.is_between(2000, 3007))
         .then(pl.lit(MessageKind.OTHER.value))
