@@ -1,4 +1,4 @@
-"""LINE "Export chat history" text files (English and Japanese headers).
+"""LINE "Export chat history" text files (English and Japanese headers, or the newer layout without one).
 
 Shape (see docs/formats/line.md)::
 
@@ -58,6 +58,8 @@ _MEDIA = {
     "[スタンプ]", "[写真]", "[動画]", "[ファイル]", "[ボイスメッセージ]", "[アルバム]",
     "[貼圖]", "[照片]", "[影片]", "[檔案]", "[語音訊息]",
 }
+# the newer layout (no header) writes media without brackets, in English whatever the UI language
+_MEDIA_BARE = {"Photos", "Stickers", "Videos", "Files", "Voice messages", "Albums", "Photo", "Sticker", "Voice message"}
 _OTHER = {"[Location]", "[Contact]", "[Note]", "[位置情報]", "[連絡先]", "[ノート]", "[位置資訊]", "[聯絡資訊]"}
 _UNSENT = (re.compile(r"^(.+) unsent a message\.?$"), re.compile(r"^(.+?)がメッセージの送信を取り消しました$"))
 
@@ -72,6 +74,17 @@ class _Msg:
     line_no: int
     system: bool
     quoted: bool = False
+
+
+def _headerless(lines: list[str]) -> bool:
+    """The newer LINE layout without the ``[LINE]`` header: the first non-blank line is a date
+    (``2026.01.14 Wednesday``) and the next non-blank lines are mostly ``HH:MM name text``."""
+    filled = [ln.rstrip("\r") for ln in lines if ln.strip()][:20]
+    if len(filled) < 3 or not _DATE.match(filled[0].strip()):
+        return False
+    rest = filled[1:]
+    timed = sum(1 for ln in rest if _MESSAGE.match(ln))
+    return timed >= 2 and timed + sum(1 for ln in rest if _DATE.match(ln.strip())) >= 0.8 * len(rest)
 
 
 def _hour(h: int, ampm: str | None, ja: str | None) -> int:
@@ -311,7 +324,9 @@ def _scan_fast(lines: list[str]) -> _Scan:
     return _Scan(date_triples, date_styles, out, (), {"tabs"} if out.height else set())
 
 
-def _finish(messages: pl.DataFrame, days: list[tuple[int, int, int]], where: str) -> pl.DataFrame:
+def _finish(
+    messages: pl.DataFrame, days: list[tuple[int, int, int]], where: str, *, bare_media: bool = False
+) -> pl.DataFrame:
     """Timestamps, kinds, senders and texts of the scanned messages, with expressions."""
     years = pl.Series([d[0] for d in days], dtype=pl.Int64)
     months = pl.Series([d[1] for d in days], dtype=pl.Int64)
@@ -340,7 +355,8 @@ def _finish(messages: pl.DataFrame, days: list[tuple[int, int, int]], where: str
         pl.when(pl.col("system") & unsent.is_not_null()).then(pl.lit(MessageKind.DELETED.value))
         .when(pl.col("system")).then(pl.lit(MessageKind.SYSTEM.value))
         .when(stripped.str.starts_with("☎")).then(pl.lit(MessageKind.CALL.value))
-        .when(stripped.is_in(sorted(_MEDIA))).then(pl.lit(MessageKind.MEDIA.value))
+        .when(stripped.is_in(sorted(_MEDIA | (_MEDIA_BARE if bare_media else set()))))
+        .then(pl.lit(MessageKind.MEDIA.value))
         .when(stripped.is_in(sorted(_OTHER))).then(pl.lit(MessageKind.OTHER.value))
         .when(stripped == "").then(pl.lit(MessageKind.OTHER.value))
         .otherwise(pl.lit(MessageKind.TEXT.value))
@@ -369,8 +385,8 @@ class LineImporter:
         try:
             if not path.is_file():
                 return False
-            first = decode_head(read_head(path, 1024)).lstrip("\ufeff").split("\n", 1)[0]
-            return first.startswith("[LINE]")
+            head = decode_head(read_head(path, 4096)).lstrip("\ufeff")
+            return head.split("\n", 1)[0].startswith("[LINE]") or _headerless(head.split("\n"))
         except (OSError, ValueError):
             return False
 
@@ -382,7 +398,10 @@ class LineImporter:
             raise UnreadableInput("this is a folder, not a LINE .txt export", where=where, fix=_FIX)
         text = decode_text(path.read_bytes(), where).lstrip("\ufeff")
         lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-        if not lines or not lines[0].startswith("[LINE]"):
+        shift = 0
+        if lines and not lines[0].startswith("[LINE]") and _headerless(lines[:60]):
+            lines, shift = ["", *lines], 1  # the newer layout: no header, the file starts with a date line
+        if not lines or not lines[0].startswith("[LINE]") and not shift:
             raise NotAChatExport("the first line does not start with [LINE]", where=f"{where}:1", fix=_FIX)
         header = lines[0]
         partner = next((m.group(1) for p in _HEADER_NAME if (m := p.match(header))), None)
@@ -408,10 +427,10 @@ class LineImporter:
                 (y, b, a) if yf or order == DateOrder.DMY else (y, a, b)
                 for (a, b, y), yf in zip(date_triples, date_styles, strict=True)
             ]
-        table = _finish(scan.messages, days, where)
-        senders, texts, kinds, line_nos = table["sender"], table["text"], table["kind"], table["line_no"]
+        table = _finish(scan.messages, days, where, bare_media=bool(shift))
+        senders, texts, kinds, line_nos = table["sender"], table["text"], table["kind"], table["line_no"] - shift
         timestamps = table["timestamp"]
-        unplaced = scan.unplaced
+        unplaced = tuple(UnplacedLine(u.line_no - shift, u.text, u.reason) for u in scan.unplaced)
 
         people = participants_in_order(senders, kinds)
         me = None

@@ -73,7 +73,9 @@ _PSEUDO: tuple[tuple[re.Pattern[str], str, str], ...] = tuple(
          r"nickname|set (?:the|your) (?:emoji|quick reaction)|changed the (?:chat )?theme|changed the emoji|"
          r"added .{1,80} to the group|removed .{1,80} from the group|left the group|created the group|"
          r"created a poll|voted for|changed (?:their|his|her) vote|turned (?:on|off) disappearing messages|"
-         r"pinned a message|unpinned a message).*$", SYSTEM, ""),
+         r"pinned a message|unpinned a message|"
+         r"(?:turned (?:on|off)|updated|edited|changed|deleted|removed|cancel(?:l)?ed) the (?:reminder|plan|event)|"
+         r"(?:created|set|started) a (?:reminder|plan|event)).*$", SYSTEM, ""),
         (r"^.{0,80}(?:in the poll\.|This poll is no longer available\.?)$", SYSTEM, ""),
         (r"^(?:You are now connected on Messenger|Say hi to your new Facebook friend|You can now message and call "
          r"each other|You're now friends on Facebook|.{1,80} is waiting for you to accept).*$", SYSTEM, ""),

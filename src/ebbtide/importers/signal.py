@@ -395,6 +395,13 @@ def _kind_of_file(path: Path) -> str | None:
     return None
 
 
+def _md_without_seconds(path: Path) -> bool:
+    """The sigexport-style headers in the head of ``path`` carry no seconds (WhatsApp's always do)."""
+    head = decode_head(read_head(path)).lstrip("\ufeff")
+    times = [m.group(2) for ln in head.splitlines()[:200] if (m := MD_HEADER.match(ln))]
+    return bool(times) and all(t.count(":") == 1 for t in times)
+
+
 def _source(path: Path) -> Path:
     if path.is_dir():
         for name in ("data.json", "chat.md"):
@@ -418,9 +425,10 @@ class SignalImporter:
             if not path.is_file():
                 return False
             kind = _kind_of_file(path)
-            # md-style lines look like some WhatsApp dialects: claim them only under sigexport's names.
+            # md-style lines look like iPhone WhatsApp headers with a year-first date; WhatsApp always
+            # writes seconds there, sigexport never does: a text without seconds is claimed whatever its name
             if kind == "md":
-                return path.suffix.lower() == ".md"
+                return path.suffix.lower() == ".md" or _md_without_seconds(path)
             if kind == "jsonl":
                 return path.suffix.lower() in (".json", ".jsonl")
             return kind is not None
