@@ -17,6 +17,7 @@ author / body split -> continuation lines joined with ``\\n`` -> kinds and edite
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 import re
 import sys
@@ -47,7 +48,13 @@ from ebbtide.importers.whatsapp_dialect import (
     shape_counts,
     time_table,
 )
-from ebbtide.importers.whatsapp_kinds import classify, edited_expr, marked_expr, may_be_special, strip_edited_expr
+from ebbtide.importers.whatsapp_kinds import (
+    classify,
+    edited_expr,
+    marked_expr,
+    may_be_special,
+    strip_edited_expr,
+)
 from ebbtide.importers.whatsapp_people import clean_name, conversation_slug, guess_me
 from ebbtide.model import (
     MESSAGE_SCHEMA,
@@ -273,7 +280,7 @@ def parse_source(
         decision = OrderDecision(date_order, True, "set by you (--date-order)")
     else:
         decision = infer_date_order(
-            cand.select("n1", "n2", "w1", "d_dmy", "d_mdy", "sod"), shape, lambda: _file_dates(cand, lines)
+            cand.select("n1", "n2", "w1", "d_dmy", "d_mdy", "sod"), shape, functools.partial(_file_dates, cand, lines)
         )
     day = pl.col(f"d_{decision.order.value}")
     if decision.order is not DateOrder.YMD:  # a four-digit first field is always a year
