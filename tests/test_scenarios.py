@@ -22,10 +22,11 @@ WEEKS = 36
 
 
 @cache
-def run(scenario: str, seed: int, today_offset_weeks: int | None = None) -> tuple[Assessment, object]:
+def run(scenario: str, seed: int, today_offset_weeks: int | None = None, weeks: int | None = WEEKS
+        ) -> tuple[Assessment, object]:
     from ebbtide.signals import assess
 
-    chat = simulate.simulate_couple(scenario, seed=seed, weeks=WEEKS)
+    chat = simulate.simulate_couple(scenario, seed=seed, weeks=weeks)
     f = features.build_features(chat.messages)
     if "affection" not in f.columns:
         pytest.skip("the language layer (ebbtide.features.language) is not available")
@@ -108,3 +109,73 @@ def test_recovered_dip_is_history_not_the_present(seed: int) -> None:
     assert abs((d.end - truth.dip_end).days) <= 28
     assert d.depth is not None and d.depth < -0.2
     assert not [x for x in a.dips if x.person not in truth.dipped]  # the other's mirrored drop is not a dip
+
+
+def _partner_signs(a: Assessment, truth: object) -> list:
+    return [s for s in a.signs if s.person == truth.partner and s.status is SignStatus.DETECTED]  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("scenario", ["partner_slow_fade", "partner_withdrew_long_ago"])
+def test_long_and_slow_withdrawals_are_found_and_dated_at_their_start(scenario: str, seed: int) -> None:
+    """A 12-week fade that began 20 weeks ago, and a withdrawal six months old that became the new normal:
+    dated at the start of the change (not at the start of some recent window), judged over all of it."""
+    a, truth = run(scenario, seed, weeks=None)
+    assert a.pattern is Pattern.PARTNER_PULLING_AWAY, a.pattern_explanation
+    signs = _partner_signs(a, truth)
+    behavioural = [s for s in signs if s.sign in (SignId.DECREASED_COMMUNICATION, SignId.CHANGE_IN_ENGAGEMENT)]
+    assert behavioural
+    tolerance = 28 if scenario == "partner_slow_fade" else 21  # a slow fade has no sharp start
+    for s in behavioural:
+        assert abs((s.since - truth.change_start).days) <= tolerance, (s.sign, s.since, truth.change_start)
+        assert s.since_low <= s.since <= s.since_high
+    # the comparison covers the change itself: the recent period starts near the onset, the baseline before it
+    assert a.recent is not None and abs((a.recent[0] - truth.change_start).days) <= 21
+    assert a.baseline is not None and a.baseline[1] < truth.change_start + timedelta(days=14)
+    ongoing = [d for d in a.dips if d.person == truth.partner and d.end is None]
+    assert ongoing and not ongoing[0].recovered and abs((ongoing[0].start - truth.change_start).days) <= 21
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_a_long_dip_that_recovered_is_dated_with_its_length(seed: int) -> None:
+    a, truth = run("recovered_long_dip", seed, weeks=None)
+    assert a.pattern is Pattern.STABLE, a.pattern_explanation
+    (d,) = [d for d in a.dips if d.person in truth.dipped]
+    assert d.recovered and d.end is not None
+    assert abs((d.start - truth.dip_start).days) <= 7
+    assert abs((d.end + timedelta(days=1) - truth.dip_end).days) <= 7  # recovery dated within a week
+    assert 7 <= d.weeks <= 9 and d.depth is not None and d.depth < -0.3
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_an_ongoing_withdrawal_is_an_ongoing_dip_never_ended(seed: int) -> None:
+    a, truth = run("partner_pulling_away", seed)
+    dips = [d for d in a.dips if d.person == truth.partner]
+    assert dips and dips[-1].end is None and not dips[-1].recovered
+    assert all(d.recovered for d in dips if d.end is not None)  # a dip ends only by recovering
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_vague_or_missing_answers_to_plans_make_the_evasive_sign(seed: int) -> None:
+    a, truth = run("partner_evasive", seed)
+    ev = next(s for s in a.signs if s.person == truth.partner and s.sign is SignId.EVASIVE_RESPONSES)
+    assert ev.status is SignStatus.DETECTED, ev
+    m = ev.metrics[0]
+    assert m.id == "evasive_answer_rate" and m.recent > m.baseline + 0.15
+    assert ev.evidence and all(e.context_before or "without an answer" in e.why for e in ev.evidence)
+    mine = next(s for s in a.signs if s.person == truth.me and s.sign is SignId.EVASIVE_RESPONSES)
+    assert mine.status is not SignStatus.DETECTED
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_every_detected_sign_shows_the_metric_that_decided_it_first(seed: int) -> None:
+    from ebbtide.signals.signs import DECIDING
+
+    a, _ = run("partner_pulling_away", seed)
+    for s in a.signs:
+        if s.status is SignStatus.DETECTED:
+            first = s.metrics[0]
+            assert s.deciding == first.id and first.id in (*DECIDING[s.sign], "messages_per_week", "chars_per_message")
+            assert first.ci_low is not None and first.ci_high is not None
+            toward = -first.change if first.withdrawal_direction == "down" else first.change
+            assert toward > 0 and (first.ci_high < 0 if first.withdrawal_direction == "down" else first.ci_low > 0)

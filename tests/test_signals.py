@@ -229,11 +229,23 @@ def test_dips_are_found_with_recovery() -> None:
     assert len(dips) == 1
     d = dips[0]
     assert d.start == weeks[6] and d.recovered and d.end == weeks[10] + timedelta(days=6) and d.weeks == 5
-    usual_msgs = float(np.median(w.get_column("messages").to_numpy()))
-    assert d.depth == pytest.approx(20 / usual_msgs - 1, abs=1e-3)  # lowest week: 20 messages
+    assert d.depth == pytest.approx(30 / 100 - 1, abs=1e-3)  # mean dip week 30 messages, usual week 100
     assert find_dips(_weekly_for_dips(usual + [2] + usual + usual), "Sam") == []  # one quiet week
     (d2,) = find_dips(_weekly_for_dips(usual + usual + [2, 3, 2, 2]), "Sam")
     assert d2.end is None and not d2.recovered and d2.start == weeks[12]
+
+
+def test_a_long_dip_that_recovered_and_one_that_lasts_to_the_end() -> None:
+    usual = [10, 9, 11, 10, 12, 9]
+    eight = [3, 2, 4, 3, 3, 2, 4, 3]  # an 8-week dip with one slightly better week in it
+    w = _weekly_for_dips(usual + usual + eight + usual + usual)
+    weeks = w.get_column("week").to_list()
+    (d,) = find_dips(w, "Sam")
+    assert d.recovered and d.weeks == 8 and d.start == weeks[12] and d.end == weeks[19] + timedelta(days=6)
+    # partly back but still well below the usual to the last week: ongoing, never "ended, not recovered"
+    w2 = _weekly_for_dips(usual + usual + [2, 3, 2, 2, 2] + [6, 6, 7, 6, 6, 7, 6])
+    (d2,) = find_dips(w2, "Sam")
+    assert d2.end is None and not d2.recovered and d2.weeks == 12
 
 
 def test_segmentation_matches_ruptures_pelt() -> None:
@@ -311,3 +323,27 @@ def test_assessment_is_deterministic_and_today_cuts_later_messages() -> None:
     assert cut.coverage.last == date(2025, 5, 18)
     assert cut.pattern is Pattern.STABLE
     assert cut.weekly.get_column("week").max() == date(2025, 5, 12)
+
+
+def test_onset_words_give_a_hedged_range() -> None:
+    from ebbtide.insight.wording import onset_words
+
+    assert onset_words(date(2025, 7, 7), date(2025, 6, 16), date(2025, 7, 21)) == \
+        "around early July 2025, between mid June and late July"
+    assert onset_words(date(2025, 7, 7)) == "around early July 2025"
+    assert onset_words(date(2025, 7, 7), date(2025, 7, 7), date(2025, 7, 7)) == "around early July 2025"
+
+
+def test_onset_of_a_drop_is_dated_with_a_range_that_holds_it() -> None:
+    from ebbtide.signals.changepoints import onset
+
+    rng = np.random.default_rng(1)
+    weeks = [date(2025, 1, 6) + timedelta(weeks=i) for i in range(60)]
+    y = rng.normal(0, 0.5, 60)
+    y[35:] -= 3.0  # a step
+    o = onset(weeks, y, 36)
+    assert o is not None and o.low <= weeks[35] <= o.high and abs((o.week - weeks[35]).days) <= 7 and o.drop < -2
+    ramp = rng.normal(0, 0.5, 60)
+    ramp[30:] -= np.minimum(np.arange(1, 31) / 12, 1.0) * 3.0  # a 12-week slide
+    o2 = onset(weeks, ramp, 36)  # the segmentation puts the step in the middle of the slide
+    assert o2 is not None and abs((o2.week - weeks[30]).days) <= 21

@@ -66,6 +66,29 @@ def date_words(d: date) -> str:
     return f"{d.day} {d:%B %Y}"
 
 
+def part_of_month(d: date, *, year: bool = True) -> str:
+    """Roughly when in a month: "early July 2025", "mid June", "late July"."""
+    part = "early" if d.day <= 10 else "mid" if d.day <= 20 else "late"
+    return f"{part} {d:%B %Y}" if year else f"{part} {d:%B}"
+
+
+def onset_words(since: date, low: date | None = None, high: date | None = None) -> str:
+    """When a change began, with its uncertainty: "around early July 2025, between mid June and late July".
+
+    ``since``/``low``/``high`` are Mondays of weeks; the middle of the week is what is described.
+    """
+    from datetime import timedelta
+
+    mid = since + timedelta(days=3)
+    text = f"around {part_of_month(mid)}"
+    if low is None or high is None or (high - low).days < 7:
+        return text
+    lo, hi = low + timedelta(days=3), high + timedelta(days=3)
+    same_year = lo.year == hi.year == mid.year
+    a, b = part_of_month(lo, year=not same_year), part_of_month(hi, year=not same_year)
+    return text if a == b else f"{text}, between {a} and {b}"
+
+
 def month_words(d: date) -> str:
     """A month as people say it: "March 2025"."""
     return f"{d:%B %Y}"

@@ -100,11 +100,14 @@ class SignResult:
     sign: SignId
     person: str  # the name as in the export
     status: SignStatus
-    since: date | None = None  # dated by change-point detection where detected
+    since: date | None = None  # dated by change-point detection where detected (Monday of the onset week)
     strength: str = "none"  # "none" | "slight" | "clear" | "strong" (words, never a score)
-    metrics: tuple[MetricChange, ...] = ()
+    metrics: tuple[MetricChange, ...] = ()  # the deciding metric (strongest that moved) first
     evidence: tuple[Evidence, ...] = ()
     note: str = ""  # e.g. why insufficient_data / not_measurable
+    since_low: date | None = None  # uncertainty range of ``since`` (Mondays; 90 %), where detected
+    since_high: date | None = None
+    deciding: str = ""  # id of the metric that decided a detected sign (shown first in ``metrics``)
 
 
 @dataclass(frozen=True, slots=True)

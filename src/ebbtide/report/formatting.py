@@ -10,7 +10,7 @@ import math
 from datetime import date, datetime
 from typing import Any
 
-from ebbtide.insight.wording import date_words, fill, load
+from ebbtide.insight.wording import date_words, fill, load, onset_words
 from ebbtide.model import Evidence, MetricChange
 
 
@@ -79,6 +79,14 @@ def when(ts: datetime | date | None) -> str:
 
 def day(d: date | None) -> str:
     return date_words(d) if d else "—"
+
+
+def since_text(s: Any) -> str:
+    """When a detected sign began, with its range ("around early July 2025, between mid June and late
+    July"); "—" when undated."""
+    if getattr(s, "since", None) is None:
+        return "—"
+    return onset_words(s.since, getattr(s, "since_low", None), getattr(s, "since_high", None))
 
 
 def evidence_line(e: Evidence) -> str:

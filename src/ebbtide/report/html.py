@@ -20,7 +20,7 @@ import polars as pl
 from ebbtide.insight import crisis_resources, load, pattern_label, sign_label, status_label, strength_label
 from ebbtide.insight.wording import fill
 from ebbtide.model import Assessment, Insight, SignStatus
-from ebbtide.report.formatting import change_text, day, number, when, words
+from ebbtide.report.formatting import change_text, day, number, since_text, when, words
 from ebbtide.report.json_report import complete_signs
 
 # Weekly columns charted when present (see signals/weekly.py): id -> (label, unit).
@@ -191,7 +191,7 @@ def render_html(
                 status = f"{status} ({strength_label(s.strength)})"
             rows.append({
                 "label": sign_label(s.sign.value), "status": status, "status_class": s.status.value,
-                "since": day(s.since) if s.since else "", "note": s.note,
+                "since": since_text(s) if s.since else "", "note": s.note,
                 "metrics": [f"{m.label}: {change_text(m)}" for m in s.metrics],
                 "evidence": [_ev(e) for e in s.evidence[:5]],
             })

@@ -18,7 +18,7 @@ from ebbtide.insight import crisis_resources, load, pattern_label, sign_label, s
 from ebbtide.insight.safety import CrisisResource
 from ebbtide.insight.wording import fill
 from ebbtide.model import Assessment, Insight, SignStatus
-from ebbtide.report.formatting import change_text, day, evidence_line, when, words
+from ebbtide.report.formatting import change_text, day, evidence_line, since_text, when, words
 from ebbtide.report.json_report import complete_signs
 
 EVIDENCE_PER_SIGN = 3
@@ -123,7 +123,7 @@ def _signs(console: Console, a: Assessment) -> None:
             style = "bold yellow" if s.status is SignStatus.DETECTED else "dim" if s.status is not SignStatus.NOT_DETECTED else ""
             metrics = "\n".join(f"{m.label}: {change_text(m)}" for m in s.metrics) or s.note
             table.add_row(escape(sign_label(s.sign.value)), f"[{style}]{escape(status)}[/]" if style else escape(status),
-                          day(s.since) if s.since else "", escape(metrics))
+                          since_text(s) if s.since else "", escape(metrics))
         console.print(table)
         for s in (s for s in signs if s.person == person and s.evidence):
             console.print(f"  [italic]{escape(words('evidence'))} ({escape(sign_label(s.sign.value).lower())}):[/]")

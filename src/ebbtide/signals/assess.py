@@ -75,9 +75,14 @@ def assess(features: pl.DataFrame, *, me: str, partner: str | None = None,
                               "(affection, warmth, plans, meeting up, vague answers) are not measured")
     if prepared.height and _minute_precision(prepared):
         coverage_notes.append("times in this export are to the minute: replies within the same minute read as 0")
-    cps = [c for person in (me, partner) for c in cp.detect(weekly, person)] if weekly.height else []
-    periods = bl.choose(weekly, cps, override=baseline) if weekly.height else bl.Periods(
-        None, None, (), (), f"no messages from {me} or {partner} up to {last}")
+    series = {p: cp.engagement_series(weekly, p) for p in (me, partner)} if weekly.height else {}
+    cps = [c for p, (wk, y) in series.items() for c in cp.detect_series(wk, y, p)]
+    declines = {p: cp.decline_onset(wk, y, cps, p) for p, (wk, y) in series.items()}
+    periods = bl.choose(weekly, [o for o in declines.values() if o is not None], override=baseline) \
+        if weekly.height else bl.Periods(None, None, (), (), f"no messages from {me} or {partner} up to {last}")
+    if periods.baseline_weeks:  # the onset of a decline that began after the (possibly chosen) baseline
+        base_end = periods.baseline_weeks[-1]
+        declines = {p: cp.decline_onset(wk, y, cps, p, after=base_end) for p, (wk, y) in series.items()}
     if periods.note:
         coverage_notes.append(periods.note)
     recent_rows = with_matches(in_period(prepared, periods.recent), features)
@@ -85,7 +90,8 @@ def assess(features: pl.DataFrame, *, me: str, partner: str | None = None,
     away: dict[str, bool] = {}
     pursues: dict[str, bool] = {}
     for person in (me, partner):
-        ctx = person_context(weekly, recent_rows, person, periods, cps, language, seed=seed)
+        ctx = person_context(weekly, recent_rows, person, periods, cps, language, seed=seed,
+                             onset=declines.get(person))
         results, _ = judge_person(ctx)
         signs.extend(results)
         away[person] = withdrawing(results, ctx)
@@ -95,7 +101,7 @@ def assess(features: pl.DataFrame, *, me: str, partner: str | None = None,
         pattern, explanation = Pattern.INSUFFICIENT_DATA, INSUFFICIENT_TEXT
     else:
         pattern, explanation = verdict(me, partner, away[me], away[partner], pursues[me], pursues[partner])
-    dips = tuple(d for person in (me, partner) for d in find_dips(weekly, person))
+    dips = tuple(d for person in (me, partner) for d in find_dips(weekly, person, declines.get(person)))
     vc = dict(prepared.get_column("sender").value_counts(name="n").iter_rows())
     by_person = {p: int(vc.get(p, 0)) for p in (me, partner)}
     platforms = tuple(sorted(prepared.get_column("platform").unique().to_list())) if "platform" in prepared.columns \

@@ -7,7 +7,9 @@ vectorised with numpy (one index matrix per period).
 
 Why persistence: a change only counts when it holds in most recent weeks (at least 3), or in every one
 of the last 3 or more weeks (a change that began inside the recent period), so one quiet holiday week
-or one stressful week cannot make a sign on its own.
+or one stressful week cannot make a sign on its own. A sparse share (a few plan questions a week, so
+that one week's share is noisier than half the threshold) says little in a single week; it may
+instead hold in both halves of the recent period, each pooled.
 """
 
 from __future__ import annotations
@@ -114,6 +116,9 @@ def compare(spec: MetricSpec, base: pl.DataFrame, recent: pl.DataFrame, *, seed:
     need = max(MIN_PERSIST_WEEKS, math.ceil(PERSIST_SHARE * int(has.sum())))
     trailing = int(np.argmin(hit[::-1])) if not hit.all() else int(hit.size)  # run of hits up to the last week
     persistent = beyond >= need or trailing >= MIN_PERSIST_WEEKS
+    if not persistent and spec.den is not None and has.sum() >= 2 * MIN_PERSIST_WEEKS \
+            and _sparse(b, dr.sum() / max(int(has.sum()), 1), spec):
+        persistent = _halves_hold(b, nr, dr, spec, sgn)
     big_enough = abs(r - b) >= spec.min_abs
     moved = toward >= spec.threshold and cautious is not None and cautious > 0 and persistent and big_enough
     level = 0
@@ -126,6 +131,27 @@ def compare(spec: MetricSpec, base: pl.DataFrame, recent: pl.DataFrame, *, seed:
             level = 3
     mc = MetricChange(spec.id, spec.label, b, r, eff, lo, hi, unit=spec.unit, withdrawal_direction=spec.direction)
     return Judgement(mc, moved, level, beyond, True)
+
+
+def _sparse(b: float, per_week: float, spec: MetricSpec) -> bool:
+    """A share whose weekly value is noisier (binomial standard error) than half its threshold."""
+    if not 0.0 < b < 1.0 or per_week <= 0:
+        return per_week < 2
+    half = spec.threshold / 2 * (1.0 if spec.mode == "abs" else b)
+    return math.sqrt(b * (1 - b) / per_week) > half
+
+
+def _halves_hold(b: float, nr: np.ndarray, dr: np.ndarray, spec: MetricSpec, sgn: float) -> bool:
+    """Persistence for sparse ratios (a few questions a week, so single weeks say little): the pooled
+    value of each half of the recent period is beyond half the threshold."""
+    cum = np.cumsum(dr)
+    k = int(np.searchsorted(cum, cum[-1] / 2)) + 1
+    halves = [(nr[:k], dr[:k]), (nr[k:], dr[k:])]
+    for n_, d_ in halves:
+        v = _pooled(n_, d_)
+        if v is None or d_.sum() < max(spec.min_den / 2, 2) or sgn * float(_effect(b, v, spec.mode)) < spec.threshold / 2:
+            return False
+    return True
 
 
 STRENGTH_WORDS = {0: "none", 1: "slight", 2: "clear", 3: "strong"}

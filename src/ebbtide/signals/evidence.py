@@ -96,7 +96,7 @@ def evasive_answers(recent: pl.DataFrame, person: str) -> list[Evidence]:
     """The other's plan/relationship questions that ``person`` answered noncommittally or not at all."""
     rows = recent.filter(
         (pl.col("other") == person) & pl.col("ask") & (pl.col("answer_nc").is_null() | pl.col("answer_nc"))
-    ).sort("timestamp", descending=True).head(MAX_EVIDENCE)
+    ).unique("run_id", keep="last", maintain_order=True).sort("timestamp", descending=True).head(MAX_EVIDENCE)
     out = []
     for r in rows.iter_rows(named=True):
         if r["answer_nc"] is None:

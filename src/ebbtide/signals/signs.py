@@ -20,12 +20,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+import numpy as np
 import polars as pl
 
 from ebbtide.model import SignId, SignResult, SignStatus
 from ebbtide.signals import evidence as ev
 from ebbtide.signals.baseline import Periods
-from ebbtide.signals.changepoints import ChangePoint, decline_start
+from ebbtide.signals.changepoints import ChangePoint, Onset, decline_start, noise_z, onset
 from ebbtide.signals.compare import STRENGTH_WORDS, Judgement, MetricSpec, compare
 
 MIN_BASELINE_MESSAGES = 30  # per person, over the baseline weeks
@@ -68,7 +69,7 @@ SIGN_METRICS: dict[SignId, tuple[MetricSpec, ...]] = {
     ),
     SignId.EVASIVE_RESPONSES: (
         S("evasive_answer_rate", "the other's plan or relationship questions answered vaguely or not at all",
-          "evasive_answers", "plan_questions_received", "up", 0.20, mode="abs", unit="share", min_den=5,
+          "evasive_answers", "plan_questions_received", "up", 0.15, mode="abs", unit="share", min_den=6,
           language=True),
     ),
 }
@@ -97,29 +98,80 @@ class Context:
     change_points: tuple[ChangePoint, ...]
     language: bool  # language features available
     seed: int = 0
+    rows: pl.DataFrame | None = None  # all of the person's weekly rows (for per-sign onsets)
+    onset: Onset | None = None  # dated onset of the person's current decline after the baseline
 
 
 def person_context(weekly: pl.DataFrame, prepared_recent: pl.DataFrame, person: str, periods: Periods,
-                   cps: list[ChangePoint], language: bool, *, seed: int = 0) -> Context:
-    rows = weekly.filter(pl.col("person") == person)
+                   cps: list[ChangePoint], language: bool, *, seed: int = 0,
+                   onset: Onset | None = None) -> Context:
+    rows = weekly.filter(pl.col("person") == person).sort("week")
     base = rows.filter(pl.col("week").is_in(list(periods.baseline_weeks)))
     recent = rows.filter(pl.col("week").is_in(list(periods.recent_weeks)))
     return Context(person, base, recent, with_ev_columns(prepared_recent, person), periods,
-                   tuple(c for c in cps if c.person == person), language, seed)
+                   tuple(c for c in cps if c.person == person), language, seed, rows, onset)
 
 
 def with_ev_columns(recent_rows: pl.DataFrame, person: str) -> pl.DataFrame:
     return ev.with_next_from(recent_rows, person) if recent_rows.height else recent_rows
 
 
+_LOG_METRICS = {"initiations_per_week", "messages_per_week", "median_reply_minutes", "meetup_messages_per_week"}
+SIGN_ONSET_SLACK = 4  # weeks around the person's onset range where a sign's own onset is looked for
+SIGN_ONSET_MIN_DROP = 1.0  # a sign's own series must fall by this many noise units to date it on its own
+
+
+def sign_series(rows: pl.DataFrame, specs: list[MetricSpec]) -> np.ndarray:
+    """The sign's weekly series: its metrics' weekly values in noise units, signed so down = withdrawal."""
+    parts = []
+    for spec in specs:
+        if spec.num not in rows.columns or spec.id == "lsm":
+            continue
+        num = rows.get_column(spec.num).cast(pl.Float64).fill_null(np.nan).to_numpy()
+        if spec.den is not None:
+            den = rows.get_column(spec.den).cast(pl.Float64).fill_null(0).to_numpy()
+            with np.errstate(divide="ignore", invalid="ignore"):
+                num = np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+        if spec.id in _LOG_METRICS:
+            num = np.log1p(num)
+        if np.isnan(num).all():
+            continue
+        parts.append(noise_z(num) * (1.0 if spec.direction == "down" else -1.0))
+    return np.mean(parts, axis=0) if parts else np.zeros(rows.height)
+
+
+def sign_onset(ctx: Context, specs: list[MetricSpec]) -> Onset | None:
+    """When this sign's change began: a change point of the sign's own weekly series near the person's
+    onset (or the recent period's start), with its range; the person's onset when the sign's own series
+    shows no clear drop there or dates it less precisely (a wider range) than the person's overall
+    engagement does."""
+    if ctx.rows is None or not ctx.periods.recent_weeks or ctx.rows.height == 0:
+        return ctx.onset
+    weeks = ctx.rows.get_column("week").to_list()
+    pos = {w: i for i, w in enumerate(weeks)}
+    anchor = ctx.onset.week if ctx.onset is not None else ctx.periods.recent_weeks[0]
+    lo = pos.get(ctx.periods.baseline_weeks[0], 0) if ctx.periods.baseline_weeks else 0
+    if anchor not in pos:
+        return ctx.onset
+    y = sign_series(ctx.rows, specs)
+    if ctx.onset is not None:  # the same change: look within the person's onset range, widened
+        found = onset(weeks, y, pos[anchor], lo=lo, before=(anchor - ctx.onset.low).days // 7 + SIGN_ONSET_SLACK,
+                      after=(ctx.onset.high - anchor).days // 7 + SIGN_ONSET_SLACK)
+    else:
+        found = onset(weeks, y, pos[anchor], lo=lo)
+    if found is None or not found.drop <= -SIGN_ONSET_MIN_DROP:
+        return ctx.onset or found
+    if ctx.onset is not None and (found.high - found.low) > (ctx.onset.high - ctx.onset.low):
+        return ctx.onset  # the sign's own series dates the change less precisely than the person's
+    return found
+
+
 def since_date(ctx: Context) -> date | None:
-    """When the change began: the first drop of the person's current decline after the baseline, else the
+    """When the change began: the onset of the person's current decline after the baseline, else the
     start of the recent period."""
     if not ctx.periods.recent_weeks:
         return None
-    base_end = ctx.periods.baseline_weeks[-1] if ctx.periods.baseline_weeks else None
-    drops = decline_start(ctx.change_points, ctx.person, after=base_end)
-    return drops[0] if drops else ctx.periods.recent_weeks[0]
+    return ctx.onset.week if ctx.onset is not None else ctx.periods.recent_weeks[0]
 
 
 def confirmed(ctx: Context) -> bool:
@@ -178,8 +230,19 @@ def judge_sign(sign: SignId, ctx: Context) -> tuple[SignResult, list[Judgement]]
             f"recent weeks differ from the baseline ({labels}), but no lasting shift in {ctx.person}'s "
             "overall contact was found, so this may be ordinary ups and downs")), js
     evidence = _evidence(sign, ctx)
-    return SignResult(sign, ctx.person, SignStatus.DETECTED, since=since_date(ctx), strength=STRENGTH_WORDS[level],
-                      metrics=metrics, evidence=evidence, note=_time_apart_note(sign)), js
+    decider = max((j for j in js if j.change.id in counted), key=_rank)
+    ordered = (decider.change, *(m for m in metrics if m is not decider.change))
+    when = sign_onset(ctx, [s for s in specs if s.id in deciding | counted])
+    since = when.week if when is not None else since_date(ctx)
+    return SignResult(sign, ctx.person, SignStatus.DETECTED, since=since, strength=STRENGTH_WORDS[level],
+                      metrics=ordered, evidence=evidence, note=_time_apart_note(sign),
+                      since_low=when.low if when is not None else since, since_high=when.high if when is not None
+                      else since, deciding=decider.change.id), js
+
+
+def _rank(j: Judgement) -> tuple[int, float]:
+    """Strongest first: the strength level, then the change in units of the metric's threshold."""
+    return j.level, _toward(j) / _threshold(j)
 
 
 def _insufficient_note(sign: SignId, ctx: Context) -> str:

@@ -43,8 +43,9 @@ warmth                     Float64    mean sentiment score (-1..1) of text messa
 meetup_msgs                UInt32     messages about time together ("on my way", "come over")
 space_requests             UInt32     messages asking for space / time alone
 stress_msgs                UInt32     messages about stress or busyness
-plan_questions_received    UInt32     the OTHER person's plan/relationship questions
-evasive_answers            UInt32     of those, answered noncommittally or not at all
+plan_questions_received    UInt32     the OTHER person's turns asking about plans or the relationship
+evasive_answers            UInt32     of those, answered vaguely (noncommittal) or not at all in the
+                                      same conversation (the rest were answered committally)
 bids_received              UInt32     the other's bids (turns with a question, affection or media)
 unanswered_bids            UInt32     of those, left without a reply in the same session
 double_texts               UInt32     follow-ups after >= 20 min with no reply in between
@@ -126,6 +127,7 @@ def prepare(features: pl.DataFrame, me: str, partner: str) -> pl.DataFrame:
     f = f.with_columns(
         run_nc.alias("run_nc"),
         pl.col("bid").any().over("run_id").alias("run_bid"),
+        pl.col("ask").any().over("run_id").alias("run_ask"),
         pl.col("got_reply").fill_null(False).any().over("run_id").alias("run_got_reply"),
     )
 
@@ -194,8 +196,11 @@ def weekly_metrics(prepared: pl.DataFrame, me: str, partner: str, *, last: date 
         pl.len().cast(u32).alias("other_messages"),
         pl.col("turn_start").sum().cast(u32).alias("received_turns"),
         (pl.col("turn_start") & pl.col("run_got_reply")).sum().cast(u32).alias("answered_turns"),
-        pl.col("ask").sum().cast(u32).alias("plan_questions_received"),
-        (pl.col("ask") & (pl.col("answer_nc").is_null() | pl.col("answer_nc"))).sum().cast(u32).alias("evasive_answers"),
+        # One question per turn (a run of messages asking about plans counts once); its answer is the
+        # next turn in the same conversation: committal, vague (noncommittal) or missing.
+        (pl.col("turn_start") & pl.col("run_ask")).sum().cast(u32).alias("plan_questions_received"),
+        (pl.col("turn_start") & pl.col("run_ask") & (pl.col("answer_nc").is_null() | pl.col("answer_nc")))
+        .sum().cast(u32).alias("evasive_answers"),
         (pl.col("turn_start") & pl.col("run_bid")).sum().cast(u32).alias("bids_received"),
         (pl.col("turn_start") & pl.col("run_bid") & ~pl.col("run_got_reply")).sum().cast(u32).alias("unanswered_bids"),
     )

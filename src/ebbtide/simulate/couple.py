@@ -88,6 +88,7 @@ class _State:
     pursue: float
     stress: float
     quiet: float
+    evasive: float = 0.0
 
 
 def _habits(rng: random.Random, role: str) -> _Habits:
@@ -123,7 +124,8 @@ class _Generator:
     def state(self, role: str, week: int) -> _State:
         """Levels for ``role`` this week."""
         t = self.traj
-        return _State(t.withdraw[role][week], t.pursue[role][week], t.stress[role][week], t.quiet[week])
+        ev = t.evasive[role][week] if t.evasive else 0.0
+        return _State(t.withdraw[role][week], t.pursue[role][week], t.stress[role][week], t.quiet[week], ev)
 
     def reach(self, role: str, week: int) -> float:
         """The one who is left keeps going when the other withdraws: they start more of the conversations
@@ -296,7 +298,7 @@ class _Generator:
             self.space_on = self.rows[-1][0].date()
             return "space_request"
         if answering == "plan_question":
-            nc = 0.08 + 0.7 * s.withdraw + 0.3 * s.stress
+            nc = 0.08 + 0.7 * s.withdraw + 0.3 * s.stress + s.evasive
             return "plan_noncommittal" if rng.random() < min(nc, 0.9) else "plan_committal"
         if answering == "relationship_question":
             return (

@@ -7,6 +7,7 @@ three levels between 0 and 1 that the message generator (``couple.py``) turns in
   more noncommittal answers, fewer meet-ups;
 * ``pursue`` — pursuing: more messages, double texts, questions, "are we ok?";
 * ``stress`` — outside stress: stress talk, short replies, a bit slower (not a withdrawal of warmth);
+* ``evasive`` (optional) — an extra chance of answering plan questions vaguely;
 
 plus a couple-level ``quiet`` (holiday/away: both write much less). Keeping the levels separate from the
 wording means the planted truth is exact (we know the week it starts) and the tests can check it.
@@ -31,6 +32,7 @@ class Trajectory:
     pursue: dict[str, list[float]] = field(default_factory=dict)
     stress: dict[str, list[float]] = field(default_factory=dict)
     quiet: list[float] = field(default_factory=list)
+    evasive: dict[str, list[float]] = field(default_factory=dict)  # extra chance of a vague answer to plans
     change_week: int | None = None  # first week of the planted change
     change_end_week: int | None = None  # first week back to normal (recovered), if any
     holiday_weeks: tuple[int, ...] = ()
@@ -147,6 +149,56 @@ def _recovered_dip(weeks: int) -> Trajectory:
     return t
 
 
+def _partner_slow_fade(weeks: int) -> Trajectory:
+    """The partner fades gradually over 12 weeks, starting 20 weeks before the end."""
+    t = Trajectory.flat(weeks)
+    c = max(4, weeks - 20)
+    _ramp(t.withdraw["partner"], c, 12, 0.85)
+    t.change_week = c
+    return t
+
+
+def _partner_withdrew_long_ago(weeks: int) -> Trajectory:
+    """The partner pulled away 26 weeks (six months) before the end and stayed there: the new normal."""
+    t = Trajectory.flat(weeks)
+    c = max(4, weeks - 26)
+    _ramp(t.withdraw["partner"], c, 3, 0.85)
+    t.change_week = c
+    t.space_request_week = min(weeks - 1, c + 4)
+    return t
+
+
+def _partner_withdrew_a_year_ago(weeks: int) -> Trajectory:
+    t = Trajectory.flat(weeks)
+    c = max(4, weeks - 52)
+    _ramp(t.withdraw["partner"], c, 3, 0.85)
+    t.change_week = c
+    return t
+
+
+def _recovered_long_dip(weeks: int) -> Trajectory:
+    """The partner dips for eight weeks (busy, withdrawn), then comes fully back."""
+    t = Trajectory.flat(weeks)
+    c = max(4, round(weeks * 0.4))
+    end = min(weeks, c + 8)
+    _ramp(t.withdraw["partner"], c, 1, 0.6, end=end)
+    t.change_week = c
+    t.change_end_week = end if end < weeks else None
+    t.dip_span = (c, end)
+    return t
+
+
+def _partner_evasive(weeks: int) -> Trajectory:
+    """The partner pulls back a little and answers most plan questions vaguely or not at all."""
+    t = Trajectory.flat(weeks)
+    c = _change_week(weeks)
+    _ramp(t.withdraw["partner"], c, 2, 0.45)
+    t.evasive = {"me": [0.0] * weeks, "partner": [0.0] * weeks}
+    _ramp(t.evasive["partner"], c, 2, 0.6)
+    t.change_week = c
+    return t
+
+
 def _demo(weeks: int) -> Trajectory:
     """~9 months: close start, a stress dip that recovered, then the partner pulling away at the end."""
     t = Trajectory.flat(weeks)
@@ -226,6 +278,49 @@ SCENARIOS: dict[str, ScenarioSpec] = {
             (),
             _recovered_dip,
             dipped=("partner",),
+        ),
+        ScenarioSpec(
+            "partner_slow_fade",
+            Pattern.PARTNER_PULLING_AWAY,
+            "The partner fades gradually over twelve weeks, beginning 20 weeks before the end.",
+            ("partner",),
+            (),
+            _partner_slow_fade,
+        ),
+        ScenarioSpec(
+            "partner_withdrew_long_ago",
+            Pattern.PARTNER_PULLING_AWAY,
+            "The partner pulled away six months before the end and stayed withdrawn: the new normal.",
+            ("partner",),
+            (),
+            _partner_withdrew_long_ago,
+            default_weeks=52,
+        ),
+        ScenarioSpec(
+            "partner_withdrew_a_year_ago",
+            Pattern.PARTNER_PULLING_AWAY,
+            "The partner pulled away a year before the end and stayed withdrawn.",
+            ("partner",),
+            (),
+            _partner_withdrew_a_year_ago,
+            default_weeks=78,
+        ),
+        ScenarioSpec(
+            "recovered_long_dip",
+            Pattern.STABLE,
+            "The partner dips for eight weeks, then comes fully back to their usual.",
+            (),
+            (),
+            _recovered_long_dip,
+            dipped=("partner",),
+        ),
+        ScenarioSpec(
+            "partner_evasive",
+            Pattern.PARTNER_PULLING_AWAY,
+            "The partner pulls back a little and answers most plan questions vaguely or not at all.",
+            ("partner",),
+            (),
+            _partner_evasive,
         ),
         ScenarioSpec(
             "demo",

@@ -14,7 +14,7 @@ from ebbtide.insight import pattern_label, sign_label, status_label, strength_la
 from ebbtide.insight.rerun import rerun_note
 from ebbtide.insight.wording import load
 from ebbtide.model import Evidence, ReasonId, SignId, SignStatus
-from ebbtide.report.formatting import change_text, day, when
+from ebbtide.report.formatting import change_text, day, since_text, when
 from ebbtide.report.json_report import complete_signs
 from ebbtide.store import journal as jr
 from ebbtide.web.app import render, safety_block, state_of
@@ -55,7 +55,7 @@ def _sign_rows(a: WebAnalysis) -> list[dict[str, Any]]:
         if s.status is SignStatus.DETECTED and s.strength in ("slight", "clear", "strong"):
             status = f"{status} ({strength_label(s.strength)})"
         rows.append({"id": s.sign.value, "label": sign_label(s.sign.value), "person": s.person,
-                     "status": status, "status_class": s.status.value, "since": day(s.since) if s.since else "",
+                     "status": status, "status_class": s.status.value, "since": since_text(s) if s.since else "",
                      "note": s.note})
     return rows
 
@@ -128,7 +128,7 @@ def sign_page(request: Request, sign_id: str) -> Response:
             status = f"{status} ({strength_label(res.strength)})"
         people.append({
             "person": res.person, "status": status, "status_class": res.status.value,
-            "since": day(res.since) if res.since else "", "note": res.note,
+            "since": since_text(res) if res.since else "", "note": res.note,
             "metrics": [f"{m.label}: {change_text(m)}" for m in res.metrics],
             "evidence": [{"why": e.why, "when": when(e.timestamp), "sender": e.sender,
                           "text": e.text or "(no message: a silence)", "context_before": e.context_before,
