@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 
@@ -347,3 +348,39 @@ def test_onset_of_a_drop_is_dated_with_a_range_that_holds_it() -> None:
     ramp[30:] -= np.minimum(np.arange(1, 31) / 12, 1.0) * 3.0  # a 12-week slide
     o2 = onset(weeks, ramp, 36)  # the segmentation puts the step in the middle of the slide
     assert o2 is not None and abs((o2.week - weeks[30]).days) <= 21
+
+
+def test_calls_count_as_contact_and_time_together() -> None:
+    """A call is time together on the line: counted per week (missed calls not), with its minutes where the
+    export gives them, and fewer calls can make 'more time apart' even without meet-up talk."""
+    def with_calls(week_calls: Callable[[int], int], seed: int) -> pl.DataFrame:
+        f = fabricate(lambda w, p: replace(Behaviour(), meetup_per_week=0.0), weeks=30, seed=seed)
+        rows = []
+        for w in range(30):
+            for k in range(week_calls(w)):
+                t = datetime(2025, 1, 6, 20, 0) + timedelta(weeks=w, days=k % 7, minutes=k)
+                rows.append({"timestamp": t, "sender": "Sam", "text": f"call ({600 + k} s)", "kind": "call"})
+            if w % 5 == 0:
+                rows.append({"timestamp": datetime(2025, 1, 6, 9) + timedelta(weeks=w), "sender": "Sam",
+                             "text": "Missed voice call", "kind": "call"})
+        calls = pl.DataFrame(rows).with_columns(pl.col("timestamp").cast(f.schema["timestamp"]))
+        g = pl.concat([f, calls], how="diagonal_relaxed").sort("timestamp")
+        return g.with_columns(
+            pl.col("session_id").fill_null(-1), pl.col("run_id").fill_null(-1),
+            pl.col("initiates").fill_null(False), pl.col("turn_start").fill_null(True),
+        )
+
+    steady_calls = with_calls(lambda w: 3, 1)
+    w = weekly_metrics(prepare(steady_calls, "Alex", "Sam"), "Alex", "Sam")
+    sam = w.filter(pl.col("person") == "Sam")
+    assert sam.get_column("calls").to_list()[:3] == [3, 3, 3]  # the missed call is not counted
+    assert sam.get_column("call_minutes")[0] == pytest.approx((600 + 601 + 602) / 60)
+    a = assess(steady_calls, me="Alex")
+    t = {s.person: s for s in a.signs if s.sign is SignId.INCREASED_TIME_APART}
+    assert t["Sam"].status is SignStatus.NOT_DETECTED  # measurable through calls alone
+    assert t["Alex"].status is SignStatus.NOT_MEASURABLE
+    assert any("calls in this export" in n for n in a.coverage.notes)
+    fewer = assess(with_calls(lambda w: 4 if w < 20 else 0, 2), me="Alex")
+    sam_t = next(s for s in fewer.signs if s.person == "Sam" and s.sign is SignId.INCREASED_TIME_APART)
+    assert [m.id for m in sam_t.metrics] == ["calls_per_week"]
+    assert sam_t.metrics[0].recent == 0 and sam_t.metrics[0].baseline == pytest.approx(4)

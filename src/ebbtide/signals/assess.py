@@ -25,6 +25,9 @@ from ebbtide.signals.weekly import prepare, weekly_metrics
 MIN_LANGUAGE_SHARE = 0.5  # share of text messages with language features to read language-based signs
 LIMITS_NOTE = ("a chat log does not see time spent together, calls, or talk on other apps; "
                "changes here are patterns in messages, not feelings")
+LIMITS_NOTE_CALLS = ("calls in this export count as time together on the line (in conversations and in time apart); "
+                     "a chat log does not see time spent together in person or talk on other apps; changes here "
+                     "are patterns in messages and calls, not feelings")
 
 
 def _pick_partner(features: pl.DataFrame, me: str) -> str:
@@ -68,7 +71,8 @@ def assess(features: pl.DataFrame, *, me: str, partner: str | None = None,
     prepared = prepare(features, me, partner)
     last = today or (cast(datetime, prepared.get_column("timestamp").max()).date() if prepared.height else None)
     weekly = weekly_metrics(prepared, me, partner, last=last)
-    coverage_notes = [LIMITS_NOTE]
+    has_calls = bool(prepared.height) and bool((prepared.get_column("kind") == "call").any())
+    coverage_notes = [LIMITS_NOTE_CALLS if has_calls else LIMITS_NOTE]
     language = _language_ok(prepared)
     if not language and prepared.height:
         coverage_notes.append("the chat's language is not one the tool reads, so signs read from words "

@@ -54,6 +54,8 @@ SIGN_METRICS: dict[SignId, tuple[MetricSpec, ...]] = {
     SignId.INCREASED_TIME_APART: (
         S("meetup_messages_per_week", "messages about meeting up per week", "meetup_msgs", None, "down", 0.40,
           unit="per week", min_den=3, language=True),
+        S("calls_per_week", "calls placed per week (time together on the line)", "calls", None, "down", 0.40,
+          unit="per week", min_den=3),
     ),
     SignId.CHANGE_IN_ENGAGEMENT: (
         S("median_reply_minutes", "typical reply time (median)", "median_reply_min", None, "up", 0.50,
@@ -77,12 +79,13 @@ SIGN_METRICS: dict[SignId, tuple[MetricSpec, ...]] = {
 DECIDING: dict[SignId, tuple[str, ...]] = {
     SignId.DECREASED_COMMUNICATION: ("initiations_per_week", "initiation_share", "reply_rate"),
     SignId.DECLINE_IN_INTIMACY: ("affection_per_message", "warmth"),
-    SignId.INCREASED_TIME_APART: ("meetup_messages_per_week",),
+    SignId.INCREASED_TIME_APART: ("meetup_messages_per_week", "calls_per_week"),
     SignId.CHANGE_IN_ENGAGEMENT: ("median_reply_minutes", "words_per_message", "questions_per_message",
                                   "unanswered_bid_rate"),
     SignId.EVASIVE_RESPONSES: ("evasive_answer_rate",),
 }
 MIN_BASELINE_MEETUPS = 6
+MIN_BASELINE_CALLS = 6  # calls placed by the person in the baseline weeks, to read time apart from calls
 SHARE_UP = 0.10  # a share of the couple's messages up by more than this: the person's drop follows the other's
 
 
@@ -191,17 +194,22 @@ def _words_spec(ctx: Context, spec: MetricSpec) -> MetricSpec:
 def judge_sign(sign: SignId, ctx: Context) -> tuple[SignResult, list[Judgement]]:
     """One SignResult for one person (and the metric judgements, for the verdict)."""
     specs = [_words_spec(ctx, s) for s in SIGN_METRICS[sign]]
+    if sign is SignId.INCREASED_TIME_APART:
+        # Time apart is read from meet-up talk and from calls (time together on the line), each only where
+        # the baseline holds enough of it to compare with.
+        base_meet = int(ctx.base.get_column("meetup_msgs").sum())
+        base_calls = int(ctx.base.get_column("calls").sum()) if "calls" in ctx.base.columns else 0
+        specs = [s for s in specs if (s.id == "meetup_messages_per_week" and base_meet >= MIN_BASELINE_MEETUPS)
+                 or (s.id == "calls_per_week" and base_calls >= MIN_BASELINE_CALLS)]
+        if not specs:
+            return SignResult(sign, ctx.person, SignStatus.NOT_MEASURABLE, note=(
+                f"only {base_meet} messages about meeting up and {base_calls} calls in the baseline weeks: this "
+                "chat does not show when you meet, and a chat log cannot see time spent together")), []
     language_needed = all(s.language for s in specs)
     if language_needed and not ctx.language:
         return SignResult(sign, ctx.person, SignStatus.NOT_MEASURABLE, note=(
             "this sign is read from the words of the messages, and the chat's language is not one the tool "
             "reads (English, Spanish, Portuguese, German, French)")), []
-    if sign is SignId.INCREASED_TIME_APART:
-        base_meet = int(ctx.base.get_column("meetup_msgs").sum())
-        if base_meet < MIN_BASELINE_MEETUPS:
-            return SignResult(sign, ctx.person, SignStatus.NOT_MEASURABLE, note=(
-                f"only {base_meet} messages about meeting up in the baseline weeks: this chat does not show "
-                "when you meet, and a chat log cannot see time spent together")), []
     specs = [s for s in specs if ctx.language or not s.language]
     js = [compare(s, ctx.base, ctx.recent, seed=ctx.seed + i) for i, s in enumerate(specs)]
     moved = {j.change.id for j in js if j.moved}
@@ -273,7 +281,8 @@ def _threshold(j: Judgement) -> float:
 
 def _time_apart_note(sign: SignId) -> str:
     if sign is SignId.INCREASED_TIME_APART:
-        return "read from talk about meeting up in the chat; a chat log cannot see time spent together"
+        return ("read from talk about meeting up and from calls in the chat; a chat log cannot see time spent "
+                "together in person")
     return ""
 
 

@@ -49,6 +49,9 @@ evasive_answers            UInt32     of those, answered vaguely (noncommittal) 
 bids_received              UInt32     the other's bids (turns with a question, affection or media)
 unanswered_bids            UInt32     of those, left without a reply in the same session
 double_texts               UInt32     follow-ups after >= 20 min with no reply in between
+calls                      UInt32     calls this person placed that were not missed or declined (time
+                                      together on the line; call rows also count in sessions)
+call_minutes               Float64    minutes on those calls where the export gives a duration, else null
 lsm                        Float64    language style matching of the couple that week (same value
                                       on both rows; null when either side wrote < 50 words)
 =========================  =========  ===============================================================
@@ -65,6 +68,9 @@ FUNCTION_WORD_COLUMNS: tuple[str, ...] = (
     "fw_ppron", "fw_ipron", "fw_article", "fw_auxverb", "fw_adverb", "fw_prep", "fw_conj",
     "fw_negate", "fw_quant",
 )
+# Call rows that did not connect (missed, declined, busy...), in the languages the exports are written in.
+MISSED_CALL = (r"(?i)\b(missed|declined|busy|no answer|cancel|unanswered|perdid|rechaz|não atendid|recusad|"
+               r"verpasst|abgelehnt|besetzt|manqu|refus|en absence)")
 LSM_MIN_WORDS = 50  # per side per week; below it function-word rates are too noisy (evidence.md §1.1)
 
 # Columns the signals layer reads, with the dtype used when a column is absent (e.g. no language layer).
@@ -169,6 +175,11 @@ def weekly_metrics(prepared: pl.DataFrame, me: str, partner: str, *, last: date 
         pl.DataFrame({"person": people}), how="cross"
     )
     u32 = pl.UInt32
+    text = pl.col("text").fill_null("") if "text" in prepared.columns else pl.lit("")
+    prepared = prepared.with_columns(
+        ((pl.col("kind") == "call") & ~text.str.contains(MISSED_CALL)).alias("_call"),
+        _call_minutes(text).alias("_call_min"),
+    )
     own = prepared.group_by("week", pl.col("sender").alias("person")).agg(
         pl.len().cast(u32).alias("messages"),
         pl.col("is_text").sum().cast(u32).alias("text_messages"),
@@ -189,6 +200,9 @@ def weekly_metrics(prepared: pl.DataFrame, me: str, partner: str, *, last: date 
         pl.col("space_request").fill_null(False).sum().cast(u32).alias("space_requests"),
         pl.col("stress").fill_null(False).sum().cast(u32).alias("stress_msgs"),
         pl.col("double_text").fill_null(False).sum().cast(u32).alias("double_texts"),
+        pl.col("_call").sum().cast(u32).alias("calls"),
+        pl.col("_call_min").filter(pl.col("_call")).sum().alias("call_minutes"),
+        pl.col("_call_min").filter(pl.col("_call")).is_not_null().sum().alias("_call_min_known"),
         *[pl.col(c).filter(pl.col("is_text")).sum().cast(pl.Int64).alias(c) for c in FUNCTION_WORD_COLUMNS],
     )
     # What the other person sent, attributed to this person as the one who could answer.
@@ -207,13 +221,16 @@ def weekly_metrics(prepared: pl.DataFrame, me: str, partner: str, *, last: date 
     w = grid.join(own, on=["week", "person"], how="left").join(received, on=["week", "person"], how="left")
     counts = [
         "messages", "text_messages", "initiations", "sessions", "lang_messages", "questions", "affectionate",
-        "relationship_questions", "meetup_msgs", "space_requests", "stress_msgs", "double_texts", "other_messages", "received_turns",
+        "relationship_questions", "meetup_msgs", "space_requests", "stress_msgs", "double_texts", "calls",
+        "other_messages", "received_turns",
         "answered_turns", "plan_questions_received", "evasive_answers", "bids_received", "unanswered_bids",
     ]
     w = w.with_columns([pl.col(c).fill_null(0).cast(u32) for c in counts])
     w = w.with_columns(
         pl.when(pl.col("_words_known").fill_null(0) > 0).then(pl.col("words")).otherwise(None).alias("words"),
         pl.col("chars").fill_null(0),
+        pl.when(pl.col("_call_min_known").fill_null(0) > 0).then(pl.col("call_minutes")).otherwise(None)
+        .alias("call_minutes"),
         pl.col("initiations").sum().over("week").cast(u32).alias("couple_initiations"),
         pl.col("messages").sum().over("week").cast(u32).alias("couple_messages"),
     )
@@ -225,6 +242,18 @@ def weekly_metrics(prepared: pl.DataFrame, me: str, partner: str, *, last: date 
     )
     w = w.join(_lsm(w, people), on="week", how="left")
     return w.select(WEEKLY_COLUMNS).sort("week", "person")
+
+
+def _call_minutes(text: pl.Expr) -> pl.Expr:
+    """Minutes of a call where its row says ("call (754 s)", "Voice call, 12 min", "0:12:34"), else null."""
+    secs = text.str.extract(r"(\d+)\s*(?:s|sec|seconds?|Sek\.?|seg)\b", 1).cast(pl.Float64)
+    mins = text.str.extract(r"(\d+)\s*(?:min|mins|minutes?|Min\.?|minutos?)\b", 1).cast(pl.Float64)
+    hms = text.str.extract_groups(r"\b(\d{1,2}):(\d{2})(?::(\d{2}))?\b")
+    clock = pl.when(hms.struct.field("3").is_not_null()).then(
+        hms.struct.field("1").cast(pl.Float64) * 60 + hms.struct.field("2").cast(pl.Float64)
+        + hms.struct.field("3").cast(pl.Float64) / 60
+    ).otherwise(hms.struct.field("1").cast(pl.Float64) + hms.struct.field("2").cast(pl.Float64) / 60)
+    return pl.when(pl.col("kind") == "call").then(pl.coalesce(secs / 60, mins, clock)).otherwise(None)
 
 
 def _ratio(num: str, den: str) -> pl.Expr:
@@ -253,7 +282,7 @@ WEEKLY_COLUMNS: tuple[str, ...] = (
     "median_reply_min", "p75_reply_min", "reply_precision_s", "mean_words", "lang_messages", "questions",
     "questions_per_msg", "relationship_questions", "affectionate", "affection_per_msg", "warmth", "meetup_msgs", "space_requests",
     "stress_msgs", "plan_questions_received", "evasive_answers", "bids_received", "unanswered_bids",
-    "double_texts", "lsm",
+    "double_texts", "calls", "call_minutes", "lsm",
 )
 
 

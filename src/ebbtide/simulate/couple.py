@@ -371,27 +371,7 @@ def simulate_couple(
         )
     traj = spec.build(n_weeks)
     names = {"me": me, "partner": partner}
-    rng = random.Random(f"ebbtide:{scenario}:{seed}")
-    gen = _Generator(traj, rng, start, names)
-    gen.run()
-    end = datetime.combine(start + timedelta(days=7 * n_weeks), time(0, 0))
-    rows = [r for r in gen.rows if r[0] < end]
-    n = len(rows)
-    frame = pl.DataFrame(
-        {
-            "timestamp": [r[0] for r in rows],
-            "utc_offset_min": [None] * n,
-            "sender": [names[r[1]] for r in rows],
-            "text": [r[2] for r in rows],
-            "kind": [r[3] for r in rows],
-            "edited": [r[4] for r in rows],
-            "platform": [Platform.SIMULATED.value] * n,
-            "conversation_id": [f"sim-{scenario}-{seed}"] * n,
-            "source_file": ["simulated"] * n,
-            "source_line": list(range(1, n + 1)),
-        },
-        schema=MESSAGE_SCHEMA,
-    )
+    frame, gen = _write(traj, f"ebbtide:{scenario}:{seed}", start, names, f"sim-{scenario}-{seed}")
     change_end = _week_date(start, traj.change_end_week)
     dip = traj.dip_span
     truth = SimulationTruth(
@@ -416,3 +396,35 @@ def simulate_couple(
         weeks=n_weeks,
     )
     return SimulatedChat(frame, truth)
+
+
+def simulate_trajectory(traj: Trajectory, *, seed: int, label: str = "custom", start: date = date(2025, 1, 6),
+                        me: str = "Alex", partner: str = "Sam") -> pl.DataFrame:
+    """Messages for a hand-built ``Trajectory`` (benchmarks: e.g. a one-sided drop of a chosen size)."""
+    frame, _ = _write(traj, f"ebbtide:{label}:{seed}", start, {"me": me, "partner": partner}, f"sim-{label}-{seed}")
+    return frame
+
+
+def _write(traj: Trajectory, rng_key: str, start: date, names: dict[str, str], conv: str
+           ) -> tuple[pl.DataFrame, _Generator]:
+    gen = _Generator(traj, random.Random(rng_key), start, names)
+    gen.run()
+    end = datetime.combine(start + timedelta(days=7 * traj.weeks), time(0, 0))
+    rows = [r for r in gen.rows if r[0] < end]
+    n = len(rows)
+    frame = pl.DataFrame(
+        {
+            "timestamp": [r[0] for r in rows],
+            "utc_offset_min": [None] * n,
+            "sender": [names[r[1]] for r in rows],
+            "text": [r[2] for r in rows],
+            "kind": [r[3] for r in rows],
+            "edited": [r[4] for r in rows],
+            "platform": [Platform.SIMULATED.value] * n,
+            "conversation_id": [conv] * n,
+            "source_file": ["simulated"] * n,
+            "source_line": list(range(1, n + 1)),
+        },
+        schema=MESSAGE_SCHEMA,
+    )
+    return frame, gen
