@@ -5,7 +5,7 @@
     python bench/validate_signals.py run --sim both --seeds 0-19    # quick look while iterating
     python bench/validate_signals.py report                          # tables (Markdown) + SVG figures
 
-Each seed writes one record per story to ``bench/results/validation-sim{N}.jsonl`` (appended; a seed
+Each seed writes one record per story to ``bench/out/validation/validation-sim{N}.jsonl`` (appended; a seed
 already there is skipped, so an interrupted run resumes). The signals layer is called directly on
 feature frames (no CLI, no store); features are built once per chat and the chat is assessed at
 several "today"s. At most 2 worker processes (this machine has 2 shared cores). With
@@ -45,7 +45,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-RESULTS = HERE / "results"
+RESULTS = HERE / "out" / "validation"  # raw records (not in git); the summary goes to docs/validation/
 ONSET_WEEK = 26
 SINCE_ONSET = (4, 6, 8, 12, 26, 52)
 EFFECTS = (0.20, 0.35, 0.50)
@@ -185,12 +185,13 @@ def _stories() -> list[str]:
     return ["stable", *(f"drop{int(x * 100)}" for x in EFFECTS), *PATTERN_STORIES]
 
 
-def run(sims: list[int], seeds: list[int], workers: int) -> None:
-    RESULTS.mkdir(exist_ok=True)
+def run(sims: list[int], seeds: list[int], workers: int, stories: list[str] | None = None) -> None:
+    RESULTS.mkdir(parents=True, exist_ok=True)
     tasks = []
     for sim in sims:
         done = {(r["story"], r["seed"]) for r in load(sim)}
-        tasks += [(sim, st, s) for s in seeds for st in _stories() if (st, s) not in done]
+        tasks += [(sim, st, s) for s in seeds for st in (stories or _stories()) if (st, s) not in done]
+    tasks.sort(key=lambda t: (t[2], t[0], t[1]))  # seed by seed, both simulators: a cut-short run stays balanced
     print(f"{len(tasks)} tasks on {workers} worker(s)", flush=True)
     t0 = time.perf_counter()
     with Pool(workers, maxtasksperchild=20) as pool:
@@ -382,7 +383,7 @@ def report(fig_dir: Path) -> None:
     fig_dir.mkdir(parents=True, exist_ok=True)
     svg_detection(sums, fig_dir / "detection.svg")
     svg_confusion(sums, fig_dir / "confusion.svg")
-    (RESULTS / "validation-summary.json").write_text(json.dumps(sums, indent=1, default=str))
+    (fig_dir / "summary.json").write_text(json.dumps(sums, indent=1, default=str) + "\n")
     for s in sums:
         print(markdown(s), "\n")
 
@@ -401,13 +402,21 @@ def main() -> None:
     r.add_argument("--sim", choices=["1", "2", "both"], default="both")
     r.add_argument("--seeds", default="0-199", help="e.g. 0-199 (the figures), 0-19 (a quick look)")
     r.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
+    r.add_argument("--stories", help="comma-separated subset, e.g. stable,drop35 (default: all)")
+    r.add_argument("--out", help="folder for the raw records (default bench/out/validation)")
     p = sub.add_parser("report")
     p.add_argument("--figures", default=str(HERE.parent / "docs" / "validation"))
+    p.add_argument("--out", help="folder of the raw records (default bench/out/validation)")
     args = ap.parse_args()
     if args.cmd == "run":
         sims = [1, 2] if args.sim == "both" else [int(args.sim)]
-        run(sims, _seeds(args.seeds), max(1, min(args.workers, 2)))
+        if args.out:
+            global RESULTS
+            RESULTS = Path(args.out)
+        run(sims, _seeds(args.seeds), max(1, min(args.workers, 2)), args.stories.split(",") if args.stories else None)
     else:
+        if args.out:
+            RESULTS = Path(args.out)
         report(Path(args.figures))
 
 

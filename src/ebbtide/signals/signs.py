@@ -201,10 +201,11 @@ def judge_sign(sign: SignId, ctx: Context) -> tuple[SignResult, list[Judgement]]
         base_calls = int(ctx.base.get_column("calls").sum()) if "calls" in ctx.base.columns else 0
         specs = [s for s in specs if (s.id == "meetup_messages_per_week" and base_meet >= MIN_BASELINE_MEETUPS)
                  or (s.id == "calls_per_week" and base_calls >= MIN_BASELINE_CALLS)]
-        if not specs:
+        if not specs and ctx.language:
             return SignResult(sign, ctx.person, SignStatus.NOT_MEASURABLE, note=(
                 f"only {base_meet} messages about meeting up and {base_calls} calls in the baseline weeks: this "
                 "chat does not show when you meet, and a chat log cannot see time spent together")), []
+        specs = specs or [s for s in SIGN_METRICS[sign] if s.language]  # -> "not read in this language" below
     language_needed = all(s.language for s in specs)
     if language_needed and not ctx.language:
         return SignResult(sign, ctx.person, SignStatus.NOT_MEASURABLE, note=(
