@@ -39,6 +39,7 @@ from ebbtide.features.language.noncommittal import (
     question_context,
 )
 from ebbtide.features.language.sentiment import score_sentiment
+from ebbtide.features.language.spans import find_spans
 from ebbtide.features.language.tokens import normalise, word_count
 
 MATCH_DTYPE = pl.List(
@@ -243,9 +244,8 @@ def _empty_matches(n: int) -> pl.Series:
 def _matches(frame: pl.DataFrame) -> pl.Series:
     """Evidence spans (character offsets in the original text) for the rows where a feature fired.
 
-    The regexes run in Polars (Rust) with ``extract_all`` on the rows that fired; Python only walks the
-    matched terms to turn them into offsets (``str.find`` from the previous match on). Python's own ``re``
-    is the fallback for the rare text whose lower-case form changes length.
+    Vectorised in ``spans.find_spans``: each feature's regex runs in Polars (Rust) only on the texts where
+    that feature fired, and offsets come from running sums, not a Python loop.
     """
     flags = [c for c in _SPAN_FEATURES if c in frame.columns]
     any_flag = pl.any_horizontal([pl.col(c).fill_null(False) for c in flags])
@@ -253,70 +253,31 @@ def _matches(frame: pl.DataFrame) -> pl.Series:
     idx = np.flatnonzero(hit)
     if not idx.size:
         return _empty_matches(frame.height)
-    sub = frame[idx].select("text", "lang", *flags).with_columns(_n=normalise(pl.col("text")))
-    found: dict[str, list[list[str] | None]] = {}
-    for lg in sub["lang"].unique().to_list():
-        pats = _span_sources(lg)
+    sub = frame[idx].select("text", "lang", *flags)
+    parts = []
+    for lg in sub["lang"].unique(maintain_order=True).to_list():
         m = (sub["lang"] == lg).to_numpy()
         part = sub.filter(pl.lit(m))
-        for feat in flags:
-            src = pats.get(feat)
-            if not src:
-                continue
-            vals = part.select(
-                pl.when(pl.col(feat).fill_null(False)).then(pl.col("_n").str.extract_all(src)).alias("v")
-            )["v"].to_list()
-            col = found.setdefault(feat, [None] * sub.height)
-            for k, pos in enumerate(np.flatnonzero(m).tolist()):
-                col[pos] = vals[k]
-    texts, norms, langs = sub["text"].to_list(), sub["_n"].to_list(), sub["lang"].to_list()
-    rows: list[int] = []
-    feats: list[str] = []
-    starts: list[int] = []
-    ends: list[int] = []
-    terms: list[str] = []
-    idx_list = idx.tolist()
-    for feat, col in found.items():  # only the (row, feature) pairs that matched
-        for j, matched in enumerate(col):
-            if not matched:
-                continue
-            original, norm = texts[j], norms[j]
-            if len(original) == len(norm):
-                pos = 0
-                spans = []
-                for term in matched:
-                    at = norm.find(term, pos)
-                    if at < 0:
-                        break
-                    spans.append((at, at + len(term)))
-                    pos = at + len(term)
-            else:
-                rx = _py_patterns(langs[j]).get(feat)
-                spans = [(mm.start(), mm.end()) for mm in rx.finditer(original.replace("\u2019", "'"))] if rx else []
-            i = idx_list[j]
-            for st, en in spans:
-                rows.append(i)
-                feats.append(feat)
-                starts.append(st)
-                ends.append(en)
-                terms.append(original[st:en])
-    flat = pl.DataFrame(
-        {"row": rows, "feature": feats, "start": starts, "end": ends, "term": terms},
-        schema={"row": pl.UInt32, "feature": pl.String, "start": pl.Int32, "end": pl.Int32, "term": pl.String},
-    )
-    # order spans by row, then by position (features were collected one after the other)
-    nested = flat.sort("row", "start", "end", maintain_order=True).group_by("row", maintain_order=True).agg(
-        matches=pl.struct("feature", "start", "end", "term")
-    )
+        fired = {f: part[f].fill_null(False).to_numpy() for f in flags}
+        sp = find_spans(part["text"], fired, _span_parts(lg), _py_patterns(lg))
+        parts.append(sp.with_columns(row=pl.Series(idx[m].astype(np.uint32)).gather(sp["row"])))
+    flat = pl.concat(parts).sort("row", "start", "end", maintain_order=True) if len(parts) > 1 else parts[0]
+    nested = flat.group_by("row", maintain_order=True).agg(matches=pl.struct("feature", "start", "end", "term"))
     allrows = pl.DataFrame({"row": pl.int_range(frame.height, dtype=pl.UInt32, eager=True)})
     out = allrows.join(nested, on="row", how="left").sort("row").get_column("matches")
     return out.fill_null(_empty_matches(1).first()).cast(MATCH_DTYPE) if out.null_count() else out.cast(MATCH_DTYPE)
 
 
 @cache
-def _span_sources(lang: str) -> dict[str, str]:
-    """Regex sources (Rust and Python compatible) per span feature, for one language."""
-    return {feat: rx.pattern for feat, rx in _py_patterns(lang).items()}
+def _span_parts(lang: str) -> dict[str, tuple[str, ...]]:
+    """Per span feature, the regex sources whose alternation (in order) is ``_py_patterns(lang)[feature]``."""
+    out: dict[str, tuple[str, ...]] = {}
+    if lang in available_langs():
+        p = _patterns(lang)
+        out["affection"] = tuple(x for x in (p["affection"], p["affection_emoji"]) if x)
+    for feat, rx in _py_patterns(lang).items():
+        out.setdefault(feat, (rx.pattern,))
+    return out
 
 
 def annotate_frame(
