@@ -179,6 +179,7 @@ def test_coverage_of_a_person_shows_the_move_between_messengers(tmp_path: Path) 
     other.write_text("timestamp,sender,text\n" + "".join(
         f"2024-02-{d:02d}T09:00,{'alex.k' if d % 2 else 'Sam'},yo {d}\n" for d in range(1, 29)), encoding="utf-8")
     assert runner.invoke(app, ["import", str(chat), str(other), "--db", db, "--tz", "UTC"]).exit_code == 0
+    assert runner.invoke(app, ["people", "merge", "--suggested", "--db", db]).exit_code == 0  # the two "Sam"s
     assert runner.invoke(app, ["people", "merge", "Alex", "alex.k", "--db", db]).exit_code == 0
     no_me = runner.invoke(app, ["coverage", "--person", "Sam", "--db", db])
     assert no_me.exit_code == 2 and "people me" in no_me.output

@@ -25,6 +25,7 @@ from ebbtide.store.people import (
     people,
     set_me,
     split_person,
+    suggested_links,
 )
 
 runner = CliRunner()
@@ -49,30 +50,35 @@ def test_normalised_names_ignore_case_spacing_and_the_ios_tilde() -> None:
     assert normalise_name("\u200eSam") == "sam"
 
 
-def test_same_name_on_two_platforms_is_one_person_and_others_are_separate(store: Store) -> None:
+def test_same_name_on_two_platforms_is_only_suggested_until_the_user_says_so(store: Store) -> None:
     store.import_export(_export(Platform.WHATSAPP, "w", ["Alex", "Sam"]))
     store.import_export(_export(Platform.TELEGRAM, "t", ["~ Alex", "sam.b"]))
     everyone = {p.name: p for p in people(store)}
-    assert set(everyone) == {"Alex", "Sam", "sam.b"}
-    assert everyone["Alex"].platforms == ("telegram", "whatsapp")
-    assert conversations_between(store, everyone["Alex"].id, everyone["Sam"].id) == ["w"]
+    assert set(everyone) == {"Alex", "Sam", "~ Alex", "sam.b"}  # equal names alone link nobody
+    assert [(a.name, b.name) for a, b in suggested_links(store)] == [("Alex", "~ Alex")]
+    merged = merge_people(store, "Alex", "~ Alex")  # the user's word
+    assert merged.platforms == ("telegram", "whatsapp") and suggested_links(store) == []
+    assert conversations_between(store, merged.id, everyone["Sam"].id) == ["w"]
 
 
 def test_merge_three_aliases_across_platforms_then_split(store: Store) -> None:
     store.import_export(_export(Platform.WHATSAPP, "w", ["Alex", "Sam"]))
     store.import_export(_export(Platform.INSTAGRAM, "i", ["alex.k", "Sam"]))
     store.import_export(_export(Platform.SMS, "s", ["+44 7700 900123", "Sam"]))
+    merge_people(store, "2", "4")  # the three "Sam"s, one person by the user's word
+    merge_people(store, "2", "6")
     merge_people(store, "Alex", "alex.k")
     merged = merge_people(store, "Alex", "+44 7700 900123")
     assert {a.sender for a in merged.aliases} == {"Alex", "alex.k", "+44 7700 900123"}
     assert find_person(store, "ALEX.K") == merged.id  # any alias finds the person
     alex, sam = merged.id, find_person(store, "Sam")
+    assert sam == 2
     assert conversations_between(store, alex, sam) == ["w", "i", "s"]
     back = split_person(store, "alex.k")
     assert [a.sender for a in back.aliases] == ["alex.k"]
     assert conversations_between(store, alex, sam) == ["w", "s"]
     with pytest.raises(StoreError, match="not merged"):
-        split_person(store, "Sam")
+        split_person(store, str(sam))
 
 
 def test_merges_survive_reopening_and_unknown_names_are_clear_errors(tmp_path: Path) -> None:
@@ -184,6 +190,9 @@ def test_analyze_person_runs_on_the_merged_timeline_of_both_apps(two_apps: tuple
     wa, csv = two_apps
     db = str(tmp_path / "s.duckdb")
     assert _run(["import", str(wa), str(csv), "--db", db, "--tz", "Europe/London"]).exit_code == 0
+    listed = _run(["people", "--db", db])
+    assert "Same names in different chats" in listed.stdout  # the two "Sam"s: suggested, not joined
+    assert _run(["people", "merge", "--suggested", "--db", db]).exit_code == 0
     assert _run(["people", "merge", "Alex", "alex.k", "--db", db]).exit_code == 0
     out = tmp_path / "r.json"
     result = _run(["analyze", "--person", "Sam", "--me", "Alex", "--db", db, "--json", str(out)])
@@ -226,6 +235,10 @@ def test_a_same_name_link_can_be_undone_for_one_chat(tmp_path: Path) -> None:
     assert _run(["import", str(a), "--db", db, "--platform", "generic"]).exit_code == 0
     with Store.open(db) as store:
         store.import_export(_export(Platform.LINE, "line:work", ["Sam", "Kim"]))
+        with pytest.raises(StoreError, match="matches 2 people"):  # not joined by the name alone
+            find_person(store, "Sam")
+    assert _run(["people", "merge", "--suggested", "--db", db]).exit_code == 0  # the user's word...
+    with Store.open(db) as store:
         assert conversations_between(store, find_person(store, "Sam"), find_person(store, "Kim")) == ["line:work"]
     result = _run(["people", "split", "Sam", "--conversation", "line:work", "--db", db])
     assert result.exit_code == 0, result.output
@@ -255,13 +268,13 @@ def test_an_export_from_the_partners_phone_under_other_names_keeps_who_is_who(st
     user, and Alex's alias must not be taken for Sam."""
     store.import_export(_export(Platform.WHATSAPP, "w", ["Alex", "Sam"], me="Alex"))
     store.import_export(_export(Platform.WHATSAPP, "w2", ["Alex K ❤️", "Sam"], me="Sam"))
-    alex, sam = find_person(store, "Alex"), find_person(store, "Sam")
+    alex, sam = find_person(store, "Alex"), find_person(store, "2")
     assert me_person(store) == alex and alex != sam
     assert find_person(store, "Alex K ❤️") not in {alex, sam}  # unknown until merged
-    # and on another messenger where the partner's export names the user as usual
+    # and on another messenger where the partner's export names the user as usual: the user's name
+    # there stops "me" (sam.tg) from being taken for the user
     store.import_export(_export(Platform.TELEGRAM, "t", ["Alex", "sam.tg"], me="sam.tg"))
-    assert find_person(store, "sam.tg") != alex
-    assert conversations_between(store, alex, find_person(store, "sam.tg")) == ["t"]
+    assert me_person(store) == alex and find_person(store, "sam.tg") != alex
 
 
 def test_saying_who_you_are_moves_a_wrong_guess_within_one_chat(store: Store) -> None:

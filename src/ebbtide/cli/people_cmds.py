@@ -65,6 +65,24 @@ def _show(db: Path | None) -> None:
         who = f"{p.name} (you)" if p.is_me else p.name
         table.add_row(*(Text(c) for c in (str(p.id), who, aliases, ", ".join(f"#{i}" for i in p.merged_from))))
     out.print(table)
+    with _open(db) as store:
+        suggestions = suggestion_lines(store)
+    for line in suggestions:
+        out.print(line, markup=False, highlight=False, soft_wrap=True)
+
+
+def suggestion_lines(store: Store) -> list[str]:
+    """Same names in different chats: suggested, never joined without the user's word."""
+    from ebbtide.store.people import suggested_links
+
+    pairs = suggested_links(store)
+    if not pairs:
+        return []
+    lines = ["Same names in different chats (not joined: two people can share a name):"]
+    lines += [f"  #{a.id} {a.name} and #{b.id} {b.name}: if one person, ebbtide people merge {a.id} {b.id}"
+              for a, b in pairs]
+    lines.append("  Join every pair listed: ebbtide people merge --suggested")
+    return lines
 
 
 @people_app.callback(invoke_without_command=True)
@@ -85,18 +103,32 @@ def list_cmd(db: DbOption = None) -> None:
 @people_app.command("merge")
 @friendly_errors
 def merge_cmd(
-    keep: Annotated[str, typer.Argument(help="The person to keep (name, alias or #).", show_default=False)],
-    others: Annotated[list[str], typer.Argument(help="People who are the same person (joined into KEEP).",
-                                                show_default=False)],
+    keep: Annotated[str | None, typer.Argument(help="The person to keep (name, alias or #).",
+                                               show_default=False)] = None,
+    others: Annotated[list[str] | None, typer.Argument(help="People who are the same person (joined into KEEP).",
+                                                       show_default=False)] = None,
+    suggested: Annotated[bool, typer.Option("--suggested", help="Join every same-name pair that "
+                                            "'ebbtide people' suggests.")] = False,
     db: DbOption = None,
 ) -> None:
     """Say that several names are one person, e.g. ebbtide people merge Alex alex.k "+44 7700 900123"."""
-    from ebbtide.store.people import merge_people
+    from ebbtide.store.people import merge_people, suggested_links
 
+    if suggested == bool(keep):
+        raise EbbtideError("say who to merge: KEEP OTHER... or --suggested (one of them)", where="people merge",
+                           fix='e.g. ebbtide people merge Alex alex.k   or   ebbtide people merge --suggested')
+    if keep and not others:
+        raise EbbtideError("name at least one person to join into " + keep, where="people merge",
+                           fix='e.g. ebbtide people merge Alex alex.k')
     with _open(db) as store:
         person = None
-        for other in others:
-            person = merge_people(store, keep, other)
+        if suggested:
+            for a, b in suggested_links(store):
+                joined = merge_people(store, str(a.id), str(b.id))
+                out.print(f"#{b.id} {b.name} joined into #{a.id} {joined.name}", markup=False, highlight=False)
+            return
+        for other in others or []:
+            person = merge_people(store, keep or "", other)
     if person is not None:
         names = ", ".join(dict.fromkeys(a.sender for a in person.aliases))
         out.print(f"{person.name} is now one person with the names: {names}. Undo with: ebbtide people split NAME",

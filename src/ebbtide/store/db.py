@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Sequence
+import shutil
+from collections import Counter
+from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
@@ -40,6 +42,8 @@ from ebbtide.store.records import ConversationInfo, ImportResult
 
 _INCOMING = "_ebbtide_incoming"  # name of the registered (Arrow-backed) view of an import's rows
 _COMPACT_SUFFIX = ".compacting"
+_PENDING_SUFFIX = ".forget-pending"  # marker: a deletion is committed but its bytes may still be in the file
+_SHIFT_LIMIT_MIN = 26 * 60  # the largest gap between two phones' clocks (time zones span UTC-12..UTC+14)
 _SLICE_ROWS = 250_000  # incoming rows merged per statement (memory bound for big overlapping imports)
 # The dedup key, besides conversation_id, is tolerant so that two exports of one chat from different
 # phones or apps match: the minute of the export's wall clock (Android writes minutes, iOS seconds; the
@@ -63,6 +67,9 @@ def _key_columns(alias: str) -> str:
 
 
 _KEY = "k_minute, k_sender, kind, k_text"
+# The moment a message was sent: the wall clock minus its UTC offset where known. Messages are
+# ordered by it, so the repeated autumn hour and a trip across time zones keep their true order.
+INSTANT = '("timestamp" - to_minutes(coalesce(utc_offset_min, 0)))'
 
 _MERGE_SQL = f"""
 INSERT INTO messages (conversation_id, seq, import_id, "timestamp", utc_offset_min, sender, text, kind,
@@ -92,6 +99,87 @@ SELECT $cid, $base + pos + 1, $import_id, "timestamp", utc_offset_min, sender, t
        edited, platform, source_file, source_line
 FROM {_INCOMING}
 """
+
+
+# Evidence that an export and a stored conversation are the same chat: the same texts at the same
+# instants. Only texts that are rare on both sides (at most 2 copies in the export, 4 in the store's
+# window) are paired, so "ok" or "❤️" never decide and the join stays small. Each pair gives the gap
+# between the two clocks in minutes; the same chat from a phone in another time zone shows one
+# constant gap (a multiple of 15 minutes), the same phone a gap of 0. Senders are left out: a
+# contact renamed on one phone still writes the same texts.
+_SHIFT_SQL = f"""
+WITH inc AS (
+    SELECT date_trunc('minute', "timestamp") AS m, lower(text) AS t
+    FROM {_INCOMING} WHERE kind = 'text' AND text <> ''
+), inc_rare AS (
+    SELECT m, t FROM inc QUALIFY count(*) OVER (PARTITION BY t) <= 2
+), st AS (
+    SELECT date_trunc('minute', "timestamp") AS m, lower(text) AS t FROM messages
+    WHERE conversation_id = $cid AND kind = 'text' AND text <> '' AND "timestamp" BETWEEN $lo AND $hi
+), st_rare AS (
+    SELECT m, t FROM st QUALIFY count(*) OVER (PARTITION BY t) <= 4
+), pairs AS (
+    SELECT inc_rare.m AS im, t, datediff('minute', inc_rare.m, st_rare.m) AS d
+    FROM inc_rare JOIN st_rare USING (t)
+)
+SELECT CAST(im AS DATE) AS day, d, count(DISTINCT hash(im, t)) AS n, (SELECT count(*) FROM inc_rare) AS rare
+FROM pairs WHERE abs(d) <= {_SHIFT_LIMIT_MIN} AND d % 15 = 0 GROUP BY ALL
+"""
+
+
+def _evidence_threshold(rare: int, shift: int) -> int:
+    """Matching rare texts needed to call two chats one.
+
+    On the same clock one is enough (a rare text at the very same minute in two unrelated chats
+    does not happen by chance); with a clock gap, which is searched among about 200 candidates, 3
+    (or every rare text of a tiny export).
+    """
+    return 1 if shift == 0 else max(1, min(3, rare))
+
+
+def _day_shifts(rows: list[tuple[Any, ...]]) -> tuple[int, dict[Any, int], int]:
+    """(best clock gap, gap per day of the export, matches at the best gap) from the pairs' counts.
+
+    Days whose own pairs favour another well-supported gap keep it (daylight saving changes on
+    different dates in two countries: for a few weeks the gap is an hour less or more).
+    """
+    totals: Counter[int] = Counter()
+    for _, d, n, _ in rows:
+        totals[int(d)] += int(n)
+    best, best_n = max(totals.items(), key=lambda kv: (kv[1], -abs(kv[0])))
+    supported = {d for d, n in totals.items() if n >= max(2, best_n // 50)} | {best}
+    per_day: dict[Any, Counter[int]] = {}
+    for day, d, n, _ in rows:
+        if int(d) in supported:
+            per_day.setdefault(day, Counter())[int(d)] += int(n)
+    days = {day: max(c.items(), key=lambda kv: (kv[1], kv[0] == best))[0] for day, c in per_day.items()}
+    return best, days, best_n
+
+
+def _shift_frame(frame: pl.DataFrame, best: int, days: dict[Any, int]) -> pl.DataFrame:
+    """Move the export's wall clock onto the store's (known UTC offsets move with it: same instant)."""
+    if best == 0 and not any(days.values()):
+        return frame
+    day = pl.col("timestamp").dt.date()
+    if days:
+        table = pl.DataFrame({"_day": list(days), "_shift": list(days.values())},
+                             schema={"_day": pl.Date, "_shift": pl.Int64})
+        frame = frame.with_columns(day.alias("_day")).join(table, on="_day", how="left", maintain_order="left")
+        shift = pl.col("_shift").fill_null(best)
+    else:
+        frame = frame.with_columns(pl.lit(best, dtype=pl.Int64).alias("_shift"))
+        shift = pl.col("_shift")
+    moved = frame.with_columns(
+        (pl.col("timestamp") + pl.duration(minutes=shift)).alias("timestamp"),
+        (pl.col("utc_offset_min") + shift.cast(pl.Int32)).cast(pl.Int32).alias("utc_offset_min"),
+    )
+    return moved.drop([c for c in ("_day", "_shift") if c in moved.columns])
+
+
+def _private_umask() -> None:
+    """Files ebbtide (and DuckDB on its behalf: the store, its WAL, copies) creates: owner only."""
+    old = os.umask(0o077)
+    os.umask(old | 0o077)
 
 
 def _count(rows: list[tuple[Any, ...]]) -> int:
@@ -141,6 +229,7 @@ class Store:
         self._con: duckdb.DuckDBPyConnection | None = con
         self._path = path
         self._migrations = tuple(migrations)
+        self._depth = 0  # open transactions (see ``transaction``)
 
     # ----------------------------------------------------------------- opening and closing
     @classmethod
@@ -157,6 +246,7 @@ class Store:
         empty store behind where there was none.
         """
         path = resolve_db_path(path)
+        _private_umask()
         if path.is_dir():
             raise StoreError("this is a folder, not a store file", where=str(path),
                              fix="Give a file name, e.g. --db ~/ebbtide.duckdb.")
@@ -165,17 +255,59 @@ class Store:
                 raise StoreError("there is no store here yet", where=str(path),
                                  fix="Import a chat first: ebbtide import EXPORT.txt")
             _make_private_parent(path.parent)
-        with contextlib.suppress(OSError):  # a leftover of an interrupted forget; the real file is intact
-            path.with_name(path.name + _COMPACT_SUFFIX).unlink(missing_ok=True)
-        con = _connect(path)
-        with contextlib.suppress(OSError):
-            os.chmod(path, 0o600)  # chats are private; other users of this computer need not read them
+        con = _connect(path)  # holds the file lock from here: leftovers are no other process's work
+        _chmod_private(path)
+        _remove_leftovers(path)
         try:
             apply_migrations(con, migrations, where=str(path))
         except BaseException:
             con.close()
             raise
-        return cls(con, path, migrations)
+        store = cls(con, path, migrations)
+        if store.pending_path.exists():  # an interrupted forget: finish it before anything else
+            try:
+                store._compact()
+            except (OSError, duckdb.Error):
+                store._con = store._con or _connect(path)  # still usable; the next open tries again
+        return store
+
+    @property
+    def pending_path(self) -> Path:
+        """The marker of a deletion whose bytes may still be in the file (see ``forget``)."""
+        return self._path.with_name(self._path.name + _PENDING_SUFFIX)
+
+    @property
+    def forget_pending(self) -> bool:
+        """True when an earlier forget could not rewrite the file yet (e.g. the disk was full)."""
+        return self.pending_path.exists()
+
+    # ----------------------------------------------------------------- transactions
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Store]:
+        """All-or-nothing over several steps: commit at the end, roll back on any exception.
+
+        Nested uses join the outermost one (so an import, remembering who you are and counting a
+        run can be one unit that a refusal, Ctrl-C or a crash undoes entirely).
+        """
+        if self._depth:
+            self._depth += 1
+            try:
+                yield self
+            finally:
+                self._depth -= 1
+            return
+        db = self._db
+        db.begin()
+        self._depth = 1
+        try:
+            yield self
+        except BaseException:
+            self._depth = 0
+            with contextlib.suppress(duckdb.Error):
+                db.rollback()
+            raise
+        self._depth = 0
+        db.commit()
 
     @property
     def path(self) -> Path:
@@ -189,10 +321,15 @@ class Store:
 
     def close(self) -> None:
         if self._con is not None:
+            if self._depth:  # closed inside a transaction: nothing of it is kept
+                with contextlib.suppress(duckdb.Error):
+                    self._con.rollback()
+                self._depth = 0
             with contextlib.suppress(duckdb.Error):
                 self._con.checkpoint()
             self._con.close()
             self._con = None
+            _chmod_private(self._path)
 
     def __enter__(self) -> Store:
         return self
@@ -244,10 +381,6 @@ class Store:
     ) -> list[ImportResult]:
         report = parsed.report
         frame = prepare_incoming(parsed, conversation_id)
-        filled = 0
-        if zone is not None and frame.height:
-            frame, filled = fill_offsets(frame, zone.name)
-        zone_used = zone if filled else None
         if frame.height == 0:
             cid = conversation_id or derive_conversation_id(report.platform.value, report.participants,
                                                             report.source_file)
@@ -261,32 +394,79 @@ class Store:
             )
         # Only a path we were given: report.source_file is a bare name and could match another file here.
         sha = file_sha256(Path(source_path)) if source_path is not None else None
-        db = self._db
-        db.begin()
-        try:
-            results = [
-                self._import_group(key, group, parsed, sha, zone_used) for key, group in groups.items()
+        with self.transaction():
+            return [
+                self._import_group(key, group, parsed, sha, zone, said=bool(conversation_id))
+                for key, group in groups.items()
             ]
-            db.commit()
-        except BaseException:
-            with contextlib.suppress(duckdb.Error):
-                db.rollback()
-            raise
-        return results
 
     def _import_group(self, cid: str, group: pl.DataFrame, parsed: ParsedExport, sha: str | None,
-                      zone: ZoneChoice | None = None) -> ImportResult:
-        """One conversation's rows: ensure the conversation, merge the messages, record the import."""
+                      zone: ZoneChoice | None = None, *, said: bool = False) -> ImportResult:
+        """One conversation's rows: place them (join by evidence), merge the messages, record the import."""
+        cid, group, note, shift = self._place(cid, group, sha, said)
+        zone_used = None
+        if zone is not None:
+            group, filled = fill_offsets(group, zone.name)  # after the shift: the store's clock
+            zone_used = zone if filled else None
         platform = str(group.get_column("platform")[0])
         self._ensure_conversation(cid, platform)
         import_id = int(self._rows("SELECT coalesce(max(id), 0) + 1 FROM imports")[0][0])
         added = self._merge(cid, group, import_id)
         total = group.height
-        result = ImportResult(cid, added, total - added, total, parsed.report.source_file)
+        result = ImportResult(cid, added, total - added, total, parsed.report.source_file, note=note,
+                              clock_shift_min=shift)
         self._record_import(import_id, result, parsed, sha, platform)
         if self._has_people_tables():
-            self._record_people_and_capabilities(import_id, cid, platform, group, parsed, zone)
+            self._record_people_and_capabilities(import_id, cid, platform, group, parsed, zone_used)
         return result
+
+    # ----------------------------------------------------------------- which stored chat an export joins
+    def _clock_pairs(self, cid: str, group: pl.DataFrame) -> list[tuple[Any, ...]]:
+        """(day, clock gap in minutes, matching rare texts, rare texts in the export) of ``group`` vs ``cid``."""
+        ts = group.get_column("timestamp")
+        margin = timedelta(minutes=_SHIFT_LIMIT_MIN + 1)
+        params = {"cid": cid, "lo": ts.min() - margin, "hi": ts.max() + margin}  # type: ignore[operator]
+        chunk = group.select("timestamp", "kind", "text")
+        return self._run_rows(_SHIFT_SQL, chunk, params)
+
+    def _place(self, cid: str, group: pl.DataFrame, sha: str | None, said: bool,
+               ) -> tuple[str, pl.DataFrame, str, int]:
+        """The conversation ``group`` joins, the rows on that conversation's clock, a note, the clock gap.
+
+        An export joins a stored conversation when the user says so (``conversation_id``), when the
+        same file was imported into it before, or when their messages overlap: the same rare texts at
+        the same instants (allowing one constant clock gap, as between phones in two time zones).
+        Equal names alone are not enough: two couples both called Alex and Sam are two chats, stored
+        as ``id~2``; the note says how to join them if they are one.
+        """
+        if not self.has_conversation(cid):
+            return cid, group, "", 0
+        candidates = [cid] if said else [cid, *self._rows(
+            "SELECT id FROM conversations WHERE starts_with(id, $1) ORDER BY created_at, id", [cid + "~"])]
+        candidates = [str(c[0]) if isinstance(c, tuple) else c for c in candidates]
+        same_file = {str(r[0]) for r in self._rows(
+            "SELECT DISTINCT conversation_id FROM imports WHERE sha256 = $1", [sha])} if sha else set()
+        for candidate in candidates:
+            rows = self._clock_pairs(candidate, group)
+            evidence = bool(rows) and _day_shifts(rows)[2] >= _evidence_threshold(int(rows[0][3]),
+                                                                                   _day_shifts(rows)[0])
+            if said or evidence or candidate in same_file:
+                if not rows:
+                    return candidate, group, "", 0
+                best, days, _ = _day_shifts(rows)
+                if best == 0 and not any(days.values()):
+                    return candidate, group, "", 0
+                note = (f"the same messages are stored {abs(best) // 60}h{abs(best) % 60:02d} "
+                        f"{'later' if best > 0 else 'earlier'} in '{candidate}' (a phone in another time "
+                        "zone): times moved onto the stored clock, not stored twice")
+                return candidate, _shift_frame(group, best, days), note, best
+        n = 2
+        while self.has_conversation(f"{cid}~{n}"):
+            n += 1
+        new = f"{cid}~{n}"
+        note = (f"stored as a new conversation '{new}': '{cid}' has the same names but no messages in "
+                f"common. If they are one chat: ebbtide conversations merge {cid} {new}")
+        return new, group, note, 0
 
     def _has_people_tables(self) -> bool:
         """Whether the schema has migration 3 (tests may open a store with fewer migrations)."""
@@ -355,6 +535,15 @@ class Store:
             added += self._run_with(_MERGE_SQL, chunk, params | {"lo": a, "hi": end})
         return added
 
+    def _run_rows(self, sql: str, chunk: pl.DataFrame, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+        """Rows of a query reading ``chunk`` as the incoming rows."""
+        db = self._db
+        db.register(_INCOMING, chunk.to_arrow(compat_level=pl.CompatLevel.oldest()))
+        try:
+            return self._rows(sql, params)
+        finally:
+            db.unregister(_INCOMING)
+
     def _run_with(self, sql: str, chunk: pl.DataFrame, params: dict[str, Any]) -> int:
         """Run an insert reading ``chunk`` as the incoming rows; return the number of rows inserted."""
         db = self._db
@@ -405,7 +594,7 @@ class Store:
         self._require(conversation_id)
         cols = ", ".join(f'"{c}"' for c in MESSAGE_COLUMNS)
         frame = self._frame(
-            f'SELECT {cols} FROM messages WHERE conversation_id = $1 ORDER BY "timestamp", seq',
+            f'SELECT {cols} FROM messages WHERE conversation_id = $1 ORDER BY {INSTANT}, seq',
             [conversation_id],
         )
         return frame.cast(MESSAGE_SCHEMA).select(MESSAGE_COLUMNS)  # type: ignore[arg-type]
@@ -415,7 +604,7 @@ class Store:
         coverage, and much lighter than ``messages`` for a big chat."""
         self._require(conversation_id)
         frame = self._frame('SELECT "timestamp", sender, kind, platform FROM messages WHERE conversation_id = $1 '
-                            'ORDER BY "timestamp", seq', [conversation_id])
+                            'ORDER BY ' + INSTANT + ', seq', [conversation_id])
         return frame.cast({c: MESSAGE_SCHEMA[c] for c in frame.columns})  # type: ignore[arg-type]
 
     def _require(self, conversation_id: str) -> None:
@@ -465,14 +654,19 @@ class Store:
 
         Every table with a ``conversation_id`` column is cleared of it (messages, imports, and
         whatever later migrations add, such as journal events), so nothing about it is left behind.
+        Crash-safe: free space is checked first, a marker file records the pending deletion before
+        anything is deleted, and the file is then rewritten (``_compact``); if that is interrupted
+        the next ``Store.open`` finishes it, so the text cannot stay behind unlisted.
         """
         self._require(conversation_id)
+        if self._depth:
+            raise RuntimeError("forget cannot run inside a transaction (it rewrites the file)")
+        self._check_space()
         tables = [r[0] for r in self._rows(
             "SELECT DISTINCT table_name FROM duckdb_columns() WHERE column_name = 'conversation_id' "
             "AND database_name = current_database() AND schema_name = 'main' ORDER BY 1")]
-        db = self._db
-        db.begin()
-        try:
+        self._mark_pending()
+        with self.transaction():
             for table in tables:
                 self._rows(f'DELETE FROM "{table}" WHERE conversation_id = $1', [conversation_id])
             self._rows("DELETE FROM conversations WHERE id = $1", [conversation_id])
@@ -480,15 +674,12 @@ class Store:
                 from ebbtide.store.people import prune_people
 
                 prune_people(self)
-            db.commit()
-        except BaseException:
-            with contextlib.suppress(duckdb.Error):
-                db.rollback()
-            raise
         self._compact()
 
     def compact(self) -> None:
         """Rewrite the file so rows deleted earlier leave no bytes behind (call after deleting data)."""
+        self._check_space()
+        self._mark_pending()
         self._compact()
 
     def forget_all(self) -> None:
@@ -496,34 +687,115 @@ class Store:
         self.close()
         for victim in (self._path, wal_path(self._path)):
             victim.unlink(missing_ok=True)
+        _remove_leftovers(self._path)
+        self.pending_path.unlink(missing_ok=True)
         self._reopen()
 
     def _reopen(self) -> None:
         self._con = _connect(self._path)
-        with contextlib.suppress(OSError):
-            os.chmod(self._path, 0o600)
+        _chmod_private(self._path)
         apply_migrations(self._con, self._migrations, where=str(self._path))
 
+    def _check_space(self) -> None:
+        """Refuse before deleting anything when the rewritten copy might not fit on the disk."""
+        size = sum(p.stat().st_size for p in (self._path, wal_path(self._path)) if p.exists())
+        need = size + (16 << 20)
+        try:
+            free = shutil.disk_usage(self._path.parent).free
+        except OSError:
+            return
+        if free < need:
+            raise StoreError(
+                f"not enough free space to forget safely (about {need / 1e6:,.0f} MB needed, "
+                f"{free / 1e6:,.0f} MB free)", where=str(self._path.parent),
+                fix="Free some disk space and try again. Nothing was deleted.")
+
+    def _mark_pending(self) -> None:
+        """Record, durably and before deleting, that the file must be rewritten."""
+        fd = os.open(self.pending_path, os.O_WRONLY | os.O_CREAT, 0o600)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        _fsync_dir(self._path.parent)
+
     def _compact(self) -> None:
-        """Rewrite the file with only the live rows.
+        """Rewrite the file with only the live rows, then drop the pending marker.
 
         DuckDB keeps deleted rows' bytes in the file (a checkpoint or VACUUM does not clear them),
-        so "forget" copies the database into a fresh file and swaps it in. If this is interrupted,
-        the old file is still whole (the deletion was already committed) and the leftover copy is
-        removed on the next open.
+        so the database is copied into a fresh private file that atomically replaces the old one.
+        Interrupted anywhere, the old file is whole (the deletion is committed in it) and the marker
+        remains: the next open removes the leftover copy and runs this again.
         """
+        if self._depth:
+            raise RuntimeError("the store cannot be rewritten inside a transaction")
         target = self._path.with_name(self._path.name + _COMPACT_SUFFIX)
-        target.unlink(missing_ok=True)
+        _remove_leftovers(self._path)
+        db = self._db
+        db.checkpoint()  # the deletion into the main file: the old log never outlives it
         source = self._rows("SELECT current_database()")[0][0]
-        self._rows(f"ATTACH {_sql_quote(str(target))} AS ebbtide_compact")
         try:
-            self._rows(f'COPY FROM DATABASE "{source}" TO ebbtide_compact')
-        finally:
-            self._rows("DETACH ebbtide_compact")
+            self._rows(f"ATTACH {_sql_quote(str(target))} AS ebbtide_compact")
+            try:
+                self._rows(f'COPY FROM DATABASE "{source}" TO ebbtide_compact')
+            finally:
+                self._rows("DETACH ebbtide_compact")
+        except (duckdb.Error, OSError) as exc:
+            _remove_leftovers(self._path)
+            text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise StoreError(
+                f"the store could not be rewritten ({text})", where=str(self._path),
+                fix="Free some disk space. The deletion is kept and is completed the next time ebbtide "
+                    "opens this store.") from None
         self.close()
+        _fsync_file(target)
+        wal_path(self._path).unlink(missing_ok=True)  # checkpointed above; the copy holds everything
         os.replace(target, self._path)
-        wal_path(self._path).unlink(missing_ok=True)
+        _fsync_dir(self._path.parent)
+        _remove_leftovers(self._path)
         self._reopen()
+        self.pending_path.unlink(missing_ok=True)
+
+
+def _leftovers(path: Path) -> list[Path]:
+    return [p for p in path.parent.glob(f"{glob_escape(path.name)}{_COMPACT_SUFFIX}*")]
+
+
+def glob_escape(name: str) -> str:
+    return "".join(f"[{c}]" if c in "*?[" else c for c in name)
+
+
+def _remove_leftovers(path: Path) -> None:
+    """Delete copies an interrupted rewrite left (``*.compacting``, ``*.compacting.wal``)."""
+    for leftover in _leftovers(path):
+        with contextlib.suppress(OSError):
+            leftover.unlink()
+
+
+def _chmod_private(path: Path) -> None:
+    """The store and its log: owner only (also for stores made by an older ebbtide)."""
+    for p in (path, wal_path(path)):
+        with contextlib.suppress(OSError):
+            if p.exists():
+                os.chmod(p, 0o600)
+
+
+def _fsync_file(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _fsync_dir(folder: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def _make_private_parent(folder: Path) -> None:

@@ -86,19 +86,6 @@ def me_person(store: Store) -> int | None:
     return int(rows[0][0]) if rows else None
 
 
-def _person_by_name(store: Store, normalised: str) -> int | None:
-    """A live person one of whose aliases (or name) normalises to ``normalised``; None if none or several."""
-    found: set[int] = set()
-    for pid, sender in store._rows("SELECT person_id, sender FROM aliases"):
-        if normalise_name(sender) == normalised:
-            found.add(int(pid))
-    for pid, name in store._rows("SELECT id, name FROM people WHERE merged_into IS NULL"):
-        if normalise_name(name) == normalised and store._rows(
-                "SELECT 1 FROM aliases WHERE person_id = $1 LIMIT 1", [pid]):
-            found.add(int(pid))
-    return found.pop() if len(found) == 1 else None
-
-
 def register_senders(store: Store, conversation_id: str, platform: str, senders: Iterable[str],
                      me: str | None = None) -> dict[str, int]:
     """Give every sender of a conversation a person (new aliases only); return sender -> person id.
@@ -114,12 +101,19 @@ def register_senders(store: Store, conversation_id: str, platform: str, senders:
         "SELECT sender, person_id FROM aliases WHERE conversation_id = $1", [conversation_id])}
     user = me_person(store)
     new = [s for s in dict.fromkeys(senders) if s and s not in have]
-    matched = {s: _person_by_name(store, normalise_name(s)) for s in new}
-    current = {**have, **{s: pid for s, pid in matched.items() if pid is not None}}
-    user_is_someone_else = user is not None and any(pid == user for s, pid in current.items() if s != me)
+    user_is_someone_else = user is not None and any(pid == user for s, pid in have.items() if s != me)
+    if user is not None and me and not user_is_someone_else:
+        # Names never link two people, but they may stop a link: if someone else in this chat has one
+        # of the user's names, or "me" has the name of another known person, the export probably came
+        # from the partner's phone, and its "me" is not the user.
+        aliases = store._rows("SELECT sender, person_id FROM aliases")
+        user_names = {normalise_name(str(a)) for a, pid in aliases if int(pid) == user}
+        other_names = {normalise_name(str(a)) for a, pid in aliases if int(pid) != user}
+        user_is_someone_else = (any(normalise_name(x) in user_names for x in senders if x and x != me)
+                                or normalise_name(me) in other_names)
     for sender in new:
-        pid = matched[sender]
-        if pid is None and sender == me and user is not None and not user_is_someone_else:
+        pid = None  # equal names are not evidence of one person: see ``suggested_links``
+        if sender == me and user is not None and not user_is_someone_else:
             pid = user
         if pid is None:
             pid = _new_person(store, sender, False)
@@ -129,6 +123,29 @@ def register_senders(store: Store, conversation_id: str, platform: str, senders:
     if me and me in have and me_person(store) is None:
         store._rows("UPDATE people SET is_me = true WHERE id = $1", [have[me]])
     return have
+
+
+def suggested_links(store: Store) -> list[tuple[Person, Person]]:
+    """Pairs of people with the same name (case, spacing, the iOS ``~ `` ignored) in different chats.
+
+    Only suggested, never done: two couples can both be "Alex" and "Sam". The user joins them with
+    ``ebbtide people merge`` (their word), and ``people split`` undoes it.
+    """
+    everyone = people(store)
+    by_name: dict[str, list[Person]] = {}
+    for person in everyone:
+        for key in {normalise_name(a.sender) for a in person.aliases} | {normalise_name(person.name)}:
+            if key:
+                by_name.setdefault(key, []).append(person)
+    pairs: dict[tuple[int, int], tuple[Person, Person]] = {}
+    for group in by_name.values():
+        unique = list({p.id: p for p in group}.values())
+        for i, a in enumerate(unique):
+            for b in unique[i + 1:]:
+                if a.is_me and b.is_me:
+                    continue
+                pairs.setdefault((min(a.id, b.id), max(a.id, b.id)), (a, b) if a.id < b.id else (b, a))
+    return [pairs[k] for k in sorted(pairs)]
 
 
 def conversation_people(store: Store, conversation_id: str) -> dict[str, int]:
@@ -210,6 +227,9 @@ def find_person(store: Store, ref: str, *, include_merged: bool = False) -> int:
         rows = store._rows("SELECT home_person_id, person_id, sender FROM aliases")
         found = {int(home if include_merged else pid) for home, pid, sender in rows
                  if normalise_name(str(sender)) == wanted} & pool
+    if len(found) > 1:  # several people share the name once normalised: the exact spelling decides
+        exact = {pid for pid, name, _ in candidates if pid in found and name.strip() == text}
+        found = exact or found
     if len(found) == 1:
         return found.pop()
     listing = "\n  ".join(f"{p.id}: {p.name} ({', '.join(a.sender for a in p.aliases)})" for p in people(store))
@@ -323,5 +343,5 @@ def prune_people(store: Store) -> None:
 __all__ = [
     "Alias", "Person", "conversation_people", "conversations_between", "detach_alias", "find_person", "has_people", "me_person",
     "me_sender", "merge_people", "normalise_name", "people", "person_name", "prune_people", "register_senders",
-    "rename_person", "set_me", "split_person",
+    "rename_person", "set_me", "split_person", "suggested_links",
 ]

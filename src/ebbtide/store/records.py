@@ -15,6 +15,8 @@ class ImportResult:
     skipped_duplicates: int  # messages the store already had (from an earlier or overlapping export)
     total_in_file: int  # messages of this conversation in the export (system lines included)
     source_file: str = ""
+    note: str = ""  # how the export was placed, when worth saying (a new chat with the same names...)
+    clock_shift_min: int = 0  # minutes the export's clock was moved to match the stored chat (time zones)
 
 
 @dataclass(frozen=True, slots=True)

@@ -72,7 +72,7 @@ def merged_timeline(store: Store, a: int, b: int, conversations: list[str] | Non
            CASE WHEN pid = $1 THEN $2 WHEN pid = $3 THEN $4_name
                 WHEN sender IN ($2, $4_name) THEN sender || ' (another person)' ELSE sender END AS sender
     FROM picked WHERE pick = 1
-    ORDER BY "timestamp", conversation_id, seq
+    ORDER BY ("timestamp" - to_minutes(coalesce(utc_offset_min, 0))), conversation_id, seq
     """
     # DuckDB numbers parameters; give the second name its own slot after the conversation ids.
     name_b_slot = len(cids) + 4
