@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import sys
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -180,15 +179,26 @@ def run_analysis(
     return Analysis(assessment, insight, features)
 
 
+def check_report_paths(json_path: Path | None, html_path: Path | None) -> None:
+    """Refuse a report path that cannot be written, before anything is read or stored."""
+    import os
+
+    for target, flag in ((json_path, "--json"), (html_path, "--html")):
+        if target is None:
+            continue
+        folder = target.expanduser().parent
+        if target.expanduser().is_dir() or not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK) or (
+                target.expanduser().exists() and not os.access(target.expanduser(), os.W_OK)):
+            raise EbbtideError("cannot write the report here", where=f"{flag} {target}",
+                               fix="Give a file name in a folder that exists and that you may write to.")
+
+
 def emit(analysis: Analysis, *, json_path: Path | None, html_path: Path | None, simulated: bool,
          country: str | None) -> None:
     """Terminal report on stdout; files if asked (written atomically)."""
     from ebbtide.report.terminal import render_terminal
 
-    for target, flag in ((json_path, "--json"), (html_path, "--html")):
-        if target is not None and (target.is_dir() or not target.expanduser().parent.exists()):
-            raise EbbtideError("cannot write the report here", where=f"{flag} {target}",
-                               fix="Give a file name in a folder that exists.")
+    check_report_paths(json_path, html_path)
     render_terminal(analysis.assessment, analysis.insight, out, simulated=simulated, country=country)
     try:
         if json_path is not None:
@@ -210,50 +220,42 @@ def emit(analysis: Analysis, *, json_path: Path | None, html_path: Path | None, 
 
 
 def _load_conversation(
-    paths: list[Path], conversation: str | None, db: Path | None, date_order: DateOrder | None,
-    platform: Platform | None, tz: str | None = None, person: str | None = None,
+    store: Store, parsed: list[tuple[Path, ParsedExport]], conversation: str | None, tz: str | None = None,
+    person: str | None = None,
 ) -> tuple[pl.DataFrame, str | None, str | None, str]:
-    """Import ``paths`` (if any); return the chosen conversation's messages, a 'me' hint, its id and
-    where the hint came from (the export, or the store remembering an earlier answer).
+    """Import the read exports into ``store`` (inside the caller's transaction); return the chosen
+    conversation's messages, a 'me' hint, its id and where the hint came from (the export, or the
+    store remembering an earlier answer).
 
     With ``person`` no conversation is chosen here (the id is None): the caller builds the merged
     timeline of the user and that person.
     """
-    from ebbtide.cli.data_cmds import read_all
     from ebbtide.importers.timezones import choose_zone
-    from ebbtide.store import Store
 
     zone = choose_zone(tz)
-    if not paths and not conversation and not person:
-        raise EbbtideError("nothing to analyse", where="analyze",
-                           fix="Give an export file (ebbtide analyze chat.txt) or a stored conversation "
-                               "(ebbtide analyze --conversation NAME).")
-    parsed: list[tuple[Path, ParsedExport]] = []
-    if paths:
-        with _step("reading the exports"):
-            parsed = read_all(paths, platform, date_order)
-    with Store.open(db, create=bool(paths)) as store:
-        imported: list[str] = []
-        for path, p in parsed:
-            with _step(f"storing {path.name}"):
-                for r in store.import_export_all(p, source_path=path, zone=zone):
-                    imported.append(r.conversation_id)
-                    err.print(f"{path.name}: {r.added:,} new, {r.skipped_duplicates:,} already stored",
-                              markup=False, highlight=False)
-        imported = list(dict.fromkeys(imported))
-        if person and not conversation:
-            return pl.DataFrame(), None, None, ""
-        if conversation:
-            cid = store.resolve_conversation(conversation)
-        elif len(imported) == 1:
-            cid = imported[0]
-        else:
-            infos = {i.id: i for i in store.conversations()}
-            listing = "\n  ".join(f"{c}  ({', '.join(infos[c].participants)})" for c in imported if c in infos)
-            raise EbbtideError(f"these files hold {len(imported)} conversations", where="analyze",
-                               fix=f"Choose one with --conversation ID. Found:\n  {listing}")
-        messages = store.messages(cid)
-        remembered = remembered_me(store, cid)
+    imported: list[str] = []
+    for path, p in parsed:
+        with _step(f"storing {path.name}" if not store.in_memory else f"reading {path.name} into memory"):
+            for r in store.import_export_all(p, source_path=path, zone=zone):
+                imported.append(r.conversation_id)
+                err.print(f"{path.name}: {r.added:,} new, {r.skipped_duplicates:,} already stored",
+                          markup=False, highlight=False)
+                if r.note:
+                    err.print(f"{path.name}: {r.note}", markup=False, highlight=False, soft_wrap=True)
+    imported = list(dict.fromkeys(imported))
+    if person and not conversation:
+        return pl.DataFrame(), None, None, ""
+    if conversation:
+        cid = store.resolve_conversation(conversation)
+    elif len(imported) == 1:
+        cid = imported[0]
+    else:
+        infos = {i.id: i for i in store.conversations()}
+        listing = "\n  ".join(f"{c}  ({', '.join(infos[c].participants)})" for c in imported if c in infos)
+        raise EbbtideError(f"these files hold {len(imported)} conversations", where="analyze",
+                           fix=f"Choose one with --conversation ID. Found:\n  {listing}")
+    messages = store.messages(cid)
+    remembered = remembered_me(store, cid)
     hints = {p.report.me for _, p in parsed if p.report.me}
     if len(hints) == 1:
         return messages, hints.pop(), cid, "the export says so"
@@ -268,29 +270,27 @@ def remembered_me(store: Store, cid: str) -> str | None:
     return me_sender(store, cid) if has_people(store) else None
 
 
-def remember_and_merge(db: Path | None, cid: str, me: str, partner: str, *, explicit_conversation: bool,
+def remember_and_merge(store: Store, cid: str, me: str, partner: str, *, explicit_conversation: bool,
                        ) -> tuple[pl.DataFrame, str, str, tuple[str, ...]] | None:
     """Remember who the user is; if the couple has several one-to-one chats, their merged timeline.
 
     Returns (messages, me, partner, notes) for the merged timeline, or None to keep the one
     conversation (only one chat between them, or the user picked one with --conversation).
     """
-    from ebbtide.store import Store
     from ebbtide.store.people import conversation_people, conversations_between, has_people, set_me
 
-    with Store.open(db, create=False) as store:
-        if not has_people(store):
-            return None
-        senders = conversation_people(store, cid)
-        if me not in senders or partner not in senders:
-            return None
-        me_id = set_me(store, cid, me)
-        if explicit_conversation:
-            return None
-        chats = conversations_between(store, me_id, senders[partner], only_the_two=True)
-        if len(chats) < 2 or cid not in chats:
-            return None
-        return _timeline(store, me_id, senders[partner], chats)
+    if not has_people(store):
+        return None
+    senders = conversation_people(store, cid)
+    if me not in senders or partner not in senders:
+        return None
+    me_id = set_me(store, cid, me)
+    if explicit_conversation:
+        return None
+    chats = conversations_between(store, me_id, senders[partner], only_the_two=True)
+    if len(chats) < 2 or cid not in chats:
+        return None
+    return _timeline(store, me_id, senders[partner], chats)
 
 
 def _timeline(store: Store, me_id: int, partner_id: int, chats: list[str],
@@ -306,13 +306,12 @@ def _timeline(store: Store, me_id: int, partner_id: int, chats: list[str],
     return frame, person_name(store, me_id), person_name(store, partner_id), (note,)
 
 
-def person_timeline(db: Path | None, person: str, me: str | None,
+def person_timeline(store: Store, person: str, me: str | None,
                     ) -> tuple[pl.DataFrame, str, str, tuple[str, ...]]:
     """``analyze --person NAME``: the user's one-to-one chats with NAME, on every messenger, merged."""
-    from ebbtide.store import Store
     from ebbtide.store.people import conversations_between, find_person, has_people, me_person, people, set_me
 
-    with Store.open(db, create=False) as store:
+    if True:  # one indentation level kept from when this opened the store itself
         if not has_people(store):  # pragma: no cover - stores opened by this ebbtide are migrated
             raise EbbtideError("this store does not know people yet", where="--person", fix="Update ebbtide.")
         me_id = find_person(store, me) if me else me_person(store)
@@ -368,40 +367,88 @@ def analyze_cmd(
                                                show_default=False)] = None,
     tz: Annotated[str | None, typer.Option("--tz", help="Time zone of exports without one (default: this "
                                            "computer's).", show_default=False)] = None,
+    no_store: Annotated[bool, typer.Option("--no-store", help="Analyse in memory only: nothing is written "
+                                           "to your store.")] = False,
 ) -> None:
     """Analyse your chat: signs of pulling away against your own past, possible reasons, a plan."""
+    from ebbtide.cli.data_cmds import read_all
+    from ebbtide.importers.timezones import choose_zone
+
     window = parse_baseline(baseline)
-    messages, hinted, cid, hint_source = _load_conversation(list(paths or []), conversation, db, date_order,
-                                                            platform, tz, person)
-    notes: tuple[str, ...] = ()
-    if cid is None and person:
-        messages, who, other, notes = person_timeline(db, person, me)
-    else:
-        people = participants(messages)
-        who = choose_me(people, me, hinted, hint_source)
-        other = choose_partner(people, who, partner)
-        if len(people) > 2:
-            left_out = len(people) - 2
-            notes = (f"This is a group chat; only {who} and {other} are analysed ({left_out} other "
-                     f"{'person is' if left_out == 1 else 'people are'} left out).",)
-            err.print(notes[0], markup=False, highlight=False)
-        if cid is not None:  # remembers who you are; in a one-to-one chat, may merge your other chats
-            merged = remember_and_merge(db, cid, who, other, explicit_conversation=bool(conversation))
-            if merged is not None:
-                messages, who, other, notes = merged
-    analysis = run_analysis(messages, me=who, partner=other, baseline=window, afraid=afraid or None, notes=notes)
-    _gentle_rerun_note(db)
-    emit(analysis, json_path=json_path, html_path=html_path, simulated=False, country=country)
+    check_report_paths(json_path, html_path)  # before reading or storing anything
+    choose_zone(tz)
+    all_paths = list(paths or [])
+    if not all_paths and not conversation and not person:
+        raise EbbtideError("nothing to analyse", where="analyze",
+                           fix="Give an export file (ebbtide analyze chat.txt) or a stored conversation "
+                               "(ebbtide analyze --conversation NAME).")
+    if no_store and not all_paths:
+        raise EbbtideError("--no-store needs export files to analyse", where="--no-store",
+                           fix="Give the export files: ebbtide analyze chat.txt --no-store")
+    parsed: list[tuple[Path, ParsedExport]] = []
+    if all_paths:
+        with _step("reading the exports"):
+            parsed = read_all(all_paths, platform, date_order)
+    with _command_store(db, create=bool(all_paths), memory=no_store) as store:
+        # One transaction: a refusal (wrong --me or --partner, no terminal to ask, an unwritable
+        # report), Ctrl-C at the question or a crash leaves the store exactly as it was.
+        with store.transaction():
+            messages, hinted, cid, hint_source = _load_conversation(store, parsed, conversation, tz, person)
+            parsed.clear()
+            notes: tuple[str, ...] = ()
+            if cid is None and person:
+                messages, who, other, notes = person_timeline(store, person, me)
+            else:
+                people = participants(messages)
+                who = choose_me(people, me, hinted, hint_source)
+                other = choose_partner(people, who, partner)
+                if len(people) > 2:
+                    left_out = len(people) - 2
+                    notes = (f"This is a group chat; only {who} and {other} are analysed ({left_out} other "
+                             f"{'person is' if left_out == 1 else 'people are'} left out).",)
+                    err.print(notes[0], markup=False, highlight=False)
+                if cid is not None:  # remembers who you are; in a one-to-one chat, may merge your other chats
+                    merged = remember_and_merge(store, cid, who, other, explicit_conversation=bool(conversation))
+                    if merged is not None:
+                        messages, who, other, notes = merged
+            analysis = run_analysis(messages, me=who, partner=other, baseline=window, afraid=afraid or None,
+                                    notes=notes)
+            _gentle_rerun_note(store)
+            emit(analysis, json_path=json_path, html_path=html_path, simulated=False, country=country)
+        if store.in_memory:
+            err.print("Nothing was stored (--no-store).", markup=False, highlight=False)
 
 
-def _gentle_rerun_note(db: Path | None) -> None:
+@contextlib.contextmanager
+def _command_store(db: Path | None, *, create: bool, memory: bool) -> Iterator[Store]:
+    """The store one command works in; a store file this command created is removed if it fails."""
+    from ebbtide.store import Store, resolve_db_path
+    from ebbtide.store.paths import wal_path
+
+    if memory:
+        with Store.open_memory() as store:
+            yield store
+        return
+    path = resolve_db_path(db)
+    existed = path.exists()
+    store = Store.open(path, create=create)
+    try:
+        yield store
+    except BaseException:
+        store.close()
+        if not existed:  # nothing was there before the command: nothing stays after it failed
+            for victim in (path, wal_path(path)):
+                victim.unlink(missing_ok=True)
+        raise
+    store.close()
+
+
+def _gentle_rerun_note(store: Store) -> None:
     """Count this run in the store; from the fifth run in a day, say gently that once a week is plenty."""
     from ebbtide.insight.rerun import rerun_note
-    from ebbtide.store import Store
     from ebbtide.store.journal import record_run
 
-    with Store.open(db) as store:
-        note = rerun_note(record_run(store, "analysis"))
+    note = rerun_note(record_run(store, "analysis"))
     if note:
         err.print(note, markup=False, highlight=False)
 
@@ -420,13 +467,14 @@ def demo_cmd(
     from ebbtide.store import Store
 
     resource = resources.files("ebbtide.simulate").joinpath(*DEMO_RESOURCE)
-    with resources.as_file(resource) as demo_path, tempfile.TemporaryDirectory(prefix="ebbtide-demo-") as tmp:
+    check_report_paths(json_path, html_path)
+    with resources.as_file(resource) as demo_path:
         if not demo_path.exists():
             raise EbbtideError("the bundled demo chat is missing", where=str(demo_path),
                                fix="Reinstall ebbtide (pip install --force-reinstall ebbtide).")
         with _step("reading the demo chat"):
             parsed = read_export(demo_path)
-        with Store.open(Path(tmp) / "demo.duckdb") as store:
+        with Store.open_memory() as store:
             cid = store.import_export(parsed, source_path=demo_path).conversation_id
             messages = store.messages(cid)
     people = participants(messages)

@@ -254,6 +254,8 @@ def import_cmd(
                     f"{r.skipped_duplicates:,} already there ({r.total_in_file:,} in the file)",
                     markup=False, highlight=False, soft_wrap=True,
                 )
+                if r.note:
+                    err.print(f"{path.name}: {r.note}", markup=False, highlight=False, soft_wrap=True)
             _print_report(p)
             touched.extend(r.conversation_id for r in results)
             if p.messages.height and p.messages.get_column("utc_offset_min").null_count():

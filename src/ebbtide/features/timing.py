@@ -79,6 +79,17 @@ def _minute_precision(frame: pl.DataFrame) -> bool:
     return bool(frame.select((micros % 60_000_000 == 0).all()).item())
 
 
+def _instant(frame: pl.DataFrame) -> pl.Expr:
+    """The moment a message was sent: the wall clock minus its UTC offset where the export knows it.
+
+    Gaps and order use it, so the repeated autumn hour and a trip across time zones do not make
+    replies look negative or hours long; hours of the day and weeks stay on the wall clock.
+    """
+    if "utc_offset_min" not in frame.columns:
+        return pl.col("timestamp")
+    return pl.col("timestamp") - pl.duration(minutes=pl.col("utc_offset_min").fill_null(0))
+
+
 def _structure_one(frame: pl.DataFrame, session_gap: timedelta) -> pl.DataFrame:
     """The columns for one conversation; ``frame`` holds person rows sorted by timestamp.
 
@@ -88,7 +99,7 @@ def _structure_one(frame: pl.DataFrame, session_gap: timedelta) -> pl.DataFrame:
     precision = 60 if _minute_precision(frame) else 1
     ts = pl.col("timestamp")
     sender = pl.col("sender")
-    gap_us = ts.dt.epoch("us").diff()  # null on the first row
+    gap_us = _instant(frame).dt.epoch("us").diff()  # null on the first row; real time, not the wall clock
     same_sender = (sender.shift(1) == sender).fill_null(False)
     new_session = gap_us.is_null() | (gap_us > int(session_gap.total_seconds() * 1_000_000))
     double_us = int(DOUBLE_TEXT_AFTER.total_seconds() * 1_000_000)
@@ -145,13 +156,13 @@ def conversation_structure(
     people = messages.filter(
         pl.col("kind").is_in(PERSON_KINDS) & pl.col("sender").is_not_null() & (pl.col("sender") != "")
     )
+    instant = people.select(_instant(people).alias("_instant")).to_series()
     if "conversation_id" in people.columns and people.get_column("conversation_id").n_unique() > 1:
-        parts = people.sort("conversation_id", "timestamp", maintain_order=True).partition_by(
-            "conversation_id", maintain_order=True
-        )
+        parts = people.with_columns(instant).sort("conversation_id", "_instant", maintain_order=True).drop(
+            "_instant").partition_by("conversation_id", maintain_order=True)
         result = pl.concat([_structure_one(p, session_gap) for p in parts], how="vertical")
     else:
-        if not people.get_column("timestamp").is_sorted():  # exports are almost always in order already
-            people = people.sort("timestamp", maintain_order=True)
+        if not instant.is_sorted():  # exports are almost always in order already
+            people = people.with_columns(instant).sort("_instant", maintain_order=True).drop("_instant")
         result = _structure_one(people, session_gap)
     return result.cast(STRUCTURE_SCHEMA)  # type: ignore[arg-type]

@@ -198,6 +198,10 @@ def time_slices(ts: pl.Series, size: int = _SLICE_ROWS) -> list[tuple[Any, Any]]
     return slices
 
 
+# No extension is ever downloaded or loaded behind our back (ebbtide makes no network connection).
+_NO_EXTENSIONS = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+
+
 def _sql_quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
@@ -206,7 +210,7 @@ def _connect(path: Path) -> duckdb.DuckDBPyConnection:
     # Row order on disk does not matter (``seq`` carries it), and not keeping it lowers the
     # memory of large inserts.
     try:
-        return duckdb.connect(str(path), config={"preserve_insertion_order": False})
+        return duckdb.connect(str(path), config={"preserve_insertion_order": False, **_NO_EXTENSIONS})
     except duckdb.Error as exc:
         text = str(exc)
         if "lock" in text.casefold():
@@ -271,6 +275,21 @@ class Store:
                 store._con = store._con or _connect(path)  # still usable; the next open tries again
         return store
 
+    @classmethod
+    def open_memory(cls, migrations: Sequence[Migration] = MIGRATIONS) -> Store:
+        """A store that lives in memory only and vanishes on close (``analyze --no-store``).
+
+        Spilling to a temporary folder is switched off, so nothing of the chat touches the disk.
+        """
+        con = duckdb.connect(":memory:", config={"preserve_insertion_order": False, **_NO_EXTENSIONS})
+        con.execute("SET temp_directory = ''").fetchall()
+        apply_migrations(con, migrations, where="memory")
+        return cls(con, Path(":memory:"), migrations)
+
+    @property
+    def in_memory(self) -> bool:
+        return str(self._path) == ":memory:"
+
     @property
     def pending_path(self) -> Path:
         """The marker of a deletion whose bytes may still be in the file (see ``forget``)."""
@@ -329,7 +348,8 @@ class Store:
                 self._con.checkpoint()
             self._con.close()
             self._con = None
-            _chmod_private(self._path)
+            if not self.in_memory:
+                _chmod_private(self._path)
 
     def __enter__(self) -> Store:
         return self
@@ -698,6 +718,8 @@ class Store:
 
     def _check_space(self) -> None:
         """Refuse before deleting anything when the rewritten copy might not fit on the disk."""
+        if self.in_memory:
+            return
         size = sum(p.stat().st_size for p in (self._path, wal_path(self._path)) if p.exists())
         need = size + (16 << 20)
         try:
@@ -712,6 +734,8 @@ class Store:
 
     def _mark_pending(self) -> None:
         """Record, durably and before deleting, that the file must be rewritten."""
+        if self.in_memory:
+            return
         fd = os.open(self.pending_path, os.O_WRONLY | os.O_CREAT, 0o600)
         try:
             os.fsync(fd)
@@ -729,6 +753,8 @@ class Store:
         """
         if self._depth:
             raise RuntimeError("the store cannot be rewritten inside a transaction")
+        if self.in_memory:
+            return
         target = self._path.with_name(self._path.name + _COMPACT_SUFFIX)
         _remove_leftovers(self._path)
         db = self._db
