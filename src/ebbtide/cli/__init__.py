@@ -1,6 +1,7 @@
 """Command line: ``ebbtide``. Each command group lives in its own module and registers on ``app``."""
 
 import gc
+import os
 
 # Importing the modules registers their commands on ``app``.
 from ebbtide.cli import (  # noqa: F401
@@ -18,6 +19,8 @@ def main() -> None:
     # of the garbage collector's reach spares every collection, and the one at exit, from walking them:
     # about 0.1 s off each command on a 2-core machine (bench/bench_parse.py, docs/benchmarks.md).
     gc.freeze()
+    # Everything ebbtide writes (store, its log, parsed tables, reports) is readable by this user only.
+    os.umask(os.umask(0o077) | 0o077)
     app()
 
 
