@@ -173,3 +173,26 @@ def test_other_clock_gaps_are_found_too(tmp_path: Path, shift_h: int) -> None:
         store.import_export(read_export(_write(tmp_path, "a.txt", rows)))
         b = store.import_export(read_export(_write(tmp_path, "b.txt", moved)))
     assert b.added == 0 and b.clock_shift_min == -shift_h * 60
+
+
+def test_conversations_merge_joins_two_chats_on_purpose(tmp_path: Path) -> None:
+    rows = _chat(datetime(2025, 3, 1), 10, "a")
+    db = str(tmp_path / "s.duckdb")
+    a = _write(tmp_path, "a.txt", rows[:20])
+    b = _write(tmp_path, "b.txt", _chat(datetime(2025, 5, 1), 5, "b"))  # no overlap: kept apart
+    assert runner.invoke(app, ["import", str(a), str(b), "--db", db]).exit_code == 0
+    with Store.open(db) as store:
+        assert [i.id for i in store.conversations()] == ["whatsapp:alex+sam", "whatsapp:alex+sam~2"]
+    joined = runner.invoke(app, ["conversations", "merge", "whatsapp:alex+sam", "whatsapp:alex+sam~2",
+                                 "--db", db])
+    assert joined.exit_code == 0 and "20 messages added" in joined.output, joined.output
+    listed = runner.invoke(app, ["conversations", "--db", db])
+    assert listed.exit_code == 0 and "~2" not in listed.output
+    from ebbtide.store.people import people
+
+    with Store.open(db) as store:
+        (info,) = store.conversations()
+        assert info.messages == 40 and info.imports == 2
+        assert sorted(p.name for p in people(store)) == ["Alex", "Sam"]
+    same = runner.invoke(app, ["conversations", "merge", "Sam", "Sam", "--db", db])
+    assert same.exit_code == 2 and "same conversation" in same.output

@@ -333,14 +333,45 @@ def _day(value: Any) -> str:
     return f"{value:%Y-%m-%d}" if value is not None else "-"
 
 
-@app.command("conversations")
+conversations_app = typer.Typer(help="List the conversations in your local store, or join two on purpose.",
+                                no_args_is_help=False)
+app.add_typer(conversations_app, name="conversations")
+
+
+@conversations_app.callback(invoke_without_command=True)
 @friendly_errors
 def conversations_cmd(
+    ctx: typer.Context,
     db: DbOption = None,
     coverage: Annotated[bool, typer.Option("--coverage", help="Also show each conversation's coverage "
                                            "report (gaps, people, messengers, what is missing).")] = False,
 ) -> None:
     """List the conversations in your local store."""
+    if ctx.invoked_subcommand is None:
+        _list_conversations(db, coverage)
+
+
+@conversations_app.command("merge")
+@friendly_errors
+def conversations_merge_cmd(
+    keep: Annotated[str, typer.Argument(help="The conversation to keep (id, its start, or a name).",
+                                        show_default=False)],
+    other: Annotated[str, typer.Argument(help="The conversation that is the same chat (joined into KEEP).",
+                                         show_default=False)],
+    db: DbOption = None,
+) -> None:
+    """Say that two stored conversations are one chat: OTHER joins KEEP (messages already there are not
+    doubled)."""
+    from ebbtide.store import Store
+
+    with Store.open(db, create=False) as store:
+        a, b = store.resolve_conversation(keep), store.resolve_conversation(other)
+        result = store.merge_conversations(a, b)
+    out.print(f"{b} joined {a}: {result.added:,} messages added, {result.skipped_duplicates:,} were already "
+              "there.", markup=False, highlight=False, soft_wrap=True)
+
+
+def _list_conversations(db: Path | None, coverage: bool) -> None:
     from ebbtide.store import Store, resolve_db_path
 
     path = resolve_db_path(db)
@@ -351,6 +382,7 @@ def conversations_cmd(
     with Store.open(path, create=False) as store:
         infos = store.conversations()
         reports = [coverage_report(store, i.id) for i in infos] if coverage else []
+        pending = store.forget_pending
     if not infos:
         out.print(f"Nothing stored yet ({path}).", markup=False, highlight=False, soft_wrap=True)
         return
@@ -369,6 +401,9 @@ def conversations_cmd(
             cells.insert(1, i.platform)
         table.add_row(*(Text(c) for c in cells))  # names come from the files: never markup
     out.print(table)
+    if pending:
+        err.print("A forget could not finish rewriting the store (full disk?). Free some space: it completes the "
+                  "next time ebbtide opens the store.", markup=False, highlight=False, soft_wrap=True)
     for lines in reports:
         out.print("")
         for line in lines:

@@ -668,6 +668,36 @@ class Store:
         )
         return frame.to_dicts()
 
+    # ----------------------------------------------------------------- joining two chats on purpose
+    def merge_conversations(self, keep: str, other: str) -> ImportResult:
+        """The user says two stored conversations are one chat: ``other``'s messages join ``keep``.
+
+        Messages ``keep`` already has are not added twice (the import key, clock gaps included);
+        the import records, capabilities, journal events and names move over; a name in both is
+        one person from then on (the user's word). All-or-nothing.
+        """
+        self._require(keep)
+        self._require(other)
+        if keep == other:
+            raise StoreError("these are the same conversation", where=keep, fix="Give two different ids.")
+        with self.transaction():
+            frame = self.messages(other).with_row_index("pos").with_columns(pl.col("pos").cast(pl.Int64))
+            keep_id, frame, _, shift = self._place(keep, frame, None, True)
+            import_id = int(self._rows("SELECT coalesce(max(id), 0) FROM imports WHERE conversation_id = $1",
+                                       [other])[0][0])
+            added = self._merge(keep, frame, import_id)
+            for table in ("imports", "import_capabilities", "events"):
+                if self._rows("SELECT 1 FROM duckdb_tables() WHERE table_name = $1 "
+                              "AND database_name = current_database()", [table]):
+                    self._rows(f"UPDATE {table} SET conversation_id = $1 WHERE conversation_id = $2", [keep, other])
+            if self._has_people_tables():
+                from ebbtide.store.people import join_aliases
+
+                join_aliases(self, keep, other)
+            self._rows("DELETE FROM messages WHERE conversation_id = $1", [other])
+            self._rows("DELETE FROM conversations WHERE id = $1", [other])
+        return ImportResult(keep_id, added, frame.height - added, frame.height, other, clock_shift_min=shift)
+
     # ----------------------------------------------------------------- forgetting
     def forget(self, conversation_id: str) -> None:
         """Delete one conversation for good: its rows in every table, and their bytes on disk.

@@ -148,6 +148,20 @@ def suggested_links(store: Store) -> list[tuple[Person, Person]]:
     return [pairs[k] for k in sorted(pairs)]
 
 
+def join_aliases(store: Store, keep: str, other: str) -> None:
+    """``other``'s names move to ``keep`` (the user joined the two chats); a name in both is one person."""
+    kept = conversation_people(store, keep)
+    for sender, pid in conversation_people(store, other).items():
+        if sender in kept:
+            if kept[sender] != pid:
+                _merge(store, kept[sender], pid)
+            store._rows("DELETE FROM aliases WHERE conversation_id = $1 AND sender = $2", [other, sender])
+        else:
+            store._rows("UPDATE aliases SET conversation_id = $1 WHERE conversation_id = $2 AND sender = $3",
+                        [keep, other, sender])
+    prune_people(store)
+
+
 def conversation_people(store: Store, conversation_id: str) -> dict[str, int]:
     """Sender name -> person id for one conversation."""
     return {str(s): int(p) for s, p in store._rows(
