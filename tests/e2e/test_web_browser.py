@@ -46,6 +46,17 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+class Served(str):
+    """The start URL (its code works once), with the app to mint more codes."""
+
+    app: object
+
+
+def fresh(server: str) -> str:
+    """A new one-time link: every code works once (the first test used the printed one)."""
+    return server.split("?")[0] + "?t=" + server.app.state.issue_code()  # type: ignore[attr-defined]
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The app served by uvicorn on a free loopback port, in a thread; yields the start URL."""
@@ -59,7 +70,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         if time.monotonic() > deadline:
             pytest.fail("uvicorn did not start within 20 s")
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}/?t={app.state.token}"
+    served = Served(f"http://127.0.0.1:{port}/?t={app.state.token}")
+    served.app = app
+    yield served
     srv.should_exit = True
     thread.join(timeout=10)
 
@@ -211,7 +224,7 @@ def test_readable_on_a_phone_sized_window(server: str, browser: object) -> None:
     context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)  # type: ignore[attr-defined]
     page = context.new_page()
     watch = Watch(page)
-    page.goto(server)
+    page.goto(fresh(server))
     unlabelled = ("[...document.querySelectorAll('input:not([type=hidden]), select, textarea')]"
                   ".filter(e => !e.labels.length && !e.getAttribute('aria-label')).map(e => e.name)")
     for path in ("", "import", "overview", "reasons", "plan", "journal", "selfcheck", "settings"):
@@ -237,3 +250,29 @@ def test_a_page_without_the_code_is_refused_in_the_browser(server: str, browser:
 def test_chromium_is_debians(browser: object) -> None:
     assert shutil.which("chromium") or CHROMIUM.exists()
     assert browser.version  # type: ignore[attr-defined]
+
+
+def test_the_launcher_file_of_serve_open_lets_the_browser_in_once(server: str, browser: object) -> None:
+    """``serve --open``: the browser opens a 0600 file that posts a one-time code; it lands on the app
+    with the strict cookie, and no code is in the address bar; the same file a second time is refused."""
+    from ebbtide.cli.web_cmds import write_launcher
+
+    port = int(server.split(":")[2].split("/")[0])
+    launcher = write_launcher(port, server.app.state.issue_code())  # type: ignore[attr-defined]
+    try:
+        context = browser.new_context()  # type: ignore[attr-defined]
+        page = context.new_page()
+        page.goto(launcher.as_uri())
+        page.wait_for_url(f"http://127.0.0.1:{port}/", timeout=20_000)
+        page.wait_for_selector("main", timeout=20_000)
+        assert "t=" not in page.url and "stays on this computer" in page.content()
+        context.close()
+        other = browser.new_context()  # type: ignore[attr-defined]
+        page = other.new_page()
+        page.goto(launcher.as_uri())
+        page.wait_for_url(f"http://127.0.0.1:{port}/launch", timeout=20_000)
+        assert "already been used" in page.content()
+        other.close()
+    finally:
+        launcher.unlink(missing_ok=True)
+        launcher.parent.rmdir()

@@ -38,6 +38,53 @@ def free_port(preferred: int | None = None) -> int:
     raise AssertionError("unreachable")
 
 
+_LAUNCHER = """<!doctype html><html lang="en"><meta charset="utf-8"><title>Opening ebbtide…</title>
+<body style="font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;line-height:1.5">
+<form id="go" method="post" action="http://127.0.0.1:{port}/launch">
+<input type="hidden" name="code" value="{code}">
+<p>Opening ebbtide… If nothing happens, press <button type="submit">Open ebbtide</button></p></form>
+<script>document.getElementById("go").submit();</script></body></html>
+"""
+
+
+def write_launcher(port: int, code: str) -> Path:
+    """A page that posts the one-time code to the app: 0600, in a new 0700 folder.
+
+    The browser is started with this file's path, so the code is never on a command line (``ps``),
+    in an address bar or in the browser's history; the app removes the file once the code is used.
+    """
+    import os
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="ebbtide-open-"))  # 0700
+    path = folder / "open-ebbtide.html"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(_LAUNCHER.format(port=port, code=code))
+    return path
+
+
+def _remove_launcher(path: Path) -> None:
+    import contextlib
+
+    with contextlib.suppress(OSError):
+        path.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        path.parent.rmdir()
+
+
+def _open_when_listening(server: Any, launcher: Path) -> None:
+    """Start the browser once the server accepts connections (not before: it would show an error)."""
+    import time
+    import webbrowser
+
+    deadline = time.monotonic() + 60
+    while not getattr(server, "started", False) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if getattr(server, "started", False):
+        webbrowser.open(launcher.as_uri())
+
+
 @app.command("serve")
 @friendly_errors
 def serve_cmd(
@@ -47,6 +94,8 @@ def serve_cmd(
     db: DbOption = None,
 ) -> None:
     """Start the private web app on this computer only (127.0.0.1), with a one-time link."""
+    import threading
+
     try:
         import uvicorn
 
@@ -58,13 +107,21 @@ def serve_cmd(
     web = create_app(db, port=chosen)
     url = f"http://127.0.0.1:{chosen}/?t={web.state.token}"
     err.print(Panel(Text.assemble(
-        "ebbtide is running on this computer only.\n\nOpen this link in your browser:\n", (url, "bold"),
+        "ebbtide is running on this computer only.\n\nOpen this link in your browser (it works once):\n",
+        (url, "bold"),
         "\n\nThe code in the link changes every time; nothing leaves this computer. Press Ctrl-C to stop.")))
-    if open_browser:
-        import webbrowser
-
-        webbrowser.open(url)
-    uvicorn.run(web, host="127.0.0.1", port=chosen, log_level="warning", access_log=False, server_header=False)
+    server = uvicorn.Server(uvicorn.Config(web, host="127.0.0.1", port=chosen, log_level="warning",
+                                           access_log=False, server_header=False))
+    launcher = write_launcher(chosen, web.state.launch_code) if open_browser else None
+    if launcher is not None:
+        code = web.state.launch_code
+        web.state.on_code_used.append(lambda used: _remove_launcher(launcher) if used == code else None)
+        threading.Thread(target=_open_when_listening, args=(server, launcher), daemon=True).start()
+    try:
+        server.run()
+    finally:
+        if launcher is not None:
+            _remove_launcher(launcher)
 
 
 # --------------------------------------------------------------------------- check

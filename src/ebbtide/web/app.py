@@ -67,6 +67,24 @@ def plotly_js() -> bytes:
     return (Path(plotly.__file__).parent / "package_data" / "plotly.min.js").read_bytes()
 
 
+# FastAPI traces requests (paths, and so the link's code) through OpenTelemetry whenever a provider or
+# the OTEL_* variables are set; ebbtide must never send anything anywhere, so every part is off.
+NO_TELEMETRY: dict[str, Any] = {"tracing": False, "metrics": False, "logs": False, "operation_spans": False,
+                                "auto_configure": False}
+_OTEL_OFF = {"OTEL_SDK_DISABLED": "true", "OTEL_TRACES_EXPORTER": "none", "OTEL_METRICS_EXPORTER": "none",
+             "OTEL_LOGS_EXPORTER": "none", "OTEL_PYTHON_DISABLED_INSTRUMENTATIONS": "*",
+             "FASTAPI_OTEL_AUTO_CONFIGURE": "false"}
+
+
+def disable_telemetry() -> None:
+    """Switch off OpenTelemetry auto-configuration for this process, whatever the environment says."""
+    import os
+
+    os.environ.update(_OTEL_OFF)
+    for key in [k for k in os.environ if k.startswith("OTEL_EXPORTER_")]:
+        del os.environ[key]
+
+
 def create_app(db: str | Path | None = None, *, token: str | None = None,
                allowed_hosts: tuple[str, ...] = ("127.0.0.1", "localhost"), port: int | None = None) -> FastAPI:
     """The app for one run. ``allowed_hosts`` get ``:port`` added when a port is given."""
@@ -78,10 +96,24 @@ def create_app(db: str | Path | None = None, *, token: str | None = None,
         yield
         state.close()
 
-    app = FastAPI(title="ebbtide", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
+    disable_telemetry()
+    app = FastAPI(title="ebbtide", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan,
+                  telemetry=NO_TELEMETRY)
     app.state.ebbtide = state
-    app.state.token = token or new_token()
-    app.middleware("http")(Guard(app.state.token, hosts, cookie_name(port)))
+    app.state.token = token or new_token()  # the code in the printed link (works once)
+    app.state.launch_code = new_token()  # the code in the launcher file of ``serve --open`` (works once)
+    app.state.on_code_used = []  # callbacks (code) -> None, e.g. removing the launcher file
+    guard = Guard((app.state.token, app.state.launch_code), hosts, cookie_name(port),
+                  on_use=lambda code: [f(code) for f in app.state.on_code_used])
+    app.middleware("http")(guard)
+
+    def issue_code() -> str:
+        """Another one-time code (for a second browser or a new launcher), valid until used."""
+        code = new_token()
+        guard.codes.add(code)
+        return code
+
+    app.state.issue_code = issue_code
 
     @app.exception_handler(EbbtideError)
     async def _friendly(request: Request, exc: EbbtideError) -> Response:

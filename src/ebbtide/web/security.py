@@ -44,6 +44,13 @@ _FORBIDDEN = """<!doctype html><html lang="en"><meta charset="utf-8"><title>ebbt
 web pages cannot read what is shown here.</p></body></html>"""
 
 
+_USED = "This link has already been used. For a new one, stop ebbtide (Ctrl-C) and start it again."
+
+_LAUNCHED = """<!doctype html><html lang="en"><meta charset="utf-8"><title>ebbtide</title>
+<meta http-equiv="refresh" content="0;url=/"><body style="font-family:system-ui,sans-serif;max-width:36rem;
+margin:3rem auto;line-height:1.5"><p>Opening ebbtide… <a href="/">Continue</a></p></body></html>"""
+
+
 def new_token() -> str:
     return secrets.token_urlsafe(24)
 
@@ -58,21 +65,62 @@ def cookie_name(port: int | None) -> str:
 
 
 class Guard:
-    """The check every request passes (an HTTP middleware of ``create_app``)."""
+    """The check every request passes (an HTTP middleware of ``create_app``).
 
-    def __init__(self, token: str, allowed_hosts: Iterable[str], cookie: str = COOKIE) -> None:
-        self.token = token
+    ``codes`` are one-time codes: the one in the printed link (``?t=``) and the one in the launcher
+    file ``serve --open`` hands the browser (posted to ``/launch``). Each works once and is exchanged
+    for a cookie holding another secret (``session``), so a code left in the browser's history or
+    seen on a screen is worth nothing afterwards.
+    """
+
+    def __init__(self, codes: Iterable[str], allowed_hosts: Iterable[str], cookie: str = COOKIE,
+                 session: str | None = None, on_use: Callable[[str], None] | None = None) -> None:
+        self.codes = set(codes)
+        self.used: set[str] = set()
+        self.session = session or new_token()
         self.cookie = cookie  # per port: browsers share cookies across ports of one host
+        self.on_use = on_use
         self.hosts = frozenset(h.lower() for h in allowed_hosts)
         self.origins = frozenset(f"{scheme}://{h}" for h in self.hosts for scheme in ("http", "https"))
 
-    def _token_ok(self, value: str | None) -> bool:
-        return bool(value) and hmac.compare_digest(str(value), self.token)
+    def _session_ok(self, value: str | None) -> bool:
+        return bool(value) and hmac.compare_digest(str(value), self.session)
+
+    def _take(self, code: str | None) -> bool | None:
+        """True: a valid code, now used up; None: one that was used before; False: not a code."""
+        for known in self.codes:
+            if code and hmac.compare_digest(str(code), known):
+                self.codes.discard(known)
+                self.used.add(known)
+                if self.on_use is not None:
+                    self.on_use(known)
+                return True
+        if code and any(hmac.compare_digest(str(code), u) for u in self.used):
+            return None
+        return False
+
+    def _with_cookie(self, response: Response) -> Response:
+        response.set_cookie(self.cookie, self.session, httponly=True, samesite="strict", path="/")
+        return response
 
     async def __call__(self, request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         host = (request.headers.get("host") or "").lower()
         if host not in self.hosts:
             return _forbidden("The request came through an address this app does not answer to.")
+        if request.url.path == "/launch" and request.method == "POST":
+            # From the launcher file (file://: Origin "null", cross-site): the one-time code in the
+            # body is the proof; it never appears in an address bar or in history.
+            try:
+                form = await request.form()
+            except Exception:  # noqa: BLE001 - a malformed body is simply not a code
+                return _forbidden("The request did not carry a code.")
+            code = form.get("code")
+            taken = self._take(code if isinstance(code, str) else None)
+            if not taken:
+                return _forbidden(_USED if taken is None else "The code is not the current one.")
+            # 200 and a same-site refresh, not a redirect: a strict cookie set during a cross-site
+            # navigation would not be sent on its redirect.
+            return self._with_cookie(HTMLResponse(_LAUNCHED, headers=HEADERS))
         origin = request.headers.get("origin")
         if origin is not None and origin.lower() not in self.origins:
             return _forbidden("The request came from another web page.")
@@ -80,14 +128,16 @@ class Guard:
             return _forbidden("The request came from another web site.")
         given = request.query_params.get(TOKEN_PARAM)
         if given is not None:
-            if not self._token_ok(given):
-                return _forbidden("The code in this link is not the current one.")
+            if self._session_ok(request.cookies.get(self.cookie)) and given in self.used:
+                taken: bool | None = True  # this browser already has it (a reload of the link)
+            else:
+                taken = self._take(given)
+            if not taken:
+                return _forbidden(_USED if taken is None else "The code in this link is not the current one.")
             rest = [(k, v) for k, v in request.query_params.multi_items() if k != TOKEN_PARAM]
             target = request.url.path + (("?" + urlencode(rest)) if rest else "")
-            response: Response = RedirectResponse(target, status_code=303, headers=HEADERS)
-            response.set_cookie(self.cookie, self.token, httponly=True, samesite="strict", path="/")
-            return response
-        if not self._token_ok(request.cookies.get(self.cookie)):
+            return self._with_cookie(RedirectResponse(target, status_code=303, headers=HEADERS))
+        if not self._session_ok(request.cookies.get(self.cookie)):
             return _forbidden("This browser has not been given the code for this session.")
         response = await call_next(request)
         for key, value in HEADERS.items():
