@@ -123,24 +123,76 @@ def delete_event(store: Store, event_id: int) -> bool:
     return bool(found)
 
 
+def restore_event(store: Store, event: JournalEvent) -> JournalEvent:
+    """Put back an event removed a moment ago (undo), with its id, or a new id if that one is taken."""
+    taken = store._rows("SELECT 1 FROM events WHERE id = $1", [event.id])
+    new_id = _next_id(store, "events") if taken else event.id
+    cid = event.conversation_id if event.conversation_id and store.has_conversation(event.conversation_id) else None
+    store._rows("INSERT INTO events (id, conversation_id, date, kind, note, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+                [new_id, cid, event.date, event.kind.value, event.note, event.created_at or datetime.now()])
+    return JournalEvent(new_id, event.date, event.kind, event.note, cid, event.created_at)
+
+
+def get_event(store: Store, event_id: int) -> JournalEvent | None:
+    return next((e for e in events(store) if e.id == event_id), None)
+
+
 # --------------------------------------------------------------------------- check-ins
-def add_checkin(store: Store, checkin: CheckIn) -> CheckIn:
-    """Store a check-in (validated: closeness 1..5, a date not in the future)."""
+def _valid_checkin(checkin: CheckIn) -> tuple[str, str]:
     if not 1 <= int(checkin.closeness) <= 5:
         raise EbbtideError(f"closeness {checkin.closeness} is outside 1..5", where="check-in",
                            fix="Choose 1 (far apart) to 5 (very close).")
     if checkin.date > date.today():
         raise EbbtideError(f"{checkin.date} is in the future", where="check-in date", fix="Use today or earlier.")
-    new_id = _next_id(store, "checkins")
-    now = datetime.now()
-    stress = _note(checkin.outside_stress, "check-in: outside stress")
-    note = _note(checkin.note, "check-in note")
+    return _note(checkin.outside_stress, "check-in: outside stress"), _note(checkin.note, "check-in note")
+
+
+def add_checkin(store: Store, checkin: CheckIn, *, keep_id: bool = False) -> CheckIn:
+    """Store a check-in (validated: closeness 1..5, a date not in the future).
+
+    ``keep_id``: put back a removed check-in under its own id (undo) when that id is free.
+    """
+    stress, note = _valid_checkin(checkin)
+    free = keep_id and checkin.id and not store._rows("SELECT 1 FROM checkins WHERE id = $1", [checkin.id])
+    new_id = checkin.id if free else _next_id(store, "checkins")
+    now = checkin.created_at if free and checkin.created_at else datetime.now()
     store._rows("INSERT INTO checkins (id, date, closeness, saw_each_other, outside_stress, afraid, controlled, note, "
                 "created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
                 [new_id, checkin.date, int(checkin.closeness), checkin.saw_each_other, stress,
                  checkin.afraid, checkin.controlled, note, now])
     return CheckIn(checkin.date, int(checkin.closeness), checkin.saw_each_other, stress, checkin.afraid,
                    checkin.controlled, note, new_id, now)
+
+
+def get_checkin(store: Store, checkin_id: int) -> CheckIn | None:
+    return next((c for c in checkins(store) if c.id == checkin_id), None)
+
+
+def update_checkin(store: Store, checkin_id: int, checkin: CheckIn) -> CheckIn:
+    """Change a check-in (same checks as a new one); the old wording leaves no bytes behind."""
+    old = get_checkin(store, checkin_id)
+    if old is None:
+        raise EbbtideError("this check-in is not in the journal any more", where="check-in",
+                           fix="Go back to the journal; it may have been removed.")
+    stress, note = _valid_checkin(checkin)
+    store._rows("UPDATE checkins SET date = $2, closeness = $3, saw_each_other = $4, outside_stress = $5, "
+                "afraid = $6, controlled = $7, note = $8 WHERE id = $1",
+                [checkin_id, checkin.date, int(checkin.closeness), checkin.saw_each_other, stress, checkin.afraid,
+                 checkin.controlled, note])
+    if (old.note, old.outside_stress) != (note, stress):
+        store.compact()
+    return CheckIn(checkin.date, int(checkin.closeness), checkin.saw_each_other, stress, checkin.afraid,
+                   checkin.controlled, note, checkin_id, old.created_at)
+
+
+def delete_checkin(store: Store, checkin_id: int) -> CheckIn | None:
+    """Remove one check-in for good (file rewritten); returns it (for an undo) or None if absent."""
+    old = get_checkin(store, checkin_id)
+    if old is None:
+        return None
+    store._rows("DELETE FROM checkins WHERE id = $1", [checkin_id])
+    store.compact()
+    return old
 
 
 def checkins(store: Store) -> list[CheckIn]:
@@ -207,6 +259,6 @@ def forget_journal(store: Store) -> None:
 
 __all__ = [
     "EVENT_LABELS", "CheckIn", "EventKind", "JournalEvent", "add_checkin", "add_event", "checkins",
-    "delete_event", "events", "export_journal", "forget_journal", "get_setting", "record_run", "runs_on",
-    "set_setting", "settings",
+    "delete_checkin", "delete_event", "events", "export_journal", "forget_journal", "get_checkin", "get_event",
+    "get_setting", "record_run", "restore_event", "runs_on", "set_setting", "settings", "update_checkin",
 ]

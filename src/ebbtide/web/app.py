@@ -18,6 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ebbtide.errors import EbbtideError
 from ebbtide.insight import crisis_resources
@@ -29,7 +30,7 @@ HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 
 NAV: tuple[tuple[str, str], ...] = (
-    ("/", "Home"), ("/import", "Import"), ("/overview", "Overview"), ("/reasons", "Reasons"), ("/plan", "Plan"),
+    ("/", "Home"), ("/import", "Import"), ("/conversations", "Chats"), ("/overview", "Overview"), ("/reasons", "Reasons"), ("/plan", "Plan"),
     ("/faq", "Questions"), ("/journal", "Journal"), ("/selfcheck", "Self-check"), ("/settings", "Settings"),
 )
 
@@ -50,13 +51,26 @@ def safety_block(state: WebState, *, from_messages: bool = False, forced: bool =
     }
 
 
-def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+def render(request: Request, name: str, status_code: int = 200, headers: dict[str, str] | None = None,
+           **context: Any) -> HTMLResponse:
     """A page with what every page needs: navigation, the privacy notice, the safety block."""
     state = state_of(request)
     context.setdefault("safety", safety_block(state))
     context.setdefault("ask_safety", not state.safety_answered())
     context.update(request=request, nav=NAV, path=request.url.path, country=state.setting("country") or "")
-    return templates.TemplateResponse(request, name, context, status_code=status_code)
+    return templates.TemplateResponse(request, name, context, status_code=status_code, headers=headers)
+
+
+_HTTP_WORDS: dict[int, tuple[str, str]] = {
+    400: ("the form could not be read", "Go back and send it again; if you were uploading, choose the files again."),
+    404: ("there is no such page here", "Use the menu above, or start from the home page."),
+    405: ("this page cannot be used that way", "Use the buttons and links on the pages."),
+    413: ("what was sent is too large", "Send less at once (for example fewer files)."),
+}
+_PLAIN_500 = ("<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>ebbtide: error</title>"
+              "<body style=\"font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto\">"
+              "<h1>Something went wrong inside ebbtide</h1><p>Nothing you did caused this. Restart "
+              "<code>ebbtide serve</code> and try again.</p></body></html>")
 
 
 @functools.cache
@@ -125,6 +139,26 @@ def create_app(db: str | Path | None = None, *, token: str | None = None,
         error = EbbtideError("some answers were missing or not valid: " + ", ".join(fields),
                              where=request.url.path, fix="Go back, fill them in, and send the form again.")
         return render(request, "error.html", status_code=400, error=error)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        """404, 405, a body that cannot be read...: a page in the app's style, not raw JSON."""
+        what, fix = _HTTP_WORDS.get(exc.status_code, ("the request could not be handled",
+                                                      "Go back and try again."))
+        error = EbbtideError(what, where=request.url.path, fix=fix)
+        headers = dict(exc.headers or {})
+        return render(request, "error.html", status_code=exc.status_code, error=error, headers=headers)
+
+    @app.exception_handler(Exception)
+    async def _crash(request: Request, exc: Exception) -> Response:
+        """A bug: say so plainly, keep the details (which may hold chat text) out of the page."""
+        error = EbbtideError("something went wrong inside ebbtide", where=request.url.path,
+                             fix="Nothing you did caused this. Go back and try again; if it happens again, "
+                                 "restart ebbtide serve.")
+        try:
+            return render(request, "error.html", status_code=500, error=error)
+        except Exception:  # noqa: BLE001 - even the store may be the problem: a page without it
+            return HTMLResponse(_PLAIN_500, status_code=500)
 
     @app.get("/static/plotly.min.js", include_in_schema=False)
     def _plotly() -> Response:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 from datetime import date
 from typing import Annotated, Any
 
@@ -61,6 +62,8 @@ def journal_page(request: Request) -> Response:
     return render(request, "journal.html", title="Journal", events=list(reversed(events)),
                   checkins=list(reversed(checkins)), kinds=jr.EVENT_LABELS, compared=compared,
                   today=state.today().isoformat(), saved=request.query_params.get("saved", ""),
+                  undo=request.query_params.get("undo", "") if request.query_params.get("undo", "") in state.undo
+                  else "",
                   partner=chosen[2] if chosen else "your partner")
 
 
@@ -76,13 +79,56 @@ def add_event(request: Request, kind: Annotated[str, Form()], day: Annotated[str
     return RedirectResponse("/journal?saved=event", status_code=303)
 
 
+def _checkin_from_form(state: Any, closeness: int, day: str, saw_each_other: str, outside_stress: str,
+                       afraid: str, controlled: str, note: str) -> jr.CheckIn:
+    return jr.CheckIn(date=_date(day, "check-in date", state.today()), closeness=closeness,
+                      saw_each_other=_yes(saw_each_other), outside_stress=outside_stress,
+                      afraid=_yes(afraid), controlled=_yes(controlled), note=note)
+
+
+@router.get("/journal/event/{event_id}/delete")
+def confirm_delete_event(request: Request, event_id: int) -> Response:
+    """Ask before removing: one click on the journal page only leads here."""
+    with state_of(request).store() as s:
+        event = jr.get_event(s, event_id)
+    if event is None:
+        return RedirectResponse("/journal", status_code=303)
+    what = f"{jr.EVENT_LABELS[event.kind]} on {event.date.isoformat()}" + (f": {event.note}" if event.note else "")
+    return render(request, "confirm.html", title="Remove an event?", question="Remove this event from your journal?",
+                  what=what, action=f"/journal/event/{event_id}/delete", button="Remove the event")
+
+
 @router.post("/journal/event/{event_id}/delete")
 def delete_event(request: Request, event_id: int) -> Response:
+    """Remove for good (the file is rewritten); the page offers to undo while the app runs."""
     state = state_of(request)
     with state.store() as s:
+        event = jr.get_event(s, event_id)
         jr.delete_event(s, event_id)
     state.invalidate()
-    return RedirectResponse("/journal?saved=deleted", status_code=303)
+    if event is None:
+        return RedirectResponse("/journal", status_code=303)
+    key = secrets.token_urlsafe(8)
+    state.undo[key] = ("event", event)
+    return RedirectResponse(f"/journal?saved=deleted&undo={key}", status_code=303)
+
+
+@router.post("/journal/undo/{key}")
+def undo(request: Request, key: str) -> Response:
+    """Put back what was just removed (kept in this app's memory only, never on disk)."""
+    state = state_of(request)
+    item = state.undo.pop(key, None)
+    if item is None:
+        raise EbbtideError("there is nothing to undo any more", where="journal",
+                           fix="Undo works until the app is stopped; add the entry again if you need it.")
+    kind, thing = item
+    with state.store() as s:
+        if kind == "event":
+            jr.restore_event(s, thing)
+        else:
+            jr.add_checkin(s, thing, keep_id=True)
+    state.invalidate()
+    return RedirectResponse("/journal?saved=restored", status_code=303)
 
 
 @router.post("/journal/checkin")
@@ -92,13 +138,60 @@ def add_checkin(request: Request, closeness: Annotated[int, Form()], day: Annota
                 note: Annotated[str, Form()] = "") -> Response:
     """A weekly check-in; it always asks, gently, about fear and control (see templates/journal.html)."""
     state = state_of(request)
-    checkin = jr.CheckIn(date=_date(day, "check-in date", state.today()), closeness=closeness,
-                         saw_each_other=_yes(saw_each_other), outside_stress=outside_stress,
-                         afraid=_yes(afraid), controlled=_yes(controlled), note=note)
+    checkin = _checkin_from_form(state, closeness, day, saw_each_other, outside_stress, afraid, controlled, note)
     with state.store() as s:
         jr.add_checkin(s, checkin)
     state.invalidate()
     return RedirectResponse("/journal?saved=checkin", status_code=303)
+
+
+@router.get("/journal/checkin/{checkin_id}/edit")
+def edit_checkin_page(request: Request, checkin_id: int) -> Response:
+    state = state_of(request)
+    with state.store() as s:
+        checkin = jr.get_checkin(s, checkin_id)
+    if checkin is None:
+        return RedirectResponse("/journal", status_code=303)
+    chosen = state.conversation()
+    return render(request, "checkin_edit.html", title="Change a check-in", c=checkin, today=state.today().isoformat(),
+                  partner=chosen[2] if chosen else "your partner")
+
+
+@router.post("/journal/checkin/{checkin_id}/edit")
+def edit_checkin(request: Request, checkin_id: int, closeness: Annotated[int, Form()],
+                 day: Annotated[str, Form()] = "", saw_each_other: Annotated[str, Form()] = "",
+                 outside_stress: Annotated[str, Form()] = "", afraid: Annotated[str, Form()] = "",
+                 controlled: Annotated[str, Form()] = "", note: Annotated[str, Form()] = "") -> Response:
+    state = state_of(request)
+    checkin = _checkin_from_form(state, closeness, day, saw_each_other, outside_stress, afraid, controlled, note)
+    with state.store() as s:
+        jr.update_checkin(s, checkin_id, checkin)
+    state.invalidate()
+    return RedirectResponse("/journal?saved=changed", status_code=303)
+
+
+@router.get("/journal/checkin/{checkin_id}/delete")
+def confirm_delete_checkin(request: Request, checkin_id: int) -> Response:
+    with state_of(request).store() as s:
+        checkin = jr.get_checkin(s, checkin_id)
+    if checkin is None:
+        return RedirectResponse("/journal", status_code=303)
+    what = f"The check-in of {checkin.date.isoformat()} (closeness {checkin.closeness})"
+    return render(request, "confirm.html", title="Remove a check-in?", question="Remove this check-in?", what=what,
+                  action=f"/journal/checkin/{checkin_id}/delete", button="Remove the check-in")
+
+
+@router.post("/journal/checkin/{checkin_id}/delete")
+def delete_checkin(request: Request, checkin_id: int) -> Response:
+    state = state_of(request)
+    with state.store() as s:
+        removed = jr.delete_checkin(s, checkin_id)
+    state.invalidate()
+    if removed is None:
+        return RedirectResponse("/journal", status_code=303)
+    key = secrets.token_urlsafe(8)
+    state.undo[key] = ("checkin", removed)
+    return RedirectResponse(f"/journal?saved=deleted&undo={key}", status_code=303)
 
 
 @router.get("/journal/export.json")

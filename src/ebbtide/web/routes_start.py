@@ -59,8 +59,10 @@ def import_page(request: Request) -> Response:
 
 
 def _safe_name(name: str) -> str:
-    base = Path(name or "export").name
-    return re.sub(r"[^\w.\- ]+", "_", base)[:120] or "export"
+    """A plain file name for an upload: no folders, no leading dots ("..", ".", ".hidden" too)."""
+    base = Path((name or "export").replace("\\", "/")).name
+    cleaned = re.sub(r"[^\w.\- ]+", "_", base)[:120].lstrip(". ")
+    return cleaned or "export"
 
 
 @router.post("/import")
@@ -94,6 +96,7 @@ def import_upload(request: Request, files: Annotated[list[UploadFile], File()]) 
                 for r in results:
                     msgs = s.messages(r.conversation_id)
                     found.append({
+                        "note": r.note, "note_join": r.conversation_id.rsplit("~", 1)[-1].isdigit(),
                         "file": path.name, "conversation_id": r.conversation_id, "added": r.added,
                         "skipped": r.skipped_duplicates, "people": participants(msgs),
                         "me_hint": parsed.report.me or "",
@@ -134,6 +137,66 @@ def choose(request: Request, conversation_id: Annotated[str, Form()], me: Annota
     state.set("me", me)
     state.set("partner", partner if partner in others else others[0])
     return _see("/overview")
+
+
+# --------------------------------------------------------------------------- stored chats
+@router.get("/conversations")
+def conversations_page(request: Request) -> Response:
+    state = state_of(request)
+    with state.store() as s:
+        conversations = s.conversations()
+    return render(request, "conversations.html", title="Your chats", conversations=conversations,
+                  chosen=state.conversation())
+
+
+@router.get("/conversations/choose")
+def choose_page(request: Request, id: str = "") -> Response:  # noqa: A002 - the query's name
+    """Switch to another stored chat: say who is who there (the same form as after an import)."""
+    state = state_of(request)
+    with state.store() as s:
+        if not s.has_conversation(id):
+            raise EbbtideError("this chat is not stored (any more)", where="chats",
+                               fix="Choose one from the list on the Chats page.")
+        from ebbtide.store.people import has_people, me_sender
+
+        people = participants(s.messages(id))
+        hint = me_sender(s, id) if has_people(s) else None
+    found = [{"file": ", ".join(people) or id, "conversation_id": id, "people": people, "me_hint": hint or "",
+              "report": []}]
+    return render(request, "import_result.html", title="Look at this chat", found=found)
+
+
+@router.post("/conversations/merge")
+def merge_conversations(request: Request, keep: Annotated[str, Form()], other: Annotated[str, Form()],
+                        confirm: Annotated[str, Form()] = "") -> Response:
+    """The user says two stored chats are one (ebbtide never joins them by names alone)."""
+    if confirm != "yes":
+        raise EbbtideError("joining was not confirmed", where="chats",
+                           fix="Tick the box that says these are the same chat.")
+    state = state_of(request)
+    with state.store() as s:
+        s.merge_conversations(keep, other)
+        if state.setting("conversation") == other:
+            state.set("conversation", keep)
+    state.invalidate()
+    return _see("/conversations?done=merged")
+
+
+@router.post("/conversations/forget")
+def forget_one(request: Request, conversation_id: Annotated[str, Form()], confirm: Annotated[str, Form()] = "",
+               ) -> Response:
+    """Delete one chat for good (the store file is rewritten; see docs/store.md)."""
+    if confirm != "yes":
+        raise EbbtideError("forgetting was not confirmed", where="chats",
+                           fix="Tick the box that says you understand this chat will be deleted.")
+    state = state_of(request)
+    with state.store() as s:
+        s.forget(conversation_id)
+    if state.setting("conversation") == conversation_id:
+        for key in ("conversation", "me", "partner"):
+            state.set(key, None)
+    state.invalidate()
+    return _see("/conversations?done=forgotten")
 
 
 # --------------------------------------------------------------------------- settings

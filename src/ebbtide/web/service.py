@@ -51,6 +51,7 @@ class WebState:
         self._cache: tuple[tuple[Any, ...], WebAnalysis] | None = None
         self._last_run = 0.0
         self.imports: dict[str, list[dict[str, Any]]] = {}  # batch id -> what an upload found
+        self.undo: dict[str, tuple[str, Any]] = {}  # key -> a journal entry just removed (memory only)
 
     @classmethod
     def open(cls, db: str | Path | None) -> WebState:
