@@ -259,3 +259,13 @@ def test_cli_outputs_are_private(tmp_path: Path) -> None:
                           env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}, capture_output=True,
                           timeout=120, preexec_fn=lambda: os.umask(0o022)).returncode
     assert code == 0 and stat.S_IMODE(out.stat().st_mode) == 0o600
+
+
+def test_no_extension_is_ever_installed_or_loaded(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "s.duckdb") as store, Store.open_memory() as memory:
+        for s in (store, memory):
+            settings = dict(s._rows("SELECT name, value FROM duckdb_settings() WHERE name IN "
+                                    "('autoinstall_known_extensions', 'autoload_known_extensions')"))
+            assert settings == {"autoinstall_known_extensions": "false", "autoload_known_extensions": "false"}
+            with pytest.raises(Exception, match="(?i)extension|httpfs|https"):  # would need httpfs: refused
+                s._rows("SELECT * FROM read_csv('https://example.invalid/x.csv')")
