@@ -129,3 +129,15 @@ def test_checkins_can_be_changed_and_removed(tmp_path: Path) -> None:
     assert "Removed." in removed.text and "second words" not in removed.text
     undo = re.search(r'action="(/journal/undo/[\w-]+)"', removed.text)
     assert undo and "second words" in client.post(undo.group(1)).text
+
+
+def test_the_app_can_run_without_storing_anything(tmp_path: Path) -> None:
+    client = TestClient(create_app(tmp_path / "s.duckdb", token=TOKEN, allowed_hosts=("testserver",), memory=True))
+    assert client.get(f"/?t={TOKEN}").status_code == 200
+    _upload(client, "a.txt", _chat(("Alex", "Sam"), datetime(2025, 3, 1, 9), 30, "a"))
+    assert "whatsapp:alex+sam" in client.get("/conversations").text
+    assert client.post("/choose", data={"conversation_id": "whatsapp:alex+sam", "me": "Alex"}).status_code == 200
+    assert client.post("/settings/forget", data={"confirm": "yes"}).status_code == 200
+    assert "Nothing is stored yet" in client.get("/conversations").text
+    client.close()
+    assert list(tmp_path.iterdir()) == []

@@ -92,6 +92,8 @@ def serve_cmd(
                                              show_default=False)] = None,
     open_browser: Annotated[bool, typer.Option("--open", help="Open the app in your browser.")] = False,
     db: DbOption = None,
+    no_store: Annotated[bool, typer.Option("--no-store", help="Keep everything in memory: nothing is written "
+                                           "to your store; it is all gone when the app stops.")] = False,
 ) -> None:
     """Start the private web app on this computer only (127.0.0.1), with a one-time link."""
     import threading
@@ -104,12 +106,13 @@ def serve_cmd(
         raise EbbtideError(f"the web app's packages are missing ({exc.name})", where="serve",
                            fix="pip install 'ebbtide[web]'") from None
     chosen = free_port(port)
-    web = create_app(db, port=chosen)
+    web = create_app(db, port=chosen, memory=no_store)
     url = f"http://127.0.0.1:{chosen}/?t={web.state.token}"
     err.print(Panel(Text.assemble(
         "ebbtide is running on this computer only.\n\nOpen this link in your browser (it works once):\n",
         (url, "bold"),
-        "\n\nThe code in the link changes every time; nothing leaves this computer. Press Ctrl-C to stop.")))
+        "\n\nThe code in the link changes every time; nothing leaves this computer. Press Ctrl-C to stop.",
+        "\nNothing is stored: everything is forgotten when ebbtide stops (--no-store)." if no_store else "")))
     server = uvicorn.Server(uvicorn.Config(web, host="127.0.0.1", port=chosen, log_level="warning",
                                            access_log=False, server_header=False))
     launcher = write_launcher(chosen, web.state.launch_code) if open_browser else None

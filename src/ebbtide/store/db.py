@@ -742,6 +742,9 @@ class Store:
         self._reopen()
 
     def _reopen(self) -> None:
+        if self.in_memory:
+            self._con = Store.open_memory(self._migrations)._con
+            return
         self._con = _connect(self._path)
         _chmod_private(self._path)
         apply_migrations(self._con, self._migrations, where=str(self._path))

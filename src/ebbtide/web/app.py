@@ -100,10 +100,12 @@ def disable_telemetry() -> None:
 
 
 def create_app(db: str | Path | None = None, *, token: str | None = None,
-               allowed_hosts: tuple[str, ...] = ("127.0.0.1", "localhost"), port: int | None = None) -> FastAPI:
-    """The app for one run. ``allowed_hosts`` get ``:port`` added when a port is given."""
+               allowed_hosts: tuple[str, ...] = ("127.0.0.1", "localhost"), port: int | None = None,
+               memory: bool = False) -> FastAPI:
+    """The app for one run. ``allowed_hosts`` get ``:port`` added when a port is given; ``memory``:
+    nothing is written to disk (chats, journal and settings vanish when the app stops)."""
     hosts = [f"{h}:{port}" for h in allowed_hosts] if port else list(allowed_hosts)
-    state = WebState.open(db)
+    state = WebState.open(db, memory=memory)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

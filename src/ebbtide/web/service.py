@@ -54,8 +54,9 @@ class WebState:
         self.undo: dict[str, tuple[str, Any]] = {}  # key -> a journal entry just removed (memory only)
 
     @classmethod
-    def open(cls, db: str | Path | None) -> WebState:
-        return cls(Store.open(db))
+    def open(cls, db: str | Path | None, *, memory: bool = False) -> WebState:
+        """The app's store: the file, or with ``memory`` one that lives in memory only (``serve --no-store``)."""
+        return cls(Store.open_memory() if memory else Store.open(db))
 
     def close(self) -> None:
         with self.lock:
