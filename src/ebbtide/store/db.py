@@ -461,20 +461,18 @@ class Store:
         """
         if not self.has_conversation(cid):
             return cid, group, "", 0
-        candidates = [cid] if said else [cid, *self._rows(
-            "SELECT id FROM conversations WHERE starts_with(id, $1) ORDER BY created_at, id", [cid + "~"])]
-        candidates = [str(c[0]) if isinstance(c, tuple) else c for c in candidates]
+        candidates = [cid]
+        if not said:  # the chats kept apart earlier under the same names: cid~2, cid~3...
+            candidates += [str(r[0]) for r in self._rows(
+                "SELECT id FROM conversations WHERE starts_with(id, $1) ORDER BY created_at, id", [cid + "~"])]
         same_file = {str(r[0]) for r in self._rows(
             "SELECT DISTINCT conversation_id FROM imports WHERE sha256 = $1", [sha])} if sha else set()
         for candidate in candidates:
             rows = self._clock_pairs(candidate, group)
-            evidence = bool(rows) and _day_shifts(rows)[2] >= _evidence_threshold(int(rows[0][3]),
-                                                                                   _day_shifts(rows)[0])
+            best, days, matches = _day_shifts(rows) if rows else (0, {}, 0)
+            evidence = bool(rows) and matches >= _evidence_threshold(int(rows[0][3]), best)
             if said or evidence or candidate in same_file:
-                if not rows:
-                    return candidate, group, "", 0
-                best, days, _ = _day_shifts(rows)
-                if best == 0 and not any(days.values()):
+                if not evidence or (best == 0 and not any(days.values())):  # no clock gap shown: as it is
                     return candidate, group, "", 0
                 note = (f"the same messages are stored {abs(best) // 60}h{abs(best) % 60:02d} "
                         f"{'later' if best > 0 else 'earlier'} in '{candidate}' (a phone in another time "
