@@ -269,3 +269,24 @@ def test_no_extension_is_ever_installed_or_loaded(tmp_path: Path) -> None:
             assert settings == {"autoinstall_known_extensions": "false", "autoload_known_extensions": "false"}
             with pytest.raises(Exception, match="(?i)extension|httpfs|https"):  # would need httpfs: refused
                 s._rows("SELECT * FROM read_csv('https://example.invalid/x.csv')")
+
+
+def test_a_pending_forget_that_still_cannot_finish_does_not_lock_the_user_out(tmp_path: Path,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    db = tmp_path / "s.duckdb"
+    with Store.open(db) as store:
+        store.import_export(read_export(_chat(tmp_path, weeks=2)))
+        store._mark_pending()
+    real = Store._compact
+
+    def full_disk(self: Store) -> None:
+        raise StoreError("the store could not be rewritten (No space left on device)", where=str(db))
+
+    monkeypatch.setattr(Store, "_compact", full_disk)
+    with Store.open(db) as store:
+        assert store.forget_pending and len(store.conversations()) == 1
+    listed = runner.invoke(app, ["conversations", "--db", str(db)])
+    assert listed.exit_code == 0 and "could not finish" in listed.output
+    monkeypatch.setattr(Store, "_compact", real)
+    with Store.open(db) as store:
+        assert not store.forget_pending

@@ -271,8 +271,9 @@ class Store:
         if store.pending_path.exists():  # an interrupted forget: finish it before anything else
             try:
                 store._compact()
-            except (OSError, duckdb.Error):
-                store._con = store._con or _connect(path)  # still usable; the next open tries again
+            except (OSError, duckdb.Error, StoreError):
+                if store._con is None:  # still usable; the next open tries again (forget_pending says so)
+                    store._reopen()
         return store
 
     @classmethod
