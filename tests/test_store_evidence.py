@@ -196,3 +196,21 @@ def test_conversations_merge_joins_two_chats_on_purpose(tmp_path: Path) -> None:
         assert sorted(p.name for p in people(store)) == ["Alex", "Sam"]
     same = runner.invoke(app, ["conversations", "merge", "Sam", "Sam", "--db", db])
     assert same.exit_code == 2 and "same conversation" in same.output
+
+
+def test_the_same_chat_under_other_names_is_suggested_not_joined(tmp_path: Path) -> None:
+    """Sam's phone calls Alex 'Alex K': another id. The shared messages make ebbtide suggest a join."""
+    rows = _chat(datetime(2025, 3, 1), 10, "a")
+    theirs = [(t, "Alex K" if s == "Alex" else s, x) for t, s, x in rows]
+    db = str(tmp_path / "s.duckdb")
+    assert runner.invoke(app, ["import", str(_write(tmp_path, "a.txt", rows)), "--db", db]).exit_code == 0
+    second = runner.invoke(app, ["import", str(_write(tmp_path, "b.txt", theirs)), "--db", db])
+    assert second.exit_code == 0
+    assert "shares 30 messages with 'whatsapp:alex+sam'" in second.output
+    assert "conversations merge whatsapp:alex+sam whatsapp:alex-k+sam" in second.output
+    with Store.open(db) as store:
+        assert len(store.conversations()) == 2  # suggested, not done
+    # an unrelated chat gets no such hint
+    other = runner.invoke(app, ["import", str(_write(tmp_path, "c.txt", _chat(datetime(2025, 3, 1), 3, "z"))),
+                                "--db", db])
+    assert "shares" not in other.output

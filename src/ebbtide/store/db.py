@@ -425,6 +425,8 @@ class Store:
                       zone: ZoneChoice | None = None, *, said: bool = False) -> ImportResult:
         """One conversation's rows: place them (join by evidence), merge the messages, record the import."""
         cid, group, note, shift = self._place(cid, group, sha, said)
+        if not said and not self.has_conversation(cid):  # a chat new to the store: stored before under other names?
+            note = " ".join(n for n in (note, self._same_chat_hint(cid, group)) if n)
         zone_used = None
         if zone is not None:
             group, filled = fill_offsets(group, zone.name)  # after the shift: the store's clock
@@ -449,6 +451,30 @@ class Store:
         params = {"cid": cid, "lo": ts.min() - margin, "hi": ts.max() + margin}  # type: ignore[operator]
         chunk = group.select("timestamp", "kind", "text")
         return self._run_rows(_SHIFT_SQL, chunk, params)
+
+    def _same_chat_hint(self, cid: str, group: pl.DataFrame) -> str:
+        """A suggestion (never an action) when a new chat shares messages with one stored under another id.
+
+        The same chat exported from the partner's phone carries other contact names, so another id;
+        its messages give it away. Checked against at most 20 stored chats of the same messenger whose
+        time span meets the export's.
+        """
+        ts = group.get_column("timestamp")
+        margin = timedelta(minutes=_SHIFT_LIMIT_MIN)
+        others = [str(r[0]) for r in self._rows(
+            "SELECT c.id FROM conversations c JOIN (SELECT conversation_id, min(\"timestamp\") AS lo, "
+            "max(\"timestamp\") AS hi FROM messages GROUP BY 1) m ON m.conversation_id = c.id "
+            "WHERE c.platform = $1 AND c.id <> $2 AND m.lo <= $4 AND m.hi >= $3 ORDER BY c.created_at LIMIT 20",
+            [str(group.get_column("platform")[0]), cid, ts.min() - margin, ts.max() + margin])]  # type: ignore[operator]
+        for other in others:
+            rows = self._clock_pairs(other, group)
+            if not rows:
+                continue
+            best, _, matches = _day_shifts(rows)
+            if matches >= max(3, _evidence_threshold(int(rows[0][3]), best)):
+                return (f"It shares {matches:,} messages with '{other}' (the same chat from another phone, with "
+                        f"other contact names?). If so: ebbtide conversations merge {other} {cid}")
+        return ""
 
     def _place(self, cid: str, group: pl.DataFrame, sha: str | None, said: bool,
                ) -> tuple[str, pl.DataFrame, str, int]:

@@ -96,7 +96,7 @@ def import_upload(request: Request, files: Annotated[list[UploadFile], File()]) 
                 for r in results:
                     msgs = s.messages(r.conversation_id)
                     found.append({
-                        "note": r.note, "note_join": r.conversation_id.rsplit("~", 1)[-1].isdigit(),
+                        "note": r.note, "note_join": "conversations merge" in r.note,
                         "file": path.name, "conversation_id": r.conversation_id, "added": r.added,
                         "skipped": r.skipped_duplicates, "people": participants(msgs),
                         "me_hint": parsed.report.me or "",
