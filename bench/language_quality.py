@@ -15,6 +15,7 @@ Splits, decided before looking at results:
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import time
 from pathlib import Path
@@ -270,6 +271,91 @@ def eval_noncommittal(data: Path, limit: int | None = None) -> dict[str, float]:
     return res
 
 
+def _grammar_counts(answers: list[str], lang: str = "en") -> dict[str, np.ndarray]:
+    """The evasive grammar's counts for answers, as ``annotate`` computes them (for the Circa checks)."""
+    from ebbtide.features.language.annotate import _word_set
+    from ebbtide.features.language.matching import count_features, pad, term_table
+    from ebbtide.features.language.noncommittal import first_word
+
+    norm = _norm(answers)
+    padded = pl.select(pad(pl.lit(norm))).to_series()
+    c = count_features(padded, term_table(lang))
+    alone = padded.str.strip_chars(" ").is_in(_word_set(lang, "answer_alone")).to_numpy()
+    return {"hedges": c["noncommittal"].to_numpy(), "strong": c["nc_strong"].to_numpy(),
+            "non_answer": c["non_answer"].to_numpy() + alone, "committal": c["committal"].to_numpy(),
+            "opener": first_word(norm).is_in(_word_set(lang, "answer_opener")).fill_null(False).to_numpy()}
+
+
+CIRCA_SHORT = {
+    "X wants to know what sorts of books Y likes to read.": "books",
+    "Y has just travelled from a different city to meet X.": "travel",
+    "X wants to know about Y's food preferences.": "food",
+    "X wants to know about Y's music preferences.": "music",
+    "X wants to know what activities Y likes to do during weekends.": "weekend",
+}
+
+
+def eval_circa_loco(data: Path, c: float = 0.3) -> dict[str, float]:
+    """Circa, every context left out once (all five): the model retrained on the other four (C fixed, the
+    shipped model's; threshold by leave-one-out inside those four), scored alone and combined with the
+    grammar as in chat (``classify_answers``). Pooled F1 of the noncommittal class over the five."""
+    from sklearn.linear_model import LogisticRegression
+
+    from ebbtide.features.language.noncommittal import classify_answers
+
+    df = load_circa(data)
+    x, _ = noncommittal_matrix(df)
+    y = df["y"].to_numpy().astype(bool)
+    ctx = df["context"].to_numpy()
+    g = _grammar_counts(df["answer-Y"].to_list())
+    p_all = np.zeros(len(y))
+    thr_all = np.zeros(len(y))
+    grid = np.linspace(0.3, 0.9, 61)
+    for held in sorted(set(ctx)):
+        te = ctx == held
+        inner = np.zeros(int((~te).sum()))
+        tr_ctx = ctx[~te]
+        xt, yt = x[~te], y[~te]
+        for h2 in sorted(set(tr_ctx)):
+            m2 = tr_ctx == h2
+            inner[m2] = LogisticRegression(C=c, max_iter=3000, class_weight="balanced").fit(
+                xt[~m2], yt[~m2]).predict_proba(xt[m2])[:, 1]
+        thr = float(grid[int(np.argmax([prf(yt, inner >= t)[2] for t in grid]))])
+        m = LogisticRegression(C=c, max_iter=3000, class_weight="balanced").fit(xt, yt)
+        p_all[te] = m.predict_proba(x[te])[:, 1]
+        thr_all[te] = thr
+    res: dict[str, float] = {"rows": float(len(y)), "positives": float(y.sum())}
+    res["model_alone_f1"] = prf(y, p_all >= thr_all)[2]
+    has_q = np.ones(len(y), dtype=bool)
+    for name, thr_override in (("combined_chat_rule", None), ("combined_model_threshold", 0.0)):
+        best = []
+        for held in sorted(set(ctx)):
+            te = ctx == held
+            from ebbtide.features.language import noncommittal as ncm
+
+            saved = ncm.CHAT_MODEL_THRESHOLD
+            if thr_override is not None:
+                ncm.CHAT_MODEL_THRESHOLD = thr_override
+            try:
+                v, _ = classify_answers(hedges=g["hedges"][te], strong=g["strong"][te], non_answer=g["non_answer"][te],
+                                        committal=g["committal"][te], opener=g["opener"][te], has_question=has_q[te],
+                                        model_p=p_all[te], model_thr=float(thr_all[te][0]))
+            finally:
+                ncm.CHAT_MODEL_THRESHOLD = saved
+            best.append((te, v))
+        pred = np.zeros(len(y), dtype=bool)
+        for te, v in best:
+            pred[te] = v
+        res[f"{name}_f1"] = prf(y, pred)[2]
+    gram = (g["committal"] == 0) & ~(g["opener"] & (g["strong"] == 0)) & ((g["hedges"] + g["non_answer"]) > 0)
+    res["grammar_alone_f1"] = prf(y, gram)[2]
+    res["baseline_hedge_words_f1"] = prf(y, baseline_noncommittal(df["answer-Y"].to_list()))[2]
+    for held in sorted(set(ctx)):
+        te = ctx == held
+        res[f"model_alone_f1[{CIRCA_SHORT.get(held, held[:20])}]"] = prf(y[te], (p_all >= thr_all)[te])[2]
+    return res
+
+
 # ------------------------------------------------------------------------------------------------ affection
 
 def load_labelled(path: Path) -> pl.DataFrame:
@@ -298,6 +384,82 @@ def eval_affection(path: Path = FIXTURES / "affection_en.tsv", lang: str | None 
     p, r, f = prf(y, pred)
     wrong = [t for t, a, b in zip(df["text"].to_list(), y, pred, strict=True) if a != b]
     return {"rows": float(len(y)), "precision": p, "recall": r, "f1": f, "errors": wrong}  # type: ignore[dict-item]
+
+
+CHAT = FIXTURES / "chat"
+CHAT_LANGS = ("en", "es", "pt", "de", "fr")
+#: Plain hedge-word baselines per language (an answer with one of these words is "noncommittal").
+BASELINE_HEDGES_BY_LANG: dict[str, tuple[str, ...]] = {
+    "en": BASELINE_HEDGES,
+    "es": ("quizás", "quizá", "tal vez", "a lo mejor", "probablemente", "posiblemente", "puede", "no sé",
+           "no estoy segur", "depende", "supongo", "a veces"),
+    "pt": ("talvez", "provavelmente", "possivelmente", "pode ser", "não sei", "não tenho certeza", "depende",
+           "acho que", "às vezes", "quem sabe"),
+    "de": ("vielleicht", "wahrscheinlich", "möglicherweise", "eventuell", "weiß nicht", "nicht sicher",
+           "kommt drauf an", "hängt davon ab", "ich glaube", "manchmal"),
+    "fr": ("peut-être", "probablement", "possiblement", "sais pas", "pas sûr", "ça dépend", "je suppose",
+           "je pense", "parfois", "éventuellement"),
+}
+#: Plain keyword baselines for affection per language (love / miss words anywhere, any heart emoji).
+BASELINE_AFFECTION: dict[str, tuple[str, ...]] = {
+    "en": ("love", "miss", "❤", "😘", "😍", "🥰", "💕"),
+    "es": ("quiero", "amo", "extraño", "echo de menos", "❤", "😘", "😍", "🥰", "💕"),
+    "pt": ("amo", "saudade", "❤", "😘", "😍", "🥰", "💕"),
+    "de": ("liebe", "lieb", "vermiss", "❤", "😘", "😍", "🥰", "💕"),
+    "fr": ("aime", "manque", "❤", "😘", "😍", "🥰", "💕"),
+}
+
+
+def load_chat(feature: str, lang: str, split: str | None = None) -> pl.DataFrame:
+    """One of our chat-language sets (tests/fixtures/language/chat/, see LABELLING_GUIDE.md)."""
+    df = pl.read_csv(CHAT / f"{feature}_{lang}.tsv", separator="\t", quote_char=None,
+                     schema_overrides={"label": pl.Int8, "text": pl.String})
+    return df if split is None else df.filter(pl.col("split") == split)
+
+
+def _contains_any(texts: list[str], words: tuple[str, ...]) -> np.ndarray:
+    low = _norm(texts)
+    pat = "|".join(
+        (r"(?:^|[^\p{L}])" + re.escape(w) if w[0].isalpha() else re.escape(w)) for w in words
+    )
+    return low.str.contains(pat).to_numpy()
+
+
+def eval_chat_evasive(lang: str, split: str) -> dict[str, object]:
+    """F1 of the evasive class on our chat set: hedge-word baseline and ebbtide (answer read with its
+    question, through ``annotate_texts``)."""
+    from ebbtide.features.language import annotate_texts
+
+    df = load_chat("evasive", lang, split)
+    y = df["label"].to_numpy().astype(bool)
+    texts, qs = df["text"].to_list(), df["question"].to_list()
+    res: dict[str, object] = {"rows": float(len(y)), "positives": float(y.sum())}
+    p, r, f = prf(y, _contains_any(texts, BASELINE_HEDGES_BY_LANG[lang]))
+    res |= {"baseline_p": p, "baseline_r": r, "baseline_f1": f}
+    recs = list(annotate_texts([{"text": t, "question": q} for t, q in zip(texts, qs, strict=True)], lang=lang))
+    pred = np.array([bool(x["noncommittal"]["value"]) for x in recs])
+    p, r, f = prf(y, pred)
+    res |= {"p": p, "r": r, "f1": f}
+    res["errors"] = [f"{'FN' if a else 'FP'}  {q}  ->  {t}" for t, q, a, b in zip(texts, qs, y, pred, strict=True)
+                     if a != b]
+    return res
+
+
+def eval_chat_affection(lang: str, split: str) -> dict[str, object]:
+    """Precision and recall of affection on our chat set: keyword baseline and ebbtide."""
+    from ebbtide.features.language import annotate_texts
+
+    df = load_chat("affection", lang, split)
+    y = df["label"].to_numpy().astype(bool)
+    texts = df["text"].to_list()
+    res: dict[str, object] = {"rows": float(len(y)), "positives": float(y.sum())}
+    p, r, f = prf(y, _contains_any(texts, BASELINE_AFFECTION[lang]))
+    res |= {"baseline_p": p, "baseline_r": r, "baseline_f1": f}
+    pred = np.array([bool(x["affection"]["value"]) for x in annotate_texts([{"text": t} for t in texts], lang=lang)])
+    p, r, f = prf(y, pred)
+    res |= {"p": p, "r": r, "f1": f}
+    res["errors"] = [f"{'FN' if a else 'FP'}  {t}" for t, a, b in zip(texts, y, pred, strict=True) if a != b]
+    return res
 
 
 def eval_lang_checks(folder: Path = FIXTURES) -> dict[str, dict[str, float]]:
@@ -392,7 +554,10 @@ def eval_speed(n: int, data: Path | None) -> dict[str, float]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    ap.add_argument("--only", default="sentiment,noncommittal,affection,langs,speed")
+    ap.add_argument("--only", default="chat,sentiment,noncommittal,circa_loco,affection,langs,speed")
+    ap.add_argument("--split", default="test", choices=("test", "dev"),
+                    help="part of our chat sets to score (test = held apart, the reported figures)")
+    ap.add_argument("--dev-errors", action="store_true", help="list the wrong items of the chat sets' dev part")
     ap.add_argument("--train", action="store_true", help="refit and write the shipped models first")
     ap.add_argument("--speed-n", type=int, default=1_000_000)
     args = ap.parse_args(argv)
@@ -413,10 +578,15 @@ def main(argv: list[str] | None = None) -> int:
         se.sentiment_model.cache_clear()
         nc.noncommittal_model.cache_clear()
         print("models written to", MODEL_DIR)
+    if "chat" in only:
+        print_chat_figures(args.split, args.dev_errors)
     if "sentiment" in only and have:
         print("sentiment (GoEmotions dev, macro-F1):", _fmt(eval_sentiment(args.data)))
     if "noncommittal" in only and have:
         print("noncommittal (Circa held-out contexts, F1 of noncommittal):", _fmt(eval_noncommittal(args.data)))
+    if "circa_loco" in only and have:
+        print("noncommittal (Circa, each of the 5 contexts left out once, pooled F1; target 0.45):",
+              _fmt(eval_circa_loco(args.data)))
     if "affection" in only:
         for name, path in (("tuning set", FIXTURES / "affection_en.tsv"),
                            ("held-out set", FIXTURES / "affection_en_holdout.tsv")):
@@ -431,6 +601,23 @@ def main(argv: list[str] | None = None) -> int:
     if "speed" in only:
         print("speed:", _fmt(eval_speed(args.speed_n, args.data if have else None)))
     return 0
+
+
+def print_chat_figures(split: str = "test", dev_errors: bool = False) -> None:
+    """Per language: evasive answers and affection on our chat sets with their baselines, and sentiment."""
+    print(f"chat sets ({split} part; tests/fixtures/language/chat/, see LABELLING_GUIDE.md)")
+    print("  lang  evasive F1 (P/R)  hedge-word F1 | affection P / R   keyword P / R | sentiment")
+    for lang in CHAT_LANGS:
+        ev = eval_chat_evasive(lang, split)
+        af = eval_chat_affection(lang, split)
+        sent = ("see GoEmotions line (VADER beside it)" if lang == "en" else
+                "not_measurable (no labelled chat set in this language; ebbtide gives null, never an English guess)")
+        print(f"  {lang}    {ev['f1']:.3f} ({ev['p']:.2f}/{ev['r']:.2f})     {ev['baseline_f1']:.3f}"
+              f"     | {af['p']:.3f} / {af['r']:.3f}    {af['baseline_p']:.2f} / {af['baseline_r']:.2f}"
+              f"   | {sent}")
+        if dev_errors and split == "dev":  # never list the held-apart part's errors
+            for e in [*ev["errors"], *af["errors"]]:  # type: ignore[misc]
+                print("     wrong:", e)
 
 
 def _fmt(d: dict[str, float]) -> str:

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from ebbtide.features.language.affection import affection_hits, edge_word
 from ebbtide.features.language.langdetect import NO_WORDS, UNDETERMINED, detect_languages
 from ebbtide.features.language.lexicon import (
     LIST_FEATURES,
@@ -33,7 +34,8 @@ from ebbtide.features.language.lexicon import (
 from ebbtide.features.language.lsm import FW_COLUMNS
 from ebbtide.features.language.matching import count_features, pad, term_table
 from ebbtide.features.language.noncommittal import (
-    LEXICON_THRESHOLD,
+    classify_answers,
+    first_word,
     model_scores,
     model_threshold,
     question_context,
@@ -86,6 +88,14 @@ def _patterns(lang: str) -> dict[str, str | None]:
 
 
 @cache
+def _word_set(lang: str, modifier: str) -> list[str]:
+    """A ``[modifiers]`` list of ``lang`` as padded text shows it (lower case, punctuation as one space), for
+    whole-word or whole-message comparisons: first/last-word openers and pet names, whole-message replies."""
+    return sorted({" ".join(re.sub(r"[^\w']+", " ", t.lower()).split())
+                   for t in load_lexicon(lang).modifiers.get(modifier, ())})
+
+
+@cache
 def _safety_pattern() -> str | None:
     terms: list[str] = []
     for lang in available_langs():
@@ -127,7 +137,8 @@ def _list_features(part: pl.DataFrame, lang: str) -> pl.DataFrame:
             question=pl.Series(qmark),
             plan_question=null_bool,
             relationship_question=null_bool,
-            _hedges=null_int,
+            _hedges=null_int, _nc_strong=null_int, _non_answer=null_int, _committal=null_int,
+            _opener=pl.lit(None, dtype=pl.Boolean) if lang != NO_WORDS else pl.lit(False),
             **{f: null_bool for f in _BOOL_TAIL if f != "safety_concern"},
             safety_concern=counts["safety_concern"] > 0,
             **{c: null_int for c in FW_COLUMNS},
@@ -135,8 +146,17 @@ def _list_features(part: pl.DataFrame, lang: str) -> pl.DataFrame:
     p = _patterns(lang)
     aff_words = counts["affection"].to_numpy()
     negated = _subset_contains(norm, aff_words > 0, p["negated_affection"])
-    hits = np.where(negated, 0, aff_words) + counts["affection_emoji"].to_numpy()
-    hits = np.where(counts["sarcasm"].to_numpy() > 0, 0, hits)
+    edge = _word_set(lang, "pet_names_edge")
+    stripped = padded.str.strip_chars(" ")
+    hits = affection_hits(
+        phrases=aff_words, negated=negated, emoji=counts["affection_emoji"].to_numpy(),
+        sarcasm=counts["sarcasm"].to_numpy(), pet=counts["aff_pet"].to_numpy(),
+        pet_edge=(edge_word(norm, "first").is_in(edge).fill_null(False)
+                  | edge_word(norm, "last").is_in(edge).fill_null(False)).to_numpy(),
+        you_form=counts["aff_you"].to_numpy(), warm=counts["aff_warm"].to_numpy(),
+        negator=counts["aff_negator"].to_numpy(), third=counts["aff_third"].to_numpy(),
+        alone=stripped.is_in(_word_set(lang, "affection_alone")).to_numpy(),
+    )
     question = qmark | _subset_contains(norm, np.ones(n, dtype=bool), p["question_start"])
     return pl.DataFrame({"row": part["row"]}).with_columns(
         affection=pl.Series(hits > 0),
@@ -145,6 +165,10 @@ def _list_features(part: pl.DataFrame, lang: str) -> pl.DataFrame:
         plan_question=pl.Series(question & (counts["plan"].to_numpy() > 0)),
         relationship_question=pl.Series(question & (counts["relationship_question"].to_numpy() > 0)),
         _hedges=counts["noncommittal"],
+        _nc_strong=counts["nc_strong"],
+        _non_answer=counts["non_answer"] + stripped.is_in(_word_set(lang, "answer_alone")).cast(pl.Int32),
+        _committal=counts["committal"],
+        _opener=first_word(norm).is_in(_word_set(lang, "answer_opener")).fill_null(False),
         **{f: counts[f] > 0 for f in _BOOL_TAIL},
         **{c: counts[c] for c in FW_COLUMNS},
     )
@@ -170,23 +194,31 @@ def _noncommittal(t: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
     value = np.zeros(n, dtype=bool)
     score = np.zeros(n, dtype=float)
     null = np.zeros(n, dtype=bool)
-    hedges = t["_hedges"].fill_null(0).to_numpy()
+
+    def arr(c: str) -> np.ndarray:
+        return t[c].fill_null(0).to_numpy()
+
+    hedges, strong, non_answer, committal = arr("_hedges"), arr("_nc_strong"), arr("_non_answer"), arr("_committal")
+    opener = t["_opener"].fill_null(False).to_numpy()
     has_q = t["ctx_row"].is_not_null().to_numpy()
     for lg in t["lang"].unique().to_list():
         m = (t["lang"] == lg).fill_null(False).to_numpy()
         if lg not in available_langs():
             null |= m & (lg != NO_WORDS)
             continue
-        need = m & (has_q | (hedges > 0))
+        need = m & (has_q | (hedges > 0) | (committal > 0))
         idx = np.flatnonzero(need)
         if not idx.size:
             continue
-        h = hedges[idx]
-        probs = (_model_scores_distinct(t["_norm"].gather(idx), h, t["words"].gather(idx),
+        probs = (_model_scores_distinct(t["_norm"].gather(idx), hedges[idx], t["words"].gather(idx),
                                         t["question_context"].gather(idx)) if lg == "en" else None)
-        sc, thr = (1.0 - np.power(0.5, h), LEXICON_THRESHOLD) if probs is None else (probs, model_threshold())
+        v, sc = classify_answers(
+            hedges=hedges[idx], strong=strong[idx], non_answer=non_answer[idx], committal=committal[idx],
+            opener=opener[idx], has_question=has_q[idx], model_p=probs,
+            model_thr=model_threshold() if probs is not None else 0.5,
+        )
+        value[idx] = v
         score[idx] = sc
-        value[idx] = np.where(has_q[idx], sc >= thr, (h > 0) & (sc >= thr))
     v = pl.Series("noncommittal", value)
     sc_s = pl.Series("noncommittal_score", score)
     if null.any():
@@ -221,7 +253,8 @@ def _span_parts(lang: str) -> dict[str, tuple[str, ...]]:
     if lang in available_langs():
         p = _patterns(lang)
         src = {
-            "affection": (p["affection"], p["affection_emoji"]),
+            "affection": (p["affection"], p["affection_emoji"], p["aff_pet"], p["aff_warm"],
+                          load_lexicon(lang).modifier("pet_names_edge")),
             "noncommittal": (p["noncommittal"],),
             "plan_question": (p["plan"],),
             "relationship_question": (p["relationship_question"],),
@@ -332,7 +365,9 @@ def annotate_frame(
         feats = parts[0] if len(parts) == 1 else pl.concat(parts, how="diagonal_relaxed").sort("_pos")
         t = pl.concat([t, feats.drop("_pos")], how="horizontal")
     else:
-        t = t.with_columns(_hedges=pl.lit(0, dtype=pl.Int32), question=pl.lit(False),
+        t = t.with_columns(_hedges=pl.lit(0, dtype=pl.Int32), _nc_strong=pl.lit(0, dtype=pl.Int32),
+                           _non_answer=pl.lit(0, dtype=pl.Int32), _committal=pl.lit(0, dtype=pl.Int32),
+                           _opener=pl.lit(False), question=pl.lit(False),
                            _norm=pl.lit("", dtype=pl.String), words=pl.lit(0, dtype=pl.Int32))
     ctx = question_context(t.select("row", "conversation_id", "sender", "timestamp", "question", "text")
                            .with_columns(is_text=pl.lit(True)))

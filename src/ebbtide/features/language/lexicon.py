@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+import unicodedata
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -28,7 +29,17 @@ SUPPORTED_LANGS: tuple[str, ...] = ("en", "es", "pt", "de", "fr")
 LIST_FEATURES: tuple[str, ...] = (
     "affection", "noncommittal", "plan", "relationship_question", "meetup", "we_talk", "future_talk",
     "space_request", "stress", "past_hurt", "vulnerability", "conflict", "safety_concern",
+    "nc_strong", "non_answer", "committal", "aff_pet", "aff_you", "aff_warm", "aff_negator", "aff_third",
 )
+#: The evasive-answer grammar (``[evasive]`` in each language file). Every category is part of the
+#: ``noncommittal`` list; the strong ones (a deferral, a condition, handing the choice back, "not now",
+#: "I don't know") also form ``nc_strong``, which a plain "yes"/"no" opening does not outweigh. ``non_answer``
+#: ("nothing", "why would you ask that") counts only on a message that answers a question; ``committal``
+#: ("for sure", "claro que sí", "auf jeden Fall") makes an answer committal whatever else it says; ``opener``
+#: lists the first words of a plain yes or no ("yes", "nope", "claro", "nein"); ``alone`` holds non-answers
+#: that count only as the whole message ("later", "nothing", "hmm").
+EVASIVE_STRONG: tuple[str, ...] = ("defer", "condition", "hand_back", "not_now", "unknown")
+EVASIVE_WEAK: tuple[str, ...] = ("hedge",)
 #: Function-word categories for language style matching (our own closed-class lists, not LIWC).
 FUNCTION_WORD_CATEGORIES: tuple[str, ...] = (
     "ppron", "ipron", "article", "auxverb", "adverb", "prep", "conj", "negate", "quant",
@@ -114,14 +125,58 @@ def load_lexicon(lang: str) -> Lexicon:
         return {k: tuple(v) for k, v in dict(raw.get(section, {})).items()}  # type: ignore[call-overload]
 
     detect = dict(raw.get("detect", {}))  # type: ignore[call-overload]
+    features = tuples("features")
+    modifiers = tuples("modifiers")
+    evasive = tuples("evasive")
+    strong = tuple(t for cat in EVASIVE_STRONG for t in evasive.get(cat, ()))
+    weak = tuple(t for cat in EVASIVE_WEAK for t in evasive.get(cat, ()))
+    features["noncommittal"] = features.get("noncommittal", ()) + strong + weak
+    features["nc_strong"] = strong
+    features["non_answer"] = evasive.get("non_answer", ())
+    features["committal"] = evasive.get("committal", ())
+    modifiers["answer_opener"] = evasive.get("opener", ())
+    modifiers["answer_alone"] = evasive.get("alone", ())
+    aff = tuples("affection")
+    edge = aff.get("pet_names_edge", ())
+    greet = aff.get("greetings", ())
+    # a pet name right after a greeting is address ("night honey", "gracias cielo"); the combinations are
+    # generated here so the matcher still sees plain phrases
+    features["aff_pet"] = aff.get("pet_names", ()) + tuple(
+        f"{g} {p}" for g in greet for p in (*edge, *aff.get("pet_names_after_greeting", ())))
+    features["aff_you"] = aff.get("you_forms", ())
+    features["aff_warm"] = aff.get("warm_words", ())
+    features["aff_negator"] = aff.get("negators", ())
+    features["aff_third"] = aff.get("third_person", ())
+    modifiers["pet_names_edge"] = edge
+    modifiers["affection_alone"] = aff.get("alone", ())
     return Lexicon(
         lang=lang,
         version=str(raw["version"]),
-        features=tuples("features"),
-        modifiers=tuples("modifiers"),
+        features={k: with_unaccented(v) for k, v in features.items()},
+        modifiers={k: with_unaccented(v) for k, v in modifiers.items()},
         detect_words=tuple(detect.get("words", ())),
         function_words=tuples("function_words"),
     )
+
+
+def unaccented(term: str) -> str:
+    """``term`` without diacritics ("qué" -> "que", "não" -> "nao", "müde" -> "mude"); chats often drop them."""
+    return "".join(c for c in unicodedata.normalize("NFD", term) if not unicodedata.combining(c)).replace(
+        "\u00df", "ss")
+
+
+def with_unaccented(terms: tuple[str, ...]) -> tuple[str, ...]:
+    """Terms plus their spellings without diacritics (and German umlauts written "ae", "oe", "ue"), in order,
+    without duplicates. Raw ``re:`` terms are kept as written."""
+    out: dict[str, None] = {}
+    for t in terms:
+        out[t] = None
+        if t.startswith("re:"):
+            continue
+        out[unaccented(t)] = None
+        if any(u in t for u in "äöü"):
+            out[t.replace("ä", "ae").replace("ö", "oe").replace("ü", "ue")] = None
+    return tuple(out)
 
 
 def lexicon_versions() -> dict[str, str]:

@@ -257,6 +257,57 @@ def model_scores(
     return 1.0 / (1.0 + np.exp(-z))
 
 
+#: Scores given by the grammar's decisions (the model's P or the lexicon score is kept between them).
+COMMITTAL_CAP = 0.2
+#: The Circa model alone calls an answer the grammar leaves undecided noncommittal only from this P (its
+#: Circa threshold, 0.58, flagged plain chat answers such as "only friday night, does that work?" on the
+#: dev part of our chat set; 0.70 flagged none there).
+CHAT_MODEL_THRESHOLD = 0.70
+EVASIVE_FLOOR = 0.75
+
+
+def first_word(norm: pl.Series) -> pl.Series:
+    """The first word of each normalised text (null when it has none), for the yes/no opener check."""
+    return norm.str.extract(r"^[^\p{L}\p{N}]*([\p{L}\p{N}']+)", 1)
+
+
+def classify_answers(
+    *, hedges: np.ndarray, strong: np.ndarray, non_answer: np.ndarray, committal: np.ndarray,
+    opener: np.ndarray, has_question: np.ndarray, model_p: np.ndarray | None = None,
+    model_thr: float = LEXICON_THRESHOLD,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Evasive (noncommittal) or not, per message, from the grammar counts (vectorised; no loops).
+
+    Inputs are aligned arrays: ``hedges`` (hits of the whole noncommittal grammar), ``strong`` (deferrals,
+    conditions, handing the choice back, "not now", "I don't know"), ``non_answer``, ``committal`` (hits),
+    ``opener`` (the message opens with a plain yes or no word), ``has_question`` (it answers a question);
+    ``model_p`` the English Circa model's P (None for other languages). In order:
+
+    1. a committal phrase ("for sure", "claro que sí", "auf jeden Fall") -> never noncommittal;
+    2. a plain yes/no opening without a strong evasive phrase or a non-answer ("yes, I think we should")
+       -> committal;
+    3. any evasive phrase, or, answering a question, a non-answer ("nothing", "why would you ask") ->
+       noncommittal;
+    4. otherwise, answering a question, the model decides where there is one; else committal.
+
+    Returns (value, score): score is the model's P or the lexicon score 1 − 0.5^hits, capped at
+    ``COMMITTAL_CAP`` for committal decisions and raised to ``EVASIVE_FLOOR`` for grammar hits.
+    """
+    na = np.where(has_question, non_answer, 0)
+    hits = hedges + na
+    lex = 1.0 - np.power(0.5, hits)
+    score = lex if model_p is None else np.where(has_question | (hedges > 0), model_p, lex)
+    is_committal = (committal > 0) | (opener & (strong == 0) & (na == 0))
+    grammar = ~is_committal & (hits > 0)
+    # without a question only an evasive phrase counts (the model learned answers to questions)
+    by_model = np.zeros_like(grammar) if model_p is None else (~is_committal & (hits == 0) & has_question
+                                                                 & (model_p >= max(model_thr, CHAT_MODEL_THRESHOLD)))
+    value = grammar | by_model
+    score = np.where(is_committal, np.minimum(score, COMMITTAL_CAP), score)
+    score = np.where(grammar, np.maximum(score, EVASIVE_FLOOR), score)
+    return value, score
+
+
 def model_threshold() -> float:
     model = noncommittal_model()
     return float(model.meta.get("threshold", 0.5)) if model is not None else LEXICON_THRESHOLD

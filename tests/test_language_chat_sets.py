@@ -1,0 +1,119 @@
+"""Our chat-language labelled sets (five languages): size, fixed split, and the figures on the held-apart
+part (docs/language.md). The held-apart part is only scored here, never used to change a list or a rule."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+CHAT = REPO / "tests" / "fixtures" / "language" / "chat"
+LANGS = ("en", "es", "pt", "de", "fr")
+
+
+def _bench():  # type: ignore[no-untyped-def]
+    spec = importlib.util.spec_from_file_location("language_quality", REPO / "bench" / "language_quality.py")
+    assert spec and spec.loader
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("language_quality", mod)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def _make_sets():  # type: ignore[no-untyped-def]
+    spec = importlib.util.spec_from_file_location("make_sets", CHAT / "make_sets.py")
+    assert spec and spec.loader
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_sets_are_big_enough_and_the_split_is_the_committed_one(lang: str) -> None:
+    b, mk = _bench(), _make_sets()
+    for feature, build in (("evasive", mk.evasive), ("affection", mk.affection)):
+        df = b.load_chat(feature, lang)
+        assert df.height >= 300, (feature, lang)
+        assert set(df["label"].unique().to_list()) == {0, 1}
+        assert 0.3 <= (df["split"] == "test").mean() <= 0.5
+        # the TSV is exactly what the seeded builder writes: the split cannot drift
+        lines = (CHAT / f"{feature}_{lang}.tsv").read_text(encoding="utf-8").splitlines()
+        assert lines == build(lang)
+    ev = b.load_chat("evasive", lang)
+    # a question group is entirely dev or entirely test
+    assert ev.group_by("group").agg(n=__import__("polars").col("split").n_unique())["n"].max() == 1
+
+
+def test_parallel_items_share_their_split() -> None:
+    b = _bench()
+    splits = {lang: b.load_chat("affection", lang)["split"].to_list() for lang in LANGS}
+    assert all(splits[lang] == splits["en"] for lang in LANGS)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_held_apart_figures(lang: str) -> None:
+    b = _bench()
+    ev = b.eval_chat_evasive(lang, "test")
+    assert ev["f1"] >= 0.90, ev["f1"]  # target of issue 13 (our own set; see docs/language.md for caveats)
+    assert ev["f1"] > ev["baseline_f1"]
+    af = b.eval_chat_affection(lang, "test")
+    assert af["p"] >= 0.90 and af["r"] >= 0.80, (af["p"], af["r"])  # measured, not the 0.95 / 0.90 target
+    assert af["f1"] > af["baseline_f1"]
+
+
+def _one(text: str, lang: str, question: str | None = None) -> dict:  # type: ignore[type-arg]
+    from ebbtide.features.language import annotate_texts
+
+    rec = {"text": text, **({"question": question} if question else {})}
+    return next(annotate_texts([rec], lang=lang))
+
+
+@pytest.mark.parametrize(("lang", "question", "answer"), [
+    ("en", "are we still on for saturday?", "for sure, maybe a bit late"),
+    ("es", "¿cenamos mañana?", "claro que sí, no sé a qué hora salgo pero voy"),
+    ("pt", "vc vem amanhã?", "com certeza"),
+    ("de", "kommst du samstag?", "auf jeden fall, weiß nur noch nicht wann"),
+    ("fr", "tu viens samedi ?", "bien sûr"),
+])
+def test_committal_phrases_are_never_noncommittal(lang: str, question: str, answer: str) -> None:
+    r = _one(answer, lang, question)
+    assert r["noncommittal"]["value"] is False
+    assert r["noncommittal"]["score"] <= 0.2
+
+
+@pytest.mark.parametrize(("lang", "question", "answer"), [
+    ("en", "dinner friday?", "ask me closer to the time"),
+    ("en", "are we still on?", "up to you I guess"),
+    ("en", "can we talk tonight?", "not now"),
+    ("en", "is something wrong?", "nothing"),
+    ("es", "¿vienes el sábado?", "q se yo, depende del curro"),
+    ("pt", "bora sábado?", "n sei, te aviso"),
+    ("de", "kommst du am samstag?", "kp, frag mich freitag nochmal"),
+    ("fr", "tu viens samedi ?", "jsp, on verra"),
+])
+def test_deferrals_conditions_hand_backs_and_non_answers(lang: str, question: str, answer: str) -> None:
+    r = _one(answer, lang, question)
+    assert r["noncommittal"]["value"] is True
+    assert r["noncommittal"]["judged_with_question"] is True
+
+
+def test_non_answers_need_a_question_and_plain_yes_wins_over_weak_hedges() -> None:
+    assert _one("nothing", "en")["noncommittal"]["value"] is False  # not answering anything
+    assert _one("yes, I think we should", "en", "should we book it?")["noncommittal"]["value"] is False
+    assert _one("yes maybe", "en", "should we book it?")["noncommittal"]["value"] is True
+    assert _one("no idea", "en", "when are you free?")["noncommittal"]["value"] is True
+
+
+@pytest.mark.parametrize(("lang", "text", "expected"), [
+    ("en", "night honey 😴", True), ("en", "honey mustard or bbq?", False), ("en", "babe I said no", False),
+    ("en", "you're so sweet", True), ("en", "the cake is so sweet", False), ("en", "my mum misses you", False),
+    ("es", "buenas noches cielo", True), ("es", "el cielo está gris", False), ("es", "me encantas", True),
+    ("es", "no te echo de menos", False), ("pt", "o chá de bebê é domingo", False), ("pt", "boa noite bebê", True),
+    ("de", "du fehlst mir", True), ("de", "nicht jetzt, liebling", False), ("fr", "t'es trop chou", True),
+    ("fr", "je suis pas ta chérie", False), ("en", "ily2", True),
+])
+def test_affection_grammar_of_address(lang: str, text: str, expected: bool) -> None:
+    assert _one(text, lang)["affection"]["value"] is expected
