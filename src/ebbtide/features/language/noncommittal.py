@@ -286,9 +286,11 @@ def classify_answers(
     1. a committal phrase ("for sure", "claro que sí", "auf jeden Fall") -> never noncommittal;
     2. a plain yes/no opening without a strong evasive phrase or a non-answer ("yes, I think we should")
        -> committal;
-    3. any evasive phrase, or, answering a question, a non-answer ("nothing", "why would you ask") ->
-       noncommittal;
-    4. otherwise, answering a question, the model decides where there is one; else committal.
+    3. a strong evasive phrase, or, answering a question, a non-answer ("why would you ask") -> noncommittal;
+    4. only a weak hedge ("I think", "a bit"): the model decides at its own (Circa) threshold where there is
+       one (English), else noncommittal;
+    5. nothing at all: answering a question, the model decides at P >= ``CHAT_MODEL_THRESHOLD``; else
+       committal.
 
     Returns (value, score): score is the model's P or the lexicon score 1 − 0.5^hits, capped at
     ``COMMITTAL_CAP`` for committal decisions and raised to ``EVASIVE_FLOOR`` for grammar hits.
@@ -298,10 +300,15 @@ def classify_answers(
     lex = 1.0 - np.power(0.5, hits)
     score = lex if model_p is None else np.where(has_question | (hedges > 0), model_p, lex)
     is_committal = (committal > 0) | (opener & (strong == 0) & (na == 0))
-    grammar = ~is_committal & (hits > 0)
-    # without a question only an evasive phrase counts (the model learned answers to questions)
-    by_model = np.zeros_like(grammar) if model_p is None else (~is_committal & (hits == 0) & has_question
-                                                                 & (model_p >= max(model_thr, CHAT_MODEL_THRESHOLD)))
+    decided = ~is_committal & ((strong > 0) | (na > 0))
+    weak_only = ~is_committal & ~decided & (hedges > 0)
+    if model_p is None:
+        grammar = decided | weak_only
+        by_model = np.zeros_like(grammar)
+    else:  # a weak hedge alone ("I think", "a bit") is left to the model at its own threshold
+        grammar = decided
+        by_model = (weak_only & (model_p >= model_thr)) | (
+            ~is_committal & (hits == 0) & has_question & (model_p >= max(model_thr, CHAT_MODEL_THRESHOLD)))
     value = grammar | by_model
     score = np.where(is_committal, np.minimum(score, COMMITTAL_CAP), score)
     score = np.where(grammar, np.maximum(score, EVASIVE_FLOOR), score)
