@@ -117,3 +117,11 @@ def test_non_answers_need_a_question_and_plain_yes_wins_over_weak_hedges() -> No
 ])
 def test_affection_grammar_of_address(lang: str, text: str, expected: bool) -> None:
     assert _one(text, lang)["affection"]["value"] is expected
+
+
+@pytest.mark.parametrize("lang", ("es", "pt", "de", "fr"))
+def test_sentiment_is_not_measurable_outside_english_never_an_english_guess(lang: str) -> None:
+    r = _one("hoy fue un día horrible", lang)
+    assert r["sentiment"]["label"] is None and r["sentiment"]["score"] is None
+    assert "not_measurable" in r["sentiment"] and lang in r["sentiment"]["not_measurable"]
+    assert "not_measurable" not in _one("what a horrible day", "en")["sentiment"]

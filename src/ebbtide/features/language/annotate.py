@@ -496,6 +496,10 @@ def _as_record(rec: dict[str, Any], row: dict[str, Any]) -> dict[str, Any]:
     out["lang"] = row["lang"]
     out["words"] = row["words"]
     out["sentiment"] = {"label": row["sentiment"], "score": _round(row["sentiment_score"])}
+    if row["sentiment"] is None and row["lang"] in available_langs():
+        out["sentiment"]["not_measurable"] = (
+            f"no sentiment model for {row['lang']!r}: trained and measured for English only (and emoji-only texts)"
+        )
     out["affection"] = {"value": row["affection"], "score": _round(row["affection_score"])}
     out["question"] = row["question"]  # is this text itself a question?
     out["plan_question"] = row["plan_question"]
