@@ -234,10 +234,21 @@ def summarise(sim: int) -> dict:
             prev = alarm
             for s in c["signs"]:
                 sign_alarms[s] += 1
+    near_event = 0
+    if sim == 2 and stable:  # which alarms came within 6 weeks after a holiday, busy month, trip or app switch
+        import numpy as np
+        from sim2 import default_events
+
+        for r in stable:
+            ev = default_events(np.random.default_rng([r["seed"], 7, len("stable")]), 78)
+            for c in r["checks"]:
+                if c["pattern"] != "stable" and any(e.start < c["week"] and e.end > c["week"] - 6 for e in ev):
+                    near_event += 1
     years = len(stable) * (STABLE_CHECKS[-1] - STABLE_CHECKS[0]) / 52 if stable else 0
     out["stable"] = {"couples": len(stable), "couple_years": round(years, 1), "episodes": episodes,
                      "per_10_couple_years": round(10 * episodes / years, 2) if years else None,
                      "alarmed_checks": alarm_checks, "checks": sum(len(r["checks"]) for r in stable),
+                     "alarmed_checks_within_6_weeks_after_a_life_event": near_event if sim == 2 else None,
                      "sign_alarms_per_check": {k: round(v / max(1, sum(len(r["checks"]) for r in stable)), 4)
                                                for k, v in sorted(sign_alarms.items())}}
     det: dict = {}
@@ -280,6 +291,8 @@ def summarise(sim: int) -> dict:
 
 COLUMNS = ("partner_pulling_away", "mutual_drift", "pursue_withdraw", "me_pulling_away", "stable",
            "insufficient_data")
+SHORT = {"partner_pulling_away": "partner away", "mutual_drift": "mutual", "pursue_withdraw": "pursue–withdraw",
+         "me_pulling_away": "me away", "stable": "stable", "insufficient_data": "too little data"}
 ROW_LABEL = {"one_sided": "one-sided (partner)", "mutual": "mutual drift", "pursue_withdraw": "pursue–withdraw",
              "me": "me pulling away", "stable": "stable"}
 
@@ -289,7 +302,9 @@ def markdown(s: dict) -> str:
     st = s["stable"]
     lines += [f"**False alarms:** {st['episodes']} episodes in {st['couple_years']} stable couple-years "
               f"({st['couples']} couples, monthly checks) = **{st['per_10_couple_years']} per 10 couple-years**; "
-              f"{st['alarmed_checks']} of {st['checks']} checks alarmed.", ""]
+              f"{st['alarmed_checks']} of {st['checks']} checks alarmed"
+              + (f", {st['alarmed_checks_within_6_weeks_after_a_life_event']} of them within 6 weeks after a "
+                 "holiday, busy month, trip or stretch on another app." if s["sim"] == 2 else "."), ""]
     lines += ["| effect | " + " | ".join(f"{k} wk" for k in SINCE_ONSET) + " |",
               "|---|" + "---|" * len(SINCE_ONSET)]
     for name, row in s["detection"].items():
@@ -361,7 +376,7 @@ def svg_confusion(sums: list[dict], path: Path) -> None:
                    f'{s["sim"]}: planted (rows) vs verdict (columns)</text>')
         for j, c in enumerate(COLUMNS):
             out.append(f'<text x="{left + j * cell + cell / 2}" y="{top - 8}" text-anchor="middle" '
-                       f'font-size="9">{c.replace("_", " ")[:16]}</text>')
+                       f'font-size="10">{SHORT[c]}</text>')
         for r, row in enumerate(rows):
             counts = s["confusion"].get(row, {})
             n = max(1, sum(counts.values()))
