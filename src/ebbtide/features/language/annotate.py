@@ -253,8 +253,8 @@ def _span_parts(lang: str) -> dict[str, tuple[str, ...]]:
     if lang in available_langs():
         p = _patterns(lang)
         src = {
-            "affection": (p["affection"], p["affection_emoji"], p["aff_pet"], p["aff_warm"],
-                          load_lexicon(lang).modifier("pet_names_edge")),
+            "affection": (p["affection"], p["affection_emoji"], load_lexicon(lang).modifier("pet_names_all"),
+                          p["aff_warm"]),
             "noncommittal": (p["noncommittal"],),
             "plan_question": (p["plan"],),
             "relationship_question": (p["relationship_question"],),

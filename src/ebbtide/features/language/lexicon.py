@@ -148,6 +148,8 @@ def load_lexicon(lang: str) -> Lexicon:
     features["aff_negator"] = aff.get("negators", ())
     features["aff_third"] = aff.get("third_person", ())
     modifiers["pet_names_edge"] = edge
+    # for evidence spans: every pet name once (the greeting combinations above would make a slow regex)
+    modifiers["pet_names_all"] = aff.get("pet_names", ()) + edge + aff.get("pet_names_after_greeting", ())
     modifiers["affection_alone"] = aff.get("alone", ())
     return Lexicon(
         lang=lang,
