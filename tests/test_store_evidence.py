@@ -139,7 +139,9 @@ def test_people_with_the_same_name_are_suggested_not_joined(tmp_path: Path) -> N
     b = tmp_path / "b.csv"
     b.write_text("timestamp,sender,text\n2022-05-01T09:00,Sam,hello\n2022-05-01T09:01,Kim,yo\n", encoding="utf-8")
     assert runner.invoke(app, ["import", str(a), "--db", db]).exit_code == 0
-    assert runner.invoke(app, ["import", str(b), "--db", db]).exit_code == 0
+    second = runner.invoke(app, ["import", str(b), "--db", db])
+    assert second.exit_code == 0 and "Same names in different chats" in second.output
+    assert "people merge 2 3" in second.output
     listed = runner.invoke(app, ["people", "--db", db])
     assert "Same names in different chats" in listed.stdout and "people merge" in listed.stdout
     from ebbtide.store.people import people

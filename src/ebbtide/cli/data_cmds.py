@@ -266,6 +266,9 @@ def import_cmd(
         for cid in dict.fromkeys(touched):
             if store.has_conversation(cid):
                 _print_lines(coverage_report(store, cid))
+        from ebbtide.cli.people_cmds import suggestion_lines
+
+        _print_lines(suggestion_lines(store, touched, join_all=False))
         err.print(f"store: {store.path}", markup=False, highlight=False, soft_wrap=True)
 
 

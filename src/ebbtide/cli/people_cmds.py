@@ -71,17 +71,25 @@ def _show(db: Path | None) -> None:
         out.print(line, markup=False, highlight=False, soft_wrap=True)
 
 
-def suggestion_lines(store: Store) -> list[str]:
-    """Same names in different chats: suggested, never joined without the user's word."""
-    from ebbtide.store.people import suggested_links
+def suggestion_lines(store: Store, touched: list[str] | None = None, *, join_all: bool = True) -> list[str]:
+    """Same names in different chats: suggested, never joined without the user's word.
 
+    ``touched``: only pairs where one of them writes in these chats (after an import).
+    """
+    from ebbtide.store.people import has_people, suggested_links
+
+    if not has_people(store):
+        return []
     pairs = suggested_links(store)
+    if touched is not None:
+        pairs = [(a, b) for a, b in pairs if {x.conversation_id for x in (*a.aliases, *b.aliases)} & set(touched)]
     if not pairs:
         return []
     lines = ["Same names in different chats (not joined: two people can share a name):"]
     lines += [f"  #{a.id} {a.name} and #{b.id} {b.name}: if one person, ebbtide people merge {a.id} {b.id}"
               for a, b in pairs]
-    lines.append("  Join every pair listed: ebbtide people merge --suggested")
+    if join_all:
+        lines.append("  Join every pair listed: ebbtide people merge --suggested")
     return lines
 
 
