@@ -80,6 +80,10 @@ def test_parse_csv_and_parquet_files(runner: CliRunner, chat: Path, tmp_path: Pa
     frame = pl.read_parquet(out_pq)
     assert dict(frame.schema) == MESSAGE_SCHEMA and frame.height == 8
     assert not list(tmp_path.glob(".*.tmp"))  # no temporary files left behind
+    assert {p.stat().st_mode & 0o777 for p in (out_csv, out_pq)} == {0o600}  # private, like the store
+    out_jsonl = tmp_path / "m.jsonl"
+    assert runner.invoke(app, ["parse", str(chat), "-o", str(out_jsonl)]).exit_code == 0
+    assert [json.loads(x)["text"] for x in out_jsonl.read_text(encoding="utf-8").splitlines()] == [r["text"] for r in rows]
     by_name = tmp_path / "by_name.parquet"  # no --format: the extension decides
     assert runner.invoke(app, ["parse", str(chat), "-o", str(by_name)]).exit_code == 0
     assert pl.read_parquet(by_name).equals(frame)

