@@ -132,3 +132,24 @@ def test_messenger_reminder_notices_are_system(tmp_path: Path) -> None:
     kinds = dict(zip(parsed.messages["text"].to_list(), parsed.messages["kind"].to_list(), strict=True))
     assert kinds == {t: ("text" if t.startswith("remind me") else "system") for _, t in texts}
     assert set(parsed.messages.filter(pl.col("kind") == "system")["sender"]) == {""}
+
+
+def test_notices_written_out_of_time_order_start_their_own_record() -> None:
+    """The app sometimes writes 'was added'/'left' lines late; unlike a pasted old message (which stays
+    text of the message it was pasted in) they are records of their own, on Android and iPhone."""
+    android = parse_text(
+        "14/03/2024, 18:00 - Sam: hi\n14/03/2024, 18:01 - Alex: hello\n"
+        "20/03/2024, 09:00 - Kim was added\n"
+        "14/03/2024, 18:02 - Sam: see you\n14/03/2024, 18:03 - Alex: ok\n"
+    )
+    ios = parse_text(
+        "[14.03.24, 18:00:01] Sam: hi\n[14.03.24, 18:01:02] Alex: hello\n"
+        f"[20.03.24, 09:00:00] Lake trip: {M}Kim was added\n"
+        "[14.03.24, 18:02:03] Sam: see you\n[14.03.24, 18:03:04] Alex: ok\n"
+    )
+    for parsed in (android, ios):
+        assert [(s, k, t) for _, s, k, t in rows(parsed.messages)] == [
+            ("Sam", "text", "hi"), ("Alex", "text", "hello"), ("", "system", "Kim was added"),
+            ("Sam", "text", "see you"), ("Alex", "text", "ok"),
+        ]
+        assert not any("out of time order" in w for w in parsed.report.warnings)

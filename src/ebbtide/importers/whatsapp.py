@@ -49,6 +49,7 @@ from ebbtide.importers.whatsapp_dialect import (
     time_table,
 )
 from ebbtide.importers.whatsapp_kinds import (
+    MARK,
     classify,
     edited_expr,
     marked_expr,
@@ -301,8 +302,8 @@ def parse_source(
             "they were kept as text of the message before them."
         )
     spikes = _spikes(cand.get_column("timestamp"))
-    if spikes.any():  # a notice (no author) written late by the app is a record of its own, not pasted text
-        spikes = spikes.scatter(spikes.arg_true(), _has_author(cand.filter(spikes), lines))
+    if spikes.any():  # a notice written late by the app is a record of its own, not pasted text
+        spikes = spikes.scatter(spikes.arg_true(), ~_app_line(cand.filter(spikes), lines))
     if spikes.any():
         warnings.append(
             f"{int(spikes.sum())} header-like line(s) far out of time order (e.g. a pasted older message) "
@@ -435,10 +436,13 @@ def _file_dates(cand: pl.DataFrame, lines: pl.Series) -> pl.DataFrame:
     return cand.select("idx", "d_dmy", "d_mdy").join(found, on="idx", how="inner")
 
 
-def _has_author(heads: pl.DataFrame, lines: pl.Series) -> pl.Series:
-    """For header rows (idx, hdr_len): whether the rest of the line starts with 'Name: '."""
+def _app_line(heads: pl.DataFrame, lines: pl.Series) -> pl.Series:
+    """For header rows (idx, hdr_len): whether the app wrote the line itself, i.e. it has no author
+    (Android notices) or carries the iPhone mark right after 'Name: ' (see ``whatsapp_kinds``)."""
     rest = lines.gather(heads.get_column("idx")).str.slice(heads.get_column("hdr_len"))
-    return rest.str.contains(_AUTHOR_PATTERN).fill_null(False)
+    author = rest.str.extract(_AUTHOR_PATTERN, 0)
+    marked = rest.str.slice(author.str.len_chars().fill_null(0)).str.starts_with(MARK)
+    return (author.is_null() | marked).fill_null(True)
 
 
 def _unplaced(before: pl.Series) -> list[UnplacedLine]:
