@@ -71,6 +71,13 @@ def _exact_core(text: str) -> str:
     return _escape(text.strip().rstrip(".")) + r"\.?"
 
 
+def _by_name(row: VocabRow) -> bool:
+    """A notice form that starts with a name (``X pinned a message``). Unmarked, it could be a person
+    typing ('Sam left'), so such forms are recognised by structure only (the iPhone mark, or no author
+    on Android); the rows document the forms."""
+    return row.kind == "system" and row.match == "regex" and row.text.startswith("^[^\\n]+")
+
+
 def read_rows() -> tuple[VocabRow, ...]:
     """Every row of every vocabulary file (``data/whatsapp/*.tsv``), validated."""
     folder = resources.files("ebbtide.importers").joinpath("data/whatsapp")
@@ -114,7 +121,8 @@ def vocabulary() -> Vocabulary:
         elif r.match == "head":  # the app's own call lines only: marked bodies
             marked.setdefault(kind, []).append(f"(?i:^{_escape(r.text)}{_HEAD_TAIL}$)")
         else:  # regex: structural, case-insensitive
-            plain.setdefault(kind, []).append(f"(?i:{r.text})")
+            if not _by_name(r):
+                plain.setdefault(kind, []).append(f"(?i:{r.text})")
             first_line = r.text[:-1] + "(?:$|\n)" if r.text.endswith("$") and not r.text.endswith(r"\$") else r.text
             marked.setdefault(kind, []).append(f"(?i:{first_line})")
     marks = "[" + BIDI_CHARS + " \u00a0\u202f]*"
@@ -205,13 +213,24 @@ def _tolerant(pattern: str) -> str:
 
 @cache
 def _special_pattern() -> str:
-    """One pattern matching every raw unmarked body that could be anything but plain text."""
-    return "|".join([_INNER_MARK, *(_tolerant(p) for p in vocabulary().plain.values())])
+    """One pattern matching every raw unmarked body that could be anything but plain text.
+
+    A superset, kept simple for speed (this runs on every body): all exact forms in one
+    case-insensitive alternation, then each structural pattern; the exact rules run on the few rows
+    it finds. (One alternative per form, each with its own case flag, or notices starting with
+    ``[^\\n]+``, made the regex engine a hundred times slower.)
+    """
+    rows = read_rows()
+    exact = sorted({_escape(r.text.strip().rstrip(".")) for r in rows if r.match == "exact"}, key=len, reverse=True)
+    parts = [f"^{_MARKS}(?:{'|'.join(exact)})\\.?{_MARKS}$"]
+    parts += [_tolerant(f"(?i:{r.text})")[4:-1] for r in rows if r.match == "regex" and not _by_name(r)]
+    return "(?i)" + "|".join(f"(?:{p})" for p in parts)
 
 
 def may_be_special(body: str = "body") -> pl.Expr:
-    """True where an unmarked body could be anything but plain text: one pass of the combined pattern."""
-    return pl.col(body).str.contains(_special_pattern())
+    """True where an unmarked body could be anything but plain text: one pass of the combined pattern
+    (and a literal search for a mark after a later ': ', see ``_INNER_MARK``)."""
+    return pl.col(body).str.contains(_special_pattern()) | pl.col(body).str.contains(f": {MARK}", literal=True)
 
 
 def marked_expr(body: str = "body") -> pl.Expr:
