@@ -14,6 +14,7 @@ installing the package pays. ``--ebbtide-cmd`` times another command instead (e.
     python bench/bench_parse.py                 # 1M messages, 3 runs each (chat-miner: 1 run)
     python bench/bench_parse.py --messages 100000 --runs 1
     python bench/bench_parse.py --no-peers      # ebbtide only
+    python bench/bench_parse.py --no-chat-miner # ebbtide and whatstk
 
 Prints a table: tool, messages/s, wall seconds, peak MiB, and each ebbtide command's speed-up over
 whatstk (parse to Parquet, to a JSON-lines file, to JSON lines on stdout; import into the store).
@@ -79,6 +80,7 @@ def main() -> None:
     ap.add_argument("--messages", type=int, default=1_000_000)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--no-peers", action="store_true")
+    ap.add_argument("--no-chat-miner", action="store_true", help="time whatstk only (chat-miner takes minutes)")
     ap.add_argument("--file", type=Path, help="use this export instead of generating one")
     ap.add_argument("--ebbtide-cmd", help="time this command instead of a fresh install, e.g. 'ebbtide'")
     args = ap.parse_args()
@@ -111,7 +113,8 @@ def main() -> None:
     if not args.no_peers:
         py = str(ensure_peers())
         rows["whatstk 0.9.1 (auto header)"] = measure([py, "-c", WHATSTK.format(path=str(chat))], args.runs)
-        rows["chat-miner 0.6.0"] = measure([py, "-c", CHATMINER.format(path=str(chat))], max(1, args.runs // 3))
+        if not args.no_chat_miner:
+            rows["chat-miner 0.6.0"] = measure([py, "-c", CHATMINER.format(path=str(chat))], max(1, args.runs // 3))
 
     peer = rows.get("whatstk 0.9.1 (auto header)")
     print(f"\nWhatsApp export: {n:,} messages, {size_mb:.1f} MB; whole processes, median of runs\n")
