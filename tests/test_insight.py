@@ -32,11 +32,14 @@ def _all_text(insight: Insight) -> list[str]:
 @pytest.mark.parametrize("pattern", list(Pattern))
 def test_every_pattern_gets_hedged_reasons_full_plan_and_four_answers(pattern: Pattern) -> None:
     insight = explain(sample_assessment(pattern))
-    assert len(insight.reasons) == 6 and len({r.id for r in insight.reasons}) == 6
+    if pattern is Pattern.INSUFFICIENT_DATA:  # nothing could support a reason or an answer from history
+        assert insight.reasons == () and insight.faq == ()
+    else:
+        assert len(insight.reasons) == 6 and len({r.id for r in insight.reasons}) == 6
+        assert [f.id for f in insight.faq] == list(FaqId)
     for reason in insight.reasons:
         assert any(h in reason.text.lower() for h in HEDGES), reason.text
     assert {p.id for p in insight.plan} == set(StrategyId)
-    assert [f.id for f in insight.faq] == list(FaqId)
     assert insight.headline and not insight.safety_first
     for text in _all_text(insight):
         assert "{" not in text and "}" not in text, f"unfilled placeholder in: {text}"
@@ -72,7 +75,7 @@ def test_pursue_withdraw_puts_easing_the_chase_first_and_shows_the_user_their_si
     first = insight.plan[0]
     assert first.id is StrategyId.SPACE_BUT_CONNECTED
     assert "chase" in first.title.lower()
-    assert "you have been writing more" in first.why and "human" in first.why
+    assert "you have been reaching out more" in first.why and "human" in first.why
     assert any("soft" in a.lower() for a in first.actions)
 
 

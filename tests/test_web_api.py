@@ -188,12 +188,25 @@ def test_a_sign_page_shows_evidence_in_its_context(demo: TestClient) -> None:
 def test_reflection_feeds_the_reasons_and_the_plan(demo: TestClient) -> None:
     plain = re.findall(r'<h2 id="r-([a-z_]+)"', demo.get("/reasons").text)
     r = demo.post("/reasons", data={"r_past_baggage": "3", "r_external_stress": "0"})
-    assert r.url.path == "/plan" and "takes your own view" in r.text
+    assert r.url.path == "/plan" and "What it changed in the plan" in r.text
+    assert "“Outside stress” does not fit" in r.text
     titles = re.findall(r'<h2 id="r-([a-z_]+)"', demo.get("/reasons").text)
     assert titles.index("past_baggage") < plain.index("past_baggage") or plain[0] == "past_baggage"
     assert titles[-1] == "external_stress" and len(titles) == 6
     assert re.search(r'name="r_past_baggage" value="3" checked', demo.get("/reasons").text)
     demo.post("/reasons", data={})  # clear it again for other tests
+
+
+def test_need_for_space_rejected_changes_the_plan_and_the_banner_says_how(demo: TestClient) -> None:
+    """Issue 14: 'does not fit' for a need for space must change the plan, and the banner say exactly how."""
+    before = re.findall(r"<h3[^>]*>([^<]+)</h3>", demo.get("/plan").text)
+    assert before[0].startswith("Give space")  # the demo partner asked for space
+    r = demo.post("/reasons", data={"r_personal_space": "0"})
+    after = re.findall(r"<h3[^>]*>([^<]+)</h3>", r.text)
+    assert not after[0].startswith("Give space") and after[-1].startswith("Give space")
+    assert f"“{after[-1]}” moved from step 1 to step {len(after)}." in r.text
+    assert "space you asked for" not in r.text.split("</div>", 1)[1]  # the starter assuming it is gone
+    demo.post("/reasons", data={})
 
 
 def test_plan_has_starters_with_copy_buttons(demo: TestClient) -> None:

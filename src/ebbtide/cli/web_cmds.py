@@ -196,7 +196,7 @@ def check_cmd(
     """A guided self-check without a chat export: the five signs as questions, then the same plan."""
     from ebbtide.insight import crisis_resources, pattern_label
     from ebbtide.insight.selfcheck import parse_answers, run_selfcheck
-    from ebbtide.report.terminal import _faq, _plan, _reasons, _safety
+    from ebbtide.report.terminal import _faq, _plan, _reasons, _safety, reflection_note
 
     if answers_file is not None:
         raw = _read_answers(answers_file)
@@ -211,8 +211,9 @@ def check_cmd(
         _safety(out, insight, crisis_resources(country))
     out.print(Panel(Text(insight.headline), title=Text(pattern_label(assessment.pattern.value, me='you', partner=assessment.partner), style="bold"),
                     border_style="cyan"))
+    reflection_note(out, insight)
     _plan(out, insight)
-    _reasons(out, insight)
+    _reasons(out, insight, from_answers=True)
     _faq(out, insight)
     out.print()
     for limit in insight.limits:

@@ -27,8 +27,9 @@ def answer_faq(
     dips: Sequence[Dip],
     withdrawer: str,
     withdrawer_signs: Sequence[SignId] = (),
+    from_answers: bool = False,
 ) -> tuple[FaqAnswer, ...]:
-    """The four answers, in FaqId order."""
+    """The four answers, in FaqId order (``from_answers``: the self-check, which has no chat)."""
     data = load("faq")
     values = {"me": me, "partner": withdrawer if withdrawer != me else partner}
     # Oldest first; on the same start the withdrawing person's dip comes last (it is the one cited).
@@ -44,7 +45,8 @@ def answer_faq(
     figures: dict[str, float | int | str] = {"signs_seen": len(withdrawer_signs)}
     if withdrawer_signs:
         names = ", ".join(sign_label(s.value).lower() for s in withdrawer_signs)
-        text += " " + fill(spec["answer_signs"], signs=names, **{**values, "partner": withdrawer})
+        key = "answer_signs_answers" if from_answers else "answer_signs"
+        text += " " + fill(spec[key], signs=names, **{**values, "partner": withdrawer})
     out.append(_answer(FaqId.LOST_INTEREST, spec, text, figures=figures))
 
     spec = data[FaqId.CAN_RECOVER.value]
@@ -61,7 +63,7 @@ def answer_faq(
         )
         if last.end:
             figures["last_dip_end"] = last.end.isoformat()
-    else:
+    elif not from_answers:
         text += " " + fill(spec["answer_no_history"], **values)
     out.append(_answer(FaqId.CAN_RECOVER, spec, text, from_history=bool(recovered), figures=figures))
 

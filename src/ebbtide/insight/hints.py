@@ -32,12 +32,25 @@ class Hints:
     count: int = 0
     evidence: tuple[Evidence, ...] = ()
     notes: tuple[str, ...] = field(default=())
+    # What the count is made of (the reason's hint line says exactly this, nothing more):
+    messages: int = 0  # messages (or silences) behind it
+    signs: tuple[str, ...] = ()  # detected signs (SignId values) that point this way
+    dips: int = 0  # earlier dips that came back to usual
+    swings: int = 0  # warm/cold alternations in weekly messages
+    journal: int = 0  # entries of the user's own journal (web app)
 
     def __add__(self, other: Hints) -> Hints:
         seen = {(e.timestamp, e.sender, e.text) for e in self.evidence}
         extra = tuple(e for e in other.evidence if (e.timestamp, e.sender, e.text) not in seen)
         merged = tuple(sorted(self.evidence + extra, key=lambda e: e.timestamp, reverse=True))
-        return Hints(self.count + other.count, merged[:MAX_EVIDENCE_PER_REASON], self.notes + other.notes)
+        # A message found by two sources (a feature column and a sign's evidence) counts once.
+        duplicates = sum(1 for e in other.evidence if (e.timestamp, e.sender, e.text) in seen)
+        return Hints(
+            self.count + other.count - duplicates, merged[:MAX_EVIDENCE_PER_REASON], self.notes + other.notes,
+            messages=self.messages + other.messages - duplicates,
+            signs=tuple(dict.fromkeys(self.signs + other.signs)), dips=self.dips + other.dips,
+            swings=self.swings + other.swings, journal=self.journal + other.journal,
+        )
 
 
 def reason_specs() -> dict[ReasonId, dict]:
@@ -116,7 +129,7 @@ def hints_from_features(
                     )
                 )
         if count:
-            out[reason] = Hints(count, tuple(evidence))
+            out[reason] = Hints(count, tuple(evidence), messages=count)
     return out
 
 
@@ -144,12 +157,15 @@ def hints_from_assessment(assessment: Assessment, *, person: str | None = None) 
                 if any(p.search(e.why) or (e.sender == person and p.search(e.text)) for p in patterns)
             )
         )
-        count = len(evidence) + sum(1 for s in mine if s.sign.value in spec.get("signs", []))
+        signs = tuple(s.sign.value for s in mine if s.sign.value in spec.get("signs", []))
+        dips = swings = 0
         if spec.get("recovered_dips"):
-            count += sum(1 for d in assessment.dips if d.recovered)
-            count += warm_cold_swings(assessment.weekly, person)
+            dips = sum(1 for d in assessment.dips if d.recovered)
+            swings = warm_cold_swings(assessment.weekly, person)
+        count = len(evidence) + len(signs) + dips + swings
         if count:
-            out[reason] = Hints(count, tuple(sorted(evidence, key=lambda e: e.timestamp, reverse=True)))
+            out[reason] = Hints(count, tuple(sorted(evidence, key=lambda e: e.timestamp, reverse=True)),
+                                messages=len(evidence), signs=signs, dips=dips, swings=swings)
     return out
 
 

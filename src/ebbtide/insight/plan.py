@@ -34,15 +34,21 @@ class PlanContext:
     history: str = ""  # e.g. "in March 2025, Sam's messages dipped for 5 weeks and came back to usual"
     safety: bool = False
     weeks: int | None = None
+    from_answers: bool = False  # the self-check: speak of the answers, never of a chat
+    demoted: Sequence[StrategyId] = ()  # moved to the end (the user said the reason behind them does not fit)
 
 
 def strategy_order(ctx: PlanContext) -> list[StrategyId]:
     """The five strategies in the order to show them (before safety holds some back)."""
     orders = load("plan")["order"]
     order = [StrategyId(s) for s in orders.get(ctx.pattern.value, orders["partner_pulling_away"])]
-    if "space_request" in ctx.findings and ctx.pattern is not Pattern.ME_PULLING_AWAY:
+    space = "space_request" in ctx.findings or "space_fits" in ctx.findings
+    if space and ctx.pattern is not Pattern.ME_PULLING_AWAY:
         order.remove(StrategyId.SPACE_BUT_CONNECTED)
         order.insert(0, StrategyId.SPACE_BUT_CONNECTED)
+    for strategy in ctx.demoted:
+        order.remove(strategy)
+        order.append(strategy)
     if ctx.safety:
         order.remove(StrategyId.PROFESSIONAL_GUIDANCE)
         order.insert(0, StrategyId.PROFESSIONAL_GUIDANCE)
@@ -60,9 +66,12 @@ def choose_starters(ctx: PlanContext) -> tuple[str, ...]:
         keys += ["me_pulling_away", "me_pulling_away_second"]
     if ctx.pattern is Pattern.PURSUE_WITHDRAW:
         keys.append("pursue_withdraw")
-    keys += [f for f in ("space_request", "stress", "conflict") if f in ctx.findings]
+    keys += [f for f in ("space_request", "space_fits", "stress", "stress_fits", "conflict", "conflict_fits")
+             if f in ctx.findings]
     keys += [s.value for s in ctx.signs]
-    keys += ["general", "decreased_communication", "decline_in_intimacy"]
+    # General starters last: they claim nothing about what the chat shows ("talking less" only
+    # comes from a detected sign above).
+    keys += ["general", "general_plans", "general_checkin"]
     chosen: list[str] = []
     for key in keys:
         text = bank.get(key)
@@ -78,7 +87,9 @@ def _step(strategy: StrategyId, ctx: PlanContext) -> PlanStep:
     spec: dict = dict(data[strategy.value])
     # Variants: a specific finding first, then the verdict (later ones win: the verdict's wording,
     # e.g. showing the user their own side in a pursue-withdraw loop, must not be overwritten).
-    variants = (["space_request"] if "space_request" in ctx.findings else []) + [ctx.pattern.value]
+    variants = [f for f in ("space_fits", "space_request") if f in ctx.findings] + [ctx.pattern.value]
+    if ctx.from_answers:  # the self-check: wording about the answers, never about a chat
+        variants += ["answers", f"{ctx.pattern.value}_answers"]
     for variant in variants:
         override = spec.get(variant)
         if isinstance(override, dict):

@@ -25,11 +25,13 @@ def rank_reasons(
     partner: str,
     about_me: bool = False,
     reflection: Mapping[ReasonId, int] | None = None,
+    from_answers: bool = False,
 ) -> tuple[Reason, ...]:
     """All six reasons, most-hinted first; ties keep the data file's order.
 
     ``reflection`` maps a reason to how well the user feels it fits (0 = not at all .. 3 = very
-    much); a 0 moves that reason to the end but never hides it.
+    much); a 0 moves that reason to the end but never hides it. ``from_answers``: the hints come
+    from the self-check's answers, not from a chat (the hint lines say so).
     """
     specs = reason_specs()
     prefix = str(load("reasons").get("me_variant", {}).get("text_prefix", "")) if about_me else ""
@@ -40,9 +42,8 @@ def rank_reasons(
         r = (reflection or {}).get(reason_id)
         rejected = r is not None and r <= 0
         score = h.count + (REFLECTION_WEIGHT * max(0, min(3, r)) if r is not None else 0)
-        text = fill(prefix + str(spec["text"]), me=me, partner=person)
-        if h.count:
-            text = text + " " + fill(str(spec.get("hint_line", "")), n=h.count, me=me, partner=person)
+        text = " ".join([fill(prefix + str(spec["text"]), me=me, partner=person),
+                         *hint_lines(h, spec, me=me, partner=person, from_answers=from_answers)])
         reason = Reason(
             id=reason_id,
             title=str(spec["title"]),
@@ -54,3 +55,27 @@ def rank_reasons(
         scored.append(((1 if rejected else 0, -score, position), reason))
     scored.sort(key=lambda item: item[0])
     return tuple(reason for _, reason in scored)
+
+
+def hint_lines(h: Hints, spec: Mapping, *, me: str, partner: str, from_answers: bool = False) -> list[str]:
+    """What a reason's hint count is made of, each part said exactly (messages, signs, dips...).
+
+    WHY: "1 message asks for space" must mean one message; a detected sign, an earlier dip or an
+    answer in the self-check is named as what it is.
+    """
+    from ebbtide.insight.wording import sign_label
+
+    lines = load("reasons")["hint_lines"]
+    out: list[str] = []
+    if h.messages > 0 and spec.get("hint_line"):
+        out.append(fill(str(spec["hint_line"]), n=h.messages, me=me, partner=partner))
+    if h.signs:
+        names = ", ".join(sign_label(s).lower() for s in h.signs)
+        out.append(fill(lines["signs_answers" if from_answers else "signs_chat"], signs=names))
+    if h.dips:
+        out.append(fill(lines["dips"], n=h.dips))
+    if h.swings:
+        out.append(fill(lines["swings"], n=h.swings))
+    if h.journal:
+        out.append(fill(lines["journal"], n=h.journal))
+    return out

@@ -9,6 +9,7 @@ the source is the user's impression rather than a measurement (wording in data/s
 from __future__ import annotations
 
 import functools
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -23,6 +24,7 @@ from ebbtide.insight.explain import explain
 from ebbtide.insight.wording import fill
 from ebbtide.model import Assessment, Coverage, Insight, Pattern, ReasonId, SignId, SignResult, SignStatus
 
+_CHAT_WORDS = re.compile(r"\bchat|\btext\b|message|export|not enough data|own past|\bwords?\b", re.IGNORECASE)
 UNSURE = -1
 DEFAULT_WEEKS = 6
 MAX_WEEKS = 520
@@ -179,11 +181,13 @@ def run_selfcheck(answers: SelfCheckAnswers, *, today: date | None = None) -> tu
     """Answers -> (Assessment, Insight) through the same ``explain()`` as a chat analysis."""
     text = selfcheck_text()
     assessment = selfcheck_assessment(answers, today=today)
-    insight = explain(assessment, reflection=dict(answers.reflection) or None, safety_answer=answers.afraid)
+    insight = explain(assessment, reflection=dict(answers.reflection) or None, safety_answer=answers.afraid,
+                      from_answers=True)
     headline = fill(str(text["headline"][assessment.pattern.value]), partner=assessment.partner,
                     weeks=answers.weeks)
     own_limits = tuple(str(t) for t in text["limits"])
-    kept = tuple(t for t in insight.limits if "not enough data" not in t.lower())
+    # Only the limits that hold without a chat (no "a chat cannot see...", no per-sign data lines).
+    kept = tuple(t for t in insight.limits if not _CHAT_WORDS.search(t))
     return assessment, replace(insight, headline=headline, limits=own_limits + kept)
 
 

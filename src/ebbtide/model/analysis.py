@@ -78,6 +78,7 @@ class Evidence:
     why: str  # short reason this is evidence, e.g. "noncommittal answer to a plan question"
     spans: tuple[tuple[int, int], ...] = ()  # character spans in ``text`` that matched
     context_before: str = ""  # e.g. the question being answered
+    context_sender: str = ""  # who wrote ``context_before``
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,3 +195,4 @@ class Insight:
     safety_first: bool = False  # True: crisis resources lead and some advice is held back
     safety_message: str = ""
     limits: tuple[str, ...] = ()  # what cannot be measured / caveats shown to the user
+    reflection_note: tuple[str, ...] = ()  # what the user's own view of the reasons changed in the plan

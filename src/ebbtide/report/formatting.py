@@ -10,7 +10,7 @@ import math
 from datetime import date, datetime
 from typing import Any
 
-from ebbtide.insight.wording import date_words, fill, load, onset_words
+from ebbtide.insight.wording import counted, date_words, fill, load, onset_words
 from ebbtide.model import Evidence, MetricChange
 
 
@@ -25,11 +25,19 @@ def number(x: float | None, unit: str = "") -> str:
         return "n/a"
     ax = abs(x)
     text = f"{x:.0f}" if ax >= 20 else f"{x:.1f}" if ax >= 1 else f"{x:.2f}"
+    if float(text) == 0:  # "0", never "0.00" or "-0.00"
+        text = "0"
     return f"{text} {unit}".strip()
 
 
 def signed_pct(x: float) -> str:
-    return f"{x * 100:+.0f}%".replace("-", "−")
+    text = f"{x * 100:+.0f}"
+    return ("0%" if int(text) == 0 else f"{text}%").replace("-", "−")
+
+
+def value_text(x: float | None, unit: str) -> str:
+    """A metric's value as the reports show it ("45%", "175 per week", "3.9 minutes")."""
+    return _value(x, unit)
 
 
 def _value(x: float | None, unit: str) -> str:
@@ -53,8 +61,10 @@ def _delta(x: float, m: MetricChange, relative: bool) -> str:
     if relative:
         return signed_pct(x)
     if m.unit == "share":
-        return f"{x * 100:+.0f} points".replace("-", "−")
-    return f"{x:+.2f}".replace("-", "−")
+        points = int(f"{x * 100:+.0f}")
+        return "0 points" if points == 0 else f"{points:+d} {'point' if abs(points) == 1 else 'points'}".replace("-", "−")
+    text = f"{x:+.2f}"
+    return "0" if float(text) == 0 else text.replace("-", "−")
 
 
 def change_text(m: MetricChange) -> str:
@@ -93,3 +103,11 @@ def evidence_line(e: Evidence) -> str:
     """One evidence message as plain text (no markup)."""
     text = e.text if e.text else "(no message: a silence)"
     return f"{when(e.timestamp)} · {e.sender}: “{text}” — {e.why}"
+
+
+def context_line(e: Evidence, lead: str = "after") -> str:
+    """What the evidence answers, saying who wrote it: 'after Alex's “k”'."""
+    if not e.context_before:
+        return ""
+    who = f"{e.context_sender}'s " if e.context_sender else "the message "
+    return f"{lead} {who}“{e.context_before}”"

@@ -19,8 +19,8 @@ import polars as pl
 
 from ebbtide.insight import crisis_resources, load, pattern_label, sign_label, status_label, strength_label
 from ebbtide.insight.wording import fill
-from ebbtide.model import Assessment, Insight, SignStatus
-from ebbtide.report.formatting import change_text, day, number, since_text, when, words
+from ebbtide.model import Assessment, Insight, MetricChange, SignStatus
+from ebbtide.report.formatting import change_text, context_line, day, number, since_text, value_text, when, words
 from ebbtide.report.json_report import complete_signs
 
 # Weekly columns charted when present (see signals/weekly.py): id -> (label, unit).
@@ -71,17 +71,44 @@ def _baseline_band(frame: pl.DataFrame, column: str, baseline: tuple[date, date]
     return float(q25), float(q75)
 
 
+# Chart column -> the sign metric measuring the same thing: the caption then says the report's own
+# figures ("175 per week → 53 per week"), never a second estimate of the same quantity.
+CHART_METRIC_IDS: dict[str, str] = {
+    "messages": "messages_per_week",
+    "initiations": "initiations_per_week",
+    "median_reply_min": "median_reply_minutes",
+    "reply_rate": "reply_rate",
+}
+
+
+def _metric_of(assessment: Assessment | None, person: str, column: str) -> MetricChange | None:
+    wanted = CHART_METRIC_IDS.get(column)
+    if assessment is None or wanted is None:
+        return None
+    for s in assessment.signs:
+        if s.person == person:
+            for m in s.metrics:
+                if m.id == wanted and m.baseline is not None and m.recent is not None:
+                    return m
+    return None
+
+
 def _summary(frame: pl.DataFrame, column: str, baseline: tuple[date, date] | None, recent: tuple[date, date] | None,
-             unit: str) -> str:
-    """Plain-words text alternative: each person's usual vs recent median."""
+             unit: str, assessment: Assessment | None = None) -> str:
+    """Plain-words text alternative: each person's usual vs recent (the sign's figures where it has them)."""
     parts = []
     for person in frame.get_column("person").unique(maintain_order=True).to_list():
+        m = _metric_of(assessment, person, column)
+        if m is not None:
+            parts.append(f"{person} usually {value_text(m.baseline, m.unit)}, recently {value_text(m.recent, m.unit)}")
+            continue
         mine = frame.filter(pl.col("person") == person)
         usual = _median(mine, column, baseline)
         latest = _median(mine, column, recent)
         if usual is None and latest is None:
             continue
-        parts.append(f"{person} usually about {number(usual, unit)}, recently about {number(latest, unit)}")
+        parts.append(f"{person} in a typical week usually about {number(usual, unit)}, recently about "
+                     f"{number(latest, unit)}")
     return "; ".join(parts) or "no data"
 
 
@@ -161,7 +188,7 @@ def charts(assessment: Assessment) -> list[dict[str, Any]]:
             "font": {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif"},
             "xaxis": {"type": "date"}, "shapes": shapes, "annotations": annotations,
         }
-        summary = _summary(weekly, column, assessment.baseline, assessment.recent, unit)
+        summary = _summary(weekly, column, assessment.baseline, assessment.recent, unit, assessment)
         out.append({
             "id": column,
             "label": label,
@@ -234,7 +261,7 @@ def render_html(
 
 def _ev(e: Any) -> dict[str, str]:
     return {"when": when(e.timestamp), "sender": e.sender, "text": e.text or "(no message: a silence)",
-            "why": e.why, "context": e.context_before}
+            "why": e.why, "context": context_line(e)}
 
 
 def write_html(

@@ -59,6 +59,7 @@ def evidence_dict(e: Evidence) -> dict[str, Any]:
         "why": e.why,
         "spans": [list(s) for s in e.spans],
         "context_before": e.context_before,
+        "context_sender": e.context_sender,
     }
 
 

@@ -18,7 +18,7 @@ from ebbtide.insight import crisis_resources, load, pattern_label, sign_label, s
 from ebbtide.insight.safety import CrisisResource
 from ebbtide.insight.wording import fill
 from ebbtide.model import Assessment, Insight, SignStatus
-from ebbtide.report.formatting import change_text, day, evidence_line, since_text, when, words
+from ebbtide.report.formatting import change_text, context_line, counted, day, evidence_line, since_text, when, words
 from ebbtide.report.json_report import complete_signs
 
 EVIDENCE_PER_SIGN = 3
@@ -129,13 +129,17 @@ def _signs(console: Console, a: Assessment) -> None:
             console.print(f"  [italic]{escape(words('evidence'))} ({escape(sign_label(s.sign.value).lower())}):[/]")
             for e in s.evidence[:EVIDENCE_PER_SIGN]:
                 if e.context_before:
-                    console.print(Padding(Text(f"after “{e.context_before}”", style="dim"), (0, 0, 0, 4)))
+                    console.print(Padding(Text(context_line(e), style="dim"), (0, 0, 0, 4)))
                 console.print(Padding(Text(evidence_line(e)), (0, 0, 0, 4)))
 
 
-def _reasons(console: Console, insight: Insight) -> None:
+def _reasons(console: Console, insight: Insight, *, from_answers: bool = False) -> None:
     _heading(console, "reasons")
-    console.print(f"[dim]{escape(words('reasons_intro'))}[/]")
+    suffix = "_answers" if from_answers else ""
+    if not insight.reasons:
+        console.print(Text(words("no_reasons" + suffix)))
+        return
+    console.print(Text(words("reasons_intro" + suffix), style="dim"))
     for r in insight.reasons:
         console.print(f"[bold]• {escape(r.title)}[/]")
         console.print(Padding(Text(r.text), (0, 0, 0, 2)))
@@ -146,6 +150,8 @@ def _reasons(console: Console, insight: Insight) -> None:
 
 
 def _faq(console: Console, insight: Insight) -> None:
+    if not insight.faq:
+        return
     _heading(console, "faq")
     for f in insight.faq:
         console.print(f"[bold]{escape(f.question)}[/]")
@@ -174,7 +180,8 @@ def _coverage(console: Console, a: Assessment, insight: Insight) -> None:
     c = a.coverage
     people = ", ".join(f"{name}: {n:,}" for name, n in c.by_person.items())
     console.print(
-        f"{c.messages:,} messages from {day(c.first)} to {day(c.last)} ({c.weeks} weeks). {escape(people)}",
+        f"{counted(c.messages, 'message')} from {day(c.first)} to {day(c.last)} ({counted(c.weeks, 'week')}). "
+        f"{escape(people)}",
         highlight=False,
     )
     _heading(console, "limits")
@@ -182,3 +189,10 @@ def _coverage(console: Console, a: Assessment, insight: Insight) -> None:
 
 
 __all__ = ["render_terminal", "when"]
+
+
+def reflection_note(console: Console, insight: Insight) -> None:
+    """What the user's own view of the reasons changed in the plan (empty: nothing printed)."""
+    if insight.reflection_note:
+        console.print(Panel(Group(*(Text(line) for line in insight.reflection_note)), title=words("reflection"),
+                            border_style="green"))

@@ -6,6 +6,7 @@ handful of examples, most recent first, and never summarises them into a score.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 
 import polars as pl
@@ -35,10 +36,12 @@ def _gap_words(seconds: float) -> str:
     return f"{max(seconds / 60, 1):.0f} minutes"
 
 
-def _ev(row: dict, why: str, *, spans_for: tuple[str, ...] = (), context: str = "") -> Evidence:
+def _ev(row: dict, why: str, *, spans_for: tuple[str, ...] = (), context: str = "",
+        context_sender: str = "") -> Evidence:
     return Evidence(
         timestamp=row["timestamp"], sender=row["sender"], text=row.get("text") or "", why=why,
         spans=_spans(row.get("matches"), spans_for), context_before=context,
+        context_sender=context_sender if context else "",
     )
 
 
@@ -63,20 +66,40 @@ def with_next_from(prepared: pl.DataFrame, person: str) -> pl.DataFrame:
     return prepared.with_columns(nxt.alias("next_from_person"))
 
 
-def unanswered_bids(recent: pl.DataFrame, person: str) -> list[Evidence]:
+SILENCE_FLOOR_MIN = 60.0  # a silence at the end of the export counts only after at least this long...
+SILENCE_USUAL_FACTOR = 4  # ...and after four times the person's usual reply time
+
+
+def silence_allowance(usual_min: float | None) -> timedelta:
+    """How long after a message its silence counts, when the export ends before a reply could come."""
+    return timedelta(minutes=max(SILENCE_FLOOR_MIN, SILENCE_USUAL_FACTOR * (usual_min or 0.0)))
+
+
+def unanswered_bids(recent: pl.DataFrame, person: str, usual_min: float | None = None) -> list[Evidence]:
     """The other person's bids (questions, affection) that ``person`` left without a reply.
 
-    The bid itself is shown (the last typed bid of the unanswered run, not its "hiii" opener).
+    The bid itself is shown (the last typed bid of the unanswered run, not its "hiii" opener). A bid
+    with no later message from ``person`` at all is measured against the export's end: it counts
+    only when the export runs on for longer than the usual reply time allows (``silence_allowance``);
+    a message sent two minutes before the export was made has simply not been answered yet.
     """
     rows = recent.filter(
         (pl.col("other") == person) & pl.col("bid") & pl.col("is_text") & ~pl.col("run_got_reply")
-    ).unique("run_id", keep="last", maintain_order=True).sort("timestamp", descending=True).head(MAX_EVIDENCE)
+    ).unique("run_id", keep="last", maintain_order=True).sort("timestamp", descending=True)
+    end = recent.get_column("timestamp").max() if recent.height else None
+    allowance = silence_allowance(usual_min)
     out = []
     for r in rows.iter_rows(named=True):
         nxt = r.get("next_from_person")
-        gap = f"; {person}'s next message came {_gap_words((nxt - r['timestamp']).total_seconds())} later" if nxt else \
-            f"; no message from {person} since"
+        if nxt:
+            gap = f"; {person}'s next message came {_gap_words((nxt - r['timestamp']).total_seconds())} later"
+        elif isinstance(end, datetime) and end - r["timestamp"] >= allowance:
+            gap = f"; no message from {person} up to the end of the export ({_gap_words((end - r['timestamp']).total_seconds())} later)"
+        else:
+            continue
         out.append(_ev(r, f"no reply in the same conversation{gap}", spans_for=("question", "affection")))
+        if len(out) == MAX_EVIDENCE:
+            break
     return out
 
 
@@ -87,7 +110,8 @@ def slow_replies(recent: pl.DataFrame, person: str, usual_min: float | None) -> 
     rows = rows.sort("reply_latency_s", descending=True).head(MAX_EVIDENCE).sort("timestamp", descending=True)
     usual = f" (usually about {usual_min:.0f} min)" if usual_min is not None else ""
     return [
-        _ev(r, f"replied after {_gap_words(r['reply_latency_s'])}{usual}", context=r.get("prev_text") or "")
+        _ev(r, f"replied after {_gap_words(r['reply_latency_s'])}{usual}", context=r.get("prev_text") or "",
+            context_sender=r.get("other") or "")
         for r in rows.iter_rows(named=True)
     ]
 
@@ -99,13 +123,15 @@ def evasive_answers(recent: pl.DataFrame, person: str) -> list[Evidence]:
     ).unique("run_id", keep="last", maintain_order=True).sort("timestamp", descending=True).head(MAX_EVIDENCE)
     out = []
     for r in rows.iter_rows(named=True):
+        if r["answer_nc"] and clear_yes(r["answer_text"] or ""):
+            continue  # "yes! 7?" answers the question; the hedge was elsewhere in the turn
         if r["answer_nc"] is None:
             out.append(_ev(r, f"question from {r['sender']} left without an answer in the same conversation",
                            spans_for=("plan_question", "relationship_question")))
         else:
             out.append(Evidence(timestamp=r["answer_ts"], sender=person, text=r["answer_text"] or "",
                                 why="noncommittal answer to a plan or relationship question",
-                                context_before=r.get("text") or ""))
+                                context_before=r.get("text") or "", context_sender=r["sender"]))
     return out
 
 
@@ -132,9 +158,26 @@ def unreturned_affection(recent: pl.DataFrame, person: str) -> list[Evidence]:
     ).sort("timestamp", descending=True).head(MAX_EVIDENCE)
     return [
         Evidence(timestamp=r["answer_ts"], sender=person, text=r["answer_text"] or "",
-                 why="answer without warmth to an affectionate message", context_before=r.get("text") or "")
+                 why="answer without warmth to an affectionate message", context_before=r.get("text") or "",
+                 context_sender=r["sender"])
         for r in rows.iter_rows(named=True)
     ]
+
+
+# A first word that answers yes outright, in the languages the language layer reads (en, es, fr,
+# de, pt, it). A minimal guard: the noncommittal classification itself is the language layer's.
+_YES = re.compile(
+    r"^\W*(yes+|yeah+|yep|yup|sure|definitely|absolutely|of course|ok(ay)?|sounds good|s[ií]|claro|vale|"
+    r"oui|ouais|bien s[uû]r|ja|jep|klar|gerne|sim|certo|certamente|va bene)\b(?!\s*(but|pero|mais|aber|mas|ma)\b)",
+    re.IGNORECASE,
+)
+_HEDGE = re.compile(r"\b(maybe|perhaps|not sure|we'?ll see|probably|might|guess|idk|don'?t know|depends|quiz[aá]s|peut-[eê]tre|vielleicht|talvez|forse)\b",
+                    re.IGNORECASE)
+
+
+def clear_yes(text: str) -> bool:
+    """True when an answer opens with a plain yes and hedges nowhere ("yes! 7?", "sure, see you then")."""
+    return bool(_YES.search(text)) and not _HEDGE.search(text)
 
 
 def merge(*groups: list[Evidence]) -> tuple[Evidence, ...]:

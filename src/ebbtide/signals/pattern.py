@@ -75,12 +75,12 @@ def verdict(me: str, partner: str, me_away: bool, partner_away: bool, me_pursues
             "This may be a pursue-and-withdraw loop; it is one possible reading.")
     if partner_away:
         return Pattern.PARTNER_PULLING_AWAY, (
-            f"{partner}'s messages suggest less contact than in your closest stretch, while {me}'s "
-            "stayed about the same. The chat cannot tell why; there may be several reasons.")
+            f"{partner}'s messages suggest less contact than in your closest stretch, while {me}'s side "
+            "shows no clear sign of pulling back. The chat cannot tell why; there may be several reasons.")
     if me_away:
         return Pattern.ME_PULLING_AWAY, (
-            f"The change in the chat seems to come mostly from {me}'s side, while {partner}'s messages "
-            "stayed about the same. It may help to notice what has changed for you.")
+            f"The change in the chat seems to come mostly from {me}'s side, while {partner}'s side shows "
+            "no clear sign of pulling back. It may help to notice what has changed for you.")
     return Pattern.STABLE, (
         "No sustained change compared with your closest stretch shows in the chat. Quiet weeks happen; "
         "the chat cannot see everything, such as time spent together.")

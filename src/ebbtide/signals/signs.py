@@ -295,16 +295,18 @@ def _evidence(sign: SignId, ctx: Context) -> tuple:
     usual = float(base_lat.median()) if base_lat.len() else None  # type: ignore[arg-type]
     if sign is SignId.DECREASED_COMMUNICATION:
         return ev.merge(ev.flagged(rows, p, "space_request", "asked for space", "space_request"),
-                        ev.unanswered_bids(rows, p))
+                        ev.unanswered_bids(rows, p, usual))
     if sign is SignId.DECLINE_IN_INTIMACY:
         return ev.merge(ev.unreturned_affection(rows, p),
                         ev.flagged(rows, p, "space_request", "asked for space", "space_request"))
     if sign is SignId.INCREASED_TIME_APART:
-        return ev.merge(ev.flagged(rows, p, "space_request", "asked for space", "space_request"),
-                        ev.evasive_answers(rows, p))
+        # Evidence under the sign it supports: requests for space and invitations left unanswered;
+        # a noncommittal answer belongs to the evasive sign, shown there when that sign is seen.
+        unanswered = [e for e in ev.evasive_answers(rows, p) if not e.why.startswith("noncommittal")]
+        return ev.merge(ev.flagged(rows, p, "space_request", "asked for space", "space_request"), unanswered)
     if sign is SignId.CHANGE_IN_ENGAGEMENT:
         slow = ev.slow_replies(rows, p, usual)
-        return ev.merge(slow, ev.unanswered_bids(rows, p)[: max(0, ev.MAX_EVIDENCE - len(slow))])
+        return ev.merge(slow, ev.unanswered_bids(rows, p, usual)[: max(0, ev.MAX_EVIDENCE - len(slow))])
     return ev.merge(ev.evasive_answers(rows, p))
 
 

@@ -14,7 +14,7 @@ from ebbtide.insight import pattern_label, sign_label, status_label, strength_la
 from ebbtide.insight.rerun import rerun_note
 from ebbtide.insight.wording import load
 from ebbtide.model import Evidence, ReasonId, SignId, SignStatus
-from ebbtide.report.formatting import change_text, day, since_text, when
+from ebbtide.report.formatting import change_text, context_line, day, since_text, when, words
 from ebbtide.report.json_report import complete_signs
 from ebbtide.store import journal as jr
 from ebbtide.web.app import render, safety_block, state_of
@@ -131,7 +131,7 @@ def sign_page(request: Request, sign_id: str) -> Response:
             "since": since_text(res) if res.since else "", "note": res.note,
             "metrics": [f"{m.label}: {change_text(m)}" for m in res.metrics],
             "evidence": [{"why": e.why, "when": when(e.timestamp), "sender": e.sender,
-                          "text": e.text or "(no message: a silence)", "context_before": e.context_before,
+                          "text": e.text or "(no message: a silence)", "context_before": context_line(e, "In answer to"),
                           "context": in_context(a.messages, e) if e.sender != "journal" else []}
                          for e in res.evidence[:8]],
         })
@@ -153,7 +153,7 @@ def reasons_page(request: Request) -> Response:
     reflection = state_of(request).reflection()
     return render(request, "reasons.html", title="Possible reasons", insight=a.insight, a=a.assessment,
                   safety=_page_safety(request, a), reflection={k.value: v for k, v in reflection.items()},
-                  scale=_reflection_scale(), when=when)
+                  scale=_reflection_scale(), when=when, no_reasons=words("no_reasons"))
 
 
 def _reflection_scale() -> list[dict[str, Any]]:
@@ -192,4 +192,4 @@ def faq_page(request: Request) -> Response:
         return got
     a = got
     return render(request, "faq.html", title="Questions", insight=a.insight, a=a.assessment,
-                  safety=_page_safety(request, a), limits=a.insight.limits)
+                  safety=_page_safety(request, a), limits=a.insight.limits, no_reasons=words("no_reasons"))
