@@ -137,6 +137,24 @@ def test_nothing_to_analyse_and_missing_file_are_clear_errors(tmp_path: Path) ->
     assert result.exit_code == 2 and "not found" in result.stderr
 
 
+def test_analyze_me_without_a_file_reuses_the_store(export: Path, tmp_path: Path) -> None:
+    """README: ``analyze --me NAME`` imports the exports, or reuses your store."""
+    db = tmp_path / "s.duckdb"
+    assert _run(["import", str(export), "--db", str(db)]).exit_code == 0
+    result = _run(["analyze", "--me", "Alex", "--db", str(db), "--json", str(tmp_path / "r.json")])
+    assert result.exit_code == 0, result.output
+    assert json.loads((tmp_path / "r.json").read_text())["me"] == "Alex"
+    wrong = _run(["analyze", "--me", "Jordan", "--db", str(db)])
+    assert wrong.exit_code == 2 and "did not write in any stored chat" in wrong.stderr
+
+
+def test_version_flag() -> None:
+    from ebbtide import __version__
+
+    result = _run(["--version"])
+    assert result.exit_code == 0 and result.stdout.strip() == f"ebbtide {__version__}"
+
+
 def test_unwritable_report_path_is_a_clear_error(export: Path, tmp_path: Path) -> None:
     result = _run(["analyze", str(export), "--me", "Alex", "--db", str(tmp_path / "s.duckdb"),
                    "--json", str(tmp_path / "no" / "such" / "dir" / "r.json")])
@@ -156,6 +174,24 @@ def test_group_chat_analyses_you_and_the_main_other_sender(group_export: Path, t
                    "--db", str(tmp_path / "s.duckdb"), "--json", str(out)])
     assert chosen.exit_code == 0, chosen.output
     assert json.loads(out.read_text())["partner"] == "Kim"
+
+
+def test_a_group_of_three_active_people_is_refused_without_partner(tmp_path: Path) -> None:
+    from ebbtide.simulate import simulate_couple, write_whatsapp_export
+
+    msgs = simulate_couple("stable", seed=6, weeks=12).messages
+    kim = (pl.int_range(pl.len()) % 3 == 0) & (pl.col("sender") == "Sam")
+    group = msgs.with_columns(pl.when(kim).then(pl.lit("Kim")).otherwise(pl.col("sender")).alias("sender"))
+    path = write_whatsapp_export(group, tmp_path / "group.txt")
+    db = str(tmp_path / "s.duckdb")
+    refused = _run(["analyze", str(path), "--me", "Alex", "--db", db])
+    assert refused.exit_code == 2
+    assert "group chat" in refused.stderr and "--partner" in refused.stderr and "Kim" in refused.stderr
+    assert "between two people" in refused.stderr
+    chosen = _run(["analyze", "--conversation", "Kim", "--me", "Alex", "--partner", "Kim", "--db", db,
+                   "--json", str(tmp_path / "r.json")])
+    assert chosen.exit_code == 0, chosen.output
+    assert json.loads((tmp_path / "r.json").read_text())["partner"] == "Kim"
 
 
 def test_afraid_flag_puts_safety_first(export: Path, tmp_path: Path) -> None:

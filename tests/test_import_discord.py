@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from shared_data import shared_names
 
 from ebbtide.errors import EbbtideError
 from ebbtide.importers.discord import IMPORTER, replies_and_reactions
@@ -96,7 +97,7 @@ def test_sniff() -> None:
     assert not IMPORTER.sniff(Path(__file__))
 
 
-@pytest.mark.parametrize("name", sorted(p.name for p in SAMPLES.glob("*")) if SAMPLES.exists() else [])
+@pytest.mark.parametrize("name", shared_names(SAMPLES, "*"))
 def test_shared_samples_read(name: str) -> None:
     path = SAMPLES / name
     assert IMPORTER.sniff(path)

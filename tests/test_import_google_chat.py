@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from shared_data import shared_names
 
 from ebbtide.errors import EbbtideError, UnreadableInput
 from ebbtide.importers.google_chat import IMPORTER, parse_created_date, read_google_chat
@@ -106,7 +107,7 @@ def test_sniff_rejects_other_json(tmp_path: Path) -> None:
     assert not IMPORTER.sniff(other)
 
 
-@pytest.mark.parametrize("name", sorted(p.name for p in SAMPLES.glob("google_chat__*.json")) if SAMPLES.exists() else [])
+@pytest.mark.parametrize("name", shared_names(SAMPLES, "google_chat__*.json"))
 def test_shared_samples_read(name: str) -> None:
     path = SAMPLES / name
     assert IMPORTER.sniff(path)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from shared_data import shared_names
 
 from ebbtide.errors import EbbtideError, NotAChatExport
 from ebbtide.importers.line import IMPORTER
@@ -103,7 +104,7 @@ def test_sniff_and_errors(tmp_path: Path) -> None:
         IMPORTER.read(headless)
 
 
-@pytest.mark.parametrize("name", sorted(p.name for p in SAMPLES.glob("*.txt")) if SAMPLES.exists() else [])
+@pytest.mark.parametrize("name", shared_names(SAMPLES, "*.txt"))
 def test_shared_samples_read(name: str) -> None:
     assert IMPORTER.sniff(SAMPLES / name)
     parsed = IMPORTER.read(SAMPLES / name)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from shared_data import shared_names
 
 from ebbtide.errors import EbbtideError, NotAChatExport
 from ebbtide.importers.signal import IMPORTER
@@ -114,7 +115,7 @@ def test_not_signal_raises(tmp_path: Path) -> None:
         IMPORTER.read(bad)
 
 
-@pytest.mark.parametrize("name", sorted(p.name for p in SAMPLES.glob("*")) if SAMPLES.exists() else [])
+@pytest.mark.parametrize("name", shared_names(SAMPLES, "*"))
 def test_shared_samples_read(name: str) -> None:
     parsed = IMPORTER.read(SAMPLES / name)
     assert dict(parsed.messages.schema) == MESSAGE_SCHEMA and parsed.messages.height > 0

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from shared_data import shared_names
 
 from ebbtide.errors import EbbtideError, UnreadableInput
 from ebbtide.importers.snapchat import IMPORTER, SAVED_ONLY_WARNING, read_snapchat
@@ -87,7 +88,7 @@ def test_sniff_does_not_claim_other_json(tmp_path: Path) -> None:
     assert not IMPORTER.sniff(tmp_path / "nothing.json")
 
 
-@pytest.mark.parametrize("name", sorted(p.name for p in SAMPLES.glob("*.json")) if SAMPLES.exists() else [])
+@pytest.mark.parametrize("name", shared_names(SAMPLES, "*.json"))
 def test_shared_samples_read(name: str) -> None:
     parsed = IMPORTER.read(SAMPLES / name)
     assert dict(parsed.messages.schema) == MESSAGE_SCHEMA

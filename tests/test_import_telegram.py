@@ -72,6 +72,27 @@ def test_single_chat_golden() -> None:
     assert any("react" in w for w in report.warnings)
 
 
+@pytest.mark.parametrize("chat_name", ["Sam", "Deleted Account"])
+def test_a_deleted_account_is_the_person_it_was_not_a_third_participant(tmp_path: Path, chat_name: str) -> None:
+    """Issue 14: a one-to-one chat whose partner deleted their account is not a group chat."""
+    export = make_telegram_export(40)
+    for m in export["messages"][20:]:
+        if m["from_id"] == "user700":
+            m["from"] = None  # what Telegram writes once the account is deleted
+    if chat_name != "Sam":
+        export["name"] = chat_name
+        for m in export["messages"]:
+            if m["from_id"] == "user700":
+                m["from"] = None
+    path = tmp_path / "result.json"
+    path.write_text(json.dumps(export), encoding="utf-8")
+    parsed = read_export(path)
+    senders = set(parsed.messages.get_column("sender").to_list())
+    assert len(senders) == 2 and "Alex" in senders
+    if chat_name == "Sam":
+        assert senders == {"Alex", "Sam"}
+
+
 def test_fast_and_plain_paths_agree() -> None:
     for name in ("single_chat.json",):
         fast = IMPORTER._read(FIX / name, fast=True)

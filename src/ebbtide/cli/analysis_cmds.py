@@ -7,9 +7,10 @@ Choosing "you": ``--me NAME``; else the name the export itself gives (some forma
 exported); else, on a terminal, a numbered question; without a terminal the command stops with
 status 2 and lists the participants (a script must say who it is analysing for).
 
-Group chats (more than two people): ebbtide is about a couple, so it analyses you and the person
-who wrote the most besides you (or ``--partner NAME``); everyone else's messages are left out of
-the analysis, and the report says so.
+Group chats: ebbtide is about a couple. With more than two people who write regularly (5 % of the
+messages or more), ``--partner NAME`` says who the other person is; on a terminal it is asked,
+without one the command stops with status 2 and says why. Someone who only wrote a few lines is
+left out with a note, and the analysis is about you and the person who wrote most besides you.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import polars as pl
 import typer
 from rich.text import Text
 
-from ebbtide.cli.app import app, err, friendly_errors, out
+from ebbtide.cli.app import app, err, friendly_errors, report
 from ebbtide.errors import EbbtideError, UnknownParticipant
 from ebbtide.model import Assessment, DateOrder, Insight, ParsedExport, Platform, senders_by_volume
 
@@ -130,6 +131,48 @@ def choose_me(people: list[str], me: str | None, hinted: str | None = None, hint
         err.print(f"Please type a number from 1 to {len(people)}.")
 
 
+ACTIVE_SHARE = 0.05  # in a group, someone who wrote at least 5 % of the messages is taking part
+
+
+def active_people(messages: pl.DataFrame) -> list[str]:
+    """People who wrote at least ACTIVE_SHARE of the messages (most first)."""
+    people = messages.filter((pl.col("sender") != "") & (pl.col("kind") != "system"))
+    counts = people.group_by("sender").len().sort(["len", "sender"], descending=[True, False])
+    floor = ACTIVE_SHARE * max(people.height, 1)
+    return [str(s) for s, n in counts.iter_rows() if n >= floor]
+
+
+def choose_group_partner(messages: pl.DataFrame, me: str, partner: str | None) -> str | None:
+    """In a chat with more than two active people, who the analysis is about: --partner, a question, or exit 2.
+
+    WHY refuse: ebbtide measures one relationship between two people. In a group, "the person who
+    wrote most besides you" is a guess that can put a friend or a sibling in a partner's place, and
+    everything after it would be about the wrong person.
+    """
+    others = [p for p in active_people(messages) if p != me]
+    if len(others) < 2 or partner:
+        return None
+    listing = ", ".join(others)
+    if not _interactive():
+        raise EbbtideError(
+            f"this is a group chat: {len(others) + 1} people write in it regularly ({me}, {listing})",
+            where="analyze",
+            fix="ebbtide looks at one relationship between two people. Name the other person with --partner NAME, "
+                f"one of: {listing}",
+        )
+    err.print("This is a group chat. ebbtide looks at one relationship between two people: who is the other person?")
+    for i, person in enumerate(others, 1):
+        err.print(f"  {i}. {person}", markup=False, highlight=False)
+    while True:
+        answer = typer.prompt("Number", err=True).strip()
+        if answer.isdigit() and 1 <= int(answer) <= len(others):
+            return others[int(answer) - 1]
+        found = _match(answer, others)
+        if found:
+            return found
+        err.print(f"Please type a number from 1 to {len(others)}.")
+
+
 def choose_partner(people: list[str], me: str, partner: str | None) -> str:
     others = [p for p in people if p != me]
     if not others:
@@ -199,7 +242,7 @@ def emit(analysis: Analysis, *, json_path: Path | None, html_path: Path | None, 
     from ebbtide.report.terminal import render_terminal
 
     check_report_paths(json_path, html_path)
-    render_terminal(analysis.assessment, analysis.insight, out, simulated=simulated, country=country)
+    render_terminal(analysis.assessment, analysis.insight, report, simulated=simulated, country=country)
     try:
         if json_path is not None:
             from ebbtide.report.json_report import write_json
@@ -217,6 +260,34 @@ def emit(analysis: Analysis, *, json_path: Path | None, html_path: Path | None, 
     except OSError as exc:
         raise EbbtideError(f"cannot write the report ({exc.strerror})", where=str(exc.filename or ""),
                            fix="Check the folder exists and you may write there.") from None
+
+
+def stored_conversation(db: Path | None, me: str | None) -> str:
+    """``analyze`` without a file: the stored conversation to reuse (the one you are in, or the only one).
+
+    WHY: once a chat is imported, ``ebbtide analyze --me Alex`` should look at it again, as the
+    README says; it must not ask for the export a second time.
+    """
+    from ebbtide.store import Store
+
+    nothing = EbbtideError("nothing to analyse: no export given and no chat stored yet", where="analyze",
+                           fix="Give an export file: ebbtide analyze chat.txt --me NAME")
+    try:
+        with Store.open(db, create=False) as store:
+            infos = store.conversations()
+    except EbbtideError:
+        raise nothing from None
+    if not infos:
+        raise nothing
+    mine = [i for i in infos if me is None or _match(me, list(i.participants))]
+    if me and not mine:
+        raise UnknownParticipant(f"'{me}' did not write in any stored chat", where="--me",
+                                 fix="Check the name (ebbtide conversations lists who wrote), or give an export file.")
+    if len(mine) == 1:
+        return mine[0].id
+    listing = "\n  ".join(f"{i.id}  ({', '.join(i.participants)})" for i in mine)
+    raise EbbtideError(f"{len(mine)} stored chats{f' have {me} in them' if me else ''}", where="analyze",
+                       fix=f"Choose one with --conversation ID, or give an export file. Stored:\n  {listing}")
 
 
 def _load_conversation(
@@ -378,10 +449,8 @@ def analyze_cmd(
     check_report_paths(json_path, html_path)  # before reading or storing anything
     choose_zone(tz)
     all_paths = list(paths or [])
-    if not all_paths and not conversation and not person:
-        raise EbbtideError("nothing to analyse", where="analyze",
-                           fix="Give an export file (ebbtide analyze chat.txt) or a stored conversation "
-                               "(ebbtide analyze --conversation NAME).")
+    if not all_paths and not conversation and not person and not no_store:
+        conversation = stored_conversation(db, me)  # README: analyze --me NAME reuses your store
     if no_store and not all_paths:
         raise EbbtideError("--no-store needs export files to analyse", where="--no-store",
                            fix="Give the export files: ebbtide analyze chat.txt --no-store")
@@ -401,7 +470,7 @@ def analyze_cmd(
             else:
                 people = participants(messages)
                 who = choose_me(people, me, hinted, hint_source)
-                other = choose_partner(people, who, partner)
+                other = choose_partner(people, who, partner or choose_group_partner(messages, who, partner))
                 if len(people) > 2:
                     left_out = len(people) - 2
                     notes = (f"This is a group chat; only {who} and {other} are analysed ({left_out} other "

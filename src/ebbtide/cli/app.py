@@ -21,6 +21,9 @@ app = typer.Typer(
 )
 out = Console(soft_wrap=True)  # results (stdout); lines are never hard-wrapped (pipes, any width)
 err = Console(stderr=True, soft_wrap=True)  # reports, progress and errors (stderr)
+# The analysis report (panels, tables, indented paragraphs) needs a width to lay out in: with soft
+# wrapping, Rich crops what does not fit instead. It wraps at the terminal's width (80 when piped).
+report = Console()
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -38,6 +41,22 @@ def friendly_errors(func: F) -> F:
             raise typer.Exit(exc.exit_code) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from ebbtide import __version__
+
+        out.print(f"ebbtide {__version__}", markup=False, highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: bool = typer.Option(False, "--version", help="Print the version and exit.", is_eager=True,
+                                 callback=_print_version),
+) -> None:
+    """Private, honest help when you feel your partner pulling away. Everything stays on this computer."""
 
 
 @app.command()

@@ -19,7 +19,7 @@ from rich.prompt import IntPrompt, Prompt
 from rich.text import Text
 
 from ebbtide.cli.analysis_cmds import CountryOption, DbOption
-from ebbtide.cli.app import app, err, friendly_errors, out
+from ebbtide.cli.app import app, err, friendly_errors, report
 from ebbtide.errors import EbbtideError
 
 
@@ -208,16 +208,16 @@ def check_cmd(
                                "(see docs/web.md).")
     assessment, insight = run_selfcheck(parse_answers(raw))
     if insight.safety_first:
-        _safety(out, insight, crisis_resources(country))
-    out.print(Panel(Text(insight.headline), title=Text(pattern_label(assessment.pattern.value, me='you', partner=assessment.partner), style="bold"),
+        _safety(report, insight, crisis_resources(country))
+    report.print(Panel(Text(insight.headline), title=Text(pattern_label(assessment.pattern.value, me='you', partner=assessment.partner), style="bold"),
                     border_style="cyan"))
-    reflection_note(out, insight)
-    _plan(out, insight)
-    _reasons(out, insight, from_answers=True)
-    _faq(out, insight)
-    out.print()
+    reflection_note(report, insight)
+    _plan(report, insight)
+    _reasons(report, insight, from_answers=True)
+    _faq(report, insight)
+    report.print()
     for limit in insight.limits:
-        out.print(Text(f"· {limit}", style="dim"))
+        report.print(Text(f"· {limit}", style="dim"))
     if json_path is not None:
         from ebbtide.report.json_report import report_dict
 

@@ -358,6 +358,30 @@ def _times(cols: dict[str, pl.Series], where: str) -> tuple[pl.Series, pl.Series
     return local, offset, has_utc
 
 
+def _deleted_accounts(cols: dict[str, pl.Series], chat: dict[str, Any]) -> pl.Series:
+    """Senders, with a deleted account's messages put under the person it was.
+
+    Telegram writes ``"from": null`` for an account deleted since, but keeps its ``from_id``. The
+    same id under a name elsewhere in the chat is that person; in a one-to-one chat the chat's own
+    id is the other person. Without this, a partner who deleted their account becomes a third
+    "participant", and a one-to-one chat looks like a group.
+    """
+    sender, fid = cols["sender"], cols["from_id"]
+    deleted = sender == _DELETED_ACCOUNT
+    if not deleted.any():
+        return sender
+    known = (pl.DataFrame({"s": sender, "f": fid}).filter(~deleted & fid.is_not_null())
+             .unique("f", keep="first", maintain_order=True))
+    names = dict(zip(known.get_column("f").to_list(), known.get_column("s").to_list(), strict=True))
+    if chat.get("type") == "personal_chat" and chat.get("id") is not None and chat.get("name"):
+        names.setdefault(f"user{chat['id']}", str(chat["name"]))
+    if not names:
+        return sender
+    mapped = fid.replace_strict(names, default=None, return_dtype=pl.String)
+    return pl.select(pl.when(deleted & mapped.is_not_null()).then(mapped).otherwise(sender)).to_series().rename(
+        "sender")
+
+
 def _find_me(chat: dict[str, Any], root: dict[str, Any], cols: dict[str, pl.Series]) -> str | None:
     """The exporting user's sender name: personal_information (full export) or the chat id (1:1)."""
     ids = pl.DataFrame({"fid": cols["from_id"], "name": cols["sender"]}).filter(
@@ -559,6 +583,7 @@ class TelegramImporter:
             has_reactions = any(isinstance(m, dict) and m.get("reactions") is not None for m in messages)
             reaction_edits = any(isinstance(m, dict) and m.get("edited") is not None and m.get("reactions")
                                  for m in messages)
+        cols["sender"] = _deleted_accounts(cols, chat)
         local, offset, has_utc = _times(cols, src.name)
         conv = f"telegram:{chat.get('id')}" if chat.get("id") is not None else f"telegram:{chat.get('name')}"
         frame = build_frame(

@@ -7,8 +7,8 @@ keeping it here (with all wording in data files) means they can never disagree.
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import replace
 from datetime import date, datetime, time
 
 import polars as pl
@@ -239,20 +239,35 @@ def limits(assessment: Assessment) -> tuple[str, ...]:
     data = load("limits")
     general = [fill(t, me=assessment.me, partner=assessment.partner) for t in data["always"]]
     general.extend(assessment.coverage.notes)
+    general = list(one_list_of_limits(general))
+    known = [_words(t) for t in general]
     grouped: dict[tuple[str, str, str], list[str]] = {}
     for s in assessment.signs:
         if s.status in (SignStatus.NOT_MEASURABLE, SignStatus.INSUFFICIENT_DATA):
-            grouped.setdefault((s.status.value, s.person, s.note), []).append(sign_label(s.sign.value))
+            note = _without_said(s.note, known)
+            grouped.setdefault((s.status.value, s.person, note), []).append(sign_label(s.sign.value))
     signs = [
         re.sub(r"[;:]\s*$", "", fill(data["not_measurable_sign" if status == SignStatus.NOT_MEASURABLE.value else "insufficient_sign"],
              sign=", ".join(labels), person=person, note=note).strip())
         for (status, person, note), labels in grouped.items()
     ]
-    return one_list_of_limits(general) + tuple(dict.fromkeys(one_list_of_limits(signs, merge=False)))
+    return tuple(general) + tuple(dict.fromkeys(one_list_of_limits(signs, merge=False)))
 
 
 _WORD = re.compile(r"[^\W\d_]+")
 SAME_LIMIT = 0.5  # two limits sharing at least half of their words (the shorter's) say the same thing
+
+
+def _words(text: str) -> set[str]:
+    return {w.casefold() for w in _WORD.findall(text) if len(w) > 3}
+
+
+def _without_said(note: str, known: Sequence[set[str]]) -> str:
+    """A sign's note without the clauses a general limit already says ("a chat log cannot see time
+    spent together" once, not again under "More time apart")."""
+    parts = re.split(r";\s*|,\s*and\s+|:\s*", note)
+    kept = [p for p in parts if not (w := _words(p)) or not any(len(w & k) >= SAME_LIMIT * len(w) for k in known)]
+    return "; ".join(kept) if len(kept) < len(parts) else note
 
 
 def one_list_of_limits(lines: Sequence[str], *, merge: bool = True) -> tuple[str, ...]:
@@ -270,7 +285,7 @@ def one_list_of_limits(lines: Sequence[str], *, merge: bool = True) -> tuple[str
         text = text[0].upper() + text[1:]
         if text[-1] not in ".!?)":
             text += "."
-        words = {w.casefold() for w in _WORD.findall(text) if len(w) > 3}
+        words = _words(text)
         if merge and any(words and other and len(words & other) >= SAME_LIMIT * min(len(words), len(other))
                for _, other in kept):
             continue

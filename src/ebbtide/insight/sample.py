@@ -76,11 +76,12 @@ def _signs(person: str, other: str, detected: bool, since: date, *, space: bool)
                        metrics=(_metric("messages_per_week", "messages per week", 120, 118),))
             for s in SignId if s is not SignId.INCREASED_TIME_APART
         ] + [SignResult(sign=SignId.INCREASED_TIME_APART, person=person, status=SignStatus.NOT_DETECTED)]
-    ev_comm = (Evidence(t, person, "", "no reply for 2 days after a question", context_before="how was your day?"),)
+    ev_comm = (Evidence(t, person, "", "no reply for 2 days after a question", context_before="how was your day?",
+                        context_sender=other),)
     ev_intim = (Evidence(t - timedelta(days=3), person, "ok see you", "no affection where there usually is"),)
     ev_evasive = (
         Evidence(t - timedelta(days=1), person, "maybe, we'll see", "noncommittal answer to a plan question",
-                 spans=((0, 5),), context_before="are we still on for Saturday?"),
+                 spans=((0, 5),), context_before="are we still on for Saturday?", context_sender=other),
     )
     ev_space = (
         Evidence(t - timedelta(days=5), person, "I think I need some space this week", "asked for space",

@@ -20,6 +20,8 @@ from typing import Any
 
 import polars as pl
 
+from ebbtide.insight.wording import counted
+
 GAP_DAYS = 14  # a run of at least this many days without a message is reported as a gap
 WHATSAPP_CAP = 40_000
 WHATSAPP_MEDIA_CAP = 10_000
@@ -151,7 +153,7 @@ def _platform_lines(cov: ConversationCoverage) -> list[str]:
     totals = weekly.group_by("platform").agg(pl.col("messages").sum(), pl.col("week").min().alias("a"),
                                              pl.col("week").max().alias("b")).sort("a")
     for platform, n, a, b in totals.iter_rows():
-        lines.append(f"  {platform}: {n:,} messages, weeks of {a:%Y-%m-%d} to {b:%Y-%m-%d}")
+        lines.append(f"  {platform}: {counted(n, 'message')}, weeks of {a:%Y-%m-%d} to {b:%Y-%m-%d}")
     if totals.height > 1:
         recent = weekly.filter(pl.col("week") >= weekly.get_column("week").unique().sort().tail(RECENT_WEEKS).min())
         lines.append(f"  last {RECENT_WEEKS} weeks with messages, per messenger:")
@@ -164,7 +166,7 @@ def _platform_lines(cov: ConversationCoverage) -> list[str]:
 def coverage_lines(cov: ConversationCoverage) -> list[str]:
     """The coverage report as plain lines (no markup), for the terminal or a text file."""
     span = f"{cov.first:%Y-%m-%d} to {cov.last:%Y-%m-%d}" if cov.first and cov.last else "no messages"
-    lines = [f"Coverage of {cov.conversation_id}: {span}, {cov.messages:,} messages by people"]
+    lines = [f"Coverage of {cov.conversation_id}: {span}, {counted(cov.messages, 'message')} by people"]
     if cov.per_person:
         lines.append("  by person: " + ", ".join(f"{s} {n:,}" for s, n in cov.per_person))
     lines.extend(_platform_lines(cov))

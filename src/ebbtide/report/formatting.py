@@ -10,7 +10,7 @@ import math
 from datetime import date, datetime
 from typing import Any
 
-from ebbtide.insight.wording import counted, date_words, fill, load, onset_words
+from ebbtide.insight.wording import date_words, fill, load, onset_words
 from ebbtide.model import Evidence, MetricChange
 
 

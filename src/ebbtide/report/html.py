@@ -18,7 +18,7 @@ import jinja2
 import polars as pl
 
 from ebbtide.insight import crisis_resources, load, pattern_label, sign_label, status_label, strength_label
-from ebbtide.insight.wording import fill
+from ebbtide.insight.wording import counted, fill
 from ebbtide.model import Assessment, Insight, MetricChange, SignStatus
 from ebbtide.report.formatting import change_text, context_line, day, number, since_text, value_text, when, words
 from ebbtide.report.json_report import complete_signs
@@ -249,7 +249,8 @@ def render_html(
         "faq": insight.faq,
         "dips": dips,
         "coverage": {
-            "messages": f"{c.messages:,}", "first": day(c.first), "last": day(c.last), "weeks": c.weeks,
+            "messages": counted(c.messages, "message"), "first": day(c.first), "last": day(c.last),
+            "weeks": counted(c.weeks, "week"),
             "by_person": [f"{k}: {v:,}" for k, v in c.by_person.items()],
         },
         "limits": insight.limits,

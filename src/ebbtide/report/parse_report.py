@@ -12,6 +12,7 @@ from datetime import date, datetime
 
 import polars as pl
 
+from ebbtide.insight.wording import counted
 from ebbtide.model import MessageKind, ParseReport
 
 _ORDER_WORDS = {"dmy": "day-month-year", "mdy": "month-day-year", "ymd": "year-month-day"}
@@ -79,7 +80,7 @@ def parse_report_lines(
     else:
         ts = messages.get_column("timestamp")
         first, last = _day(ts.min()), _day(ts.max())
-        lines.append(f"  {n:,} messages from {first} to {last}")
+        lines.append(f"  {counted(n, 'message')} from {first} to {last}")
         # one pass over (sender, kind); people keep the order of their first message
         counts = messages.group_by("sender", "kind", maintain_order=True).agg(pl.len().alias("n"))
         people: dict[str, int] = {}

@@ -16,9 +16,9 @@ from rich.text import Text
 
 from ebbtide.insight import crisis_resources, load, pattern_label, sign_label, status_label, strength_label
 from ebbtide.insight.safety import CrisisResource
-from ebbtide.insight.wording import fill
+from ebbtide.insight.wording import counted, fill
 from ebbtide.model import Assessment, Insight, SignStatus
-from ebbtide.report.formatting import change_text, context_line, counted, day, evidence_line, since_text, when, words
+from ebbtide.report.formatting import change_text, context_line, day, evidence_line, since_text, when, words
 from ebbtide.report.json_report import complete_signs
 
 EVIDENCE_PER_SIGN = 3

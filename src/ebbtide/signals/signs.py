@@ -319,7 +319,8 @@ def judge_person(ctx: Context) -> tuple[list[SignResult], dict[SignId, list[Judg
     base_msgs = int(ctx.base.get_column("messages").sum()) if ctx.base.height else 0
     if not ctx.periods.baseline_weeks or base_msgs < MIN_BASELINE_MESSAGES:
         note = ctx.periods.note if not ctx.periods.baseline_weeks else (
-            f"{ctx.person} wrote {base_msgs} messages in the baseline weeks; at least {MIN_BASELINE_MESSAGES} "
+            f"{ctx.person} wrote {base_msgs} message{'' if base_msgs == 1 else 's'} in the baseline weeks; "
+            f"at least {MIN_BASELINE_MESSAGES} "
             "are needed to know their usual")
         return [insufficient(s, ctx.person, note) for s in SignId], {}
     results, judgements = [], {}

@@ -23,11 +23,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from ebbtide.errors import EbbtideError
 from ebbtide.insight import crisis_resources
 from ebbtide.insight.safety import safety_message
+from ebbtide.insight.wording import counted
 from ebbtide.web.security import Guard, cookie_name, new_token
 from ebbtide.web.service import WebState
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
+templates.env.globals["counted"] = counted  # "1 new message", "2 new messages": one formatter for every face
 
 NAV: tuple[tuple[str, str], ...] = (
     ("/", "Home"), ("/import", "Import"), ("/conversations", "Chats"), ("/overview", "Overview"), ("/reasons", "Reasons"), ("/plan", "Plan"),
