@@ -25,6 +25,7 @@ from rich.text import Text
 
 from ebbtide.cli.app import app, err, friendly_errors, out
 from ebbtide.errors import EbbtideError, UnreadableInput
+from ebbtide.insight.wording import counted
 from ebbtide.model import DateOrder, ParsedExport, Platform
 from ebbtide.report.parse_report import parse_report_lines
 
@@ -401,6 +402,18 @@ def _list_conversations(db: Path | None, coverage: bool) -> None:
         pending = store.forget_pending
     if not infos:
         out.print(f"Nothing stored yet ({path}).", markup=False, highlight=False, soft_wrap=True)
+        return
+    if not out.is_terminal:  # piped or redirected: one full line each, never a table cropped to a width
+        out.print(f"Stored in {path}", markup=False, highlight=False, soft_wrap=True)
+        for i in infos:
+            platform = "" if i.id.startswith(f"{i.platform}:") else f" [{i.platform}]"
+            out.print(f"{i.id}{platform}: {', '.join(i.participants)}; {counted(i.messages, 'message')} from "
+                      f"{_day(i.first)} to {_day(i.last)}; {counted(i.imports, 'import')}",
+                      markup=False, highlight=False, soft_wrap=True)
+        for lines in reports:
+            out.print("")
+            for line in lines:
+                out.print(line, markup=False, highlight=False, soft_wrap=True)
         return
     # The platform is shown only when an id does not already start with it (ids are "whatsapp:…").
     show_platform = any(not i.id.startswith(f"{i.platform}:") for i in infos)

@@ -56,6 +56,13 @@ def _show(db: Path | None) -> None:
     if not everyone:
         out.print("Nobody yet: import a chat first (ebbtide import EXPORT.txt).", markup=False)
         return
+    if not out.is_terminal:  # piped or redirected: one full line each, never a table cropped to a width
+        for p in everyone:
+            aliases = "; ".join(dict.fromkeys(f"{a.platform}: {a.sender}" for a in p.aliases))
+            merged = f" (merged from {', '.join(f'#{i}' for i in p.merged_from)})" if p.merged_from else ""
+            who = f"{p.name} (you)" if p.is_me else p.name
+            out.print(f"#{p.id} {who}: {aliases}{merged}", markup=False, highlight=False, soft_wrap=True)
+        return
     table = Table(box=box.SIMPLE_HEAD)
     for name, justify in (("#", "right"), ("person", "left"), ("aliases (platform: name)", "left"),
                           ("merged from", "left")):

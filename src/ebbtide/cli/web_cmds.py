@@ -168,19 +168,27 @@ def _interactive() -> bool:
     return sys.stdin.isatty()
 
 
+ANSWERS_SHAPE = ('a JSON object such as {"signs": {"decreased_communication": 2, "evasive_responses": -1}, '
+                 '"pulling_back": 0, "reaching_out": 1, "afraid": false, "weeks": 6}: signs 0 (same) to 3 (much '
+                 'less), -1 (cannot tell)')
+
+
 def _read_answers(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise EbbtideError("file not found", where=str(path), fix="Check the path of --answers.") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise EbbtideError(f"cannot read the file ({exc})", where=str(path), fix="Give a UTF-8 JSON file.") from None
+    except UnicodeDecodeError:
+        raise EbbtideError("the file is not UTF-8 text", where=str(path), fix=f"Give {ANSWERS_SHAPE}.") from None
+    except OSError as exc:
+        raise EbbtideError(f"cannot read the file ({exc.strerror or 'read error'})", where=str(path),
+                           fix="Check the path of --answers.") from None
     except json.JSONDecodeError as exc:
         raise EbbtideError(f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})", where=str(path),
-                           fix="See docs/web.md for the shape of the answers file.") from None
+                           fix=f"Give {ANSWERS_SHAPE}.") from None
     if not isinstance(data, dict):
         raise EbbtideError("the answers are not a JSON object", where=str(path),
-                           fix='Write {"signs": {"decreased_communication": 2, ...}, ...}.')
+                           fix=f"Give {ANSWERS_SHAPE}.")
     return data
 
 
@@ -188,7 +196,10 @@ def _read_answers(path: Path) -> dict[str, Any]:
 @friendly_errors
 def check_cmd(
     answers_file: Annotated[Path | None, typer.Option("--answers", help="Read the answers from a JSON file "
-                                                      "instead of asking.", show_default=False)] = None,
+                                                      "instead of asking: {\"signs\": {SIGN: 0-3 or -1}, "
+                                                      "\"pulling_back\": 0-2, \"reaching_out\": 0-2, "
+                                                      "\"afraid\": true/false, \"weeks\": N}.",
+                                                      show_default=False)] = None,
     json_path: Annotated[Path | None, typer.Option("--json", help="Also write the result as JSON.",
                                                    show_default=False)] = None,
     country: CountryOption = None,
@@ -204,8 +215,7 @@ def check_cmd(
         raw = ask_answers()
     else:
         raise EbbtideError("the self-check needs a terminal to ask its questions", where="check",
-                           fix="Run it in a terminal, or give the answers as JSON: ebbtide check --answers FILE "
-                               "(see docs/web.md).")
+                           fix=f"Run it in a terminal, or give the answers with ebbtide check --answers FILE: {ANSWERS_SHAPE}.")
     assessment, insight = run_selfcheck(parse_answers(raw))
     if insight.safety_first:
         _safety(report, insight, crisis_resources(country))

@@ -37,7 +37,7 @@ _TRUE = frozenset({"true", "1", "yes", "y"})
 _FALSE = frozenset({"false", "0", "no", "n", ""})
 _TS_RE = (r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?)\s*"
           r"(Z|[+-]\d{2}(?::?\d{2})?)?$")
-_FIX = "See docs/formats/generic.md: a header row with timestamp, sender, text (optional kind, is_me)."
+_FIX = "Write a CSV or JSON Lines file with a header row (or keys) timestamp, sender, text (optional kind, is_me)."
 
 
 def _csv_header(head: str) -> tuple[str, list[str]] | None:

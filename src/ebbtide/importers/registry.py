@@ -64,6 +64,66 @@ def supported_formats() -> list[str]:
 SUPPORTED_FORMATS = supported_formats
 
 
+# Files people pick by mistake, by their first bytes: (magic, offset, what it is).
+_NOT_CHATS: tuple[tuple[bytes, int, str], ...] = (
+    (b"\x89PNG\r\n\x1a\n", 0, "a PNG image"),
+    (b"\xff\xd8\xff", 0, "a JPEG image"),
+    (b"GIF8", 0, "a GIF image"),
+    (b"%PDF", 0, "a PDF document"),
+    (b"ftypheic", 4, "a HEIC photo"),
+    (b"ftypmif1", 4, "a HEIC photo"),
+    (b"ftyp", 4, "a video or audio file"),
+    (b"OggS", 0, "an audio file"),
+    (b"ID3", 0, "an MP3 audio file"),
+    (b"\x1f\x8b", 0, "a gzip archive"),
+    (b"Rar!", 0, "a RAR archive"),
+    (b"7z\xbc\xaf", 0, "a 7-Zip archive"),
+)
+_CHAT_HELP = "Give the file the messenger's own export wrote (a .txt, .zip or .json). Formats understood:\n  "
+
+
+def _plainly_not_a_chat(path: Path) -> UnreadableInput | NotAChatExport | None:
+    """A specific error for files that cannot be a chat export at all, whatever ``--platform`` says.
+
+    WHY: "does not look like a chat export" plus a list of formats does not tell someone that the
+    file is empty, that the zip was cut off while downloading, or that they picked a photo.
+    """
+    if path.is_dir():
+        return None
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as fh:
+            head = fh.read(16)
+    except OSError:
+        return None
+    if size == 0:
+        return UnreadableInput("the file is empty", where=str(path),
+                               fix="Export the chat again; the file holds no messages at all.")
+    if head.startswith(b"PK"):
+        import zipfile
+
+        try:
+            with zipfile.ZipFile(path) as zf:
+                zf.namelist()
+        except zipfile.BadZipFile:
+            with path.open("rb") as fh:
+                fh.seek(max(0, size - 65_557))
+                tail = fh.read()
+            why = "unexpected end: it looks cut off, e.g. an unfinished download" if b"PK\x05\x06" not in tail \
+                else "its table of contents cannot be read"
+            return UnreadableInput(f"the zip is damaged ({why})", where=str(path),
+                                   fix="Download or export it again, and wait until it has finished.")
+        except (OSError, ValueError, NotImplementedError):
+            return UnreadableInput("the zip cannot be opened", where=str(path),
+                                   fix="Download or export it again, or unzip it and give the chat file inside.")
+        return None
+    for magic, offset, what in _NOT_CHATS:
+        if head[offset:offset + len(magic)] == magic:
+            return NotAChatExport(f"this is {what}, not a chat export", where=str(path),
+                                  fix=_CHAT_HELP + "\n  ".join(supported_formats()))
+    return None
+
+
 def read_export(
     path: str | Path, *, platform: Platform | str | None = None, date_order: DateOrder | str | None = None
 ) -> ParsedExport:
@@ -71,6 +131,9 @@ def read_export(
     path = Path(path)
     if not path.exists():
         raise UnreadableInput("file not found", where=str(path), fix="Check the path and try again.")
+    problem = _plainly_not_a_chat(path)
+    if problem is not None:
+        raise problem
     order = DateOrder(date_order) if date_order else None
     importers = _importers()
     if platform:

@@ -149,7 +149,9 @@ def _parse_json(src: _Source) -> Any:
         pos = getattr(exc, "lineno", None)
         where = f"{src.name}, line {pos}" if pos else src.name
         raise UnreadableInput(
-            f"this is not valid JSON ({getattr(exc, 'msg', exc)})",
+            "this is not UTF-8 text, so not a Telegram JSON export" if isinstance(exc, UnicodeDecodeError)
+            or "utf-8" in str(exc).lower() or "utf8" in str(exc).lower()
+            else f"this is not valid JSON ({getattr(exc, 'msg', None) or 'the text breaks off or is malformed'})",
             where=where,
             fix="The file may be cut short; export the chat again from Telegram Desktop (format: JSON).",
         ) from exc
@@ -319,7 +321,11 @@ def _collect(messages: list[Any], where: str) -> dict[str, pl.Series]:
             edited.append(msg.get("edited") is not None and not msg.get("reactions"))
             lines.append(index)
     except (AttributeError, KeyError, TypeError, ValueError) as exc:
-        detail = f"missing field {exc}" if isinstance(exc, KeyError) else str(exc)
+        # Our own words, never Python's ("'str' object has no attribute 'get'").
+        detail = (f"the field {exc} is missing" if isinstance(exc, KeyError)
+                  else "it is not an object" if not isinstance(messages[index - 1] if 0 < index <= len(messages)
+                                                               else None, dict)
+                  else "a field has an unexpected type or value")
         raise UnreadableInput(
             f"message {index} is not in the shape Telegram writes ({detail})",
             where=f"{where}, message {index}",
