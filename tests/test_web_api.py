@@ -209,6 +209,42 @@ def test_need_for_space_rejected_changes_the_plan_and_the_banner_says_how(demo: 
     demo.post("/reasons", data={})
 
 
+def test_the_web_says_the_same_figures_and_sentences_as_the_reports(demo: TestClient) -> None:
+    """Issue 14: numbers agree across terminal, HTML, JSON and the web app (same analysis, same words)."""
+    import html as html_lib
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from consistency import check, render_faces
+
+    from ebbtide.report.formatting import change_text
+
+    def page(path: str) -> str:
+        text = demo.get(path).text
+        return re.sub(r"\s+", " ", html_lib.unescape(re.sub(r"<[^>]+>", " ", text)))
+
+    state = demo.app.state.ebbtide  # type: ignore[attr-defined]
+    analysis = state.analysis()
+    a, insight = analysis.assessment, analysis.insight
+    faces = render_faces(a, insight, messages=analysis.messages)
+    assert check(faces) == []
+    overview = page("/overview")
+    assert re.sub(r"\s+", " ", insight.headline) in overview
+    for sign in {s.sign for s in a.signs}:
+        text = page(f"/sign/{sign.value}")
+        for s in (s for s in a.signs if s.sign is sign):
+            for m in s.metrics:
+                assert f"{m.label}: {change_text(m)}" in text, (sign, m.id)
+    plan = page("/plan")
+    assert all(re.sub(r"\s+", " ", p.why) in plan for p in insight.plan)
+    reasons = page("/reasons")
+    assert all(re.sub(r"\s+", " ", r.text) in reasons for r in insight.reasons)
+    faq = page("/faq")
+    assert all(re.sub(r"\s+", " ", f.answer) in faq for f in insight.faq)
+    for chart_id, alt in faces.chart_alts.items():
+        assert re.sub(r"\s+", " ", alt) in overview, chart_id
+
+
 def test_plan_has_starters_with_copy_buttons(demo: TestClient) -> None:
     text = demo.get("/plan").text
     starters = re.findall(r'<q class="starter" id="([^"]+)"', text)

@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import socket
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -80,7 +81,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        # Chromium puts a Unix socket in TMPDIR, and socket paths are limited to about 100 bytes: with a
+        # long temp dir (CI, a user's profile path) it refuses to start. A short one for the browser only.
+        env = {**os.environ, "TMPDIR": "/tmp"} if len(tempfile.gettempdir()) > 60 and Path("/tmp").is_dir() \
+            else None
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, env=env)
         yield b
         b.close()
 
