@@ -79,7 +79,8 @@ _NOT_CHATS: tuple[tuple[bytes, int, str], ...] = (
     (b"Rar!", 0, "a RAR archive"),
     (b"7z\xbc\xaf", 0, "a 7-Zip archive"),
 )
-_CHAT_HELP = "Give the file the messenger's own export wrote (a .txt, .zip or .json). Formats understood:\n  "
+_CHAT_HELP = ("Give the chat export the messenger wrote (usually a .txt, .zip or .json file), not a photo or "
+              "document from the chat.")
 
 
 def _plainly_not_a_chat(path: Path) -> UnreadableInput | NotAChatExport | None:
@@ -119,8 +120,7 @@ def _plainly_not_a_chat(path: Path) -> UnreadableInput | NotAChatExport | None:
         return None
     for magic, offset, what in _NOT_CHATS:
         if head[offset:offset + len(magic)] == magic:
-            return NotAChatExport(f"this is {what}, not a chat export", where=str(path),
-                                  fix=_CHAT_HELP + "\n  ".join(supported_formats()))
+            return NotAChatExport(f"this is {what}, not a chat export", where=str(path), fix=_CHAT_HELP)
     return None
 
 
