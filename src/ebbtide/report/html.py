@@ -20,7 +20,16 @@ import polars as pl
 from ebbtide.insight import crisis_resources, load, pattern_label, sign_label, status_label, strength_label
 from ebbtide.insight.wording import counted, fill
 from ebbtide.model import Assessment, Insight, MetricChange, SignStatus
-from ebbtide.report.formatting import change_text, context_line, day, number, since_text, value_text, when, words
+from ebbtide.report.formatting import (
+    change_text,
+    context_line,
+    day,
+    number,
+    since_text,
+    value_text,
+    when,
+    words,
+)
 from ebbtide.report.json_report import complete_signs
 
 # Weekly columns charted when present (see signals/weekly.py): id -> (label, unit).
