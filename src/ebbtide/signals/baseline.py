@@ -84,7 +84,7 @@ def choose(weekly: pl.DataFrame, onsets: list[Onset], *, override: tuple[date, d
     if b_end < MIN_BASELINE or n - r0 < MIN_RECENT:
         return Periods(None, _span(recent_weeks) if recent_weeks else None, (), tuple(recent_weeks),
                        f"{n} week{'s' if n != 1 else ''} of chat; at least "
-                       f"{max(MIN_BASELINE, r0) + max(MIN_RECENT, n - r0)} are needed to compare "
+                       f"{n + max(0, MIN_BASELINE - b_end) + max(0, MIN_RECENT - (n - r0))} are needed to compare "
                        "recent weeks with an earlier stretch")
     if b_end <= BASELINE_WEEKS:
         base = weeks[:b_end]
