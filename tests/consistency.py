@@ -197,6 +197,10 @@ def check_claims(faces: Faces) -> list[str]:
     m = re.search(r"starting more of your conversations than before \((\d+)% → (\d+)%", i.headline)
     if m and (share is None or f"{share.baseline * 100:.0f}" != m.group(1) or f"{share.recent * 100:.0f}" != m.group(2)):
         out.append(f"size: headline's share of starts {m.group(0)} does not match {share}")
+    counted_calls = any("calls in this export count" in t.lower() for t in i.limits)
+    for t in i.limits:
+        if counted_calls and re.search(r"cannot see[^.;]*\bcalls\b", t):
+            out.append(f"claims: calls were counted, and a limit says they cannot be seen: {t}")
     for where, text in every:  # "8 weeks of chat; at least 8 are needed" contradicts itself
         m = re.search(r"(\d+) weeks? of (?:chat|messages); at least (\d+) are needed", text)
         if m and int(m.group(1)) >= int(m.group(2)):

@@ -195,3 +195,12 @@ def test_limits_keep_every_sign_that_cannot_be_judged() -> None:
     a = sample_assessment(Pattern.INSUFFICIENT_DATA)
     lines = limits(replace(a, coverage=Coverage(None, None, 0)))
     assert any("Decreased communication" in line and "Evasive" in line for line in lines)
+
+
+def test_when_calls_were_counted_no_limit_says_calls_cannot_be_seen() -> None:
+    a = sample_assessment(Pattern.PARTNER_PULLING_AWAY)
+    note = ("calls in this export count as time together on the line (in conversations and in time apart); "
+            "a chat log does not see time spent together in person or talk on other apps")
+    lines = limits(replace(a, coverage=replace(a.coverage, notes=(note,))))
+    assert any(line.startswith("Calls in this export count") for line in lines)
+    assert not any("cannot see" in line and "calls" in line for line in lines)

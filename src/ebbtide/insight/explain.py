@@ -238,6 +238,9 @@ def limits(assessment: Assessment) -> tuple[str, ...]:
     """
     data = load("limits")
     general = [fill(t, me=assessment.me, partner=assessment.partner) for t in data["always"]]
+    if any(_CALLS_COUNTED.search(n) for n in assessment.coverage.notes):
+        # The export has calls and they were counted: "a chat cannot see calls" would not be true here.
+        general = [t for t in general if not _CALLS.search(t)]
     general.extend(assessment.coverage.notes)
     general = list(one_list_of_limits(general))
     known = [_words(t) for t in general]
@@ -254,6 +257,8 @@ def limits(assessment: Assessment) -> tuple[str, ...]:
     return tuple(general) + tuple(dict.fromkeys(one_list_of_limits(signs, merge=False)))
 
 
+_CALLS_COUNTED = re.compile(r"\bcalls in this export count\b", re.IGNORECASE)
+_CALLS = re.compile(r"\bcalls\b", re.IGNORECASE)
 _WORD = re.compile(r"[^\W\d_]+")
 SAME_LIMIT = 0.5  # two limits sharing at least half of their words (the shorter's) say the same thing
 
