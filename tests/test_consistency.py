@@ -34,7 +34,7 @@ from ebbtide.model import Evidence, Pattern, ReasonId, SignId, SignStatus, sende
 from ebbtide.signals import assess  # noqa: E402
 from ebbtide.simulate import SCENARIOS, simulate_couple  # noqa: E402
 
-SEEDS = int(os.environ.get("EBBTIDE_CONSISTENCY_SEEDS", "12"))  # 9 scenarios x 12 = 108 chats
+SEEDS = int(os.environ.get("EBBTIDE_CONSISTENCY_SEEDS", "8"))  # 14 scenarios x 8 = 112 chats
 SAMPLES = Path(__file__).parents[2] / "shared" / "samples"
 DEMO = Path(__file__).parents[1] / "src" / "ebbtide" / "simulate" / "data" / "demo_whatsapp.txt"
 
