@@ -188,7 +188,7 @@ def test_a_group_of_three_active_people_is_refused_without_partner(tmp_path: Pat
     assert refused.exit_code == 2
     assert "group chat" in refused.stderr and "--partner" in refused.stderr and "Kim" in refused.stderr
     assert "between two people" in refused.stderr
-    chosen = _run(["analyze", "--conversation", "Kim", "--me", "Alex", "--partner", "Kim", "--db", db,
+    chosen = _run(["analyze", str(path), "--me", "Alex", "--partner", "Kim", "--db", db,
                    "--json", str(tmp_path / "r.json")])
     assert chosen.exit_code == 0, chosen.output
     assert json.loads((tmp_path / "r.json").read_text())["partner"] == "Kim"
