@@ -62,7 +62,15 @@ def _show(db: Path | None) -> None:
             merged = f" (merged from {', '.join(f'#{i}' for i in p.merged_from)})" if p.merged_from else ""
             who = f"{p.name} (you)" if p.is_me else p.name
             out.print(f"#{p.id} {who}: {aliases}{merged}", markup=False, highlight=False, soft_wrap=True)
-        return
+    else:
+        _table(everyone)
+    with _open(db) as store:
+        suggestions = suggestion_lines(store)
+    for line in suggestions:
+        out.print(line, markup=False, highlight=False, soft_wrap=True)
+
+
+def _table(everyone: list) -> None:  # type: ignore[type-arg]
     table = Table(box=box.SIMPLE_HEAD)
     for name, justify in (("#", "right"), ("person", "left"), ("aliases (platform: name)", "left"),
                           ("merged from", "left")):
@@ -72,10 +80,6 @@ def _show(db: Path | None) -> None:
         who = f"{p.name} (you)" if p.is_me else p.name
         table.add_row(*(Text(c) for c in (str(p.id), who, aliases, ", ".join(f"#{i}" for i in p.merged_from))))
     out.print(table)
-    with _open(db) as store:
-        suggestions = suggestion_lines(store)
-    for line in suggestions:
-        out.print(line, markup=False, highlight=False, soft_wrap=True)
 
 
 def suggestion_lines(store: Store, touched: list[str] | None = None, *, join_all: bool = True) -> list[str]:
