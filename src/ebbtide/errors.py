@@ -20,7 +20,20 @@ class EbbtideError(Exception):
         parts = [self.what if not self.where else f"{self.where}: {self.what}"]
         if self.fix:
             parts.append(self.fix)
-        return "\n".join(parts)
+        return shown("\n".join(parts))
+
+
+def shown(text: object) -> str:
+    """Text safe to print: bytes of a file name that are not UTF-8 (Python keeps them as lone
+    surrogates) become ``\\xNN`` instead of an encoding error at print time."""
+    value = str(text)
+    if value.isascii():
+        return value
+    try:
+        raw = value.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # other lone surrogates
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    return raw.decode("utf-8", "backslashreplace")
 
 
 class NotAChatExport(EbbtideError):

@@ -24,6 +24,7 @@ import polars as pl
 from ebbtide.errors import EbbtideError, UnreadableInput
 from ebbtide.importers._columns import build_frame as _frame_from_columns
 from ebbtide.importers._columns import chosen_chat
+from ebbtide.importers.limits import check_json_depth
 from ebbtide.model import MessageKind
 
 P = ParamSpec("P")
@@ -94,6 +95,7 @@ def decode_text(raw: bytes, where: str) -> str:
 
 def load_json(raw: bytes | str, where: str) -> Any:
     """Parse JSON, turning a syntax error into UnreadableInput with the line and column."""
+    check_json_depth(raw, where)
     try:
         if isinstance(raw, bytes):
             raw = decode_text(raw, where)
@@ -160,6 +162,27 @@ _EXPECTED_SURPRISES: tuple[type[BaseException], ...] = (
 )
 
 
+def plain_reason(exc: BaseException) -> str:
+    """What went wrong, in words, for an unforeseen error (never Python's exception text)."""
+    if isinstance(exc, sqlite3.Error):
+        return "the database is damaged, locked or not a database"
+    if isinstance(exc, (zipfile.BadZipFile, zipfile.LargeZipFile)):
+        return "the zip is damaged"
+    if isinstance(exc, OverflowError):
+        return "a number or date in it is out of range"
+    if isinstance(exc, RecursionError):
+        return "it is nested too deeply"
+    if isinstance(exc, UnicodeError):
+        return "some of its text is not in a readable encoding"
+    if isinstance(exc, csv.Error):
+        return "the CSV is malformed"
+    if isinstance(exc, OSError):
+        return "the file cannot be read (" + (exc.strerror or "input/output error") + ")"
+    if isinstance(exc, (KeyError, IndexError, AttributeError, TypeError)):
+        return "a field is missing or holds the wrong kind of value"
+    return "a value in it cannot be read (a date, a number or a field of the wrong kind)"
+
+
 def wrap_errors(format_name: str, fix: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """Decorate ``read`` so an unforeseen shape of input becomes UnreadableInput, never a traceback.
 
@@ -179,7 +202,7 @@ def wrap_errors(format_name: str, fix: str) -> Callable[[Callable[P, R]], Callab
                 raise
             except _EXPECTED_SURPRISES as exc:
                 raise UnreadableInput(
-                    f"this does not read as a {format_name} export ({type(exc).__name__}: {exc})",
+                    f"this does not read as a {format_name} export: {plain_reason(exc)}",
                     where=where,
                     fix=fix,
                 ) from exc

@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ import polars as pl
 
 from ebbtide.errors import NotAChatExport, UnreadableInput
 from ebbtide.importers._columns import KINDS, build_frame, first_seen, participants_slug
+from ebbtide.importers.limits import check_json_depth
 from ebbtide.model import DateOrder, MessageKind, ParsedExport, ParseReport, Platform
 
 REQUIRED = ("timestamp", "sender", "text")
@@ -51,14 +53,26 @@ def _csv_header(head: str) -> tuple[str, list[str]] | None:
 
 
 def _jsonl_first(head: str) -> dict[str, Any] | None:
-    for line in head.lstrip("\ufeff").splitlines():
+    lines = head.lstrip("\ufeff").splitlines(keepends=True)
+    for line in lines:
         if line.strip():
             try:
                 obj = json.loads(line)
             except ValueError:
+                if line is lines[-1] and not line.endswith(("\n", "\r")):  # a first record longer than the head
+                    return _keys_in_prefix(line)
                 return None
             return obj if isinstance(obj, dict) else None
     return None
+
+
+def _keys_in_prefix(line: str) -> dict[str, Any] | None:
+    """The required keys seen in the start of a record too long to parse here (the reader checks the rest)."""
+    if not line.lstrip().startswith("{"):
+        return None
+    seen = {m.lower() for m in re.findall(r'"(timestamp|sender|text)"\s*:', line, flags=re.IGNORECASE)}
+    # keys written after a long text are out of sight: the text key itself is enough to try
+    return dict.fromkeys(REQUIRED, "") if "text" in seen or len(seen) >= 2 else None
 
 
 def _bool(value: Any, where: str) -> bool:
@@ -118,6 +132,7 @@ def _read_csv(data: str, where: str) -> _Rows:
         raise NotAChatExport("the first line is not a header with timestamp, sender and text", where=where, fix=_FIX)
     delim, _ = header
     rows = _Rows()
+    csv.field_size_limit(max(csv.field_size_limit(), len(data) + 1))  # one message may be long (limits.py cuts it)
     reader = csv.reader(io.StringIO(data.lstrip("\ufeff"), newline=""), delimiter=delim)
     try:
         names = [c.strip().lower() for c in next(reader)]
@@ -141,6 +156,7 @@ def _read_csv(data: str, where: str) -> _Rows:
 
 
 def _read_jsonl(data: str, where: str) -> _Rows:
+    check_json_depth(data, where)
     rows = _Rows()
     for number, raw in enumerate(data.lstrip("\ufeff").splitlines(), start=1):
         if not raw.strip():

@@ -34,6 +34,7 @@ import polars as pl
 
 from ebbtide.errors import NotAChatExport, UnreadableInput
 from ebbtide.importers._columns import CHAT_ENV, build_frame, chosen_chat, first_seen, participants_slug
+from ebbtide.importers.limits import check_json_depth
 from ebbtide.model import DateOrder, MessageKind, ParsedExport, ParseReport, Platform
 
 _fastjson: Any
@@ -251,6 +252,7 @@ class _Rows:
 
 
 def _loads(data: bytes, where: str) -> Any:
+    check_json_depth(data, where)  # before the recursive parser and our walkers
     try:
         return _fastjson.loads(data) if _fastjson is not None else json.loads(data)
     except ValueError as exc:

@@ -10,11 +10,13 @@ Importers are tried in ``IMPORTERS`` order; the first whose ``sniff`` says yes r
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 from pathlib import Path
 from typing import Protocol
 
 from ebbtide.errors import NotAChatExport, UnreadableInput
+from ebbtide.importers.limits import cap_message_length, check_input, check_json_depth
 from ebbtide.model import DateOrder, ParsedExport, Platform
 
 
@@ -134,7 +136,28 @@ def read_export(
     problem = _plainly_not_a_chat(path)
     if problem is not None:
         raise problem
+    check_input(path)  # size caps first: a file too large is said to be too large, not "not a chat"
     order = DateOrder(date_order) if date_order else None
+    parsed = _read(path, platform, order)
+    frame, warnings = cap_message_length(parsed.messages)
+    if not warnings:
+        return parsed
+    report = dataclasses.replace(parsed.report, warnings=(*parsed.report.warnings, *warnings))
+    return ParsedExport(messages=frame, report=report)
+
+
+def _explain_json(path: Path) -> None:
+    """A JSON file no importer recognised because its start is nested too deeply: say that."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(1 << 16)
+    except OSError:
+        return
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"["):
+        check_json_depth(head, str(path))
+
+
+def _read(path: Path, platform: Platform | str | None, order: DateOrder | None) -> ParsedExport:
     importers = _importers()
     if platform:
         wanted = Platform(platform)
@@ -150,6 +173,7 @@ def read_export(
     for imp in importers:
         if imp.sniff(path):
             return imp.read(path, date_order=order)
+    _explain_json(path)
     raise NotAChatExport(
         "this does not look like a chat export ebbtide understands",
         where=str(path),

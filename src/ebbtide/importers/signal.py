@@ -38,6 +38,7 @@ from ebbtide.importers._build import (
     slug,
     wrap_errors,
 )
+from ebbtide.importers.limits import check_json_depth
 from ebbtide.model import DateOrder, MessageKind, ParsedExport, ParseReport, Platform
 
 _FIX = (
@@ -112,6 +113,7 @@ def _read_data_json(path: Path) -> tuple[_Rows, str]:
     where = str(path)
     rows = _Rows()
     text = decode_text(path.read_bytes(), where)
+    check_json_depth(text, where)
     for line_no, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
@@ -153,6 +155,13 @@ def _col(frame: pl.DataFrame, name: str, dtype: pl.DataType | type[pl.DataType],
     return pl.col(name).cast(dtype).fill_null(default) if name in frame.columns else pl.lit(default, dtype=dtype)
 
 
+# The fields used; nested values we only test for presence are read as strings (extra fields ignored).
+_DATA_JSON_SCHEMA = {
+    "date": pl.String, "sender": pl.String, "body": pl.String, "deleted": pl.Boolean, "call": pl.Boolean,
+    "sticker": pl.String, "attachments": pl.List(pl.String),
+}
+
+
 def _read_data_json_fast(path: Path) -> pl.DataFrame:
     """data.json read natively by Polars and classified with expressions (the hot path).
 
@@ -165,7 +174,7 @@ def _read_data_json_fast(path: Path) -> pl.DataFrame:
     if b"\n\n" in raw or raw.startswith((b"\n", b"\xef\xbb\xbf")) or b"\r" in raw:
         raise _SlowPath
     try:
-        frame = pl.read_ndjson(raw, infer_schema_length=None)
+        frame = pl.read_ndjson(raw, schema=_DATA_JSON_SCHEMA)  # never inferred: see discord._FAST_SCHEMA
     except Exception as exc:  # noqa: BLE001 - any Polars/IO complaint: let the exact reader explain
         raise _SlowPath from exc
     if frame.height != raw.count(b"\n") or frame.schema.get("date") != pl.String:

@@ -19,9 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from ebbtide.errors import UnreadableInput
-
-# Text members larger than this are refused (a chat of 1M messages is ~66 MB; this is 15x that).
-MAX_TEXT_BYTES = 1_000_000_000
+from ebbtide.importers.limits import TooLarge, max_file_bytes, max_unpacked_bytes, too_large_file
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,23 +215,25 @@ def read_text_source(
                         fix="Export the chat again; the zip should contain _chat.txt or a 'WhatsApp Chat…' .txt.",
                     )
                 info = zf.getinfo(member)
-                if info.file_size > MAX_TEXT_BYTES:
-                    raise UnreadableInput(
-                        f"the chat file inside the zip is too large ({info.file_size} bytes)",
+                if info.file_size > max_unpacked_bytes() and not max_bytes:
+                    raise TooLarge(
+                        f"the chat file inside the zip is too large ({info.file_size:,} bytes unpacked)",
                         where=f"{where}:{member}",
-                        fix="Split the export or export a shorter period.",
+                        fix="Export a shorter period, or raise the limit with EBBTIDE_MAX_UNPACKED_MB.",
                     )
-                with zf.open(member) as fh:
-                    data = fh.read(max_bytes) if max_bytes else fh.read()
+                with zf.open(member) as fh:  # never more than the limit, whatever the zip's header claims
+                    data = fh.read(max_bytes) if max_bytes else fh.read(max_unpacked_bytes() + 1)
+                if len(data) > max_unpacked_bytes() and not max_bytes:
+                    raise TooLarge(
+                        "the chat file inside the zip unpacks to more than its header says, past the limit",
+                        where=f"{where}:{member}",
+                        fix="The zip looks damaged or made by hand; unzip it yourself and check the chat file.",
+                    )
                 name = f"{path.name}:{member}"
         else:
             size = path.stat().st_size
-            if size > MAX_TEXT_BYTES:
-                raise UnreadableInput(
-                    f"the file is too large to be a chat export ({size} bytes)",
-                    where=where,
-                    fix="Check that this is the exported chat .txt.",
-                )
+            if size > max_file_bytes() and not max_bytes:
+                raise too_large_file(size, where)
             with path.open("rb") as fh:
                 data = fh.read(max_bytes) if max_bytes else fh.read()
             name = path.name

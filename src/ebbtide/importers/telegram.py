@@ -35,6 +35,7 @@ import polars as pl
 
 from ebbtide.errors import NotAChatExport, UnreadableInput
 from ebbtide.importers._columns import CHAT_ENV, build_frame, chosen_chat, first_seen
+from ebbtide.importers.limits import check_json_depth
 from ebbtide.model import DateOrder, MessageKind, ParsedExport, ParseReport, Platform
 
 _fastjson: Any
@@ -141,6 +142,7 @@ def _load(path: Path) -> _Source:
 
 
 def _parse_json(src: _Source) -> Any:
+    check_json_depth(src.data, src.name)  # the native reader has its own limit; Python's parser recurses
     try:
         if _fastjson is not None:
             return _fastjson.loads(src.data)
