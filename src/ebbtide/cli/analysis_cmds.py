@@ -29,7 +29,7 @@ import typer
 from rich.text import Text
 
 from ebbtide.cli.app import app, err, friendly_errors, report
-from ebbtide.errors import EbbtideError, UnknownParticipant
+from ebbtide.errors import EbbtideError, UnknownParticipant, shown
 from ebbtide.model import Assessment, DateOrder, Insight, ParsedExport, Platform, senders_by_volume
 
 if TYPE_CHECKING:
@@ -249,14 +249,14 @@ def emit(analysis: Analysis, *, json_path: Path | None, html_path: Path | None, 
 
             write_json(json_path.expanduser(), analysis.assessment, analysis.insight, simulated=simulated,
                        country=country)
-            err.print(f"JSON report: {json_path}", markup=False, highlight=False)
+            err.print(f"JSON report: {shown(json_path)}", markup=False, highlight=False)
         if html_path is not None:
             from ebbtide.report.html import write_html
 
             with _step("drawing the HTML report"):
                 write_html(html_path.expanduser(), analysis.assessment, analysis.insight, simulated=simulated,
                            country=country)
-            err.print(f"HTML report: {html_path} (self-contained; opens offline)", markup=False, highlight=False)
+            err.print(f"HTML report: {shown(html_path)} (self-contained; opens offline)", markup=False, highlight=False)
     except OSError as exc:
         raise EbbtideError(f"cannot write the report ({exc.strerror})", where=str(exc.filename or ""),
                            fix="Check the folder exists and you may write there.") from None
@@ -306,13 +306,13 @@ def _load_conversation(
     zone = choose_zone(tz)
     imported: list[str] = []
     for path, p in parsed:
-        with _step(f"storing {path.name}" if not store.in_memory else f"reading {path.name} into memory"):
+        with _step(f"storing {shown(path.name)}" if not store.in_memory else f"reading {shown(path.name)} into memory"):
             for r in store.import_export_all(p, source_path=path, zone=zone):
                 imported.append(r.conversation_id)
-                err.print(f"{path.name}: {r.added:,} new, {r.skipped_duplicates:,} already stored",
+                err.print(f"{shown(path.name)}: {r.added:,} new, {r.skipped_duplicates:,} already stored",
                           markup=False, highlight=False)
                 if r.note:
-                    err.print(f"{path.name}: {r.note}", markup=False, highlight=False, soft_wrap=True)
+                    err.print(f"{shown(path.name)}: {r.note}", markup=False, highlight=False, soft_wrap=True)
     imported = list(dict.fromkeys(imported))
     if person and not conversation:
         return pl.DataFrame(), None, None, ""

@@ -24,7 +24,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ebbtide.cli.app import app, err, friendly_errors, out
-from ebbtide.errors import EbbtideError, UnreadableInput
+from ebbtide.errors import EbbtideError, UnreadableInput, shown
 from ebbtide.insight.wording import counted
 from ebbtide.model import DateOrder, ParsedExport, Platform
 from ebbtide.report.parse_report import parse_report_lines
@@ -104,7 +104,7 @@ def _storing(path: Path, rows: int) -> Iterator[None]:
     if rows < _LARGE_ROWS or not err.is_terminal:
         yield
         return
-    with err.status(Text(f"storing {rows:,} messages from {path.name}…")):
+    with err.status(Text(f"storing {rows:,} messages from {shown(path.name)}…")):
         yield
 
 
@@ -118,7 +118,7 @@ def read_all(paths: list[Path], platform: Platform | None, date_order: DateOrder
     with _progress(len(paths), big) as bar:
         for path in paths:
             if bar:
-                bar[0].update(bar[1], description=f"reading {path.name}")
+                bar[0].update(bar[1], description=f"reading {shown(path.name)}")
             results.append((path, _read_one(path, platform, date_order)))
             if bar:
                 bar[0].advance(bar[1])
@@ -251,7 +251,7 @@ def import_cmd(
     with Store.open(db) as store, _progress(len(parsed), len(parsed) > 1) as bar:
         for path, p in parsed:
             if bar:  # several files: one bar over the storing too (no spinner inside it)
-                bar[0].update(bar[1], description=f"storing {path.name}")
+                bar[0].update(bar[1], description=f"storing {shown(path.name)}")
             try:
                 with contextlib.nullcontext() if bar else _storing(path, p.messages.height):
                     results = store.import_export_all(p, source_path=path, conversation_id=conversation_id,
@@ -259,12 +259,12 @@ def import_cmd(
                 if bar:
                     bar[0].advance(bar[1])
             except KeyboardInterrupt:
-                err.print(f"Interrupted: nothing from {path.name} was stored (files listed above were).",
+                err.print(f"Interrupted: nothing from {shown(path.name)} was stored (files listed above were).",
                           markup=False, highlight=False)
                 raise typer.Exit(130) from None
             for r in results:
                 out.print(
-                    f"{path.name} -> {r.conversation_id}: {r.added:,} added, "
+                    f"{shown(path.name)} -> {r.conversation_id}: {r.added:,} added, "
                     f"{r.skipped_duplicates:,} already there ({r.total_in_file:,} in the file)",
                     markup=False, highlight=False, soft_wrap=True,
                 )
@@ -273,7 +273,7 @@ def import_cmd(
             _print_report(p)
             touched.extend(r.conversation_id for r in results)
             if p.messages.height and p.messages.get_column("utc_offset_min").null_count():
-                err.print(f"{path.name}: times without a zone were read as {zone.name} ({zone.source}; "
+                err.print(f"{shown(path.name)}: times without a zone were read as {zone.name} ({zone.source}; "
                           "change with --tz)", markup=False, highlight=False, soft_wrap=True)
         del p
         parsed.clear()  # the exports' frames are stored: free them before reading the coverage back
@@ -283,7 +283,7 @@ def import_cmd(
         from ebbtide.cli.people_cmds import suggestion_lines
 
         _print_lines(suggestion_lines(store, touched, join_all=False))
-        err.print(f"store: {store.path}", markup=False, highlight=False, soft_wrap=True)
+        err.print(f"store: {shown(store.path)}", markup=False, highlight=False, soft_wrap=True)
 
 
 # --------------------------------------------------------------------------- coverage
@@ -393,7 +393,7 @@ def _list_conversations(db: Path | None, coverage: bool) -> None:
 
     path = resolve_db_path(db)
     if not path.exists():
-        out.print(f"Nothing stored yet ({path}). Add a chat with: ebbtide import EXPORT.txt",
+        out.print(f"Nothing stored yet ({shown(path)}). Add a chat with: ebbtide import EXPORT.txt",
                   markup=False, highlight=False, soft_wrap=True)
         return
     with Store.open(path, create=False) as store:
@@ -401,7 +401,7 @@ def _list_conversations(db: Path | None, coverage: bool) -> None:
         reports = [coverage_report(store, i.id) for i in infos] if coverage else []
         pending = store.forget_pending
     if not infos:
-        out.print(f"Nothing stored yet ({path}).", markup=False, highlight=False, soft_wrap=True)
+        out.print(f"Nothing stored yet ({shown(path)}).", markup=False, highlight=False, soft_wrap=True)
         return
     if not out.is_terminal:  # piped or redirected: one full line each, never a table cropped to a width
         out.print(f"Stored in {path}", markup=False, highlight=False, soft_wrap=True)
@@ -417,7 +417,7 @@ def _list_conversations(db: Path | None, coverage: bool) -> None:
         return
     # The platform is shown only when an id does not already start with it (ids are "whatsapp:…").
     show_platform = any(not i.id.startswith(f"{i.platform}:") for i in infos)
-    table = Table(title=Text(f"Stored in {path}"), title_justify="left", box=box.SIMPLE_HEAD)
+    table = Table(title=Text(f"Stored in {shown(path)}"), title_justify="left", box=box.SIMPLE_HEAD)
     columns = [("id", "left", False), ("people", "left", True), ("messages", "right", False),
                ("first", "left", False), ("last", "left", False), ("imports", "right", False)]
     if show_platform:
@@ -472,7 +472,7 @@ def forget_cmd(
     path = resolve_db_path(db)
     if not path.exists():
         if all_:
-            out.print(f"Nothing stored ({path}); nothing to delete.", markup=False, highlight=False)
+            out.print(f"Nothing stored ({shown(path)}); nothing to delete.", markup=False, highlight=False)
             return
         raise EbbtideError("there is no store here yet", where=str(path),
                            fix="Nothing to forget. See ebbtide conversations --db PATH.")
@@ -481,7 +481,7 @@ def forget_cmd(
             infos = store.conversations()
             total = sum(i.messages for i in infos)
             if not yes:
-                _confirm(f"Delete all {len(infos)} conversations ({total:,} messages) in {path} for good?")
+                _confirm(f"Delete all {len(infos)} conversations ({total:,} messages) in {shown(path)} for good?")
             store.forget_all()
             out.print(f"Deleted everything: {len(infos)} conversations, {total:,} messages.",
                       markup=False, highlight=False)

@@ -20,7 +20,7 @@ from rich.text import Text
 
 from ebbtide.cli.analysis_cmds import CountryOption, DbOption
 from ebbtide.cli.app import app, err, friendly_errors, report
-from ebbtide.errors import EbbtideError
+from ebbtide.errors import EbbtideError, shown
 
 
 def free_port(preferred: int | None = None) -> int:
@@ -238,4 +238,4 @@ def check_cmd(
         except OSError as exc:
             raise EbbtideError(f"cannot write the file ({exc.strerror})", where=str(json_path),
                                fix="Give a file name in a folder that exists.") from None
-        err.print(f"JSON: {json_path}", markup=False, highlight=False)
+        err.print(f"JSON: {shown(json_path)}", markup=False, highlight=False)

@@ -15,6 +15,7 @@ import re
 import sqlite3
 import unicodedata
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
@@ -166,8 +167,14 @@ def plain_reason(exc: BaseException) -> str:
     """What went wrong, in words, for an unforeseen error (never Python's exception text)."""
     if isinstance(exc, sqlite3.Error):
         return "the database is damaged, locked or not a database"
-    if isinstance(exc, (zipfile.BadZipFile, zipfile.LargeZipFile)):
-        return "the zip is damaged"
+    if isinstance(exc, (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError)):
+        return "the zip is damaged (a member cannot be unpacked)"
+    if isinstance(exc, NotImplementedError):
+        return "the zip uses a compression method ebbtide cannot unpack"
+    if isinstance(exc, RuntimeError) and "encrypted" in str(exc):
+        return "the zip is encrypted (password-protected)"
+    if isinstance(exc, MemoryError):
+        return "it needs more memory than this computer has"
     if isinstance(exc, OverflowError):
         return "a number or date in it is out of range"
     if isinstance(exc, RecursionError):

@@ -16,6 +16,7 @@ from typing import Any
 
 import polars as pl
 
+from ebbtide.errors import shown
 from ebbtide.model import MESSAGE_SCHEMA, MessageKind, Platform
 
 # One documented rule for containers that hold several conversations (Telegram full export,
@@ -89,11 +90,11 @@ def build_frame(
         "platform": pl.lit(Platform(platform).value, dtype=pl.String),
         "conversation_id": (
             pl.lit(conversation_id) if isinstance(conversation_id, pl.Series)
-            else pl.lit(conversation_id, dtype=pl.String)
+            else pl.lit(shown(conversation_id), dtype=pl.String)  # may come from a file name
         ),
         "source_file": (
             pl.lit(source_file) if isinstance(source_file, pl.Series)
-            else pl.lit(source_file, dtype=pl.String)
+            else pl.lit(shown(source_file), dtype=pl.String)  # a name that is not UTF-8 shown as \xNN
         ),
     }
     frame = frame.with_columns(**columns).select([pl.col(c).cast(t) for c, t in MESSAGE_SCHEMA.items()])

@@ -33,7 +33,8 @@ DEFAULT_MAX_RATIO = 200
 DEFAULT_MAX_MESSAGE_CHARS = 100_000
 #: Members the importers read (everything else in an archive, such as media, is never opened).
 CHAT_SUFFIXES = (".txt", ".json", ".jsonl", ".ndjson", ".csv", ".xml", ".md", ".html", ".db", ".sqlite")
-_RATIO_FLOOR = 4 * MB  # small members may pack very well (a file of repeated lines) without harm
+_RATIO_FLOOR = 4 * MB
+_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA)  # small members may pack very well (a file of repeated lines) without harm
 
 
 class TooLarge(UnreadableInput):
@@ -92,6 +93,18 @@ def check_zip(path: Path, zf: zipfile.ZipFile) -> None:
     for info in zf.infolist():
         if info.is_dir() or not _is_chat_member(info.filename):
             continue
+        if info.flag_bits & 0x1:
+            raise UnreadableInput(
+                f"'{info.filename}' in the zip is encrypted (password-protected)",
+                where=where,
+                fix="Unzip it yourself with its password and point ebbtide at the chat file inside.",
+            )
+        if info.compress_type not in _METHODS:
+            raise UnreadableInput(
+                f"'{info.filename}' in the zip is packed with a method ebbtide cannot unpack (method {info.compress_type})",
+                where=where,
+                fix="Unzip it with your system's archive tool and point ebbtide at the chat file inside.",
+            )
         total += info.file_size
         if info.file_size > _RATIO_FLOOR and info.file_size > ratio * max(info.compress_size, 1):
             raise TooLarge(

@@ -32,7 +32,7 @@ from typing import Any
 
 import polars as pl
 
-from ebbtide.errors import NotAChatExport, UnreadableInput
+from ebbtide.errors import NotAChatExport, UnreadableInput, shown
 from ebbtide.importers._columns import CHAT_ENV, build_frame, chosen_chat, first_seen, participants_slug
 from ebbtide.importers.limits import check_json_depth
 from ebbtide.model import DateOrder, MessageKind, ParsedExport, ParseReport, Platform
@@ -330,9 +330,9 @@ def _read_file(data: bytes, name: str, rows: _Rows) -> None:
             rows.kind.append(kind)
             rows.line.append(index)
             rows.order.append(index if e2ee else -index)  # classic files are newest first
-            rows.source.append(name)
+            rows.source.append(shown(name))
     except (AttributeError, KeyError, TypeError, ValueError) as exc:
-        detail = f"missing field {exc}" if isinstance(exc, KeyError) else str(exc)
+        detail = f"missing field {exc}" if isinstance(exc, KeyError) else "a field holds the wrong kind of value"
         raise UnreadableInput(
             f"message {index} is not in the shape Meta writes ({detail})",
             where=f"{name}, message {index}",

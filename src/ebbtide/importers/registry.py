@@ -12,10 +12,16 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import zipfile
+import zlib
+from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
-from ebbtide.errors import NotAChatExport, UnreadableInput
+import polars as pl
+
+from ebbtide.errors import EbbtideError, NotAChatExport, UnreadableInput, shown
+from ebbtide.importers._build import _EXPECTED_SURPRISES, plain_reason
 from ebbtide.importers.limits import cap_message_length, check_input, check_json_depth
 from ebbtide.model import DateOrder, ParsedExport, Platform
 
@@ -139,11 +145,35 @@ def read_export(
     check_input(path)  # size caps first: a file too large is said to be too large, not "not a chat"
     order = DateOrder(date_order) if date_order else None
     parsed = _read(path, platform, order)
-    frame, warnings = cap_message_length(parsed.messages)
-    if not warnings:
+    frame, dropped = _drop_impossible_dates(parsed.messages, str(path))
+    frame, warnings = cap_message_length(frame)
+    warnings = (*dropped, *warnings)
+    if not warnings and frame is parsed.messages and shown(parsed.report.source_file) == parsed.report.source_file:
         return parsed
-    report = dataclasses.replace(parsed.report, warnings=(*parsed.report.warnings, *warnings))
+    report = dataclasses.replace(parsed.report, warnings=(*parsed.report.warnings, *warnings),
+                                 source_file=shown(parsed.report.source_file))
     return ParsedExport(messages=frame, report=report)
+
+
+EARLIEST, LATEST = datetime(1970, 1, 1), datetime(2100, 1, 1)
+
+
+def _drop_impossible_dates(frame: pl.DataFrame, where: str) -> tuple[pl.DataFrame, tuple[str, ...]]:
+    """Messages dated before 1970 or from 2100 on come from a damaged file: left out, and said so."""
+    if "timestamp" not in frame.columns or frame.height == 0:
+        return frame, ()
+    ts = pl.col("timestamp")
+    bad = frame.select(((ts < EARLIEST) | (ts >= LATEST)).sum()).item()
+    if not bad:
+        return frame, ()
+    kept = frame.filter(ts.is_null() | ((ts >= EARLIEST) & (ts < LATEST)))
+    if kept.height == 0 or kept.get_column("timestamp").is_null().all():
+        raise UnreadableInput(
+            "no message has a date between 1970 and 2100 (the dates in the file are damaged)",
+            where=where,
+            fix="Export the chat again from the app; do not edit the file.",
+        )
+    return kept, (f"{bad} message(s) dated before 1970 or after 2099 were left out: their dates are damaged.",)
 
 
 def _explain_json(path: Path) -> None:
@@ -158,6 +188,39 @@ def _explain_json(path: Path) -> None:
 
 
 def _read(path: Path, platform: Platform | str | None, order: DateOrder | None) -> ParsedExport:
+    """The importer's result; a surprise from a damaged or hand-made file becomes a plain error.
+
+    Importers raise precise errors for the shapes they know; this net catches what gets past them
+    (a damaged zip member, a number past 64 bits, a field of the wrong type) so nobody sees a
+    traceback or Python's wording.
+    """
+    try:
+        return _dispatch(path, platform, order)
+    except EbbtideError:
+        raise
+    except (*_EXPECTED_SURPRISES, zlib.error, NotImplementedError, RuntimeError, EOFError, MemoryError) as exc:
+        name = _platform_name(path, platform)
+        raise UnreadableInput(
+            f"this does not read as {name}: {plain_reason(exc)}",
+            where=str(path),
+            fix="Export the chat again from the app and point ebbtide at the file it wrote, unchanged"
+            + ("; if it is a zip, unzip it yourself to check it opens." if zipfile.is_zipfile(path) else "."),
+        ) from exc
+
+
+def _platform_name(path: Path, platform: Platform | str | None) -> str:
+    if platform:
+        return f"a {Platform(platform).value} export"
+    for imp in _importers():
+        try:
+            if imp.sniff(path):
+                return f"a {imp.platform.value} export"
+        except Exception:  # noqa: BLE001 - naming only
+            continue
+    return "a chat export"
+
+
+def _dispatch(path: Path, platform: Platform | str | None, order: DateOrder | None) -> ParsedExport:
     importers = _importers()
     if platform:
         wanted = Platform(platform)
