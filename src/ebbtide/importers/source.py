@@ -91,14 +91,17 @@ def decode_bytes(data: bytes, where: str, *, validate: bool = True) -> tuple[byt
     if bom is not None:
         encoding, skip = bom
         body = data[skip:]
-        if encoding == "utf-8" and _valid_utf8(body):
-            return body, encoding, ()
+        if encoding == "utf-8":  # damaged bytes (a cut file) are replaced and counted, as without a BOM
+            if _valid_utf8(body):
+                return body, encoding, ()
+            repaired, warnings = repair_utf8(body)
+            return repaired, "utf-8 (with replacements)", warnings
         try:
             return body.decode(encoding).encode("utf-8"), encoding, ()
         except UnicodeError as exc:
             raise UnreadableInput(
                 f"the file starts with a {encoding} byte-order mark but is not valid {encoding}"
-                f" ({exc.__class__.__name__})",
+                + (f" (at byte {exc.start + skip:,})" if isinstance(exc, UnicodeDecodeError) else ""),
                 where=where,
                 fix="Export the chat again from the app; do not edit the file in a word processor.",
             ) from None
