@@ -406,6 +406,8 @@ def run_one(path: Path, db: Path) -> tuple[str, str]:
             exc = result.exception
             detail = (f"{args[0]}: {type(exc).__name__}: {exc}" if exc and not isinstance(exc, SystemExit)
                       else f"{args[0]}: " + " | ".join(out.strip().splitlines()[-3:]))[:400]
+        if cls != "ok":  # import reads the file the same way: it only adds something when parse succeeded
+            break
     return worst, detail
 
 
@@ -441,6 +443,7 @@ def main() -> None:  # pragma: no cover - the long run
     ap.add_argument("--big", action="store_true", help="include bomb zips and sparse files past the caps")
     ap.add_argument("--only", default="", help="comma-separated formats")
     ap.add_argument("--mutations", default="", help="comma-separated mutation names")
+    ap.add_argument("--workers", type=int, default=2, help="worker processes, each watched on its own")
     args = ap.parse_args()
     sys.path.insert(0, str(ROOT / "src"))
 
@@ -461,54 +464,69 @@ def main() -> None:  # pragma: no cover - the long run
         proc.start()
         return proc, parent
 
-    proc, conn = spawn()
+    def record(inp: Input, cls: str, detail: str) -> None:
+        counts[cls] += 1
+        by_format[inp.fmt][cls] += 1
+        if cls not in ("ok", "clean"):
+            example = f"{inp.fmt} / {inp.mutation} / {os.fsdecode(inp.name)!r}: {detail}"
+            print(f"  [{cls}] {example}", flush=True)
+            if len(examples[cls]) < 25:
+                examples[cls].append(example)
+        done = sum(counts.values())
+        if done % 100 == 0:
+            print(f"{done} inputs, {time.monotonic() - started:.0f} s: {dict(counts)}", flush=True)
+
+    # one slot per worker: [process, pipe, input, case folder, start time, worst RSS]
+    slots: list[list] = [[*spawn(), None, None, 0.0, 0.0] for _ in range(args.workers)]
     with tempfile.TemporaryDirectory(prefix="ebbtide-fuzz-") as tmp:
-        for n in range(args.inputs):
-            fmt = formats[n % len(formats)]  # formats in turn, so WhatsApp's many fixtures do not dominate
-            seed = rnd.choice([s for s in pool if s.fmt == fmt])
-            mutation = names[(n // len(formats)) % len(names)]  # every mutation for every format in turn
-            inp = mutate(seed, mutation, random.Random(rnd.random()), args.big)
-            case = Path(tmp) / f"case{n}"
-            case.mkdir()
-            path = inp.write(case)
-            conn.send((str(path), str(case / "store.duckdb")))  # type: ignore[attr-defined]
-            t0, cls, detail, worst_rss = time.monotonic(), "", "", 0.0
-            while True:
-                if conn.poll(0.05):  # type: ignore[attr-defined]
+        n = 0
+        while n < args.inputs or any(slot[2] is not None for slot in slots):
+            for slot in slots:
+                proc, conn, inp, case, t0, worst = slot
+                if inp is None:
+                    if n >= args.inputs:
+                        continue
+                    fmt = formats[n % len(formats)]  # formats in turn, so WhatsApp's many fixtures do not dominate
+                    seed = rnd.choice([s for s in pool if s.fmt == fmt])
+                    mutation = names[(n // len(formats)) % len(names)]  # every mutation for every format in turn
+                    inp = mutate(seed, mutation, random.Random(rnd.random()), args.big)
+                    case = Path(tmp) / f"case{n}"
+                    case.mkdir()
+                    path = inp.write(case)
+                    conn.send((str(path), str(case / "store.duckdb")))
+                    slot[2:] = [inp, case, time.monotonic(), 0.0]
+                    n += 1
+                    continue
+                cls = detail = ""
+                if conn.poll(0):
                     try:
-                        cls, detail = conn.recv()  # type: ignore[attr-defined]
+                        cls, detail = conn.recv()
                     except EOFError:
                         cls, detail = "traceback", "worker died (crash in native code?)"
-                    break
-                rss = _rss_mb(proc.pid)  # type: ignore[attr-defined]
-                worst_rss = max(worst_rss, rss)
-                if not proc.is_alive():  # type: ignore[attr-defined]
-                    cls, detail = "traceback", f"worker died, exit {proc.exitcode}"  # type: ignore[attr-defined]
-                    break
-                if rss > args.mem_mb:
-                    cls, detail = "memory", f"{rss:.0f} MiB"
-                    break
-                if time.monotonic() - t0 > args.timeout:
-                    cls, detail = "hang", f"> {args.timeout:.0f} s"
-                    break
-            peak = max(peak, worst_rss)
-            if cls in ("memory", "hang") or not proc.is_alive():  # type: ignore[attr-defined]
-                proc.kill()  # type: ignore[attr-defined]
-                proc.join()  # type: ignore[attr-defined]
-                proc, conn = spawn()
-            counts[cls] += 1
-            by_format[inp.fmt][cls] += 1
-            if cls not in ("ok", "clean"):
-                example = f"{inp.fmt} / {inp.mutation} / {os.fsdecode(inp.name)!r}: {detail}"
-                print(f"  [{cls}] {example}", flush=True)
-                if len(examples[cls]) < 25:
-                    examples[cls].append(example)
-            for p in case.iterdir():
-                p.unlink()
-            case.rmdir()
-            if (n + 1) % 100 == 0:
-                print(f"{n + 1} inputs, {time.monotonic() - started:.0f} s: {dict(counts)}", flush=True)
-        conn.send(None)  # type: ignore[attr-defined]
+                else:
+                    rss = _rss_mb(proc.pid)
+                    slot[5] = worst = max(worst, rss)
+                    if not proc.is_alive():
+                        cls, detail = "traceback", f"worker died, exit {proc.exitcode}"
+                    elif rss > args.mem_mb:
+                        cls, detail = "memory", f"{rss:.0f} MiB"
+                    elif time.monotonic() - t0 > args.timeout:
+                        cls, detail = "hang", f"> {args.timeout:.0f} s"
+                if not cls:
+                    continue
+                peak = max(peak, worst)
+                if cls in ("memory", "hang") or not proc.is_alive():
+                    proc.kill()
+                    proc.join()
+                    slot[0:2] = spawn()
+                record(inp, cls, detail)
+                for p in case.iterdir():
+                    p.unlink()
+                case.rmdir()
+                slot[2:] = [None, None, 0.0, 0.0]
+            time.sleep(0.03)
+        for slot in slots:
+            slot[1].send(None)
     classes = ["ok", "clean", "raw", "traceback", "hang", "memory"]
     print(f"\n{args.inputs} inputs over {len({s.fmt for s in pool})} formats, {len(names)} mutations, "
           f"{time.monotonic() - started:.0f} s, worker peak {peak:.0f} MiB (limit {args.mem_mb:.0f})")

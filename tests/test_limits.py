@@ -165,3 +165,23 @@ def test_a_deep_json_lines_record(tmp_path: Path) -> None:
                     encoding="utf-8")
     with pytest.raises(UnreadableInput, match="nested 3,001 levels"):
         read_export(path)
+
+
+def test_web_uploads_over_the_cap_and_bomb_zips_are_refused_in_words(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("fastapi")
+    from fastapi.testclient import TestClient
+
+    from ebbtide.web import create_app
+
+    monkeypatch.setenv("EBBTIDE_MAX_FILE_MB", "1")
+    client = TestClient(create_app(tmp_path / "store.duckdb", token="t" * 32, allowed_hosts=("testserver",)))
+    assert client.get("/?t=" + "t" * 32).status_code == 200
+    big = WHATSAPP * (1_300_000 // len(WHATSAPP) + 1)
+    bomb = _zip({"_chat.txt": WHATSAPP[:300] + b"a" * 30_000_000})
+    r = client.post("/import", files=[("files", ("WhatsApp Chat with Sam.txt", big, "text/plain")),
+                                      ("files", ("WhatsApp Chat with Sam.zip", bomb, "application/zip"))])
+    assert r.status_code == 200
+    assert "too large" in r.text and "EBBTIDE_MAX_FILE_MB" in r.text
+    assert "times its packed size" in r.text
+    assert not list(tmp_path.glob("ebbtide-upload-*"))

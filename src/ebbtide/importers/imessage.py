@@ -481,7 +481,8 @@ def read_imessage(path: Path | str, *, chat: str | None = None) -> ParsedExport:
     table = _classified(_frame_of_rows(rows), summary.identifier)
     n_undated = table["timestamp"].null_count()
     if n_undated:
-        warnings.append(f"{n_undated} messages have no date in the database; they are listed last.")
+        warnings.append(f"{n_undated} messages have no readable date in the database (a number is expected); "
+                        "they are left out.")
     frame = build_frame(
         timestamp=table["timestamp"],
         sender=table["sender"],

@@ -27,8 +27,11 @@ import polars as pl
 from ebbtide.errors import UnreadableInput
 
 MB = 1 << 20
-DEFAULT_MAX_FILE_MB = 1024
-DEFAULT_MAX_UNPACKED_MB = 1024
+DEFAULT_MAX_FILE_MB = 160  # text and JSON exports: the importers' peak is about 10x the file
+#: Importers that do not hold the whole file in memory get more room (the iMessage database holds
+#: every chat and is queried for one; the SMS XML is streamed and peaks at about 2.5x the file).
+PLATFORM_MAX_FILE_MB = {"imessage": 16_384, "sms": 560}
+DEFAULT_MAX_UNPACKED_MB = 2048
 DEFAULT_MAX_RATIO = 200
 DEFAULT_MAX_MESSAGE_CHARS = 100_000
 #: Members the importers read (everything else in an archive, such as media, is never opened).
@@ -52,8 +55,14 @@ def _env_number(name: str, default: int) -> int:
     return value if value > 0 else default
 
 
-def max_file_bytes() -> int:
-    return _env_number("EBBTIDE_MAX_FILE_MB", DEFAULT_MAX_FILE_MB) * MB
+def max_file_bytes(platform: str | None = None) -> int:
+    """The cap for one file of ``platform`` (None: the largest of them, before the format is known)."""
+    chosen = _env_number("EBBTIDE_MAX_FILE_MB", 0)
+    if chosen:
+        return chosen * MB
+    if platform is None:
+        return max(DEFAULT_MAX_FILE_MB, *PLATFORM_MAX_FILE_MB.values()) * MB
+    return PLATFORM_MAX_FILE_MB.get(platform, DEFAULT_MAX_FILE_MB) * MB
 
 
 def max_unpacked_bytes() -> int:
@@ -72,8 +81,8 @@ def _mb(n: int) -> str:
     return f"{n / MB:,.0f} MB" if n >= MB else f"{n:,} bytes"
 
 
-def too_large_file(size: int, where: str) -> TooLarge:
-    limit = max_file_bytes()
+def too_large_file(size: int, where: str, platform: str | None = None) -> TooLarge:
+    limit = max_file_bytes(platform)
     return TooLarge(
         f"the file is too large ({_mb(size)}; the limit is {_mb(limit)})",
         where=where,
@@ -121,6 +130,23 @@ def check_zip(path: Path, zf: zipfile.ZipFile) -> None:
                 fix="Export a shorter period or only this chat, or raise the limit: "
                 f"EBBTIDE_MAX_UNPACKED_MB={sum(i.file_size for i in zf.infolist()) // MB + 1}.",
             )
+
+
+def check_size_for(path: Path, platform: str) -> None:
+    """Once the format is known: the file (or the largest chat member of a zip) against its cap."""
+    limit = max_file_bytes(platform)
+    try:
+        if path.is_dir():
+            return
+        size = path.stat().st_size
+        if zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as zf:
+                sizes = [i.file_size for i in zf.infolist() if _is_chat_member(i.filename)]
+            size = max(sizes, default=0)
+    except (OSError, zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError):
+        return  # the importer says what is wrong
+    if size > limit:
+        raise too_large_file(size, str(path), platform)
 
 
 def check_input(path: Path) -> None:

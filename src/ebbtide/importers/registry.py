@@ -22,7 +22,7 @@ import polars as pl
 
 from ebbtide.errors import EbbtideError, NotAChatExport, UnreadableInput, shown
 from ebbtide.importers._build import _EXPECTED_SURPRISES, plain_reason
-from ebbtide.importers.limits import cap_message_length, check_input, check_json_depth
+from ebbtide.importers.limits import cap_message_length, check_input, check_json_depth, check_size_for
 from ebbtide.model import DateOrder, ParsedExport, Platform
 
 
@@ -159,15 +159,21 @@ EARLIEST, LATEST = datetime(1970, 1, 1), datetime(2100, 1, 1)
 
 
 def _drop_impossible_dates(frame: pl.DataFrame, where: str) -> tuple[pl.DataFrame, tuple[str, ...]]:
-    """Messages dated before 1970 or from 2100 on come from a damaged file: left out, and said so."""
+    """Messages dated before 1970 or from 2100 on come from a damaged file: left out, and said so.
+
+    Messages without a date (an importer that keeps them says so in its warnings) are left out here
+    too, so ``parse`` shows exactly what ``import`` stores.
+    """
     if "timestamp" not in frame.columns or frame.height == 0:
         return frame, ()
     ts = pl.col("timestamp")
-    bad = frame.select(((ts < EARLIEST) | (ts >= LATEST)).sum()).item()
-    if not bad:
+    bad, undated = frame.select(((ts < EARLIEST) | (ts >= LATEST)).sum().alias("bad"), ts.is_null().sum().alias("undated")).row(0)
+    if not bad and not undated:
         return frame, ()
-    kept = frame.filter(ts.is_null() | ((ts >= EARLIEST) & (ts < LATEST)))
-    if kept.height == 0 or kept.get_column("timestamp").is_null().all():
+    kept = frame.filter((ts >= EARLIEST) & (ts < LATEST))
+    if not bad:
+        return kept, ()
+    if kept.height == 0:
         raise UnreadableInput(
             "no message has a date between 1970 and 2100 (the dates in the file are damaged)",
             where=where,
@@ -232,10 +238,13 @@ def _dispatch(path: Path, platform: Platform | str | None, order: DateOrder | No
                 where=str(path),
                 fix="Formats understood:\n  " + "\n  ".join(supported_formats()),
             )
+        check_size_for(path, wanted.value)
         return chosen[0].read(path, date_order=order)
     for imp in importers:
         if imp.sniff(path):
+            check_size_for(path, imp.platform.value)
             return imp.read(path, date_order=order)
+    check_size_for(path, "unknown")  # a huge file no importer recognised: "too large" helps more
     _explain_json(path)
     raise NotAChatExport(
         "this does not look like a chat export ebbtide understands",

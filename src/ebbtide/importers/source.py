@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from ebbtide.errors import UnreadableInput
-from ebbtide.importers.limits import TooLarge, max_file_bytes, max_unpacked_bytes, too_large_file
+from ebbtide.importers.limits import TooLarge, max_file_bytes, too_large_file
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,15 +218,15 @@ def read_text_source(
                         fix="Export the chat again; the zip should contain _chat.txt or a 'WhatsApp Chat…' .txt.",
                     )
                 info = zf.getinfo(member)
-                if info.file_size > max_unpacked_bytes() and not max_bytes:
+                if info.file_size > max_file_bytes("text") and not max_bytes:
                     raise TooLarge(
                         f"the chat file inside the zip is too large ({info.file_size:,} bytes unpacked)",
                         where=f"{where}:{member}",
-                        fix="Export a shorter period, or raise the limit with EBBTIDE_MAX_UNPACKED_MB.",
+                        fix="Export a shorter period, or raise the limit with EBBTIDE_MAX_FILE_MB.",
                     )
                 with zf.open(member) as fh:  # never more than the limit, whatever the zip's header claims
-                    data = fh.read(max_bytes) if max_bytes else fh.read(max_unpacked_bytes() + 1)
-                if len(data) > max_unpacked_bytes() and not max_bytes:
+                    data = fh.read(max_bytes) if max_bytes else fh.read(max_file_bytes("text") + 1)
+                if len(data) > max_file_bytes("text") and not max_bytes:
                     raise TooLarge(
                         "the chat file inside the zip unpacks to more than its header says, past the limit",
                         where=f"{where}:{member}",
@@ -235,8 +235,8 @@ def read_text_source(
                 name = f"{path.name}:{member}"
         else:
             size = path.stat().st_size
-            if size > max_file_bytes() and not max_bytes:
-                raise too_large_file(size, where)
+            if size > max_file_bytes("text") and not max_bytes:
+                raise too_large_file(size, where, "text")
             with path.open("rb") as fh:
                 data = fh.read(max_bytes) if max_bytes else fh.read()
             name = path.name

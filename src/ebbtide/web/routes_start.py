@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import secrets
-import shutil
 import tempfile
 from datetime import date
 from pathlib import Path
@@ -65,6 +64,23 @@ def _safe_name(name: str) -> str:
     return cleaned or "export"
 
 
+def _save_capped(upload: UploadFile, path: Path) -> None:
+    """Copy an upload to disk in slices, stopping at the file cap (a huge upload is never kept whole)."""
+    from ebbtide.importers.limits import max_file_bytes, too_large_file
+
+    limit, written = max_file_bytes(), 0
+    with path.open("wb") as sink:
+        while chunk := upload.file.read(1 << 20):
+            written += len(chunk)
+            if written > limit:
+                sink.close()
+                path.unlink(missing_ok=True)
+                while rest := upload.file.read(1 << 20):  # the size to report (the upload is already spooled)
+                    written += len(rest)
+                raise too_large_file(written, upload.filename or path.name)
+            sink.write(chunk)
+
+
 @router.post("/import")
 def import_upload(request: Request, files: Annotated[list[UploadFile], File()]) -> Response:
     """Read the uploaded exports into the store, then show what was found (the parse report)."""
@@ -83,9 +99,8 @@ def import_upload(request: Request, files: Annotated[list[UploadFile], File()]) 
             folder = Path(tmp) / str(i)
             folder.mkdir()
             path = folder / _safe_name(upload.filename or "")
-            with path.open("wb") as sink:
-                shutil.copyfileobj(upload.file, sink)
             try:
+                _save_capped(upload, path)
                 parsed = read_export(path)
             except EbbtideError as exc:
                 found.append({"file": path.name, "error": exc.what, "fix": exc.fix})
