@@ -84,6 +84,12 @@ def decode_text(raw: bytes, where: str) -> str:
             return raw.decode("utf-16-le")
         except UnicodeDecodeError:
             pass
+    if b"\x00\x00\x00\x00" in raw:  # text exports never hold NUL bytes; a damaged or binary file does
+        raise UnreadableInput(
+            f"this is a binary file, not a text export (NUL bytes from byte {raw.index(bytes(4)):,})",
+            where=where,
+            fix="The file may be damaged (cut off while copying); export the chat again.",
+        )
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
