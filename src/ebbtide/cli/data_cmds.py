@@ -269,7 +269,7 @@ def import_cmd(
                     markup=False, highlight=False, soft_wrap=True,
                 )
                 if r.note:
-                    err.print(f"{path.name}: {r.note}", markup=False, highlight=False, soft_wrap=True)
+                    err.print(f"{shown(path.name)}: {r.note}", markup=False, highlight=False, soft_wrap=True)
             _print_report(p)
             touched.extend(r.conversation_id for r in results)
             if p.messages.height and p.messages.get_column("utc_offset_min").null_count():
