@@ -201,7 +201,7 @@ def m_reencode(seed: Seed, rnd: random.Random, big: bool) -> Input:
 
 
 def m_newlines(seed: Seed, rnd: random.Random, big: bool) -> Input:
-    nl = rnd.choice([b"\r\n", b"\r", b"\n\n", b"\u2028".decode("unicode_escape").encode(), b"\x85", b"\x00"])
+    nl = rnd.choice([b"\r\n", b"\r", b"\n\n", "\u2028".encode(), b"\x85", b"\x00"])
     return _inp(seed, f"newlines {nl!r}", seed.data.replace(b"\n", nl))
 
 
