@@ -185,3 +185,14 @@ def test_web_uploads_over_the_cap_and_bomb_zips_are_refused_in_words(tmp_path: P
     assert "too large" in r.text and "EBBTIDE_MAX_FILE_MB" in r.text
     assert "times its packed size" in r.text
     assert not list(tmp_path.glob("ebbtide-upload-*"))
+
+
+@pytest.mark.parametrize("name", ["generic/chat.csv", "line/river_en.txt", "signal/signalbackup_river.txt",
+                                  "whatsapp/android_en-GB_24h.txt"])
+def test_a_text_export_followed_by_megabytes_of_nul_bytes_is_refused_at_once(tmp_path: Path, name: str) -> None:
+    path = tmp_path / Path(name).name
+    with path.open("wb") as fh:
+        fh.write((FIX / name).read_bytes())
+        fh.truncate(5_000_000)  # a copy cut off by a full disk: the rest is zeros
+    with pytest.raises(EbbtideError, match="binary|does not look like a chat export"):
+        read_export(path)

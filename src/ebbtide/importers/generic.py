@@ -227,7 +227,11 @@ class GenericImporter:
         path = Path(path)
         where = str(path)
         try:
-            data = path.read_bytes().decode("utf-8")
+            raw = path.read_bytes()
+            if b"\x00\x00\x00\x00" in raw:  # a damaged or binary file: refused before a slow CSV pass
+                raise UnreadableInput("this is a binary file, not a CSV or JSON Lines export (it holds NUL bytes)",
+                                      where=where, fix="The file may be damaged; convert or export it again.")
+            data = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise UnreadableInput(f"the file is not UTF-8 (byte {exc.start})", where=where,
                                   fix="Save it as UTF-8 (in a spreadsheet: 'CSV UTF-8').") from exc
