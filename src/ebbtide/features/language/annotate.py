@@ -233,10 +233,14 @@ def _model_scores_distinct(norm: pl.Series, hedges: np.ndarray, words: pl.Series
     """The noncommittal model's P for each (text, question) pair, computed once per distinct pair."""
     df = pl.DataFrame({"_norm": norm, "h": hedges, "w": words, "_q": questions.cast(pl.String)})
     uniq = df.unique(["_norm", "_q"], maintain_order=True).with_row_index("u")
-    probs = model_scores(uniq["_norm"], uniq["h"].to_numpy().astype(float), uniq["w"].to_numpy().astype(float),
-                         uniq["_q"])
-    if probs is None:
-        return None
+    batches = []
+    for off in range(0, max(uniq.height, 1), TEXT_BATCH):  # per pair, so batches give the same result
+        u = uniq.slice(off, TEXT_BATCH)
+        p = model_scores(u["_norm"], u["h"].to_numpy().astype(float), u["w"].to_numpy().astype(float), u["_q"])
+        if p is None:
+            return None
+        batches.append(p)
+    probs = np.concatenate(batches)
     inv = df.select("_norm", "_q").join(uniq.select("_norm", "_q", "u"), on=["_norm", "_q"], how="left",
                                         maintain_order="left", nulls_equal=True)
     return probs[inv["u"].to_numpy()]
@@ -309,6 +313,29 @@ def _matches(frame: pl.DataFrame) -> pl.Series:
     return out.fill_null(_empty_matches(1).first()).cast(MATCH_DTYPE) if out.null_count() else out.cast(MATCH_DTYPE)
 
 
+#: Distinct texts analysed at once. Every per-text feature depends on its text alone, so batches give the same
+#: result; only one batch's token frames (several rows per word) are in memory at a time.
+TEXT_BATCH = 100_000
+
+
+def _text_features(uniq: pl.DataFrame, lang: str, with_matches: bool) -> pl.DataFrame:
+    """List features, sentiment and (optionally) spans of distinct texts of one language, batch by batch."""
+    out = []
+    for off in range(0, max(uniq.height, 1), TEXT_BATCH):
+        u = uniq.slice(off, TEXT_BATCH)
+        f = pl.concat([u.select("row", "_norm", "words"), _list_features(u, lang).drop("row"),
+                       _sentiment(u, lang).drop("row")], how="horizontal")
+        if with_matches:  # spans depend only on the text: find them once per distinct text too
+            f = f.with_columns(
+                _matches(pl.concat([u.select("text"), f.drop("_norm", "words")], how="horizontal")
+                         .with_columns(lang=pl.lit(lang), noncommittal=pl.col("_hedges") > 0))
+            )
+        out.append(f)
+    # one chunk: gathering a list-of-struct column (``matches``) from many chunks costs about 0.5 GB per
+    # million rows more (Polars 1.x); from one chunk, nothing
+    return out[0] if len(out) == 1 else pl.concat(out, how="vertical_relaxed").rechunk()
+
+
 def annotate_frame(
     messages: pl.DataFrame, *, lang: str | None = None, with_matches: bool = True
 ) -> pl.DataFrame:
@@ -353,17 +380,15 @@ def annotate_frame(
         )
         inv = part.select("_pos", "text").join(uniq.select("text", "row"), on="text", how="left",
                                                maintain_order="left")
-        f = pl.concat([uniq.select("row", "_norm", "words"), _list_features(uniq, lg).drop("row"),
-                       _sentiment(uniq, lg).drop("row")], how="horizontal")
-        if with_matches:  # spans depend only on the text: find them once per distinct text too
-            f = f.with_columns(
-                _matches(pl.concat([uniq.select("text"), f.drop("_norm", "words")], how="horizontal")
-                         .with_columns(lang=pl.lit(lg), noncommittal=pl.col("_hedges") > 0))
-            )
+        f = _text_features(uniq, lg, with_matches)
+        del uniq  # frames are freed as soon as they are replaced (a million rows: memory matters)
         parts.append(pl.concat([inv.select("_pos"), f.drop("row")[inv["row"].to_numpy()]], how="horizontal"))
+        del f, inv, part
     if parts:
         feats = parts[0] if len(parts) == 1 else pl.concat(parts, how="diagonal_relaxed").sort("_pos")
+        del parts
         t = pl.concat([t, feats.drop("_pos")], how="horizontal")
+        del feats
     else:
         t = t.with_columns(_hedges=pl.lit(0, dtype=pl.Int32), _nc_strong=pl.lit(0, dtype=pl.Int32),
                            _non_answer=pl.lit(0, dtype=pl.Int32), _committal=pl.lit(0, dtype=pl.Int32),
@@ -390,26 +415,32 @@ def annotate_frame(
                                                                          return_dtype=pl.String) \
         if "conversation_id" in messages.columns else pl.Series([None] * n, dtype=pl.String)
     cols = [c for c in ANNOTATION_SCHEMA if c in t.columns]
+    spread = t.select(cols)
+    del t
     if len(tidx) == n:
-        spread = t.select(cols)
+        def at(c: str) -> pl.Expr:
+            return pl.col(c)
     else:
         pos = np.full(n, -1, dtype=np.int64)
         pos[tidx] = np.arange(len(tidx))
         idx = pl.Series("i", pos).replace(-1, None)
-        spread = t.select(pl.col(cols).gather(idx))
+
+        def at(c: str) -> pl.Expr:  # gathered inside each column's expression: one column copied at a time
+            return pl.col(c).gather(idx)
     is_text_col = pl.lit(is_text)
     exprs = []
     for c, dt in ANNOTATION_SCHEMA.items():
         if c == "lang":
-            exprs.append(pl.when(is_text_col).then(pl.col(c)).otherwise(pl.lit(lang_all)).alias(c))
+            exprs.append(pl.when(is_text_col).then(at(c)).otherwise(pl.lit(lang_all)).alias(c))
         elif c == "matches":
-            exprs.append(pl.when(is_text_col).then(pl.col(c)).otherwise(_empty_matches(1).first()).alias(c))
+            exprs.append(pl.when(is_text_col).then(at(c)).otherwise(_empty_matches(1).first()).alias(c))
         elif c in spread.columns:
             fill = _non_text_fill(c, dt)
-            exprs.append(pl.when(is_text_col).then(pl.col(c).cast(dt)).otherwise(pl.lit(fill, dtype=dt)).alias(c))
+            exprs.append(pl.when(is_text_col).then(at(c).cast(dt)).otherwise(pl.lit(fill, dtype=dt)).alias(c))
         else:
             exprs.append(pl.lit(_non_text_fill(c, dt), dtype=dt).alias(c))
     added = spread.select(exprs) if spread.width else pl.DataFrame(schema=ANNOTATION_SCHEMA)
+    del spread
     added = added.select([pl.col(c).cast(dt) for c, dt in ANNOTATION_SCHEMA.items()])
     keep = [c for c in messages.columns if c not in ANNOTATION_SCHEMA and c != "_lang_hint"]
     return pl.concat([messages.select(keep), added], how="horizontal")
