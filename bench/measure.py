@@ -1,4 +1,5 @@
-"""Run one command as a child process and print its wall time and peak memory as JSON.
+"""Run one command as a child process and print its wall time, CPU time (user + system, all threads) and
+peak memory as JSON.
 
 Run in a fresh process per measurement, so RUSAGE_CHILDREN's peak RSS is that command's own.
 
@@ -19,8 +20,10 @@ def main(argv: list[str]) -> int:
     start = time.perf_counter()
     proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     wall = time.perf_counter() - start
-    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # KiB on Linux
-    print(json.dumps({"wall_s": wall, "peak_mib": peak_kib / 1024, "returncode": proc.returncode,
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    peak_kib = usage.ru_maxrss  # KiB on Linux
+    print(json.dumps({"wall_s": wall, "peak_mib": peak_kib / 1024, "cpu_s": usage.ru_utime + usage.ru_stime,
+                      "returncode": proc.returncode,
                       "stderr_tail": proc.stderr[-400:]}))
     return 0
 
