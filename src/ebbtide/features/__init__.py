@@ -28,7 +28,7 @@ def build_features(
 
     The language layer is imported lazily so the structure columns are still produced when it is absent
     (then the signals layer reports language-based signs as not measurable instead of failing).
-    ``with_matches=False`` skips the evidence spans (the language layer's only non-vectorised part).
+    ``with_matches=False`` skips the evidence spans (``matches`` then holds empty lists).
     """
     structure = conversation_structure(messages, session_gap=session_gap)
     try:

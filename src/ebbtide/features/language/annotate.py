@@ -342,8 +342,8 @@ def annotate_frame(
     """Add the language features to a canonical message frame (same rows, same order).
 
     ``lang`` forces one language for every conversation (otherwise detected per ``conversation_id``).
-    ``with_matches=False`` skips the evidence spans (``matches`` is then empty lists), the only part
-    that is not vectorised. Only ``kind == "text"`` rows get features; others get False/0/null.
+    ``with_matches=False`` skips the evidence spans (``matches`` is then empty lists; about a sixth of
+    the time on a chat of distinct texts). Only ``kind == "text"`` rows get features; others get False/0/null.
     """
     missing = [c for c in _REQUIRED if c not in messages.columns]
     if missing:
