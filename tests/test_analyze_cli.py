@@ -85,7 +85,8 @@ def test_analyze_without_me_and_without_a_terminal_exits_2_naming_participants(e
 def test_analyze_asks_who_you_are_on_a_terminal(export: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(analysis_cmds, "_interactive", lambda: True)
     db = tmp_path / "s.duckdb"
-    result = _run(["analyze", str(export), "--db", str(db), "--json", str(tmp_path / "r.json")], input="x\n2\n")
+    result = _run(["analyze", str(export), "--db", str(db), "--json", str(tmp_path / "r.json")],
+                    input="x\n2\nno\nno\n")
     assert result.exit_code == 0, result.output
     assert "Which one is you?" in result.stderr and "1. " in result.stderr
     people = analysis_cmds.participants(_stored(db))

@@ -122,7 +122,9 @@ def test_check_safety_answer_shows_crisis_lines_first(tmp_path: Path) -> None:
     answers.write_text(json.dumps({"signs": AWAY, "afraid": True}), encoding="utf-8")
     result = runner.invoke(app, ["check", "--answers", str(answers), "--country", "uk"])
     assert result.exit_code == 0, result.output
-    assert result.stdout.index("Samaritans") < result.stdout.index("From your answers")
+    assert result.stdout.index("Samaritans") < result.stdout.index("Talk to someone trained")
+    for held_back in ("Look for a couples counsellor", "raise it directly", "give them space", "turned around"):
+        assert held_back not in result.stdout
 
 
 @pytest.mark.parametrize(("content", "message"), [("{not json", "not valid JSON"), ("[1]", "not a JSON object"),
@@ -143,9 +145,9 @@ def test_check_asks_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     import ebbtide.cli.web_cmds as web_cmds
 
     monkeypatch.setattr(web_cmds, "_interactive", lambda: True)
-    # partner, weeks, five signs (3 = "clearly less"), pulling back (1 = no), reaching out
-    # (3 = "yes, clearly"), six reasons (1 = does not fit), the safety question
-    answers = ["Sam", "6", "3", "3", "1", "3", "1", "1", "3"] + ["1"] * 6 + ["no"]
+    # the two safety questions first, then partner, weeks, five signs (3 = "clearly less"), pulling
+    # back (1 = no), reaching out (3 = "yes, clearly"), six reasons (1 = does not fit)
+    answers = ["no", "no", "Sam", "6", "3", "3", "1", "3", "1", "1", "3"] + ["1"] * 6
     result = runner.invoke(app, ["check"], input="\n".join(answers) + "\n")
     assert result.exit_code == 0, result.output
     assert "pursue-withdraw" in result.stdout and "Sam" in result.stdout

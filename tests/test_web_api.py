@@ -314,7 +314,9 @@ def test_a_checkin_with_fear_puts_crisis_lines_first_and_holds_advice_back(tmp_p
     client.post("/journal/checkin", data={"closeness": "2", "afraid": "yes", "controlled": "no"})
     after = client.get("/plan").text
     assert "Your safety comes first" in after
-    assert after.index("Samaritans") < after.index("Refuge") < after.index("988")  # the chosen country first
+    assert after.index("999") < after.index("Refuge") < after.index("Samaritans")  # the chosen country only,
+    assert "988" not in after  # its emergency number first
+    assert "A check-in you wrote" in after and "These messages" not in after  # the real source
     assert after.index("Your safety comes first") < after.index('id="main"')
     assert not {"open_communication", "space_but_connected"} & set(_plan_ids(after))
     assert "Your safety comes first" in client.get("/overview").text
@@ -330,8 +332,8 @@ def test_self_harm_words_in_a_note_put_safety_first(fresh: TestClient) -> None:
 def test_a_yes_to_the_first_question_puts_safety_first(fresh: TestClient) -> None:
     fresh.post("/safety", data={"afraid": "no", "controlled": "yes", "country": "us"})
     text = fresh.get("/").text
-    assert "Your safety comes first" in text and "your answer to the safety question" in text
-    assert text.index("988") < text.index("Samaritans")
+    assert "Your safety comes first" in text and "You said you sometimes feel afraid" in text
+    assert text.index("911") < text.index("88788") < text.index("988") and "Samaritans" not in text
 
 
 # --------------------------------------------------------------------------- self-check

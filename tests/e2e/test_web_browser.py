@@ -219,6 +219,13 @@ def test_from_an_export_to_the_plan_the_journal_and_the_safety_path(server: str,
     assert page.locator("#step-open_communication").count() == 0
     assert page.locator("#step-space_but_connected").count() == 0
     _shot(page, "safety")
+    assert page.get_by_role("link", name="Leave quickly").is_visible()
+
+    # quick exit: Esc replaces the page with a blank one (location.replace: this entry leaves the history)
+    before = page.evaluate("history.length")
+    page.keyboard.press("Escape")
+    page.wait_for_url("about:blank")
+    assert page.evaluate("history.length") == before
 
     assert watch.outside() == [], watch.outside()
     assert not [p for p in watch.problems if "Content Security Policy" in p or "Refused" in p], watch.problems

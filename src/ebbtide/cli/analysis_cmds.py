@@ -51,7 +51,8 @@ HtmlOption = Annotated[Path | None, typer.Option("--html", help="Also write a se
                                                  show_default=False)]
 CountryOption = Annotated[
     str | None,
-    typer.Option("--country", help="Your country (us, uk, eu...) so crisis lines, if shown, start with yours.",
+    typer.Option("--country", help="Your country (us, uk, ie, ca, au, es, fr, de, pt, br; eu: elsewhere) so "
+                 "helplines start with its emergency number. See all: ebbtide helplines --all.",
                  show_default=False),
 ]
 
@@ -200,7 +201,7 @@ def run_analysis(
     me: str,
     partner: str,
     baseline: tuple[date, date] | None = None,
-    afraid: bool | None = None,
+    afraid: bool | str | None = None,
     notes: tuple[str, ...] = (),
 ) -> Analysis:
     """features -> assess -> explain for one couple (the whole analysis, no I/O)."""
@@ -430,8 +431,11 @@ def analyze_cmd(
                                                          show_default=False)] = None,
     platform: Annotated[Platform | None, typer.Option("--platform", help="Read the files as this "
                                                       "messenger's export.", show_default=False)] = None,
-    afraid: Annotated[bool, typer.Option("--afraid", help="You sometimes feel afraid of, or controlled by, "
-                                         "your partner: safety resources come first.")] = False,
+    afraid: Annotated[bool | None, typer.Option("--afraid/--not-afraid", help="Answer the safety question "
+                                                "without a terminal: --afraid (you sometimes feel afraid of, or "
+                                                "controlled by, your partner; people who can help come first) or "
+                                                "--not-afraid. Remembered in your store.",
+                                                show_default=False)] = None,
     country: CountryOption = None,
     person: Annotated[str | None, typer.Option("--person", help="Analyse all your chats with this person "
                                                "(every messenger, merged; see 'ebbtide people').",
@@ -480,12 +484,55 @@ def analyze_cmd(
                     merged = remember_and_merge(store, cid, who, other, explicit_conversation=bool(conversation))
                     if merged is not None:
                         messages, who, other, notes = merged
-            analysis = run_analysis(messages, me=who, partner=other, baseline=window, afraid=afraid or None,
-                                    notes=notes)
+            answer, remember = safety_answer(store, afraid)
+            analysis = run_analysis(messages, me=who, partner=other, baseline=window, afraid=answer, notes=notes)
             _gentle_rerun_note(store)
             emit(analysis, json_path=json_path, html_path=html_path, simulated=False, country=country)
+            if remember is not None:  # in the same transaction: a failed report stores no answer
+                remember_safety_answer(store, remember)
         if store.in_memory:
             err.print("Nothing was stored (--no-store).", markup=False, highlight=False)
+
+
+SAFETY_KEYS = ("safety_afraid", "safety_controlled")
+
+
+def safety_answer(store: Store, flag: bool | None) -> tuple[bool | str | None, str | None]:
+    """The answer to the safety question: (answer for explain(), value to remember after success).
+
+    ``--afraid``/``--not-afraid`` answer it; otherwise the answer remembered in the store (the same one
+    the web app asks); otherwise, on a terminal, the two questions are asked once per store
+    (evidence.md section 4.2 rule 5). Without a terminal and without an answer: None (not asked).
+    """
+    from ebbtide.store.journal import get_setting
+
+    if flag is not None:
+        return (True if flag else "no"), ("yes" if flag else "no")
+    stored = [get_setting(store, k) for k in SAFETY_KEYS]
+    if "yes" in stored:
+        return True, None
+    if stored[0] == "no":
+        return "no", None
+    if not _interactive():
+        return None, None
+    from rich.prompt import Prompt
+
+    from ebbtide.insight.selfcheck import selfcheck_text
+
+    t = selfcheck_text()
+    err.print(f"{t['safety_intro']} {t['safety_help']}", markup=False, highlight=False)
+    said = [Prompt.ask(t[k], console=err, choices=["yes", "no"], default="no")
+            for k in ("safety_afraid_question", "safety_controlled_question")]
+    yes = "yes" in said
+    return (True if yes else "no"), ("yes" if yes else "no")
+
+
+def remember_safety_answer(store: Store, value: str) -> None:
+    """Keep the answer (the web app reads the same settings), so it is asked once per store."""
+    from ebbtide.store.journal import set_setting
+
+    for key in SAFETY_KEYS:
+        set_setting(store, key, value)
 
 
 @contextlib.contextmanager

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.panel import Panel
 from rich.prompt import IntPrompt, Prompt
 from rich.text import Text
@@ -145,6 +146,10 @@ def ask_answers() -> dict[str, Any]:
 
     t = selfcheck_text()
     err.print(Panel(Text(t["intro"]), title="Self-check"))
+    # WHY first: the answer decides what advice is safe to show (evidence.md section 4.2 rule 5).
+    err.print(f"\n{t['safety_intro']} {t['safety_help']}", markup=False, highlight=False)
+    afraid = Prompt.ask(t["safety_afraid_question"], console=err, choices=["yes", "no"], default="no")
+    controlled = Prompt.ask(t["safety_controlled_question"], console=err, choices=["yes", "no"], default="no")
     partner = Prompt.ask(t["partner_question"], console=err, default="").strip()
     weeks = IntPrompt.ask(t["weeks_question"], console=err, default=6)
     name = partner or str(t["default_partner"])
@@ -159,8 +164,7 @@ def ask_answers() -> dict[str, Any]:
 
     for r in ReasonId:
         answers["reflection"][r.value] = _ask_scale(reasons[r.value]["title"], t["reflection_scale"], 0)
-    err.print(f"\n{t['safety_help']}", highlight=False)
-    answers["afraid"] = Prompt.ask(t["safety_question"], console=err, choices=["yes", "no"], default="no")
+    answers["afraid"] = "yes" if "yes" in (afraid, controlled) else "no"
     return answers
 
 
@@ -206,6 +210,7 @@ def check_cmd(
 ) -> None:
     """A guided self-check without a chat export: the five signs as questions, then the same plan."""
     from ebbtide.insight import crisis_resources, pattern_label
+    from ebbtide.insight.safety import help_line
     from ebbtide.insight.selfcheck import parse_answers, run_selfcheck
     from ebbtide.report.terminal import _faq, _plan, _reasons, _safety, reflection_note
 
@@ -223,11 +228,16 @@ def check_cmd(
                     border_style="cyan"))
     reflection_note(report, insight)
     _plan(report, insight)
-    _reasons(report, insight, from_answers=True)
-    _faq(report, insight)
+    if insight.held_back:
+        report.print(Text(insight.held_back, style="italic"))
+    else:
+        _reasons(report, insight, from_answers=True)
+        _faq(report, insight)
     report.print()
     for limit in insight.limits:
         report.print(Text(f"· {limit}", style="dim"))
+    if not insight.safety_first:
+        report.print(Text(help_line(country), style="dim"))
     if json_path is not None:
         from ebbtide.report.json_report import report_dict
 
@@ -239,3 +249,27 @@ def check_cmd(
             raise EbbtideError(f"cannot write the file ({exc.strerror})", where=str(json_path),
                                fix="Give a file name in a folder that exists.") from None
         err.print(f"JSON: {shown(json_path)}", markup=False, highlight=False)
+
+
+# --------------------------------------------------------------------------- helplines
+@app.command("helplines")
+@friendly_errors
+def helplines_cmd(
+    country: CountryOption = None,
+    everywhere: Annotated[bool, typer.Option("--all", help="List every country's helplines.")] = False,
+) -> None:
+    """Where to get help: the emergency number first, then abuse and crisis lines (offline list)."""
+    from ebbtide.insight.safety import countries, country_code, crisis_resources
+
+    if country and not country_code(country):
+        known = ", ".join(code for code, _ in countries())
+        raise EbbtideError(f"no helplines stored for '{country}'", where="--country",
+                           fix=f"Use one of: {known} (eu: elsewhere), or --all.")
+    region = None
+    for r in crisis_resources(country, everywhere=everywhere):
+        if r.region_name != region:
+            region = r.region_name
+            report.print(f"\n[bold]{escape(region)}[/]")
+        report.print(f"  {r.name}: {r.contact} ({r.for_what})", markup=False, highlight=False)
+    if country and not everywhere:
+        report.print("\nEvery country: ebbtide helplines --all", markup=False, highlight=False)

@@ -25,7 +25,7 @@ from ebbtide.insight.hints import (
 )
 from ebbtide.insight.plan import PlanContext, build_plan
 from ebbtide.insight.reasons import rank_reasons
-from ebbtide.insight.safety import is_safety_answer, safety_message
+from ebbtide.insight.safety import FIRST, apply_policy, ask_question, is_safety_answer, level
 from ebbtide.insight.wording import fill, load, sign_label
 from ebbtide.model import (
     Assessment,
@@ -54,13 +54,16 @@ def explain(
     hints: Mapping[ReasonId, Hints | Sequence[Evidence]] | None = None,
     features: pl.DataFrame | None = None,
     from_answers: bool = False,
+    safety_source: str = "answer",
 ) -> Insight:
     """Reasons, plan, FAQ and limits for one assessed couple.
 
     - ``reflection``: the user's own view of how well each reason fits (0 = not at all .. 3 = very).
       It reorders the reasons and changes the plan (``Insight.reflection_note`` says exactly how).
     - ``safety_answer``: the user's answer to "do you ever feel afraid of or controlled by your
-      partner?" (True / "yes" turns on safety-first, like a safety flag in the messages).
+      partner?" (True / "yes" turns on safety-first, like clear danger in the messages; False / "no"
+      answers the question that ambiguous words would otherwise ask); ``safety_source``: where that
+      answer came from ("answer", "selfcheck", "checkin", "notes"), named in the message.
     - ``hints``: extra messages hinting at reasons (e.g. from another analysis); ``features``: the
       features frame of the conversation, whose language columns give the message hints.
     - ``from_answers``: the assessment comes from the self-check's answers, not from a chat; the
@@ -85,7 +88,9 @@ def explain(
         all_hints, me=assessment.me, partner=assessment.partner, about_me=about_me, reflection=reflection,
         from_answers=from_answers,
     )
-    safety = bool(assessment.safety_flags) or is_safety_answer(safety_answer)
+    safety_level = level(answer=safety_answer, clear=bool(assessment.safety_flags),
+                         ambiguous=bool(assessment.safety_ambiguous))
+    safety = safety_level == FIRST
     signs = _detected(assessment, withdrawer)
     findings = _findings(all_hints)
     recovered = sorted((d for d in assessment.dips if d.recovered), key=lambda d: (d.start, d.person == withdrawer))
@@ -105,16 +110,17 @@ def explain(
         me=assessment.me, partner=assessment.partner, dips=assessment.dips, withdrawer=withdrawer,
         withdrawer_signs=signs, from_answers=from_answers,
     )
-    return Insight(
+    insight = Insight(
         reasons=reasons,
         plan=plan,
         faq=faq,
         headline=headline(assessment, since=since, weeks=weeks),
-        safety_first=safety,
-        safety_message=safety_message(from_messages=bool(assessment.safety_flags)) if safety else "",
         limits=limits(assessment),
         reflection_note=note,
     )
+    said = safety_source if is_safety_answer(safety_answer) else "messages"
+    question = ask_question([e.why for e in assessment.safety_ambiguous])
+    return apply_policy(insight, level_=safety_level, source=said, question=question)
 
 
 def _as_hints(evidence: Sequence[Evidence]) -> Hints:

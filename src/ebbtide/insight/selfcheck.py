@@ -182,9 +182,10 @@ def run_selfcheck(answers: SelfCheckAnswers, *, today: date | None = None) -> tu
     text = selfcheck_text()
     assessment = selfcheck_assessment(answers, today=today)
     insight = explain(assessment, reflection=dict(answers.reflection) or None, safety_answer=answers.afraid,
-                      from_answers=True)
-    headline = fill(str(text["headline"][assessment.pattern.value]), partner=assessment.partner,
-                    weeks=answers.weeks)
+                      from_answers=True, safety_source="selfcheck")
+    # WHY: with safety first, the policy's verdict stays (the self-check's own may reassure).
+    headline = insight.headline if insight.safety_first else fill(
+        str(text["headline"][assessment.pattern.value]), partner=assessment.partner, weeks=answers.weeks)
     own_limits = tuple(str(t) for t in text["limits"])
     # Only the limits that hold without a chat (no "a chat cannot see...", no per-sign data lines).
     kept = tuple(t for t in insight.limits if not _CHAT_WORDS.search(t))

@@ -149,7 +149,8 @@ class Assessment:
     dips: tuple[Dip, ...]
     weekly: pl.DataFrame  # documented in signals/weekly.py
     change_points: tuple[date, ...] = ()
-    safety_flags: tuple[Evidence, ...] = ()  # self-harm / fear / control language seen in messages
+    safety_flags: tuple[Evidence, ...] = ()  # clear danger in messages: threats, control, self-harm (level a)
+    safety_ambiguous: tuple[Evidence, ...] = ()  # words that may point to harm, or may not (level b: ask)
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,5 +195,8 @@ class Insight:
     headline: str  # the verdict in plain, hedged words
     safety_first: bool = False  # True: crisis resources lead and some advice is held back
     safety_message: str = ""
+    safety_level: str = "none"  # "first" (safety first), "ask" (a calm question on top), "none"
+    safety_question: str = ""  # level "ask": the question, naming what it rests on
+    held_back: str = ""  # level "first": what was held back, and why (shown where it would have been)
     limits: tuple[str, ...] = ()  # what cannot be measured / caveats shown to the user
     reflection_note: tuple[str, ...] = ()  # what the user's own view of the reasons changed in the plan

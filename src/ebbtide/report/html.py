@@ -18,6 +18,7 @@ import jinja2
 import polars as pl
 
 from ebbtide.insight import crisis_resources, load, pattern_label, sign_label, status_label, strength_label
+from ebbtide.insight.safety import ASK, device_note, exit_url, help_line
 from ebbtide.insight.wording import counted, fill
 from ebbtide.model import Assessment, Insight, MetricChange, SignStatus
 from ebbtide.report.formatting import (
@@ -247,7 +248,13 @@ def render_html(
         "banner": load("patterns")["simulated"]["banner"],
         "safety_first": insight.safety_first,
         "safety_message": insight.safety_message,
-        "resources": crisis_resources(country) if insight.safety_first else (),
+        "safety_question": insight.safety_question if insight.safety_level == ASK else "",
+        "ask_evidence": [_ev(e) for e in a.safety_ambiguous] if insight.safety_level == ASK else [],
+        "held_back": insight.held_back,
+        "help_line": help_line(country),
+        "device_note": device_note(),
+        "exit_url": exit_url(),
+        "resources": crisis_resources(country),
         "pattern_label": pattern_label(a.pattern.value, me=a.me, partner=a.partner),
         "headline": insight.headline,
         "plan": insight.plan,

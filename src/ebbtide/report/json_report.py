@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ebbtide.insight import crisis_resources, pattern_label, sign_label
+from ebbtide.insight.safety import help_line
 from ebbtide.model import (
     Assessment,
     Dip,
@@ -210,14 +211,19 @@ def report_dict(
             "change_points": [_day(d) for d in a.change_points],
         },
         "safety": {
+            "level": insight.safety_level,
             "safety_first": insight.safety_first,
             "message": insight.safety_message,
+            "question": insight.safety_question,
+            "held_back": insight.held_back,
             "flags": [evidence_dict(e) for e in a.safety_flags],
+            "ambiguous": [evidence_dict(e) for e in a.safety_ambiguous],
+            "help_line": help_line(country),
             "resources": [
                 {"region": r.region, "region_name": r.region_name, "name": r.name, "contact": r.contact,
-                 "for": r.for_what}
+                 "for": r.for_what, "kind": r.kind}
                 for r in crisis_resources(country)
-            ] if insight.safety_first else [],
+            ],
         },
         "limits": list(insight.limits),
         "weekly": _weekly_rows(a),

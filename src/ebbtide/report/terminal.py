@@ -15,7 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ebbtide.insight import crisis_resources, load, pattern_label, sign_label, status_label, strength_label
-from ebbtide.insight.safety import CrisisResource
+from ebbtide.insight.safety import ASK, CrisisResource, help_line
 from ebbtide.insight.wording import counted, fill
 from ebbtide.model import Assessment, Insight, SignStatus
 from ebbtide.report.formatting import change_text, context_line, day, evidence_line, since_text, when, words
@@ -36,26 +36,33 @@ def render_terminal(
     """Print the whole report on ``console``."""
     a = assessment
     if simulated:
-        console.print(Panel(Text(load("patterns")["simulated"]["banner"]), style="yellow", title="Demo"))
+        console.print(Panel(Text(load("patterns")["simulated"]["banner"]), style="yellow", title="Demo"), soft_wrap=False)
     if insight.safety_first:
         _safety(console, insight, crisis_resources(country))
+    elif insight.safety_level == ASK:
+        _ask(console, a, insight)
     console.print(
         Panel(
             Text(insight.headline),
             title=f"[bold]{escape(pattern_label(a.pattern.value, me=a.me, partner=a.partner))}[/]",
             subtitle=words("verdict"),
             border_style="cyan",
-        )
+        ),
+        soft_wrap=False,
     )
     _plan(console, insight)
+    if insight.held_back:
+        console.print(Text(insight.held_back, style="italic"))
     _signs(console, a)
-    _reasons(console, insight)
-    _faq(console, insight)
+    if insight.reasons or not insight.held_back:
+        _reasons(console, insight)
+    if insight.faq or not insight.held_back:
+        _faq(console, insight)
     _history(console, a)
     _coverage(console, a, insight)
     if not insight.safety_first:
         console.print()
-        console.print(Text(words("safety_hint"), style="dim"))
+        console.print(Text(help_line(country), style="dim"))
 
 
 def _heading(console: Console, key: str) -> None:
@@ -67,7 +74,16 @@ def _safety(console: Console, insight: Insight, resources: tuple[CrisisResource,
     table = Table(show_header=False, box=None, padding=(0, 1))
     for r in resources:
         table.add_row(f"[bold]{escape(r.name)}[/]", escape(r.contact), f"[dim]{escape(r.region_name)}: {escape(r.for_what)}[/]")
-    console.print(Panel(Group(Text(insight.safety_message), Text(), table), title=words("safety"), border_style="red"))
+    console.print(Panel(Group(Text(insight.safety_message), Text(), table), title=words("safety"), border_style="red"),
+                  soft_wrap=False)  # WHY: a soft-wrapping console would crop the panel's lines
+
+
+def _ask(console: Console, a: Assessment, insight: Insight) -> None:
+    """Level "ask": the calm question, the messages it rests on, how to answer."""
+    lines = [Text(insight.safety_question), Text()]
+    lines += [Text(evidence_line(e), style="dim") for e in a.safety_ambiguous]
+    lines += [Text(), Text(load("safety")["ask"]["how_terminal"], style="italic")]
+    console.print(Panel(Group(*lines), title=words("safety_ask"), border_style="yellow"), soft_wrap=False)
 
 
 def _plan(console: Console, insight: Insight) -> None:

@@ -22,7 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ebbtide.errors import EbbtideError
 from ebbtide.insight import crisis_resources
-from ebbtide.insight.safety import safety_message
+from ebbtide.insight.safety import device_note, exit_url, help_line, safety_message
 from ebbtide.insight.wording import counted
 from ebbtide.web.security import Guard, cookie_name, new_token
 from ebbtide.web.service import WebState
@@ -42,13 +42,15 @@ def state_of(request: Request) -> WebState:
 
 
 def safety_block(state: WebState, *, from_messages: bool = False, forced: bool = False) -> dict[str, Any] | None:
-    """Crisis resources for the top of the page, or None when safety does not come first."""
+    """Crisis resources for the top of the page, or None when safety does not come first.
+
+    The message names its real source: the user's answer, a check-in, their notes, or the messages.
+    """
     why = state.safety_reasons()
     if not why and not forced and not from_messages:
         return None
     return {
-        "message": safety_message(from_messages=from_messages and not why),
-        "why": why,
+        "message": safety_message(source=why[0] if why else "messages"),
         "resources": crisis_resources(state.setting("country")),
     }
 
@@ -59,6 +61,9 @@ def render(request: Request, name: str, status_code: int = 200, headers: dict[st
     state = state_of(request)
     context.setdefault("safety", safety_block(state))
     context.setdefault("ask_safety", not state.safety_answered())
+    context.setdefault("help_line", help_line(state.setting("country")))
+    context.setdefault("device_note", device_note())
+    context.setdefault("exit_url", exit_url())
     context.update(request=request, nav=NAV, path=request.url.path, country=state.setting("country") or "")
     return templates.TemplateResponse(request, name, context, status_code=status_code, headers=headers)
 

@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from ebbtide.insight import pattern_label, sign_label, status_label, strength_label
 from ebbtide.insight.rerun import rerun_note
+from ebbtide.insight.safety import ASK
 from ebbtide.insight.wording import load
 from ebbtide.model import Evidence, ReasonId, SignId, SignStatus
 from ebbtide.report.formatting import change_text, context_line, day, since_text, when, words
@@ -76,6 +77,9 @@ def overview(request: Request) -> Response:
         label=pattern_label(assessment.pattern.value, me=assessment.me, partner=assessment.partner),
         signs=_sign_rows(a), charts=figures(assessment, events), chart_json=_chart_json(assessment, events),
         rerun=rerun_note(runs), events=events,
+        ask_question=a.insight.safety_question if a.insight.safety_level == ASK else "",
+        ask_evidence=[{"when": when(e.timestamp), "sender": e.sender, "text": e.text}
+                      for e in assessment.safety_ambiguous] if a.insight.safety_level == ASK else [],
         baseline=assessment.baseline, recent=assessment.recent, day=day,
     )
 

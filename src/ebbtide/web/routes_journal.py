@@ -12,7 +12,6 @@ from fastapi.responses import RedirectResponse, Response
 
 from ebbtide.errors import EbbtideError
 from ebbtide.insight import crisis_resources, pattern_label, sign_label
-from ebbtide.insight.safety import safety_message
 from ebbtide.insight.selfcheck import parse_answers, run_selfcheck, selfcheck_text
 from ebbtide.insight.wording import load
 from ebbtide.model import ReasonId, SignId
@@ -237,8 +236,7 @@ async def selfcheck_result(request: Request) -> Response:
     assessment, insight = run_selfcheck(parse_answers(data), today=state.today())
     safety = None
     if insight.safety_first:
-        safety = {"message": safety_message(from_messages=False), "why": ["your answer in the self-check"],
-                  "resources": crisis_resources(state.setting("country"))}
+        safety = {"message": insight.safety_message, "resources": crisis_resources(state.setting("country"))}
     return render(request, "selfcheck_result.html", title="Your self-check", a=assessment, insight=insight,
                   safety=safety, label=pattern_label(assessment.pattern.value, me=assessment.me,
                                                      partner=assessment.partner))

@@ -14,14 +14,13 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
 from ebbtide.errors import EbbtideError
-from ebbtide.insight.safety import REGIONS
+from ebbtide.insight.safety import REGIONS, countries, crisis_resources
 from ebbtide.report.parse_report import parse_report_lines
 from ebbtide.web.app import render, state_of
 from ebbtide.web.service import participants
 
 router = APIRouter()
-COUNTRIES = (("", "Not chosen (show all)"), ("us", "United States"), ("uk", "United Kingdom"),
-             ("ie", "Ireland"), ("eu", "European Union / elsewhere"))
+COUNTRIES = (("", "Not chosen (show all)"), *countries())
 MAX_FILES = 20
 
 
@@ -49,6 +48,14 @@ def safety_answer(request: Request, afraid: Annotated[str, Form()] = "no",
     if country in REGIONS or country in ("ie", "gb", ""):
         state.set("country", country or None)
     return _see(back if back.startswith("/") and not back.startswith("//") else "/")
+
+
+@router.get("/help")
+def help_page(request: Request) -> Response:
+    """Every helpline, the user's country first, and the note on monitored or shared devices."""
+    state = state_of(request)
+    return render(request, "help.html", title="Where to get help",
+                  resources=crisis_resources(state.setting("country"), everywhere=True))
 
 
 # --------------------------------------------------------------------------- import

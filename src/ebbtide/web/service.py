@@ -110,19 +110,29 @@ class WebState:
         return self.setting("safety_afraid") is not None
 
     def safety_reasons(self) -> list[str]:
-        """Why safety comes first right now (empty: it does not, unless the messages say so)."""
+        """Where the user told us safety comes first (keys of safety.toml [source]; empty: they did not).
+
+        "answer": the safety question; "checkin": the latest weekly check-in; "notes": words in the
+        user's own notes. Messages with clear danger are added by the analysis itself.
+        """
         why = []
         if self.setting("safety_afraid") == "yes" or self.setting("safety_controlled") == "yes":
-            why.append("your answer to the safety question")
+            why.append("answer")
         with self.store() as s:
             checkins = jr.checkins(s)
             events = jr.events(s)
         if checkins and (checkins[-1].afraid or checkins[-1].controlled):
-            why.append("your latest check-in")
+            why.append("checkin")
         notes = [c.note for c in checkins] + [c.outside_stress for c in checkins] + [e.note for e in events]
         if notes_raise_safety(notes):
-            why.append("words in your own notes")
+            why.append("notes")
         return why
+
+    def safety_answer(self) -> str | None:
+        """"yes" (safety first), "no" (answered no, nothing the user wrote says otherwise) or None (not asked)."""
+        if self.safety_reasons():
+            return "yes"
+        return "no" if self.safety_answered() else None
 
     def count_run(self) -> int:
         """Count one analysis view (views within 15 minutes are one run); runs today."""
@@ -155,7 +165,7 @@ class WebState:
         cid, me, partner = chosen
         with self.store() as s:
             events, checkins = jr.events(s, cid), jr.checkins(s)
-        safety = bool(self.safety_reasons())
+        safety = tuple(self.safety_reasons()) or self.safety_answer()
         reflection = self.reflection()
         key = (cid, me, partner, self.baseline(), safety, tuple(sorted(reflection.items())),
                tuple((e.id, e.date, e.kind) for e in events), tuple(c.id for c in checkins))
@@ -167,7 +177,8 @@ class WebState:
             return result
 
     def _compute(self, cid: str, me: str, partner: str, events: list[jr.JournalEvent],
-                 checkins: list[jr.CheckIn], safety: bool, reflection: dict[ReasonId, int]) -> WebAnalysis:
+                 checkins: list[jr.CheckIn], safety: tuple[str, ...] | str | None,
+                 reflection: dict[ReasonId, int]) -> WebAnalysis:
         from ebbtide.features import build_features
         from ebbtide.insight import explain
         from ebbtide.signals import assess
@@ -182,7 +193,8 @@ class WebState:
         assessment = assess(features, me=me, partner=partner, baseline=self.baseline())
         assessment = apply_journal(assessment, events, checkins)
         since = assessment.recent[0] if assessment.recent else None
-        insight = explain(assessment, features=features, safety_answer=True if safety else None,
+        insight = explain(assessment, features=features, safety_answer=True if isinstance(safety, tuple) else safety,
+                          safety_source=safety[0] if isinstance(safety, tuple) else "answer",
                           reflection=reflection or None, hints=journal_hints(events, checkins, since=since))
         return WebAnalysis(cid, assessment, insight, features, messages)
 

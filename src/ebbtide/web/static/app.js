@@ -94,5 +94,34 @@
     });
   }
 
+  // Quick exit: the button or Esc replaces this page with a neutral one; location.replace keeps the
+  // app out of the tab's back button for this entry (evidence.md 7.1, NNEDV guidance).
+  function leave(e) {
+    var link = document.getElementById("leave");
+    if (!link) return;
+    if (e) e.preventDefault();
+    document.title = "";
+    document.body.innerHTML = "";
+    window.location.replace(link.getAttribute("data-exit") || link.href);
+  }
+
+  function setupLeave() {
+    var link = document.getElementById("leave");
+    if (!link) return;
+    link.addEventListener("click", leave);
+    document.addEventListener("keydown", function (e) { if (e.key === "Escape") leave(e); });
+  }
+
+  // The one-time link (?t=...) never stays in the tab's history.
+  function forgetToken() {
+    if (!window.history || !window.history.replaceState) return;
+    var url = new URL(window.location.href);
+    if (!url.searchParams.has("t")) return;
+    url.searchParams.delete("t");
+    window.history.replaceState(null, "", url.pathname + url.search + url.hash);
+  }
+
+  forgetToken();
+  setupLeave();
   document.addEventListener("DOMContentLoaded", function () { drawCharts(); setupCopy(); setupImport(); });
 })();
