@@ -18,7 +18,7 @@ from ebbtide.signals import changepoints as cp
 from ebbtide.signals.dips import find_dips
 from ebbtide.signals.evidence import in_period, with_matches
 from ebbtide.signals.pattern import INSUFFICIENT_TEXT, pursuing, verdict, withdrawing
-from ebbtide.signals.safety import safety_flags
+from ebbtide.signals.safety import safety_scan
 from ebbtide.signals.signs import judge_person, person_context
 from ebbtide.signals.weekly import prepare, weekly_metrics
 
@@ -116,10 +116,11 @@ def assess(features: pl.DataFrame, *, me: str, partner: str | None = None,
         weeks=weekly.get_column("week").n_unique() if weekly.height else 0, platforms=platforms,
         notes=tuple(coverage_notes),
     )
+    clear, ambiguous, _ = safety_scan(prepared, me)
     return Assessment(
         me=me, partner=partner, pattern=pattern, pattern_explanation=explanation, coverage=coverage,
         baseline=periods.baseline, recent=periods.recent, signs=tuple(signs), dips=dips, weekly=weekly,
-        change_points=tuple(sorted({c.week for c in cps})), safety_flags=safety_flags(prepared, me, features),
+        change_points=tuple(sorted({c.week for c in cps})), safety_flags=clear, safety_ambiguous=ambiguous,
     )
 
 

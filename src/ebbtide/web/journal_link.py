@@ -10,7 +10,6 @@ population norm) takes its place, clearly labelled as coming from the journal.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
@@ -26,33 +25,15 @@ CLEAR_DROP = 0.25  # share of weeks together falling by this much (absolute) cou
 BEFORE_AFTER_WEEKS = 4
 USUAL_TOLERANCE = 0.15  # within 15% of the before-median reads as "about as before"
 
-# Used when the language layer's safety list cannot be loaded: a small, deliberately broad net.
-_FALLBACK_SAFETY = re.compile(
-    r"\b(kill myself|end it all|hurt myself|self[- ]harm|suicid\w*|want to die|afraid of (him|her|them)|"
-    r"scared of (him|her|them)|he hits|she hits|hit me|threaten\w*|controls? my (phone|money))\b",
-    re.IGNORECASE,
-)
-
-
 def notes_raise_safety(texts: Sequence[str]) -> bool:
-    """True when any of the user's own notes holds self-harm, fear or control language."""
+    """True when any of the user's own notes holds clear danger or words that may point to harm
+    (the same grammar as the messages, signals/safety.py; insults alone do not count)."""
+    from ebbtide.signals.safety import classify_texts
+
     texts = [t for t in texts if t and t.strip()]
     if not texts:
         return False
-    try:
-        from ebbtide.features.language.annotate import _safety_pattern
-        from ebbtide.features.language.tokens import normalise
-
-        pattern = _safety_pattern()
-    except Exception:  # noqa: BLE001  WHY: safety must never depend on an optional layer working
-        pattern = None
-    if any(_FALLBACK_SAFETY.search(t) for t in texts):
-        return True
-    if not pattern:
-        return False
-    frame = pl.DataFrame({"text": texts})
-    hits = frame.select(normalise(pl.col("text")).str.contains(pattern).any()).item()
-    return bool(hits)
+    return any(c not in (None, "contempt") for c in classify_texts(texts))
 
 
 def _together_weeks(events: Sequence[JournalEvent], checkins: Sequence[CheckIn]) -> dict[date, bool]:

@@ -1,0 +1,165 @@
+"""Safety detection quality: precision and recall per class and language on our own labelled set.
+
+    python bench/bench_safety.py                 # the development part (the one patterns were tuned on)
+    python bench/bench_safety.py --part held     # the part held apart: final figures only (docs/safety.md)
+    python bench/bench_safety.py --errors        # also list the misses and false alarms (dev part only)
+
+The set (bench/data/safety/<lang>.txt) and its labelling guide are described in docs/safety.md.
+Each line is a template; {a|b} expands to one message per choice. About 30 % of the lines, chosen by
+a hash of the line, form the held-apart part: whole templates, so that a phrasing seen while tuning
+never counts in the final figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import re
+import sys
+import zlib
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "src"))
+
+from ebbtide.signals.safety import CLEAR, LANGS, classify_texts  # noqa: E402
+
+DATA = HERE / "data" / "safety"
+MAX_PER_LINE = 4
+HELD_SHARE = 3  # tenths of the lines held apart
+POSITIVE = (*CLEAR, "contempt")
+_BRACES = re.compile(r"\{([^{}]*)\}")
+
+
+@dataclass(frozen=True)
+class Item:
+    lang: str
+    label: str  # control, threat, self_harm, contempt, ambiguous, none
+    kind: str  # for "none": figure, joke, quote, game, concert, abuse_other, distance, care, everyday
+    text: str
+    part: str  # dev or held
+
+
+def expand(template: str) -> list[str]:
+    """``{a|b} x {c|d}`` -> up to MAX_PER_LINE messages, varying every slot (diagonal first)."""
+    slots = [m.group(1).split("|") for m in _BRACES.finditer(template)]
+    if not slots:
+        return [template]
+    pieces = _BRACES.split(template)
+    combos = [tuple(s[i % len(s)] for s in slots) for i in range(max(len(s) for s in slots))]
+    for c in itertools.product(*slots):
+        if c not in combos:
+            combos.append(c)
+    out = []
+    for combo in combos[:MAX_PER_LINE]:
+        text = pieces[0]
+        for k, choice in enumerate(combo):
+            text += choice + pieces[2 * k + 2]
+        out.append(text)
+    return out
+
+
+def part_of(lang: str, line: str) -> str:
+    return "held" if zlib.crc32(f"{lang}:{line}".encode()) % 10 < HELD_SHARE else "dev"
+
+
+def load(lang: str) -> list[Item]:
+    items = []
+    for raw in (DATA / f"{lang}.txt").read_text(encoding="utf-8").splitlines():
+        if not raw.strip() or raw.lstrip().startswith("#"):
+            continue
+        label, _, template = raw.partition("\t")
+        label, _, kind = label.strip().partition("/")
+        part = part_of(lang, template.strip())
+        items.extend(Item(lang, label, kind or label, t, part) for t in expand(template.strip()))
+    return items
+
+
+def level(cls: str | None) -> str:
+    return "clear" if cls in CLEAR else (cls or "none")
+
+
+def report(items: list[Item], predicted: list[str | None]) -> dict[str, dict[str, float]]:
+    """Figures for one language and part (fractions; counts under "n_...")."""
+    out: dict[str, dict[str, float]] = {}
+    for cls in POSITIVE:
+        gold = [i for i, it in enumerate(items) if it.label == cls]
+        pred = [i for i, p in enumerate(predicted) if p == cls]
+        # recall: clear danger counts when flagged at the clear level (any of the three classes);
+        # contempt when flagged as contempt or as clear danger.
+        ok = CLEAR if cls in CLEAR else (*CLEAR, "contempt")
+        found = sum(1 for i in gold if predicted[i] in ok)
+        exact = sum(1 for i in pred if items[i].label == cls)
+        out[cls] = {"n": len(gold), "recall": found / len(gold) if gold else float("nan"),
+                    "precision": exact / len(pred) if pred else float("nan"), "flagged": len(pred)}
+    clear_pred = [i for i, p in enumerate(predicted) if p in CLEAR]
+    clear_ok = sum(1 for i in clear_pred if items[i].label in CLEAR)
+    out["clear"] = {"precision": clear_ok / len(clear_pred) if clear_pred else float("nan"),
+                    "flagged": len(clear_pred)}
+    amb = [i for i, it in enumerate(items) if it.label == "ambiguous"]
+    out["ambiguous"] = {"n": len(amb),
+                        "asked": sum(1 for i in amb if predicted[i] is not None) / len(amb) if amb else float("nan"),
+                        "to_clear": sum(1 for i in amb if predicted[i] in CLEAR) / len(amb) if amb else float("nan")}
+    for name, select in (("everyday", lambda it: it.kind == "everyday"),
+                         ("hard", lambda it: it.label == "none" and it.kind != "everyday")):
+        idx = [i for i, it in enumerate(items) if select(it)]
+        out[name] = {"n": len(idx),
+                     "any_flag": sum(1 for i in idx if predicted[i] is not None) / len(idx) if idx else float("nan"),
+                     "clear_flag": sum(1 for i in idx if predicted[i] in CLEAR) / len(idx) if idx else float("nan")}
+    return out
+
+
+def _pct(x: float) -> str:
+    return "   –" if x != x else f"{x:4.2f}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--part", choices=("dev", "held", "all"), default="dev")
+    ap.add_argument("--errors", action="store_true", help="list misses and false alarms (not with --part held)")
+    ap.add_argument("--lang", choices=LANGS, action="append")
+    args = ap.parse_args(argv)
+    if args.errors and args.part != "dev":
+        ap.error("--errors only on the development part: the held part is for final figures only")
+    langs = args.lang or list(LANGS)
+    print(f"part: {args.part}   (recall of control/threat/self-harm: flagged as clear danger; "
+          f"contempt: flagged as contempt or clear danger)")
+    print(f"{'lang':4} {'class':10} {'n':>4} {'recall':>6} {'prec':>6}")
+    sizes: Counter[str] = Counter()
+    for lang in langs:
+        all_items = load(lang)
+        for it in all_items:
+            sizes[f"{lang} {'positive' if it.label in POSITIVE else it.label if it.label == 'ambiguous' else 'everyday' if it.kind == 'everyday' else 'hard negative'} {it.part}"] += 1
+        items = [it for it in all_items if args.part == "all" or it.part == args.part]
+        predicted = classify_texts([it.text for it in items])
+        figures = report(items, predicted)
+        for cls in POSITIVE:
+            f = figures[cls]
+            print(f"{lang:4} {cls:10} {f['n']:4.0f} {_pct(f['recall']):>6} {_pct(f['precision']):>6}")
+        print(f"{lang:4} {'clear lvl':10} {'':4} {'':>6} {_pct(figures['clear']['precision']):>6}")
+        a, e, h = figures["ambiguous"], figures["everyday"], figures["hard"]
+        print(f"{lang:4} ambiguous n={a['n']:.0f}: asked {_pct(a['asked'])}, raised to safety-first {_pct(a['to_clear'])}")
+        print(f"{lang:4} everyday  n={e['n']:.0f}: any flag {_pct(e['any_flag'])}, safety-first {_pct(e['clear_flag'])}")
+        print(f"{lang:4} hard neg  n={h['n']:.0f}: any flag {_pct(h['any_flag'])}, safety-first {_pct(h['clear_flag'])}")
+        if args.errors:
+            by: dict[str, list[str]] = defaultdict(list)
+            for it, p in zip(items, predicted, strict=True):
+                wrong = (it.label in CLEAR and p not in CLEAR) or (it.label == "contempt" and p not in (*CLEAR, "contempt")) \
+                    or (it.label == "none" and p is not None) or (it.label == "ambiguous" and p in CLEAR) \
+                    or (it.label == "ambiguous" and p is None)
+                if wrong:
+                    by[f"{it.label}/{it.kind}"].append(f"{p!s:10} {it.text}")
+            for key, lines in sorted(by.items()):
+                print(f"  -- {key}")
+                for line in lines:
+                    print(f"     {line}")
+    print("\nset sizes (messages):")
+    for key in sorted(sizes):
+        print(f"  {key}: {sizes[key]}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
