@@ -255,7 +255,7 @@ def test_analyze_remembers_the_answer_to_who_you_are(two_apps: tuple[Path, Path]
     wa, _ = two_apps
     db = str(tmp_path / "s.duckdb")
     monkeypatch.setattr(analysis_cmds, "_interactive", lambda: True)
-    asked = _run(["analyze", str(wa), "--db", db], input="Alex\n")
+    asked = _run(["analyze", str(wa), "--db", db], input="Alex\nno\nno\n")  # who you are, then the two safety questions
     assert asked.exit_code == 0 and "Which one is you?" in asked.output
     monkeypatch.setattr(analysis_cmds, "_interactive", lambda: False)
     again = _run(["analyze", "--conversation", "Sam", "--db", db])
