@@ -111,6 +111,17 @@ def report(items: list[Item], predicted: list[str | None]) -> dict[str, dict[str
     return out
 
 
+def _print(lang: str, figures: dict[str, dict[str, float]]) -> None:
+    for cls in POSITIVE:
+        f = figures[cls]
+        print(f"{lang:4} {cls:10} {f['n']:4.0f} {_pct(f['recall']):>6} {_pct(f['precision']):>6}")
+    print(f"{lang:4} {'clear lvl':10} {'':4} {'':>6} {_pct(figures['clear']['precision']):>6}")
+    a, e, h = figures["ambiguous"], figures["everyday"], figures["hard"]
+    print(f"{lang:4} ambiguous n={a['n']:.0f}: asked {_pct(a['asked'])}, raised to safety-first {_pct(a['to_clear'])}")
+    print(f"{lang:4} everyday  n={e['n']:.0f}: any flag {_pct(e['any_flag'])}, safety-first {_pct(e['clear_flag'])}")
+    print(f"{lang:4} hard neg  n={h['n']:.0f}: any flag {_pct(h['any_flag'])}, safety-first {_pct(h['clear_flag'])}")
+
+
 def _pct(x: float) -> str:
     return "   –" if x != x else f"{x:4.2f}"
 
@@ -128,21 +139,20 @@ def main(argv: list[str] | None = None) -> int:
           f"contempt: flagged as contempt or clear danger)")
     print(f"{'lang':4} {'class':10} {'n':>4} {'recall':>6} {'prec':>6}")
     sizes: Counter[str] = Counter()
-    for lang in langs:
+    pooled_items: list[Item] = []
+    pooled_pred: list[str | None] = []
+    for lang in [*langs, "all"] if len(langs) > 1 else langs:
+        if lang == "all":
+            _print(lang, report(pooled_items, pooled_pred))
+            continue
         all_items = load(lang)
         for it in all_items:
             sizes[f"{lang} {'positive' if it.label in POSITIVE else it.label if it.label == 'ambiguous' else 'everyday' if it.kind == 'everyday' else 'hard negative'} {it.part}"] += 1
         items = [it for it in all_items if args.part == "all" or it.part == args.part]
         predicted = classify_texts([it.text for it in items])
-        figures = report(items, predicted)
-        for cls in POSITIVE:
-            f = figures[cls]
-            print(f"{lang:4} {cls:10} {f['n']:4.0f} {_pct(f['recall']):>6} {_pct(f['precision']):>6}")
-        print(f"{lang:4} {'clear lvl':10} {'':4} {'':>6} {_pct(figures['clear']['precision']):>6}")
-        a, e, h = figures["ambiguous"], figures["everyday"], figures["hard"]
-        print(f"{lang:4} ambiguous n={a['n']:.0f}: asked {_pct(a['asked'])}, raised to safety-first {_pct(a['to_clear'])}")
-        print(f"{lang:4} everyday  n={e['n']:.0f}: any flag {_pct(e['any_flag'])}, safety-first {_pct(e['clear_flag'])}")
-        print(f"{lang:4} hard neg  n={h['n']:.0f}: any flag {_pct(h['any_flag'])}, safety-first {_pct(h['clear_flag'])}")
+        pooled_items.extend(items)
+        pooled_pred.extend(predicted)
+        _print(lang, report(items, predicted))
         if args.errors:
             by: dict[str, list[str]] = defaultdict(list)
             for it, p in zip(items, predicted, strict=True):

@@ -120,3 +120,25 @@ def test_a_few_insults_stay_out_of_the_question_many_bring_it() -> None:
     many = _chat([*CALM, *[("Sam", "you're pathetic")] * 3])
     _, ambiguous, n = safety_scan(many, "Alex")
     assert n == 3 and {e.why for e in ambiguous} == {"insults"}
+
+
+def _hostility(before: int, recent: int) -> pl.DataFrame:
+    start = datetime(2025, 1, 1, 9)
+    rows = [(start + timedelta(hours=5 * i), "Sam" if i % 2 else "Alex",
+             "you're pathetic" if i % 40 == 0 and i // 40 < before else "see you at 7") for i in range(400)]
+    later = datetime(2025, 6, 1, 9)
+    rows += [(later + timedelta(hours=5 * i), "Sam", "you disgust me" if i < recent else "ok") for i in range(100)]
+    return pl.DataFrame({"timestamp": [r[0] for r in rows], "sender": [r[1] for r in rows],
+                         "text": [r[2] for r in rows], "conflict": [False] * len(rows)})
+
+
+def test_the_hostility_trigger_needs_more_than_a_handful_against_the_couples_own_past() -> None:
+    from datetime import date
+
+    from ebbtide.insight.explain import HOSTILE_MIN_MESSAGES, hostile_messages
+
+    since = date(2025, 6, 1)
+    found = hostile_messages(_hostility(before=1, recent=8), since=since)
+    assert found and all(e.text == "you disgust me" and e.why == "contempt or insults" for e in found)
+    assert hostile_messages(_hostility(before=1, recent=HOSTILE_MIN_MESSAGES - 1), since=since) == ()
+    assert hostile_messages(_hostility(before=10, recent=3), since=since) == ()  # always part of how they talk

@@ -206,7 +206,8 @@ def test_today_adds_silent_weeks() -> None:
 def test_safety_flags_put_the_users_own_messages_first() -> None:
     f = fabricate(steady, weeks=3, seed=1)
     idx = {f.filter(pl.col("sender") == s).get_column("timestamp")[3]: s for s in ("Alex", "Sam")}
-    f = f.with_columns(pl.col("timestamp").is_in(list(idx)).alias("safety_concern"))
+    f = f.with_columns(pl.when(pl.col("timestamp").is_in(list(idx))).then(pl.lit("give me your phone password"))
+                       .otherwise(pl.col("text")).alias("text"))
     a = assess(f, me="Alex")
     assert [e.sender for e in a.safety_flags] == ["Alex", "Sam"]
 

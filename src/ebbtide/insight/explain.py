@@ -41,7 +41,8 @@ from ebbtide.model import (
 
 STRENGTH_ORDER = {"strong": 0, "clear": 1, "slight": 2, "none": 3}
 SUSTAINED_WEEKS = 4  # evidence.md 4.2 rule 6: 4+ weeks of sustained decline
-CONFLICT_HINTS = 3  # conflict messages in the recent stretch that call for a professional
+HOSTILE_MIN_MESSAGES = 6  # hostile messages in the recent stretch: more than a handful
+HOSTILE_EVIDENCE = 5
 DISTRESS_MIN_MESSAGES = 3
 DISTRESS_RATIO = 2.0  # the user's own stress/vulnerability rate at least doubled vs their baseline
 
@@ -96,11 +97,13 @@ def explain(
     recovered = sorted((d for d in assessment.dips if d.recovered), key=lambda d: (d.start, d.person == withdrawer))
     history = history_sentence(recovered[-1]) if recovered else ""
     weeks = _weeks(since, end) if assessment.pattern not in (Pattern.STABLE, Pattern.INSUFFICIENT_DATA) else None
-    triggers = _triggers(assessment, all_hints, features, since=since, end=end, safety=safety)
+    hostile = hostile_messages(features, since=since) if features is not None and since is not None else ()
+    triggers = _triggers(assessment, hostile, features, since=since, end=end, safety=safety)
     ctx = PlanContext(
         me=assessment.me, partner=assessment.partner, pattern=assessment.pattern, signs=signs,
         findings=findings, triggers=triggers, history=history, safety=safety, weeks=weeks,
         from_answers=from_answers,
+        trigger_evidence=hostile,
     )
     plan = build_plan(ctx)
     note: tuple[str, ...] = ()
@@ -347,7 +350,7 @@ def _findings(hints: Mapping[ReasonId, Hints]) -> frozenset[str]:
 
 def _triggers(
     assessment: Assessment,
-    hints: Mapping[ReasonId, Hints],
+    hostile: Sequence[Evidence],
     features: pl.DataFrame | None,
     *,
     since: date | None,
@@ -363,20 +366,39 @@ def _triggers(
     if long_dip or (end and detected_since and (end - min(detected_since)).days >= 7 * SUSTAINED_WEEKS):
         if assessment.pattern not in (Pattern.STABLE, Pattern.INSUFFICIENT_DATA):
             fired.append("sustained_decline")
-    conflict_count = sum(
-        1 for e in hints.get(ReasonId.COMMUNICATION_BREAKDOWN, Hints()).evidence if "conflict" in e.why
-        or e.why == reason_specs()[ReasonId.COMMUNICATION_BREAKDOWN].get("hint_why")
-    )
-    conflict_rising = (
-        features is None
-        or since is None
-        or rate_rising(features, ("conflict",), since=since, min_hits=CONFLICT_HINTS)
-    )
-    if conflict_count >= CONFLICT_HINTS and conflict_rising:
+    if hostile:
         fired.append("conflict")
     if features is not None and since is not None and own_distress_rising(features, me=assessment.me, since=since):
         fired.append("own_distress")
     return tuple(fired)
+
+
+def hostile_messages(features: pl.DataFrame, *, since: date) -> tuple[Evidence, ...]:
+    """The hostile messages of the recent stretch, when hostility rose against the couple's own past.
+
+    Hostile: contempt or insults (the safety grammar, signals/safety.py) or conflict language (the
+    language layer's ``conflict`` column). The trigger needs more than a handful of such messages
+    recently (``HOSTILE_MIN_MESSAGES``) at least ``DISTRESS_RATIO`` times the couple's earlier rate:
+    curt words that were always part of how two people talk are not a reason for a professional.
+    Its evidence is those messages, contempt first, most recent first.
+    """
+    from ebbtide.signals.safety import classify
+
+    if "text" not in features.columns or features.is_empty():
+        return ()
+    conflict = pl.col("conflict").fill_null(False) if "conflict" in features.columns else pl.lit(False)
+    frame = features.select(
+        "timestamp", "sender", "text",
+        contempt=(classify(pl.col("text")).struct.field("cls") == "contempt").fill_null(False),
+        conflict_words=conflict,
+    ).with_columns(hostile=pl.col("contempt") | pl.col("conflict_words"))
+    if not rate_rising(frame, ("hostile",), since=since, min_hits=HOSTILE_MIN_MESSAGES):
+        return ()
+    recent = frame.filter(pl.col("hostile") & (pl.col("timestamp") >= datetime.combine(since, time.min)))
+    recent = recent.sort(["contempt", "timestamp"], descending=[True, True]).head(HOSTILE_EVIDENCE)
+    why = {True: "contempt or insults", False: "conflict"}
+    return tuple(Evidence(r["timestamp"], r["sender"], r["text"] or "", why[bool(r["contempt"])])
+                 for r in recent.iter_rows(named=True))
 
 
 def own_distress_rising(features: pl.DataFrame, *, me: str, since: date) -> bool:
@@ -420,4 +442,4 @@ def rate_rising(
     return (recent_hits / recent_n) >= ratio * before_rate
 
 
-__all__ = ["explain", "headline", "limits", "own_distress_rising", "rate_rising"]
+__all__ = ["explain", "headline", "hostile_messages", "limits", "own_distress_rising", "rate_rising"]

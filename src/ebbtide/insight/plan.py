@@ -13,7 +13,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from ebbtide.insight.wording import fill, load
-from ebbtide.model import Pattern, PlanStep, SignId, StrategyId
+from ebbtide.model import Evidence, Pattern, PlanStep, SignId, StrategyId
 
 MAX_STARTERS = 3
 HELD_BACK_WHEN_UNSAFE: frozenset[StrategyId] = frozenset(
@@ -36,6 +36,7 @@ class PlanContext:
     weeks: int | None = None
     from_answers: bool = False  # the self-check: speak of the answers, never of a chat
     demoted: Sequence[StrategyId] = ()  # moved to the end (the user said the reason behind them does not fit)
+    trigger_evidence: Sequence[Evidence] = ()  # the messages behind the triggers that fired
 
 
 def strategy_order(ctx: PlanContext) -> list[StrategyId]:
@@ -119,6 +120,7 @@ def _step(strategy: StrategyId, ctx: PlanContext) -> PlanStep:
         starters=starters,
         rhythm=rhythm,
         triggers=triggers,
+        evidence=tuple(ctx.trigger_evidence) if strategy is StrategyId.PROFESSIONAL_GUIDANCE else (),
         citations=tuple(spec.get("citations", ())),
     )
 

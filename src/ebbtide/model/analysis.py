@@ -172,6 +172,7 @@ class PlanStep:
     starters: tuple[str, ...] = ()  # I-statement conversation starters (open_communication)
     rhythm: str = ""  # check-in rhythm (space_but_connected)
     triggers: tuple[str, ...] = ()  # when to find a professional (professional_guidance)
+    evidence: tuple[Evidence, ...] = ()  # the messages behind a trigger that fired (e.g. the hostile ones)
     citations: tuple[str, ...] = ()
 
 

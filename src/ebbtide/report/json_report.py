@@ -115,6 +115,7 @@ def plan_dict(p: PlanStep) -> dict[str, Any]:
         "starters": list(p.starters),
         "rhythm": p.rhythm,
         "triggers": list(p.triggers),
+        "evidence": [evidence_dict(e) for e in p.evidence],
         "citations": list(p.citations),
     }
 

@@ -101,6 +101,8 @@ def _plan(console: Console, insight: Insight) -> None:
         if step.triggers:
             console.print(Padding(Text.assemble((f"{words('triggers')}: ", "italic"), "; ".join(step.triggers)),
                                   (0, 0, 0, 3)))
+        for e in step.evidence:
+            console.print(Padding(Text(evidence_line(e), style="dim"), (0, 0, 0, 5)))
 
 
 def _bullets(console: Console, items: tuple[str, ...] | list[str], *, indent: int, style: str = "") -> None:

@@ -71,9 +71,9 @@ def rules() -> tuple[Rule, ...]:
 
 
 @functools.cache
-def _markers() -> tuple[str, str]:
+def _markers() -> tuple[str, str, str]:
     common = _data("common")
-    return _alt(common["joke"]) or "$^", _alt(common["quote"]) or "$^"
+    return _alt(common["joke"]) or "$^", _alt(common["quote"]) or "$^", _alt(common.get("play", [])) or "$^"
 
 
 def normalise(text: pl.Expr) -> pl.Expr:
@@ -99,12 +99,13 @@ def classify(text: pl.Expr) -> pl.Expr:
     """A struct expression per message: ``cls`` (one of CLASSES, or null) and ``what`` (ambiguous words).
 
     Order: clear danger first (threat, self-harm, control), then contempt, then ambiguous. A quotation
-    marker (film, song...) mutes every class; a joke marker (laughter) mutes all but self-harm, which
-    becomes ambiguous: a calm question rather than safety first, and never silence.
+    marker (film, song, the news) mutes every class; a joke marker (laughter) mutes all but self-harm,
+    which becomes ambiguous: a calm question rather than safety first, and never silence; a game or
+    sport ("at chess") mutes threats.
     """
     norm = normalise(text)
-    joke_p, quote_p = _markers()
-    joke, quote = norm.str.contains(joke_p), norm.str.contains(quote_p)
+    joke_p, quote_p, play_p = _markers()
+    joke, quote, play = norm.str.contains(joke_p), norm.str.contains(quote_p), norm.str.contains(play_p)
     muted = joke | quote
     by_class: dict[str, list[pl.Expr]] = {c: [] for c in CLASSES}
     ambiguous_what = pl.lit(None, dtype=pl.String)
@@ -115,7 +116,7 @@ def classify(text: pl.Expr) -> pl.Expr:
             ambiguous_what = pl.when(hit).then(pl.lit(rule.what)).otherwise(ambiguous_what)
     any_of = {c: (pl.any_horizontal(v) if v else pl.lit(False)) for c, v in by_class.items()}
     cls = (
-        pl.when(any_of["threat"] & ~muted).then(pl.lit("threat"))
+        pl.when(any_of["threat"] & ~muted & ~play).then(pl.lit("threat"))
         .when(any_of["self_harm"] & ~muted).then(pl.lit("self_harm"))
         .when(any_of["control"] & ~muted).then(pl.lit("control"))
         .when(any_of["contempt"] & ~muted).then(pl.lit("contempt"))
