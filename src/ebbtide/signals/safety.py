@@ -88,53 +88,56 @@ def normalise(text: pl.Expr) -> pl.Expr:
     )
 
 
-def _hit(rule: Rule, norm: pl.Expr) -> pl.Expr:
-    hit = norm.str.contains(rule.pattern)
-    if rule.unless:
-        hit = hit & ~norm.str.contains(rule.unless)
-    return hit
-
-
-def classify(text: pl.Expr) -> pl.Expr:
-    """A struct expression per message: ``cls`` (one of CLASSES, or null) and ``what`` (ambiguous words).
+def classify_frame(frame: pl.DataFrame, column: str = "text") -> pl.DataFrame:
+    """``frame`` with two more columns: ``cls`` (one of CLASSES, or null) and ``what`` (ambiguous words).
 
     Order: clear danger first (threat, self-harm, control), then contempt, then ambiguous. A quotation
     marker (film, song, the news) mutes every class; a joke marker (laughter) mutes all but self-harm,
     which becomes ambiguous: a calm question rather than safety first, and never silence; a game or
-    sport ("at chess") mutes threats.
+    sport ("at chess") mutes threats. WHY in stages: each regex runs once over the column, and the
+    combinations read the stored booleans (an expression tree would repeat the regexes).
     """
-    norm = normalise(text)
+    if frame.is_empty():
+        return frame.with_columns(cls=pl.lit(None, dtype=pl.String), what=pl.lit(None, dtype=pl.String))
+    norm = pl.col("_norm")
     joke_p, quote_p, play_p = _markers()
-    joke, quote, play = norm.str.contains(joke_p), norm.str.contains(quote_p), norm.str.contains(play_p)
+    hits = []
+    for i, rule in enumerate(rules()):
+        hit = norm.str.contains(rule.pattern)
+        if rule.unless:
+            hit = hit & ~norm.str.contains(rule.unless)
+        hits.append(hit.alias(f"_r{i}"))
+    lf = frame.lazy().with_columns(normalise(pl.col(column)).alias("_norm")).with_columns(
+        *hits, _joke=norm.str.contains(joke_p), _quote=norm.str.contains(quote_p), _play=norm.str.contains(play_p),
+    )
+    names: dict[str, list[str]] = {c: [] for c in CLASSES}
+    for i, rule in enumerate(rules()):
+        names[rule.cls].append(f"_r{i}")
+    lf = lf.with_columns(**{f"_{c}": (pl.any_horizontal(v) if v else pl.lit(False)) for c, v in names.items()})
+    joke, quote, play = pl.col("_joke"), pl.col("_quote"), pl.col("_play")
     muted = joke | quote
-    by_class: dict[str, list[pl.Expr]] = {c: [] for c in CLASSES}
-    ambiguous_what = pl.lit(None, dtype=pl.String)
-    for rule in reversed(rules()):  # the first ambiguous group wins: built from the last one up
-        hit = _hit(rule, norm)
-        by_class[rule.cls].append(hit)
+    what = pl.lit(None, dtype=pl.String)
+    for i, rule in reversed(list(enumerate(rules()))):  # the first ambiguous group that matched names it
         if rule.cls == "ambiguous":
-            ambiguous_what = pl.when(hit).then(pl.lit(rule.what)).otherwise(ambiguous_what)
-    any_of = {c: (pl.any_horizontal(v) if v else pl.lit(False)) for c, v in by_class.items()}
-    cls = (
-        pl.when(any_of["threat"] & ~muted & ~play).then(pl.lit("threat"))
-        .when(any_of["self_harm"] & ~muted).then(pl.lit("self_harm"))
-        .when(any_of["control"] & ~muted).then(pl.lit("control"))
-        .when(any_of["contempt"] & ~muted).then(pl.lit("contempt"))
-        .when((any_of["ambiguous"] & ~quote) | (any_of["self_harm"] & joke & ~quote)).then(pl.lit("ambiguous"))
-        .otherwise(pl.lit(None, dtype=pl.String))
-    )
-    what = (
-        pl.when(cls == "ambiguous")
-        .then(pl.when(any_of["self_harm"] & joke).then(pl.lit("harming oneself")).otherwise(ambiguous_what))
-        .otherwise(pl.lit(None, dtype=pl.String))
-    )
-    return pl.struct(cls=cls, what=what)
+            what = pl.when(pl.col(f"_r{i}")).then(pl.lit(rule.what)).otherwise(what)
+    lf = lf.with_columns(
+        cls=pl.when(pl.col("_threat") & ~muted & ~play).then(pl.lit("threat"))
+        .when(pl.col("_self_harm") & ~muted).then(pl.lit("self_harm"))
+        .when(pl.col("_control") & ~muted).then(pl.lit("control"))
+        .when(pl.col("_contempt") & ~muted).then(pl.lit("contempt"))
+        .when((pl.col("_ambiguous") & ~quote) | (pl.col("_self_harm") & joke & ~quote)).then(pl.lit("ambiguous"))
+        .otherwise(pl.lit(None, dtype=pl.String)),
+        _what=pl.when(pl.col("_self_harm") & joke).then(pl.lit("harming oneself")).otherwise(what),
+    ).with_columns(what=pl.when(pl.col("cls") == "ambiguous").then(pl.col("_what")))
+    temp = ["_norm", "_joke", "_quote", "_play", "_what", *[f"_{c}" for c in CLASSES],
+            *[f"_r{i}" for i in range(len(rules()))]]
+    return lf.drop(temp).collect()
 
 
 def classify_texts(texts: list[str]) -> list[str | None]:
     """The class of each text (for the bench, tests and the user's own notes)."""
     frame = pl.DataFrame({"text": texts}, schema={"text": pl.String})
-    return frame.select(classify(pl.col("text")).struct.field("cls")).to_series().to_list()
+    return classify_frame(frame).get_column("cls").to_list()
 
 
 def _evidence(rows: pl.DataFrame, me: str) -> tuple[Evidence, ...]:
@@ -155,9 +158,7 @@ def safety_scan(prepared: pl.DataFrame, me: str) -> tuple[tuple[Evidence, ...], 
     if "text" not in prepared.columns or prepared.height == 0:
         return (), (), 0
     cols = [c for c in ("timestamp", "sender", "text") if c in prepared.columns]
-    found = prepared.select(cols).with_columns(classify(pl.col("text")).alias("_s")).unnest("_s").filter(
-        pl.col("cls").is_not_null()
-    )
+    found = classify_frame(prepared.select(cols)).filter(pl.col("cls").is_not_null())
     if found.height == 0:
         return (), (), 0
     found = found.with_columns(
@@ -176,5 +177,5 @@ def safety_flags(prepared: pl.DataFrame, me: str, features: pl.DataFrame | None 
     return safety_scan(prepared, me)[0]
 
 
-__all__ = ["CLASSES", "CLEAR", "LANGS", "classify", "classify_texts", "normalise", "rules", "safety_flags",
+__all__ = ["CLASSES", "CLEAR", "LANGS", "classify_frame", "classify_texts", "normalise", "rules", "safety_flags",
            "safety_scan"]

@@ -9,6 +9,7 @@ population norm) takes its place, clearly labelled as coming from the journal.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -28,12 +29,16 @@ USUAL_TOLERANCE = 0.15  # within 15% of the before-median reads as "about as bef
 def notes_raise_safety(texts: Sequence[str]) -> bool:
     """True when any of the user's own notes holds clear danger or words that may point to harm
     (the same grammar as the messages, signals/safety.py; insults alone do not count)."""
+    kept = tuple(t for t in texts if t and t.strip())
+    return bool(kept) and _notes_raise_safety(kept)
+
+
+@functools.lru_cache(maxsize=16)
+def _notes_raise_safety(texts: tuple[str, ...]) -> bool:
+    # WHY cached: every page asks, and the notes rarely change between two pages.
     from ebbtide.signals.safety import classify_texts
 
-    texts = [t for t in texts if t and t.strip()]
-    if not texts:
-        return False
-    return any(c not in (None, "contempt") for c in classify_texts(texts))
+    return any(c not in (None, "contempt") for c in classify_texts(list(texts)))
 
 
 def _together_weeks(events: Sequence[JournalEvent], checkins: Sequence[CheckIn]) -> dict[date, bool]:
