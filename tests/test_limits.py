@@ -196,3 +196,18 @@ def test_a_text_export_followed_by_megabytes_of_nul_bytes_is_refused_at_once(tmp
         fh.truncate(5_000_000)  # a copy cut off by a full disk: the rest is zeros
     with pytest.raises(EbbtideError, match="binary|does not look like a chat export"):
         read_export(path)
+
+
+def test_generic_csv_has_a_lower_cap_than_other_text_formats(tmp_path: Path) -> None:
+    """The generic reader peaks at about 10.5x the file: 1,567 MiB at 150 MB, so its cap is 120 MB."""
+    from ebbtide.importers.limits import MB, max_file_bytes
+
+    assert max_file_bytes("generic") == 120 * MB < max_file_bytes("whatsapp")
+    # a sparse CSV just past the generic cap is refused as too large before anything is read
+    path = tmp_path / "chat.csv"
+    with path.open("wb") as f:
+        f.write(b"timestamp,sender,text\n2024-01-01T10:00:00,Alex,hi\n")
+        f.truncate(121 * MB)
+    with pytest.raises(EbbtideError) as caught:
+        read_export(path, platform="generic")
+    assert "too large" in str(caught.value.message)
