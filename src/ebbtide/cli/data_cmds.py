@@ -403,6 +403,9 @@ def _list_conversations(db: Path | None, coverage: bool) -> None:
     if not infos:
         out.print(f"Nothing stored yet ({shown(path)}).", markup=False, highlight=False, soft_wrap=True)
         return
+    if pending:  # said first, on every kind of output (terminal table or piped lines)
+        err.print("A forget could not finish rewriting the store (full disk?). Free some space: it completes the "
+                  "next time ebbtide opens the store.", markup=False, highlight=False, soft_wrap=True)
     if not out.is_terminal:  # piped or redirected: one full line each, never a table cropped to a width
         out.print(f"Stored in {path}", markup=False, highlight=False, soft_wrap=True)
         for i in infos:
@@ -430,9 +433,6 @@ def _list_conversations(db: Path | None, coverage: bool) -> None:
             cells.insert(1, i.platform)
         table.add_row(*(Text(c) for c in cells))  # names come from the files: never markup
     out.print(table)
-    if pending:
-        err.print("A forget could not finish rewriting the store (full disk?). Free some space: it completes the "
-                  "next time ebbtide opens the store.", markup=False, highlight=False, soft_wrap=True)
     for lines in reports:
         out.print("")
         for line in lines:
