@@ -292,3 +292,13 @@ def test_html_export_is_recognised_and_refused(tmp_path: Path) -> None:
         with pytest.raises(NotAChatExport) as err:
             read_export(path)
         assert "JSON" in err.value.fix
+
+
+def test_an_empty_message_type_reads_the_same_on_both_paths(tmp_path: Path) -> None:
+    """Found by Hypothesis: an empty "type" was a message on the slow path and 'other' on the fast one."""
+    doc = json.loads((FIX / "single_chat.json").read_text(encoding="utf-8"))
+    doc["messages"][1]["type"] = ""
+    path = tmp_path / "result.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    fast, slow = (IMPORTER._read(path, fast=f).messages for f in (True, False))
+    assert fast.equals(slow) and fast.item(1, "kind") == "text"

@@ -507,16 +507,18 @@ def _fast_collect(data: bytes) -> tuple[dict[str, Any], dict[str, pl.Series], tu
         has_media = pl.any_horizontal([pl.col(k).is_not_null() for k in _MEDIA_KEYS])
         has_other = pl.any_horizontal([pl.col(k).is_not_null() for k in _FAST_OTHER])
         poll_q = pl.col("poll").struct.field("question").fill_null("")
+        # a missing or empty "type" is a message, as on the slow path (`msg.get("type") or "message"`)
+        mtype = pl.when(pl.col("type").fill_null("") == "").then(pl.lit("message")).otherwise(pl.col("type"))
         cols = msgs.with_row_index("line", offset=1).select(
             pl.col("line").cast(pl.Int64),
-            pl.col("type").fill_null("message"),
+            mtype.alias("type"),
             pl.col("date"),
             pl.col("date_unixtime").alias("unix"),
             pl.col("from").fill_null(_DELETED_ACCOUNT).alias("sender"),
             pl.col("from_id"),
             pl.when(pl.col("poll").is_not_null() & (text == "") & ~has_media).then(poll_q)
             .otherwise(text).alias("text"),
-            pl.when(pl.col("type").fill_null("message") != "message").then(pl.lit(kind_other))
+            pl.when(mtype != "message").then(pl.lit(kind_other))
             .when(has_media).then(pl.when(text != "").then(pl.lit(kind_text)).otherwise(pl.lit(kind_media)))
             .when(has_other).then(pl.lit(kind_other))
             .otherwise(pl.lit(kind_text)).alias("kind"),
