@@ -233,6 +233,33 @@ def may_be_special(body: str = "body") -> pl.Expr:
     return pl.col(body).str.contains(_special_pattern()) | pl.col(body).str.contains(f": {MARK}", literal=True)
 
 
+@cache
+def _any_flag_pattern() -> str:
+    """One pattern true for every body that needs a closer look: it may be a placeholder or notice
+    (``_special_pattern``), starts with an invisible mark, holds a mark after a later ': ', or ends
+    with the edited marker. Rows it misses are plain text, not edited, without leading marks."""
+    edited = vocabulary().edited_suffix.removeprefix("(?i)")
+    parts = (_special_pattern().removeprefix("(?i)"), f"^[{BIDI_CHARS}]", f": {MARK}", edited)
+    return "(?i)" + "|".join(f"(?:{p})" for p in parts)
+
+
+def body_flags(frame: pl.DataFrame, body: str = "body") -> tuple[pl.Series, pl.DataFrame]:
+    """The rows of ``frame`` that need a closer look and, for those rows only, their flags.
+
+    One pass of ``_any_flag_pattern`` over every body (the hot path: a chat is mostly plain text),
+    then the separate tests on the few rows it finds. Returns (row numbers, frame with ``edited``,
+    ``_bidi`` (leading invisible mark), ``_special`` (``may_be_special``) and ``_mark`` (iPhone mark)).
+    """
+    rows = frame.select(pl.col(body).str.contains(_any_flag_pattern()).fill_null(False)).to_series().arg_true()
+    flags = frame.select(pl.col(body).gather(rows)).select(
+        edited_expr(body).alias("edited"),
+        pl.col(body).str.contains(f"^[{BIDI_CHARS}]").alias("_bidi"),
+        may_be_special(body).alias("_special"),
+        marked_expr(body).alias("_mark"),
+    )
+    return rows, flags
+
+
 def marked_expr(body: str = "body") -> pl.Expr:
     """The body starts with the iPhone's mark of the app's own lines (before any other character)."""
     return pl.col(body).str.starts_with(MARK)
@@ -242,7 +269,7 @@ def classify(
     frame: pl.DataFrame,
     body: str = "body",
     has_author: str = "has_author",
-    rows: pl.Expr | None = None,
+    rows: pl.Expr | pl.Series | None = None,
     marked: str | None = None,
 ) -> pl.DataFrame:
     """Add ``kind`` and ``by_me`` ('You deleted this message': the exporter's own line) to ``frame``.
@@ -250,14 +277,18 @@ def classify(
     One pass of a single combined pattern over the raw bodies finds the few that may be placeholders;
     the detailed rules run on those rows only (a chat is mostly plain text, and this is the hot path).
     A caller that already ran that pass (``may_be_special``, e.g. in parallel with other passes) gives
-    the rows to look at as ``rows`` (they must include every marked row); every other row is plain
+    the rows to look at as ``rows`` (a condition, or ascending row numbers; they must include every
+    marked row); every other row is plain
     text. ``marked``: a boolean column telling which bodies carried the iPhone mark (computed from the
     body here when not given).
     """
     mark = pl.col(marked) if marked else marked_expr(body)
     if rows is None:
         rows = ~pl.col(has_author) | mark | may_be_special(body)
-    picked = frame.select(rows.fill_null(True).alias("s")).to_series().arg_true()
+    if isinstance(rows, pl.Series):  # row numbers, ascending
+        picked = rows
+    else:
+        picked = frame.select(rows.fill_null(True).alias("s")).to_series().arg_true()
     sub = frame[picked].select(
         pl.col(has_author), mark.fill_null(False).alias("_mk"), pl.col(body).str.strip_chars(_STRIP).alias("_st")
     )
