@@ -48,7 +48,7 @@ from ebbtide.importers.whatsapp_dialect import (
     shape_counts,
     time_table,
 )
-from ebbtide.importers.whatsapp_kinds import MARK, body_flags, classify, strip_edited_expr
+from ebbtide.importers.whatsapp_kinds import MARK, body_flags, kinds_of, strip_edited_expr
 from ebbtide.importers.whatsapp_people import clean_name, conversation_slug, guess_me
 from ebbtide.model import (
     MESSAGE_SCHEMA,
@@ -239,7 +239,7 @@ def parse_source(
             "was it pasted together from several exports? Each style was read."
         )
     pattern = "|".join(f"(?:{s.pattern()})" for s in shapes) if locked else GENERAL_PATTERN
-    # one lazy query: Polars fuses the steps; the streaming engine runs them on all cores
+    # one lazy query: Polars fuses the steps and runs the independent expressions side by side
     cand = (
         pl.DataFrame({"line": lines})
         .lazy()
@@ -253,7 +253,7 @@ def parse_source(
             pl.col("hdr").str.slice(pl.col("date").str.len_chars()).alias("time"),
             pl.col("hdr").str.len_chars().alias("hdr_len"),
         )
-        .collect(engine="streaming")
+        .collect()
     )
     tick("headers")
     dates = date_table(cand.get_column("date").unique().to_list())
@@ -460,16 +460,8 @@ def _messages(heads: pl.DataFrame, cont: pl.DataFrame) -> pl.DataFrame:
     ``heads``: one row per header line (idx, msg_id, timestamp, line, hdr_len); ``cont``: the other
     lines after the first header (line, msg_id of the message they continue).
     """
-    tails = None
-    if cont.height:
-        tails = (
-            cont.group_by("msg_id", maintain_order=True)
-            .agg(pl.col("line").str.join("\n").str.strip_chars_end("\n").alias("tail"))
-            .filter(pl.col("tail") != "")  # trailing empty lines (e.g. the file's last newline) add nothing
-        )
-    # one query, run by the streaming engine on all cores; group 0 only: a plain find is several
-    # times faster than a capture group in Rust regex
-    query = (
+    # group 0 only: a plain find is several times faster than a capture group in Rust regex
+    heads = (
         heads.lazy()
         .select("idx", "msg_id", "timestamp", pl.col("line").str.slice(pl.col("hdr_len")).alias("rest"))
         .with_columns(pl.col("rest").str.extract(_AUTHOR_PATTERN, 0).alias("author_colon"))
@@ -480,19 +472,23 @@ def _messages(heads: pl.DataFrame, cont: pl.DataFrame) -> pl.DataFrame:
             pl.col("author_colon").str.strip_suffix(" ").str.strip_suffix(":").alias("author"),
             pl.col("rest").str.slice(pl.col("author_colon").str.len_chars().fill_null(0)).alias("body"),
         )
+        .collect()
     )
-    if tails is not None and tails.height:  # most messages are one line: the few tails are joined on
-        query = (
-            query.join(tails.lazy(), on="msg_id", how="left", maintain_order="left")
-            .with_columns(
-                pl.when(pl.col("tail").is_null())
-                .then(pl.col("body"))
-                .otherwise(pl.concat_str([pl.col("body"), pl.lit("\n"), pl.col("tail")]))
-                .alias("body")
-            )
-            .drop("tail")
-        )
-    return query.collect(engine="streaming")
+    if cont.height == 0:
+        return heads
+    tails = (
+        cont.group_by("msg_id", maintain_order=True)
+        .agg(pl.col("line"))  # gathered, then joined: faster than joining inside the aggregation
+        .select("msg_id", pl.col("line").list.join("\n").str.strip_chars_end("\n").alias("tail"))
+        .filter(pl.col("tail") != "")  # trailing empty lines (e.g. the file's last newline) add nothing
+    )
+    if tails.height == 0:
+        return heads
+    # most messages are one line: the few tails are put on by row number (msg_id counts rows from 1)
+    rows = tails.get_column("msg_id") - 1
+    body = heads.get_column("body")
+    joined = tails.select(pl.concat_str([body.gather(rows), pl.lit("\n"), pl.col("tail")]).alias("body")).to_series()
+    return heads.with_columns(body.scatter(rows, joined))
 
 
 def _finish(
@@ -506,29 +502,33 @@ def _finish(
     changed = {n: c for n in names if (c := clean_name(n)) != n}
     if changed:  # most exports need no cleaning: then no pass over every row
         heads = heads.with_columns(pl.col("author").replace(changed))
-    # one pass finds the few bodies that need a closer look; the detailed tests and fixes run on those
+    # one pass finds the few bodies that need a closer look (and rows without an author, which are
+    # notices): the fixes and the kinds are worked out on those rows only; every other row is plain text
     looked, flags = body_flags(heads)
     n = heads.height
-    df = heads.with_columns(
-        *(pl.repeat(False, n, eager=True, dtype=pl.Boolean).scatter(looked, flags.get_column(c)).alias(c)
-          for c in flags.columns),
-        (pl.col("author").is_not_null() & (pl.col("author") != "")).fill_null(False).alias("has_author"),
+    no_author = heads.select((pl.col("author").is_null() | (pl.col("author") == "")).alias("r")).to_series()
+    rows = pl.concat([looked, no_author.arg_true()]).unique().sort() if no_author.any() else looked
+    full = [pl.repeat(False, n, eager=True, dtype=pl.Boolean).scatter(looked, flags.get_column(c)).alias(c)
+            for c in flags.columns]
+    sub = heads[rows].with_columns(*(f.gather(rows) for f in full), (~no_author.gather(rows)).alias("has_author"))
+    del flags
+    sub = sub.with_columns(
+        pl.when(pl.col("_bidi")).then(pl.col("body").str.strip_chars_start(BIDI_CHARS)).otherwise(pl.col("body"))
+        .alias("body")
+    ).with_columns(pl.when(pl.col("edited")).then(strip_edited_expr("body")).otherwise(pl.col("body")).alias("body"))
+    sub = sub.with_columns(kinds_of(sub, marked="_mark")).with_columns(
+        pl.when(pl.col("kind") == MessageKind.SYSTEM.value).then(pl.lit("")).otherwise(pl.col("author")).alias("sender")
     )
-    del heads
-    df = _patch(df, "body", pl.col("_bidi"), pl.col("body").str.strip_chars_start(BIDI_CHARS))
-    df = _patch(df, "body", pl.col("edited"), strip_edited_expr("body"))
-    # only a body that changed above can have become a placeholder: look again at those rows too
-    rows = df.select(
-        (pl.col("_special") | pl.col("_bidi") | pl.col("edited") | ~pl.col("has_author")).alias("r")
-    ).to_series().arg_true()
-    df = classify(df, rows=rows, marked="_mark")
-    df = df.with_columns(
-        pl.when(pl.col("kind") == MessageKind.SYSTEM.value)
-        .then(pl.lit(""))
-        .otherwise(pl.col("author"))
-        .alias("sender"),
-        pl.col("body").alias("text"),
-    )
+    df = pl.DataFrame({
+        "idx": heads.get_column("idx"),
+        "timestamp": heads.get_column("timestamp"),
+        "sender": heads.get_column("author").scatter(rows, sub.get_column("sender")),
+        "text": heads.get_column("body").scatter(rows, sub.get_column("body")),
+        "kind": pl.repeat(MessageKind.TEXT.value, n, eager=True, dtype=pl.String).scatter(rows, sub.get_column("kind")),
+        "edited": full[0],
+        "by_me": pl.repeat(False, n, eager=True, dtype=pl.Boolean).scatter(rows, sub.get_column("by_me")),
+    })
+    del heads, sub
     # system rows, and only they, have the sender "": the people are the other names, in order
     senders = [s for s in df.get_column("sender").unique(maintain_order=True).to_list() if s != ""]
     conversation_id = "whatsapp:" + conversation_slug(senders)
@@ -546,15 +546,6 @@ def _finish(
         (pl.col("idx").cast(pl.Int64) + 1).alias("source_line"),
     )
     return out.cast(MESSAGE_SCHEMA), me, tuple(senders)  # type: ignore[arg-type]
-
-
-def _patch(frame: pl.DataFrame, column: str, where: pl.Expr, value: pl.Expr) -> pl.DataFrame:
-    """Replace ``column`` by ``value`` on the rows where ``where`` holds, computing it for those rows only."""
-    rows = frame.select(where.fill_null(False)).to_series().arg_true()
-    if rows.len() == 0:
-        return frame
-    new = frame[rows].select(value).to_series()
-    return frame.with_columns(frame.get_column(column).scatter(rows, new))
 
 
 def _has_media_files(src: SourceText) -> bool:

@@ -78,6 +78,7 @@ def _by_name(row: VocabRow) -> bool:
     return row.kind == "system" and row.match == "regex" and row.text.startswith("^[^\\n]+")
 
 
+@cache
 def read_rows() -> tuple[VocabRow, ...]:
     """Every row of every vocabulary file (``data/whatsapp/*.tsv``), validated."""
     folder = resources.files("ebbtide.importers").joinpath("data/whatsapp")
@@ -248,14 +249,14 @@ def body_flags(frame: pl.DataFrame, body: str = "body") -> tuple[pl.Series, pl.D
 
     One pass of ``_any_flag_pattern`` over every body (the hot path: a chat is mostly plain text),
     then the separate tests on the few rows it finds. Returns (row numbers, frame with ``edited``,
-    ``_bidi`` (leading invisible mark), ``_special`` (``may_be_special``) and ``_mark`` (iPhone mark)).
+    ``_mark`` (the iPhone mark) and ``_bidi`` (any leading invisible mark)). The rows found are those
+    that may be placeholders or notices (``may_be_special``), or have a leading mark, or are edited.
     """
     rows = frame.select(pl.col(body).str.contains(_any_flag_pattern()).fill_null(False)).to_series().arg_true()
     flags = frame.select(pl.col(body).gather(rows)).select(
         edited_expr(body).alias("edited"),
+        pl.col(body).str.starts_with(MARK).alias("_mark"),
         pl.col(body).str.contains(f"^[{BIDI_CHARS}]").alias("_bidi"),
-        may_be_special(body).alias("_special"),
-        marked_expr(body).alias("_mark"),
     )
     return rows, flags
 
@@ -265,31 +266,17 @@ def marked_expr(body: str = "body") -> pl.Expr:
     return pl.col(body).str.starts_with(MARK)
 
 
-def classify(
-    frame: pl.DataFrame,
-    body: str = "body",
-    has_author: str = "has_author",
-    rows: pl.Expr | pl.Series | None = None,
-    marked: str | None = None,
-) -> pl.DataFrame:
-    """Add ``kind`` and ``by_me`` ('You deleted this message': the exporter's own line) to ``frame``.
+def kinds_of(frame: pl.DataFrame, body: str = "body", has_author: str = "has_author", marked: str | None = None,
+             ) -> list[pl.Series]:
+    """``kind`` and ``by_me`` ('You deleted this message': the exporter's own line) of every row of
+    ``frame``: the rows a caller picked because they may be anything but plain text (``body_flags``),
+    always including every row without an author and every marked row.
 
-    One pass of a single combined pattern over the raw bodies finds the few that may be placeholders;
-    the detailed rules run on those rows only (a chat is mostly plain text, and this is the hot path).
-    A caller that already ran that pass (``may_be_special``, e.g. in parallel with other passes) gives
-    the rows to look at as ``rows`` (a condition, or ascending row numbers; they must include every
-    marked row); every other row is plain
-    text. ``marked``: a boolean column telling which bodies carried the iPhone mark (computed from the
-    body here when not given).
+    ``marked``: a boolean column telling which bodies carried the iPhone mark (computed from the body
+    here when not given).
     """
     mark = pl.col(marked) if marked else marked_expr(body)
-    if rows is None:
-        rows = ~pl.col(has_author) | mark | may_be_special(body)
-    if isinstance(rows, pl.Series):  # row numbers, ascending
-        picked = rows
-    else:
-        picked = frame.select(rows.fill_null(True).alias("s")).to_series().arg_true()
-    sub = frame[picked].select(
+    sub = frame.select(
         pl.col(has_author), mark.fill_null(False).alias("_mk"), pl.col(body).str.strip_chars(_STRIP).alias("_st")
     )
     sub = sub.with_columns(
@@ -298,10 +285,4 @@ def classify(
         "kind",
         ((pl.col("kind") == MessageKind.DELETED.value) & pl.col("_st").str.contains(vocabulary().by_me)).alias("by_me"),
     )
-    n = frame.height
-    kinds = pl.repeat(MessageKind.TEXT.value, n, eager=True, dtype=pl.String)
-    by_me = pl.repeat(False, n, eager=True, dtype=pl.Boolean)
-    if picked.len():
-        kinds = kinds.scatter(picked, sub.get_column("kind"))
-        by_me = by_me.scatter(picked, sub.get_column("by_me"))
-    return frame.with_columns(kinds.alias("kind"), by_me.alias("by_me"))
+    return sub.get_columns()
