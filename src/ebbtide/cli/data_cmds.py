@@ -12,6 +12,7 @@ import io
 import os
 import sys
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -223,9 +224,12 @@ def parse_cmd(
     parsed = read_all(paths, platform, date_order)
     frames = [p.messages for _, p in parsed]
     frame = pl.concat(frames, how="vertical") if len(frames) > 1 else frames[0]
-    write_frame(frame, fmt, output)
-    for _, p in parsed:
-        _print_report(p)
+    # the reports are worked out while the output is written (Polars lets go of the interpreter in both)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        reports = pool.submit(lambda: [parse_report_lines(p.report, p.messages) for _, p in parsed])
+        write_frame(frame, fmt, output)
+        for lines in reports.result():
+            _print_lines(lines)
 
 
 # --------------------------------------------------------------------------- import

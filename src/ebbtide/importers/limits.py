@@ -192,6 +192,9 @@ def cap_message_length(frame: pl.DataFrame) -> tuple[pl.DataFrame, tuple[str, ..
     if "text" not in frame.columns or frame.height == 0:
         return frame, ()
     limit = max_message_chars()
+    longest_bytes = frame.get_column("text").str.len_bytes().max()
+    if longest_bytes is None or int(longest_bytes) <= limit:  # type: ignore[arg-type]
+        return frame, ()  # never more characters than bytes: no need to count characters
     lengths = frame.get_column("text").str.len_chars()
     longest = lengths.max()
     if longest is None or int(longest) <= limit:  # type: ignore[arg-type]

@@ -48,7 +48,7 @@ from ebbtide.importers.whatsapp_dialect import (
     shape_counts,
     time_table,
 )
-from ebbtide.importers.whatsapp_kinds import MARK, body_flags, kinds_of, strip_edited_expr
+from ebbtide.importers.whatsapp_kinds import MARK, body_flags, kinds_of, needs_look, strip_edited_expr
 from ebbtide.importers.whatsapp_people import clean_name, conversation_slug, guess_me
 from ebbtide.model import (
     MESSAGE_SCHEMA,
@@ -461,7 +461,7 @@ def _messages(heads: pl.DataFrame, cont: pl.DataFrame) -> pl.DataFrame:
     lines after the first header (line, msg_id of the message they continue).
     """
     # group 0 only: a plain find is several times faster than a capture group in Rust regex
-    heads = (
+    query = (
         heads.lazy()
         .select("idx", "msg_id", "timestamp", pl.col("line").str.slice(pl.col("hdr_len")).alias("rest"))
         .with_columns(pl.col("rest").str.extract(_AUTHOR_PATTERN, 0).alias("author_colon"))
@@ -472,16 +472,17 @@ def _messages(heads: pl.DataFrame, cont: pl.DataFrame) -> pl.DataFrame:
             pl.col("author_colon").str.strip_suffix(" ").str.strip_suffix(":").alias("author"),
             pl.col("rest").str.slice(pl.col("author_colon").str.len_chars().fill_null(0)).alias("body"),
         )
-        .collect()
     )
     if cont.height == 0:
-        return heads
-    tails = (
-        cont.group_by("msg_id", maintain_order=True)
+        return query.collect()
+    tails_query = (
+        cont.lazy()
+        .group_by("msg_id", maintain_order=True)
         .agg(pl.col("line"))  # gathered, then joined: faster than joining inside the aggregation
         .select("msg_id", pl.col("line").list.join("\n").str.strip_chars_end("\n").alias("tail"))
         .filter(pl.col("tail") != "")  # trailing empty lines (e.g. the file's last newline) add nothing
     )
+    heads, tails = pl.collect_all([query, tails_query])  # side by side
     if tails.height == 0:
         return heads
     # most messages are one line: the few tails are put on by row number (msg_id counts rows from 1)
@@ -496,17 +497,26 @@ def _finish(
 ) -> tuple[pl.DataFrame, str | None, tuple[str, ...]]:
     """Sender clean-up, kinds, edited marker, ids: the canonical frame, 'me' where it can be told, and
     the people who wrote, in order of their first message."""
-    # few distinct names: clean each once in Python and map (bidi marks, the iOS '~ ' of non-contacts)
+    # side by side: the distinct names (few: cleaned once each in Python, then mapped) and one pass
+    # that finds the few bodies needing a closer look and the rows without an author (notices); the
+    # fixes and kinds are worked out on those rows only, every other row is plain text
     heads = box.pop()
-    names = heads.get_column("author").drop_nulls().unique().to_list()
-    changed = {n: c for n in names if (c := clean_name(n)) != n}
+    names, masks = pl.collect_all([
+        heads.lazy().select(pl.col("author").drop_nulls().unique()),
+        heads.lazy().select(
+            needs_look("body").alias("look"), (pl.col("author").is_null() | (pl.col("author") == "")).alias("none")
+        ),
+    ])
+    changed = {n: c for n in names.to_series().to_list() if (c := clean_name(n)) != n}
+    no_author = masks.get_column("none")
     if changed:  # most exports need no cleaning: then no pass over every row
+        if emptied := [n for n, c in changed.items() if c == ""]:
+            no_author = no_author | heads.get_column("author").is_in(emptied)
         heads = heads.with_columns(pl.col("author").replace(changed))
-    # one pass finds the few bodies that need a closer look (and rows without an author, which are
-    # notices): the fixes and the kinds are worked out on those rows only; every other row is plain text
-    looked, flags = body_flags(heads)
+    looked = masks.get_column("look").arg_true()
+    del masks
+    flags = body_flags(heads.get_column("body").gather(looked))
     n = heads.height
-    no_author = heads.select((pl.col("author").is_null() | (pl.col("author") == "")).alias("r")).to_series()
     rows = pl.concat([looked, no_author.arg_true()]).unique().sort() if no_author.any() else looked
     full = [pl.repeat(False, n, eager=True, dtype=pl.Boolean).scatter(looked, flags.get_column(c)).alias(c)
             for c in flags.columns]

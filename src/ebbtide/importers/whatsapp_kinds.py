@@ -244,21 +244,21 @@ def _any_flag_pattern() -> str:
     return "(?i)" + "|".join(f"(?:{p})" for p in parts)
 
 
-def body_flags(frame: pl.DataFrame, body: str = "body") -> tuple[pl.Series, pl.DataFrame]:
-    """The rows of ``frame`` that need a closer look and, for those rows only, their flags.
+def needs_look(body: str = "body") -> pl.Expr:
+    """True for every body that needs a closer look (``_any_flag_pattern``): one pass over all rows,
+    the hot path (a chat is mostly plain text). The rows it finds are those that may be placeholders
+    or notices (``may_be_special``), have a leading invisible mark, or are edited."""
+    return pl.col(body).str.contains(_any_flag_pattern()).fill_null(False)
 
-    One pass of ``_any_flag_pattern`` over every body (the hot path: a chat is mostly plain text),
-    then the separate tests on the few rows it finds. Returns (row numbers, frame with ``edited``,
-    ``_mark`` (the iPhone mark) and ``_bidi`` (any leading invisible mark)). The rows found are those
-    that may be placeholders or notices (``may_be_special``), or have a leading mark, or are edited.
-    """
-    rows = frame.select(pl.col(body).str.contains(_any_flag_pattern()).fill_null(False)).to_series().arg_true()
-    flags = frame.select(pl.col(body).gather(rows)).select(
-        edited_expr(body).alias("edited"),
-        pl.col(body).str.starts_with(MARK).alias("_mark"),
-        pl.col(body).str.contains(f"^[{BIDI_CHARS}]").alias("_bidi"),
+
+def body_flags(bodies: pl.Series) -> pl.DataFrame:
+    """For the few bodies ``needs_look`` found: ``edited``, ``_mark`` (the iPhone mark) and ``_bidi``
+    (any leading invisible mark)."""
+    return pl.DataFrame({"body": bodies}).select(
+        edited_expr("body").alias("edited"),
+        pl.col("body").str.starts_with(MARK).alias("_mark"),
+        pl.col("body").str.contains(f"^[{BIDI_CHARS}]").alias("_bidi"),
     )
-    return rows, flags
 
 
 def marked_expr(body: str = "body") -> pl.Expr:
