@@ -15,8 +15,10 @@ Stories per seed (weeks counted from the first day of the chat):
 
 * ``stable`` — 78 weeks of an ordinary couple (sim 2: holidays, a busy month, travel, another app
   for a while, DST); assessed every 4 weeks from week 26 to 78 (one couple-year of monthly checks).
-  A **false alarm** is a check whose verdict is not ``stable``; consecutive alarmed checks are one
-  episode. Rate = episodes per couple-year.
+  A **false alarm** is a check whose verdict says someone is pulling away (partner or me pulling away,
+  pursue-withdraw, mutual drift); consecutive alarmed checks are one episode. Rate = episodes per
+  couple-year. ``too_early`` (both began writing less in the same week, under six weeks ago: no verdict
+  yet) and ``insufficient_data`` are not alarms; they are counted apart ("held back").
 * ``drop20``/``drop35``/``drop50`` — one-sided drop of the partner beginning at week 26, assessed at
   4, 6, 8, 12, 26 and 52 weeks after the onset. **Detected** = the verdict counts the partner as
   pulling away (partner pulling away, pursue-withdraw or mutual drift). **Onset error** = the
@@ -53,6 +55,7 @@ STABLE_CHECKS = tuple(range(26, 79, 4))  # weeks (14 checks over the second year
 PATTERN_STORIES = ("one_sided", "mutual", "pursue_withdraw", "me")
 PATTERN_WEEKS = 40
 AWAY = {"partner_pulling_away", "pursue_withdraw", "mutual_drift"}
+ALARM = AWAY | {"me_pulling_away"}  # a verdict that says someone is pulling away
 
 
 # ---- the two simulators behind one interface ---------------------------------------------------------
@@ -224,11 +227,13 @@ def summarise(sim: int) -> dict:
     stable = [r for r in recs if r["story"] == "stable"]
     episodes = 0
     alarm_checks = 0
+    held_checks = 0
     sign_alarms: dict[str, int] = defaultdict(int)
     for r in stable:
         prev = False
         for c in r["checks"]:
-            alarm = c["pattern"] != "stable"
+            alarm = c["pattern"] in ALARM
+            held_checks += c["pattern"] in ("too_early", "insufficient_data")
             alarm_checks += alarm
             episodes += alarm and not prev
             prev = alarm
@@ -242,12 +247,12 @@ def summarise(sim: int) -> dict:
         for r in stable:
             ev = default_events(np.random.default_rng([r["seed"], 7, len("stable")]), 78)
             for c in r["checks"]:
-                if c["pattern"] != "stable" and any(e.start < c["week"] and e.end > c["week"] - 6 for e in ev):
+                if c["pattern"] in ALARM and any(e.start < c["week"] and e.end > c["week"] - 6 for e in ev):
                     near_event += 1
     years = len(stable) * (STABLE_CHECKS[-1] - STABLE_CHECKS[0]) / 52 if stable else 0
     out["stable"] = {"couples": len(stable), "couple_years": round(years, 1), "episodes": episodes,
                      "per_10_couple_years": round(10 * episodes / years, 2) if years else None,
-                     "alarmed_checks": alarm_checks, "checks": sum(len(r["checks"]) for r in stable),
+                     "alarmed_checks": alarm_checks, "held_back_checks": held_checks, "checks": sum(len(r["checks"]) for r in stable),
                      "alarmed_checks_within_6_weeks_after_a_life_event": near_event if sim == 2 else None,
                      "sign_alarms_per_check": {k: round(v / max(1, sum(len(r["checks"]) for r in stable)), 4)
                                                for k, v in sorted(sign_alarms.items())}}
@@ -290,9 +295,10 @@ def summarise(sim: int) -> dict:
 
 
 COLUMNS = ("partner_pulling_away", "mutual_drift", "pursue_withdraw", "me_pulling_away", "stable",
-           "insufficient_data")
+           "too_early", "insufficient_data")
 SHORT = {"partner_pulling_away": "partner away", "mutual_drift": "mutual", "pursue_withdraw": "pursue–withdraw",
-         "me_pulling_away": "me away", "stable": "stable", "insufficient_data": "too little data"}
+         "me_pulling_away": "me away", "stable": "stable", "too_early": "too early",
+         "insufficient_data": "too little data"}
 ROW_LABEL = {"one_sided": "one-sided (partner)", "mutual": "mutual drift", "pursue_withdraw": "pursue–withdraw",
              "me": "me pulling away", "stable": "stable"}
 
@@ -302,7 +308,8 @@ def markdown(s: dict) -> str:
     st = s["stable"]
     lines += [f"**False alarms:** {st['episodes']} episodes in {st['couple_years']} stable couple-years "
               f"({st['couples']} couples, monthly checks) = **{st['per_10_couple_years']} per 10 couple-years**; "
-              f"{st['alarmed_checks']} of {st['checks']} checks alarmed"
+              f"{st['alarmed_checks']} of {st['checks']} checks alarmed, {st.get('held_back_checks', 0)} held back "
+              "(too early or too little data)"
               + (f", {st['alarmed_checks_within_6_weeks_after_a_life_event']} of them within 6 weeks after a "
                  "holiday, busy month, trip or stretch on another app." if s["sim"] == 2 else "."), ""]
     lines += ["| effect | " + " | ".join(f"{k} wk" for k in SINCE_ONSET) + " |",

@@ -434,7 +434,37 @@ def check_no_data_no_claims(faces: Faces) -> list[str]:
     return out
 
 
-CHECKS = (check_wording, check_claims, check_evidence, check_faces, check_no_data_no_claims)
+# Phrases that presume a change happened; a "much as usual" or too-short chat must not use them.
+_PRESUMES_CHANGE = [
+    re.compile(p, re.IGNORECASE) for p in (
+        r"\bsomething (has )?changed\b", r"\bsomeone drift", r"\bif nothing changes\b", r"\bquieter stretch",
+        r"\bthis (one|dip|change) will pass\b", r"\b(is|are|been) pulling (back|away)\b", r"\bthe gap\b",
+        r"\bwriting less\b", r"\btalking less\b", r"\bdistance between us\b", r"\bsince the change\b",
+        r"\bwiden(s|ing)? the gap\b", r"\bas \S+ writes less\b",
+    )
+]
+
+
+def check_no_change_no_presumption(faces: Faces) -> list[str]:
+    """A stable or too-short chat: the headline and the plan do not speak as if something changed.
+
+    (The possible reasons are introduced, for a stable chat, as what can lie behind a feeling of
+    distance, and the FAQ answers the user's own questions; both may speak of quieter stretches.)"""
+    a = faces.assessment
+    if a.pattern not in (Pattern.STABLE, Pattern.INSUFFICIENT_DATA):
+        return []
+    out = []
+    for where, text in sentences(faces):
+        if not where.startswith(("plan ", "headline")) or where.startswith("plan trigger"):
+            continue
+        for p in _PRESUMES_CHANGE:
+            if p.search(text):
+                out.append(f"presumes: verdict {a.pattern.value}, but {where} speaks of a change: {text[:160]}")
+    return out
+
+
+CHECKS = (check_wording, check_claims, check_evidence, check_faces, check_no_data_no_claims,
+          check_no_change_no_presumption)
 
 
 def check(faces: Faces) -> list[str]:

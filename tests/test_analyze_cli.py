@@ -54,6 +54,14 @@ def test_demo_runs_end_to_end_and_says_it_is_simulated(tmp_path: Path) -> None:
     assert "Plotly.newPlot" in html and "simulated" in html
 
 
+def test_demo_takes_both_answers_to_the_safety_question() -> None:
+    afraid = _run(["demo", "--afraid"])
+    assert afraid.exit_code == 0 and "Your safety comes first" in afraid.stdout
+    calm = _run(["demo", "--not-afraid"])
+    assert calm.exit_code == 0 and "Your safety comes first" not in calm.stdout
+    assert "What you can do" in calm.stdout
+
+
 def test_demo_never_touches_the_users_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     db = tmp_path / "mine.duckdb"
     monkeypatch.setenv("EBBTIDE_DB", str(db))

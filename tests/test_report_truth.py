@@ -166,6 +166,38 @@ def test_no_reasons_or_answers_without_data_and_no_talking_less_when_nothing_cha
     assert starters and not any("talking less" in s for s in starters)
 
 
+@pytest.mark.parametrize("pattern", [Pattern.STABLE, Pattern.INSUFFICIENT_DATA])
+def test_a_plan_for_a_chat_without_a_change_does_not_presume_one(pattern: Pattern) -> None:
+    a = sample_assessment(pattern)  # the sample's history holds a recovered dip: it must not become "this one"
+    faces = render_faces(a, explain(a))
+    plan_text = " ".join(t for p in faces.insight.plan for t in (p.title, p.why, p.rhythm, *p.actions))
+    for presumption in ("something changed", "someone drift", "If nothing changes", "quieter stretches",
+                        "this one will pass", "widen the gap"):
+        assert presumption not in plan_text
+    assert "Give it time, and look again" in plan_text
+    assert check(faces) == []
+    if pattern is Pattern.STABLE:
+        assert "If you still feel some distance" in faces.terminal and "If you still feel some distance" in faces.html
+
+
+def test_a_stable_self_check_plan_speaks_of_the_answers_and_presumes_no_change() -> None:
+    answers = parse_answers({"signs": {s.value: 0 for s in SignId}, "reaching_out": 0, "partner": "Sam"})
+    assessment, insight = run_selfcheck(answers)
+    assert assessment.pattern is Pattern.STABLE
+    faces = render_faces(assessment, insight, from_answers=True)
+    assert check(faces) == []
+    whys = " ".join(p.why for p in insight.plan)
+    assert "someone drift" not in whys and "From your answers, nothing points to a lasting change" in whys
+
+
+def test_the_checker_catches_a_stable_plan_that_presumes_a_change() -> None:
+    a = sample_assessment(Pattern.STABLE)
+    i = explain(a)
+    first = i.plan[0]
+    bad = replace(i, plan=(replace(first, why="Many quieter stretches pass on their own."), *i.plan[1:]))
+    assert any(p.startswith("presumes:") for p in check(render_faces(a, bad)))
+
+
 # --------------------------------------------------------------------------- wording
 def test_one_formatter_for_counts_and_numbers() -> None:
     assert counted(1, "message") == "1 message" and counted(2, "message") == "2 messages"

@@ -200,7 +200,10 @@ def test_today_adds_silent_weeks() -> None:
     last = f.get_column("timestamp").max().date()
     a = assess(f, me="Alex", today=last + timedelta(weeks=5))
     assert a.coverage.last == last + timedelta(weeks=5)
-    assert a.pattern is Pattern.MUTUAL_DRIFT  # five weeks of silence from both
+    # Five weeks of silence from both, from the same week: too early to call it drifting (it is
+    # what being together, away together or talking elsewhere looks like); at seven weeks it is.
+    assert a.pattern is Pattern.TOO_EARLY
+    assert assess(f, me="Alex", today=last + timedelta(weeks=7)).pattern is Pattern.MUTUAL_DRIFT
 
 
 def test_safety_flags_put_the_users_own_messages_first() -> None:

@@ -322,6 +322,32 @@ def test_a_checkin_with_fear_puts_crisis_lines_first_and_holds_advice_back(tmp_p
     assert "Your safety comes first" in client.get("/overview").text
 
 
+def test_an_ambiguous_message_brings_the_question_with_the_message_it_rests_on(tmp_path: Path) -> None:
+    import polars as pl
+
+    from ebbtide.simulate import simulate_couple, write_whatsapp_export
+
+    msgs = simulate_couple("stable", seed=5, weeks=16).messages.with_row_index()
+    idx = msgs.filter(pl.col("sender") == "Sam").get_column("index")[200]
+    msgs = msgs.with_columns(pl.when(pl.col("index") == idx).then(pl.lit("you hurt me so much yesterday"))
+                             .otherwise(pl.col("text")).alias("text")).drop("index")
+    export = write_whatsapp_export(msgs, tmp_path / "chat.txt")
+    client = _client(tmp_path / "s.duckdb")
+    r = client.post("/import", files=[("files", ("chat.txt", export.read_bytes(), "text/plain"))])
+    cid = re.search(r'name="conversation_id" value="([^"]+)"', r.text).group(1)  # type: ignore[union-attr]
+    client.post("/choose", data={"conversation_id": cid, "me": "Alex"})
+    page = client.get("/overview").text
+    box = page[page.index('id="ask-h"'):page.index("</section>", page.index('id="ask-h"'))]
+    assert "Do you ever feel afraid of your partner?" in box
+    assert re.search(r"<blockquote[^>]*>[^<]*Sam: “you hurt me so much yesterday”</blockquote>", box)
+    assert "Your safety comes first" not in page  # a question, never safety first on one ambiguous word
+    client.post("/safety", data={"afraid": "no", "controlled": "no", "country": "uk"})
+    after = client.get("/overview").text
+    assert 'id="ask-h"' not in after and "Your safety comes first" not in after
+    client.post("/safety", data={"afraid": "yes", "controlled": "no", "country": "uk"})
+    assert "Your safety comes first" in client.get("/overview").text
+
+
 def test_self_harm_words_in_a_note_put_safety_first(fresh: TestClient) -> None:
     fresh.post("/safety", data={"afraid": "no", "controlled": "no"})
     assert "Your safety comes first" not in fresh.get("/journal").text

@@ -574,8 +574,9 @@ def _gentle_rerun_note(store: Store) -> None:
 def demo_cmd(
     json_path: JsonOption = None,
     html_path: HtmlOption = None,
-    afraid: Annotated[bool, typer.Option("--afraid", help="Show how the report looks when safety comes "
-                                         "first.")] = False,
+    afraid: Annotated[bool | None, typer.Option("--afraid/--not-afraid", help="Answer the safety question for "
+                                                "the demo: --afraid shows how the report looks when safety comes "
+                                                "first; --not-afraid as when you said you are not afraid.")] = None,
     country: CountryOption = None,
 ) -> None:
     """Run the whole analysis on a bundled, simulated couple (Alex and Sam). Your store is not touched."""
@@ -595,5 +596,5 @@ def demo_cmd(
             messages = store.messages(cid)
     people = participants(messages)
     me = choose_me(people, DEMO_ME)
-    analysis = run_analysis(messages, me=me, partner=choose_partner(people, me, None), afraid=afraid or None)
+    analysis = run_analysis(messages, me=me, partner=choose_partner(people, me, None), afraid=afraid)
     emit(analysis, json_path=json_path, html_path=html_path, simulated=True, country=country)

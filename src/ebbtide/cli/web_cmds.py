@@ -231,7 +231,7 @@ def check_cmd(
     if insight.held_back:
         report.print(Text(insight.held_back, style="italic"))
     else:
-        _reasons(report, insight, from_answers=True)
+        _reasons(report, insight, from_answers=True, stable=assessment.pattern.value == "stable")
         _faq(report, insight)
     report.print()
     for limit in insight.limits:

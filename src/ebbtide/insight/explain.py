@@ -364,7 +364,7 @@ def _triggers(
     detected_since = [s.since for s in assessment.signs if s.status is SignStatus.DETECTED and s.since]
     long_dip = any(d.end is None and d.weeks >= SUSTAINED_WEEKS for d in assessment.dips)
     if long_dip or (end and detected_since and (end - min(detected_since)).days >= 7 * SUSTAINED_WEEKS):
-        if assessment.pattern not in (Pattern.STABLE, Pattern.INSUFFICIENT_DATA):
+        if assessment.pattern not in (Pattern.STABLE, Pattern.INSUFFICIENT_DATA, Pattern.TOO_EARLY):
             fired.append("sustained_decline")
     if hostile:
         fired.append("conflict")

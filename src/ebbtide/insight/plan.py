@@ -20,6 +20,11 @@ HELD_BACK_WHEN_UNSAFE: frozenset[StrategyId] = frozenset(
     {StrategyId.OPEN_COMMUNICATION, StrategyId.SPACE_BUT_CONNECTED}
 )
 
+# Verdicts under which the plan must not presume a change (plan.toml's stable/insufficient_data variants).
+NOTHING_CHANGED: frozenset[Pattern] = frozenset({Pattern.STABLE, Pattern.INSUFFICIENT_DATA})
+# Verdicts whose patience step keeps its own wording rather than the history sentence ("this one").
+OWN_PATIENCE: frozenset[Pattern] = NOTHING_CHANGED | {Pattern.TOO_EARLY}
+
 
 @dataclass(frozen=True, slots=True)
 class PlanContext:
@@ -110,7 +115,7 @@ def _step(strategy: StrategyId, ctx: PlanContext) -> PlanStep:
         triggers = tuple(texts[t] for t in fired) + tuple(t for k, t in texts.items() if k not in fired)
         if fired:
             why = fill(str(spec["why_triggered"]), fired="; ".join(texts[t] for t in fired), **values)
-    elif strategy is StrategyId.PATIENCE and ctx.history:
+    elif strategy is StrategyId.PATIENCE and ctx.history and ctx.pattern not in OWN_PATIENCE:
         why = fill(str(spec["from_history"]["why"]), **values)
     return PlanStep(
         id=strategy,

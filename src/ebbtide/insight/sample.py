@@ -116,9 +116,10 @@ def sample_assessment(
     """A realistic Assessment for ``pattern`` (the numbers are made up, the shape is real)."""
     pattern = Pattern(pattern)
     last = START + timedelta(weeks=WEEKS, days=-1)
-    since = START + timedelta(weeks=WEEKS - 8)
-    partner_away = pattern in (Pattern.PARTNER_PULLING_AWAY, Pattern.PURSUE_WITHDRAW, Pattern.MUTUAL_DRIFT)
-    me_away = pattern in (Pattern.ME_PULLING_AWAY, Pattern.MUTUAL_DRIFT)
+    since = START + timedelta(weeks=WEEKS - (3 if pattern is Pattern.TOO_EARLY else 8))
+    both = (Pattern.MUTUAL_DRIFT, Pattern.TOO_EARLY)
+    partner_away = pattern in (Pattern.PARTNER_PULLING_AWAY, Pattern.PURSUE_WITHDRAW, *both)
+    me_away = pattern in (Pattern.ME_PULLING_AWAY, *both)
     dips: list[Dip] = []
     if history:
         dips.append(Dip(partner, START + timedelta(weeks=12), START + timedelta(weeks=17), True, 5, -0.4))

@@ -39,6 +39,9 @@ class Pattern(StrEnum):
     MUTUAL_DRIFT = "mutual_drift"
     PURSUE_WITHDRAW = "pursue_withdraw"
     STABLE = "stable"
+    # Both people's contact dropped from the same week, and less than JOINT_HOLD_WEEKS ago: often a
+    # shared circumstance (away or busy together, talking elsewhere) a chat cannot see; no verdict yet.
+    TOO_EARLY = "too_early"
     INSUFFICIENT_DATA = "insufficient_data"
 
 

@@ -256,6 +256,7 @@ def render_html(
         "exit_url": exit_url(),
         "resources": crisis_resources(country),
         "pattern_label": pattern_label(a.pattern.value, me=a.me, partner=a.partner),
+        "pattern": a.pattern.value,
         "headline": insight.headline,
         "plan": insight.plan,
         "people": people,

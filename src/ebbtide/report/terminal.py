@@ -17,7 +17,7 @@ from rich.text import Text
 from ebbtide.insight import crisis_resources, load, pattern_label, sign_label, status_label, strength_label
 from ebbtide.insight.safety import ASK, CrisisResource, help_line
 from ebbtide.insight.wording import counted, fill
-from ebbtide.model import Assessment, Insight, SignStatus
+from ebbtide.model import Assessment, Insight, Pattern, SignStatus
 from ebbtide.report.formatting import change_text, context_line, day, evidence_line, since_text, when, words
 from ebbtide.report.json_report import complete_signs
 
@@ -55,7 +55,7 @@ def render_terminal(
         console.print(Text(insight.held_back, style="italic"))
     _signs(console, a)
     if insight.reasons or not insight.held_back:
-        _reasons(console, insight)
+        _reasons(console, insight, stable=a.pattern is Pattern.STABLE)
     if insight.faq or not insight.held_back:
         _faq(console, insight)
     _history(console, a)
@@ -151,13 +151,15 @@ def _signs(console: Console, a: Assessment) -> None:
                 console.print(Padding(Text(evidence_line(e)), (0, 0, 0, 4)))
 
 
-def _reasons(console: Console, insight: Insight, *, from_answers: bool = False) -> None:
+def _reasons(console: Console, insight: Insight, *, from_answers: bool = False, stable: bool = False) -> None:
+    """The possible reasons; ``stable``: the chat (or the answers) show no change, so they are framed
+    as what can lie behind a feeling of distance, not behind a measured change."""
     _heading(console, "reasons")
     suffix = "_answers" if from_answers else ""
     if not insight.reasons:
         console.print(Text(words("no_reasons" + suffix)))
         return
-    console.print(Text(words("reasons_intro" + suffix), style="dim"))
+    console.print(Text(words("reasons_intro" + ("_stable" if stable else "") + suffix), style="dim"))
     for r in insight.reasons:
         console.print(f"[bold]• {escape(r.title)}[/]")
         console.print(Padding(Text(r.text), (0, 0, 0, 2)))

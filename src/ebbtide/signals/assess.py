@@ -17,7 +17,14 @@ from ebbtide.signals import baseline as bl
 from ebbtide.signals import changepoints as cp
 from ebbtide.signals.dips import find_dips
 from ebbtide.signals.evidence import in_period, with_matches
-from ebbtide.signals.pattern import INSUFFICIENT_TEXT, pursuing, verdict, withdrawing
+from ebbtide.signals.pattern import (
+    INSUFFICIENT_TEXT,
+    joint_recent_drop,
+    pursuing,
+    too_early_text,
+    verdict,
+    withdrawing,
+)
 from ebbtide.signals.safety import safety_scan
 from ebbtide.signals.signs import judge_person, person_context
 from ebbtide.signals.weekly import prepare, weekly_metrics
@@ -105,6 +112,8 @@ def assess(features: pl.DataFrame, *, me: str, partner: str | None = None,
         pattern, explanation = Pattern.INSUFFICIENT_DATA, INSUFFICIENT_TEXT
     else:
         pattern, explanation = verdict(me, partner, away[me], away[partner], pursues[me], pursues[partner])
+        if pattern is Pattern.MUTUAL_DRIFT and joint_recent_drop(signs, me, partner, last):
+            pattern, explanation = Pattern.TOO_EARLY, too_early_text(me, partner)
     dips = tuple(d for person in (me, partner) for d in find_dips(weekly, person, declines.get(person)))
     vc = dict(prepared.get_column("sender").value_counts(name="n").iter_rows())
     by_person = {p: int(vc.get(p, 0)) for p in (me, partner)}

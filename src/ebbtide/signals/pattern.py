@@ -10,6 +10,8 @@ over the recent weeks (the demand-withdraw pattern, evidence.md §1.6).
 
 from __future__ import annotations
 
+from datetime import date
+
 from ebbtide.model import Pattern, SignId, SignResult, SignStatus
 from ebbtide.signals.compare import MetricSpec, compare
 from ebbtide.signals.signs import Context, confirmed
@@ -84,6 +86,45 @@ def verdict(me: str, partner: str, me_away: bool, partner_away: bool, me_pursues
     return Pattern.STABLE, (
         "No sustained change compared with your closest stretch shows in the chat. Quiet weeks happen; "
         "the chat cannot see everything, such as time spent together.")
+
+
+# A drop that began for both people in the same week is held back while it is young (see
+# joint_recent_drop). Six weeks: the horizon at which the detection target of issue 12 is set ("once it
+# has lasted 6 weeks"); two weeks for "the same week": the onset is dated to the Monday of a week, and
+# a trip or a switch of app that begins late in one week shows in the next for the quieter writer.
+JOINT_HOLD_WEEKS = 6
+JOINT_ONSET_DAYS = 7
+
+
+def first_behavioural_since(signs: list[SignResult], person: str) -> date | None:
+    """The earliest dated onset of a person's detected behavioural sign (fewer messages, slower replies)."""
+    dates = [s.since for s in signs if s.person == person and s.status is SignStatus.DETECTED
+             and s.sign in BEHAVIOURAL and s.since is not None]
+    return min(dates) if dates else None
+
+
+def joint_recent_drop(signs: list[SignResult], me: str, partner: str, last: date | None) -> bool:
+    """Both people's contact fell from the same week, and that was less than six weeks ago.
+
+    WHY: drifting apart is usually gradual and uneven; a drop that starts for both people at once
+    more often comes from something they share that a chat cannot see: a holiday or a move together,
+    a busy stretch for both, seeing each other more, or talking on the phone or another app for a
+    while. Reading that as "you are both drifting" after two or three weeks would alarm people
+    needlessly, so the verdict waits until the drop has lasted about six weeks (docs/signals.md).
+    Chosen from this reasoning and the issue's six-week horizon, not fitted to a simulator.
+    """
+    mine, theirs = first_behavioural_since(signs, me), first_behavioural_since(signs, partner)
+    if mine is None or theirs is None or last is None:
+        return False
+    if abs((mine - theirs).days) > JOINT_ONSET_DAYS:
+        return False
+    return (last - min(mine, theirs)).days < 7 * JOINT_HOLD_WEEKS
+
+
+def too_early_text(me: str, partner: str) -> str:
+    return (f"Both {me} and {partner} have been in less contact than usual, starting in the same week, and only "
+            "for a few weeks. A drop that starts for both people at once often comes from something shared that a "
+            "chat cannot see (being away or busy together, or talking elsewhere), so no verdict is given yet.")
 
 
 INSUFFICIENT_TEXT = (

@@ -157,7 +157,8 @@ def reasons_page(request: Request) -> Response:
     reflection = state_of(request).reflection()
     return render(request, "reasons.html", title="Possible reasons", insight=a.insight, a=a.assessment,
                   safety=_page_safety(request, a), reflection={k.value: v for k, v in reflection.items()},
-                  scale=_reflection_scale(), when=when, no_reasons=words("no_reasons"))
+                  scale=_reflection_scale(), when=when, no_reasons=words("no_reasons"),
+                  reasons_intro_stable=words("reasons_intro_stable"))
 
 
 def _reflection_scale() -> list[dict[str, Any]]:
