@@ -75,3 +75,34 @@ def test_check_errors_point_to_help_that_exists_where_the_user_is(tmp_path: Path
     bad.write_text("{not json", encoding="utf-8")
     stderr = _error(["check", "--answers", str(bad)])
     assert "docs/" not in stderr and '"signs"' in stderr
+
+
+@pytest.mark.parametrize("size", [4, 6])
+def test_the_first_bytes_of_a_picture_are_named_too(tmp_path: Path, size: int) -> None:
+    cut = tmp_path / "chat.txt"
+    cut.write_bytes(b"\x89PNG\r\n\x1a\n"[:size])
+    stderr = _error(["parse", str(cut)])
+    assert f"this is the start of a PNG image ({size} bytes, cut off)" in stderr
+    assert "Formats understood" not in stderr
+
+
+def test_broken_json_lines_are_described_in_our_words(tmp_path: Path) -> None:
+    broken = tmp_path / "chat.jsonl"
+    broken.write_text('{"timestamp": "2024-01-31T21:05:00", "sender": "Sam", "text": "hi"}\n{"timestamp": \n',
+                      encoding="utf-8")
+    stderr = _error(["parse", str(broken), "--platform", "generic"])
+    assert "this line is not valid JSON (a value is missing or the text breaks off)" in stderr
+    assert "Expecting" not in stderr and "char " not in stderr
+
+
+def test_importer_errors_never_quote_python_exception_text() -> None:
+    """The class of bug, not one case: no importer puts an exception's own text into a message."""
+    import re
+
+    import ebbtide.importers
+
+    folder = Path(ebbtide.importers.__file__).parent
+    raw = re.compile(r"\{exc(?:\.msg|\.__class__\.__name__|!r|!s)?\}")
+    found = [f"{p.name}:{i}" for p in sorted(folder.glob("*.py"))
+             for i, line in enumerate(p.read_text("utf-8").splitlines(), 1) if raw.search(line)]
+    assert found == [], found

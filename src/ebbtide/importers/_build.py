@@ -109,7 +109,7 @@ def load_json(raw: bytes | str, where: str) -> Any:
         return json.loads(raw)
     except json.JSONDecodeError as exc:
         raise UnreadableInput(
-            f"the JSON is broken at line {exc.lineno}, column {exc.colno} ({exc.msg})",
+            f"the JSON is broken at line {exc.lineno}, column {exc.colno} ({plain_json_problem(exc)})",
             where=where,
             fix="The file may be cut short or edited by hand; export it again.",
         ) from exc
@@ -194,6 +194,30 @@ def plain_reason(exc: BaseException) -> str:
     if isinstance(exc, (KeyError, IndexError, AttributeError, TypeError)):
         return "a field is missing or holds the wrong kind of value"
     return "a value in it cannot be read (a date, a number or a field of the wrong kind)"
+
+
+# Python's JSON messages in our words (the position is given separately)
+_JSON_PROBLEMS = (
+    ("Expecting value", "a value is missing or the text breaks off"),
+    ("Expecting ',' delimiter", "a comma is missing"),
+    ("Expecting ':' delimiter", "a colon is missing"),
+    ("Expecting property name", "a key is not in double quotes"),
+    ("Unterminated string", "a text is not closed"),
+    ("Invalid control character", "a text holds a raw control character"),
+    ("Invalid \\escape", "a text holds a broken backslash escape"),
+    ("Extra data", "there is more after the end of the JSON"),
+)
+
+
+def plain_json_problem(exc: ValueError) -> str:
+    """What is wrong with a piece of JSON, in words (never the parser's own message)."""
+    if isinstance(exc, UnicodeDecodeError):
+        return "it is not UTF-8 text"
+    message = getattr(exc, "msg", None) or ""
+    for start, words in _JSON_PROBLEMS:
+        if message.startswith(start):
+            return words
+    return "it is malformed"
 
 
 def wrap_errors(format_name: str, fix: str) -> Callable[[Callable[P, R]], Callable[P, R]]:

@@ -396,7 +396,7 @@ def _csv_dates(
             out.append(datetime(year, month, int(d), hour, int(mm), int(ss or 0)))
         except ValueError as exc:
             raise UnreadableInput(
-                f"record {i} has an impossible date {values[i - 1]!r} ({exc})", where=f"{where} (record {i})", fix=_FIX
+                f"record {i} has an impossible date {values[i - 1]!r}", where=f"{where} (record {i})", fix=_FIX
             ) from exc
     return out, [None] * len(out), order, decided, reason
 

@@ -27,6 +27,7 @@ from typing import Any
 import polars as pl
 
 from ebbtide.errors import NotAChatExport, UnreadableInput
+from ebbtide.importers._build import plain_json_problem, plain_reason
 from ebbtide.importers._columns import KINDS, build_frame, first_seen, participants_slug
 from ebbtide.importers.limits import check_json_depth
 from ebbtide.model import DateOrder, MessageKind, ParsedExport, ParseReport, Platform
@@ -150,7 +151,8 @@ def _read_csv(data: str, where: str) -> _Rows:
                 )
             rows.add({n: record[i] for n, i in wanted.items()}, line, where)
     except csv.Error as exc:
-        raise UnreadableInput(f"the CSV is malformed ({exc})", where=f"{where}, line {reader.line_num}",
+        raise UnreadableInput("the CSV is malformed (a quoted field is not closed, or a field is too long)",
+                              where=f"{where}, line {reader.line_num}",
                               fix="Check quoting: a field with a quote inside is written \"like \"\"this\"\"\".") from exc
     return rows
 
@@ -164,7 +166,7 @@ def _read_jsonl(data: str, where: str) -> _Rows:
         try:
             rec = json.loads(raw)
         except ValueError as exc:
-            raise UnreadableInput(f"this line is not valid JSON ({exc})", where=f"{where}, line {number}",
+            raise UnreadableInput(f"this line is not valid JSON ({plain_json_problem(exc)})", where=f"{where}, line {number}",
                                   fix="Each line must be one JSON object, e.g. "
                                   '{"timestamp": "2024-01-31T21:05:00", "sender": "Sam", "text": "hi"}') from exc
         if not isinstance(rec, dict):
@@ -236,7 +238,7 @@ class GenericImporter:
             raise UnreadableInput(f"the file is not UTF-8 (byte {exc.start})", where=where,
                                   fix="Save it as UTF-8 (in a spreadsheet: 'CSV UTF-8').") from exc
         except OSError as exc:
-            raise UnreadableInput(f"cannot read it ({exc})", where=where, fix="Check the path and permissions.") from exc
+            raise UnreadableInput(plain_reason(exc), where=where, fix="Check the path and permissions.") from exc
         is_jsonl = path.suffix.lower() in _JSONL_SUFFIXES or (
             _csv_header(data[:4096]) is None and _jsonl_first(data[:4096]) is not None)
         rows = _read_jsonl(data, where) if is_jsonl else _read_csv(data, where)

@@ -338,7 +338,7 @@ def _finish(
             first = messages.filter(pl.col("date_index") == i)["line_no"]
             line = int(first[0]) if first.len() else 0
             raise UnreadableInput(
-                f"impossible date {y:04d}-{mo:02d}-{d:02d} for the messages from line {line} ({exc})",
+                f"impossible date {y:04d}-{mo:02d}-{d:02d} for the messages from line {line}",
                 where=f"{where}:{line}",
                 fix="If day and month are swapped, give the date order (--date-order dmy or mdy).",
             ) from exc

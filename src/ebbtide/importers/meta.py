@@ -33,6 +33,7 @@ from typing import Any
 import polars as pl
 
 from ebbtide.errors import NotAChatExport, UnreadableInput, shown
+from ebbtide.importers._build import plain_reason
 from ebbtide.importers._columns import CHAT_ENV, build_frame, chosen_chat, first_seen, participants_slug
 from ebbtide.importers.limits import check_json_depth
 from ebbtide.model import DateOrder, MessageKind, ParsedExport, ParseReport, Platform
@@ -153,7 +154,7 @@ def _open_container(path: Path) -> _Container:
         return _Container(str(path.parent), [path.name], lambda n: (path.parent / n).read_bytes(),
                           lambda n: (path.parent / n).open("rb").read(_SNIFF_BYTES))
     except (OSError, zipfile.BadZipFile, RuntimeError, EOFError) as exc:
-        raise UnreadableInput(f"cannot read it ({exc})", where=str(path),
+        raise UnreadableInput(plain_reason(exc), where=str(path),
                               fix="Check the path and that the download is complete (unzip it if needed).") from exc
 
 
@@ -332,7 +333,7 @@ def _read_file(data: bytes, name: str, rows: _Rows) -> None:
             rows.order.append(index if e2ee else -index)  # classic files are newest first
             rows.source.append(shown(name))
     except (AttributeError, KeyError, TypeError, ValueError) as exc:
-        detail = f"missing field {exc}" if isinstance(exc, KeyError) else "a field holds the wrong kind of value"
+        detail = f"missing field {exc.args[0]!r}" if isinstance(exc, KeyError) else "a field holds the wrong kind of value"
         raise UnreadableInput(
             f"message {index} is not in the shape Meta writes ({detail})",
             where=f"{name}, message {index}",
@@ -494,7 +495,7 @@ class MetaImporter:
                 try:
                     data = box.reader(name)
                 except (OSError, KeyError, RuntimeError, zipfile.BadZipFile, EOFError) as exc:
-                    raise UnreadableInput(f"cannot read it ({exc})", where=f"{box.label}/{name}",
+                    raise UnreadableInput(plain_reason(exc), where=f"{box.label}/{name}",
                                           fix="Unzip the download again or request a new one.") from exc
                 _read_file(data, f"{box.label}/{name}", rows)
         participants = list(dict.fromkeys(rows.participants)) or list(first_seen(rows.sender))

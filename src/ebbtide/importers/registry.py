@@ -129,6 +129,13 @@ def _plainly_not_a_chat(path: Path) -> UnreadableInput | NotAChatExport | None:
     for magic, offset, what in _NOT_CHATS:
         if head[offset:offset + len(magic)] == magic:
             return NotAChatExport(f"this is {what}, not a chat export", where=str(path), fix=_CHAT_HELP)
+    for magic, offset, what in _NOT_CHATS:  # the start of a signature only: a file cut off early
+        start = head[offset:offset + len(magic)]
+        if offset == 0 and len(start) >= min(4, len(magic)) and magic.startswith(start):
+            return NotAChatExport(
+                f"this is the start of {what} ({size:,} bytes, cut off), not a chat export", where=str(path),
+                fix=_CHAT_HELP,
+            )
     return None
 
 

@@ -34,6 +34,7 @@ from ebbtide.importers._build import (
     decode_head,
     decode_text,
     participants_in_order,
+    plain_json_problem,
     read_head,
     slug,
     wrap_errors,
@@ -121,7 +122,7 @@ def _read_data_json(path: Path) -> tuple[_Rows, str]:
             rec: Any = json.loads(line)
         except json.JSONDecodeError as exc:
             raise UnreadableInput(
-                f"line {line_no} is not valid JSON ({exc.msg})", where=f"{where}:{line_no}", fix=_FIX
+                f"line {line_no} is not valid JSON ({plain_json_problem(exc)})", where=f"{where}:{line_no}", fix=_FIX
             ) from exc
         if not isinstance(rec, dict) or not isinstance(rec.get("date"), str):
             raise UnreadableInput(

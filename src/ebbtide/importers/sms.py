@@ -29,6 +29,7 @@ from xml.parsers import expat
 import polars as pl
 
 from ebbtide.errors import NotAChatExport, UnreadableInput
+from ebbtide.importers._build import plain_reason
 from ebbtide.importers._columns import CHAT_ENV, build_frame, chosen_chat
 from ebbtide.model import DateOrder, MessageKind, ParsedExport, ParseReport, Platform
 
@@ -346,13 +347,13 @@ def _parse(stream: _CleanReader, where: str) -> _Cols:
         parser.Parse(b"", True)
     except expat.ExpatError as exc:
         raise UnreadableInput(
-            f"the XML is broken ({expat.errors.messages.get(exc.code, exc)})",
+            "the XML is broken here (cut short, or holding characters XML does not allow)",
             where=f"{where}, line {exc.lineno}",
             fix="The backup may be cut short; make a new backup with SMS Backup & Restore and try again.",
         ) from exc
     except (KeyError, ValueError) as exc:
         raise UnreadableInput(
-            f"a message has no readable 'date' ({exc})",
+            "a message has no readable 'date'",
             where=f"{where}, line {parser.CurrentLineNumber}",
             fix="This does not look like an SMS Backup & Restore file; make a new backup and try again.",
         ) from exc
@@ -445,13 +446,13 @@ class SmsImporter:
         try:
             raw, name = _open(path)
         except (OSError, zipfile.BadZipFile, RuntimeError) as exc:
-            raise UnreadableInput(f"cannot read it ({exc})", where=str(path),
+            raise UnreadableInput(plain_reason(exc), where=str(path),
                                   fix="Check the file is complete and readable.") from exc
         try:
             with raw:
                 cols = _parse(_CleanReader(raw), name)
         except (OSError, zipfile.BadZipFile, EOFError, RuntimeError) as exc:
-            raise UnreadableInput(f"cannot read it ({exc})", where=name,
+            raise UnreadableInput(plain_reason(exc), where=name,
                                   fix="Check the file is complete and readable.") from exc
         if cols.roots and cols.roots[0] != "smses":
             raise NotAChatExport(f"this XML is a <{cols.roots[0]}> file, not an SMS backup", where=name,

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from ebbtide.errors import UnreadableInput
+from ebbtide.importers._build import plain_reason
 from ebbtide.importers.limits import TooLarge, max_file_bytes, too_large_file
 
 
@@ -244,7 +245,7 @@ def read_text_source(
         raise
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError) as exc:
         raise UnreadableInput(
-            f"the zip cannot be opened ({exc})",
+            f"the zip cannot be opened: {plain_reason(exc)}",
             where=where,
             fix="Export the chat again, or unzip it yourself and point ebbtide at the .txt inside.",
         ) from None

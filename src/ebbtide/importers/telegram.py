@@ -34,6 +34,7 @@ from typing import Any
 import polars as pl
 
 from ebbtide.errors import NotAChatExport, UnreadableInput
+from ebbtide.importers._build import plain_json_problem, plain_reason
 from ebbtide.importers._columns import CHAT_ENV, build_frame, chosen_chat, first_seen
 from ebbtide.importers.limits import check_json_depth
 from ebbtide.model import DateOrder, MessageKind, ParsedExport, ParseReport, Platform
@@ -137,7 +138,7 @@ def _load(path: Path) -> _Source:
                 return _Source(zf.read(member), f"{path}:{member}")
         return _Source(path.read_bytes(), str(path))
     except (OSError, zipfile.BadZipFile, RuntimeError, EOFError, zipfile.LargeZipFile) as exc:
-        raise UnreadableInput(f"cannot read the file ({exc})", where=str(path),
+        raise UnreadableInput(plain_reason(exc), where=str(path),
                               fix="Check the file is complete and readable.") from exc
 
 
@@ -153,7 +154,7 @@ def _parse_json(src: _Source) -> Any:
         raise UnreadableInput(
             "this is not UTF-8 text, so not a Telegram JSON export" if isinstance(exc, UnicodeDecodeError)
             or "utf-8" in str(exc).lower() or "utf8" in str(exc).lower()
-            else f"this is not valid JSON ({getattr(exc, 'msg', None) or 'the text breaks off or is malformed'})",
+            else f"this is not valid JSON ({plain_json_problem(exc)})",
             where=where,
             fix="The file may be cut short; export the chat again from Telegram Desktop (format: JSON).",
         ) from exc
@@ -324,7 +325,7 @@ def _collect(messages: list[Any], where: str) -> dict[str, pl.Series]:
             lines.append(index)
     except (AttributeError, KeyError, TypeError, ValueError) as exc:
         # Our own words, never Python's ("'str' object has no attribute 'get'").
-        detail = (f"the field {exc} is missing" if isinstance(exc, KeyError)
+        detail = (f"the field {exc.args[0]!r} is missing" if isinstance(exc, KeyError)
                   else "it is not an object" if not isinstance(messages[index - 1] if 0 < index <= len(messages)
                                                                else None, dict)
                   else "a field has an unexpected type or value")

@@ -162,9 +162,9 @@ def _lines(data: bytes) -> tuple[pl.Series, tuple[str, ...]]:
         data, warnings = repair_utf8(data)
         try:
             frame = _read_lines(data)
-        except pl.exceptions.PolarsError as exc:
+        except pl.exceptions.PolarsError:
             raise UnreadableInput(
-                f"the text could not be split into lines ({exc.__class__.__name__})",
+                "the text could not be split into lines",
                 fix="Export the chat again from the app; do not edit the file in a word processor.",
             ) from None
     return frame.get_column("line").fill_null(""), warnings
