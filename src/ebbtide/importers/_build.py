@@ -55,6 +55,17 @@ def read_head(path: Path, size: int = HEAD_BYTES) -> bytes:
         return b""
 
 
+def zip_names(path: Path) -> list[str]:
+    """The member names of a zip, or [] when ``path`` is not a zip that opens (for sniffing)."""
+    try:
+        if not path.is_file() or not zipfile.is_zipfile(path):
+            return []
+        with zipfile.ZipFile(path) as archive:
+            return archive.namelist()
+    except (OSError, ValueError, RuntimeError, zipfile.BadZipFile):
+        return []
+
+
 def decode_head(raw: bytes) -> str:
     """Best-effort text of a file head for sniffing: honours UTF-8/UTF-16 BOMs, never raises."""
     if raw.startswith(b"\xef\xbb\xbf"):
@@ -141,6 +152,17 @@ def participants_in_order(senders: Sequence[str] | pl.Series, kinds: Sequence[st
     return tuple(people.to_list())
 
 
+def utc_ms_columns(frame: pl.DataFrame) -> dict[str, Any]:
+    """``build_frame`` columns from a frame of ``ts`` (milliseconds since 1970, UTC), sender, text, kind
+    and line (the formats that store UTC epoch milliseconds: SMS backups, Meta downloads)."""
+    return {
+        "timestamp": pl.from_epoch(frame.get_column("ts"), time_unit="ms"),
+        "utc_offset_min": 0,
+        **{name: frame.get_column(name) for name in ("sender", "text", "kind")},
+        "source_line": frame.get_column("line"),
+    }
+
+
 def build_frame(**columns: Any) -> pl.DataFrame:
     """``_columns.build_frame``, sorted by time unless told otherwise.
 
@@ -167,6 +189,19 @@ _EXPECTED_SURPRISES: tuple[type[BaseException], ...] = (
     zipfile.LargeZipFile,
     pl.exceptions.PolarsError,
 )
+
+
+#: everything a damaged or hand-made file can make a reader raise (beyond our own errors)
+SURPRISES: tuple[type[BaseException], ...] = (
+    *_EXPECTED_SURPRISES, zlib.error, NotImplementedError, RuntimeError, EOFError, MemoryError,
+)
+
+
+def fix_for_damaged(path: Path) -> str:
+    """What to do about a file that does not read as its format (a zip gets one more hint)."""
+    return "Export the chat again from the app and point ebbtide at the file it wrote, unchanged" + (
+        "; if it is a zip, unzip it yourself to check it opens." if zipfile.is_zipfile(path) else "."
+    )
 
 
 def plain_reason(exc: BaseException) -> str:

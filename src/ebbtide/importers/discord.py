@@ -35,12 +35,11 @@ from ebbtide.importers._build import (
     decode_head,
     decode_text,
     load_json,
-    participants_in_order,
     read_head,
     slug,
-    wrap_errors,
 )
-from ebbtide.model import DateOrder, MessageKind, ParsedExport, ParseReport, Platform
+from ebbtide.importers.base import Importer
+from ebbtide.model import DateOrder, MessageKind, ParsedExport, Platform
 
 _FIX = (
     "Export the DM with DiscordChatExporter as JSON (preferred) or CSV, without a date filter, "
@@ -313,28 +312,11 @@ def _read_json(path: Path) -> ParsedExport:
     if ctype == "DirectTextChat":
         me = _infer_me({str(channel.get("name") or "")} - {""}, authors)
     cid = str(channel.get("id") or "") or _file_channel_id(path) or slug(a[0] for a in authors.values())
-    frame = build_frame(
-        timestamp=local,
-        utc_offset_min=offset,
-        sender=senders,
-        text=texts,
-        kind=kinds,
-        edited=edited,
-        platform=Platform.DISCORD.value,
-        conversation_id=f"discord:{cid}",
-        source_file=where,
-        source_line=list(range(1, len(messages) + 1)),
-    )
-    report = ParseReport(
-        source_file=where,
-        platform=Platform.DISCORD,
-        dialect=f"DiscordChatExporter JSON, {ctype or 'unknown channel type'}, times with UTC offset",
-        warnings=tuple(warnings),
-        participants=participants_in_order(frame["sender"], frame["kind"]),
-        me=me,
-        capabilities=capabilities(reactions=True, replies=True, read_times=False, calls=True, edits=True),
-    )
-    return ParsedExport(messages=frame, report=report)
+    frame = build_frame(timestamp=local, utc_offset_min=offset, sender=senders, text=texts, kind=kinds, edited=edited,
+                        source_line=list(range(1, len(messages) + 1)), platform=IMPORTER.platform,
+                        conversation_id=f"discord:{cid}", source_file=where)
+    dialect = f"DiscordChatExporter JSON, {ctype or 'unknown channel type'}, times with UTC offset"
+    return IMPORTER.result(frame, source_file=where, dialect=dialect, warnings=warnings, me=me)
 
 
 def _file_channel_id(path: Path) -> str | None:
@@ -440,31 +422,12 @@ def _read_csv(path: Path, date_order: DateOrder | None) -> ParsedExport:
     dm = _FILE_DM_NAME.match(path.name)
     me = _infer_me({dm.group(1)}, authors) if dm else None
     cid = _file_channel_id(path) or slug(senders)
-    frame = build_frame(
-        timestamp=stamps,
-        utc_offset_min=offsets,
-        sender=senders,
-        text=texts,
-        kind=kinds,
-        platform=Platform.DISCORD.value,
-        conversation_id=f"discord:{cid}",
-        source_file=where,
-        source_line=lines,
-    )
+    frame = build_frame(timestamp=stamps, utc_offset_min=offsets, sender=senders, text=texts, kind=kinds, source_line=lines,
+                        platform=IMPORTER.platform, conversation_id=f"discord:{cid}", source_file=where)
     warnings = [] if decided else [f"day/month order guessed: {reason}. Use --date-order if dates look wrong."]
-    report = ParseReport(
-        source_file=where,
-        platform=Platform.DISCORD,
-        dialect="DiscordChatExporter CSV, " + ("ISO times with offset" if order is None else "local time without offset"),
-        date_order=order,
-        date_order_decided=decided,
-        date_order_reason=reason,
-        warnings=tuple(warnings),
-        participants=participants_in_order(frame["sender"].to_list(), frame["kind"].to_list()),
-        me=me,
-        capabilities=capabilities(reactions=True, replies=False, read_times=False, calls=False, edits=False),
-    )
-    return ParsedExport(messages=frame, report=report)
+    dialect = "DiscordChatExporter CSV, " + ("ISO times with offset" if order is None else "local time without offset")
+    return IMPORTER.result(frame, source_file=where, dialect=dialect, date_order=order, date_order_decided=decided,
+                           date_order_reason=reason, warnings=warnings, me=me, capabilities=capabilities(reactions=True))
 
 
 # ------------------------------------------------------------------------------------ importer
@@ -476,29 +439,25 @@ def _csv_head_ok(head: str) -> bool:
     return tuple(cells[:4]) == CSV_HEADER[:4]
 
 
-class DiscordImporter:
+class DiscordImporter(Importer):
     platform = Platform.DISCORD
     description = "Discord via DiscordChatExporter: JSON (preferred) or CSV"
+    format_name = "DiscordChatExporter"
+    fix = _FIX
+    features = ("reactions", "replies", "calls", "edits")
 
-    def sniff(self, path: Path) -> bool:
-        try:
-            if not path.is_file():
-                return False
-            suffix = path.suffix.lower()
-            head = decode_head(read_head(path))
-            if suffix == ".json":
-                return all(f'"{key}"' in head for key in ("guild", "channel")) and (
-                    '"messages"' in head or "DirectTextChat" in head or '"dateRange"' in head
-                )
-            if suffix == ".csv":
-                return _csv_head_ok(head)
+    def looks_like(self, path: Path) -> bool:
+        if not path.is_file():
             return False
-        except (OSError, ValueError):
-            return False
+        suffix = path.suffix.lower()
+        head = decode_head(read_head(path))
+        if suffix == ".json":
+            return all(f'"{key}"' in head for key in ("guild", "channel")) and (
+                '"messages"' in head or "DirectTextChat" in head or '"dateRange"' in head
+            )
+        return suffix == ".csv" and _csv_head_ok(head)
 
-    @wrap_errors("DiscordChatExporter", _FIX)
-    def read(self, path: Path, *, date_order: DateOrder | None = None) -> ParsedExport:
-        path = Path(path)
+    def parse(self, path: Path, date_order: DateOrder | None) -> ParsedExport:
         if path.is_dir():
             raise UnreadableInput("this is a folder; DCE writes one file per channel", where=str(path), fix=_FIX)
         if path.suffix.lower() == ".csv" or _csv_head_ok(decode_head(read_head(path))):

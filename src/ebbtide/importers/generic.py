@@ -27,10 +27,11 @@ from typing import Any
 import polars as pl
 
 from ebbtide.errors import NotAChatExport, UnreadableInput
-from ebbtide.importers._build import plain_json_problem, plain_reason
+from ebbtide.importers._build import capabilities, plain_json_problem, plain_reason, read_head
 from ebbtide.importers._columns import KINDS, build_frame, first_seen, participants_slug
+from ebbtide.importers.base import Importer
 from ebbtide.importers.limits import check_json_depth
-from ebbtide.model import DateOrder, MessageKind, ParsedExport, ParseReport, Platform
+from ebbtide.model import DateOrder, MessageKind, ParsedExport, Platform
 
 REQUIRED = ("timestamp", "sender", "text")
 OPTIONAL = ("kind", "is_me")
@@ -206,27 +207,21 @@ def _times(rows: _Rows, where: str) -> tuple[pl.Series, pl.Series]:
     return out.get_column("ts"), out.get_column("off")
 
 
-class GenericImporter:
+class GenericImporter(Importer):
     platform = Platform.GENERIC
     description = "generic CSV or JSON Lines with timestamp, sender, text (optional kind, is_me)"
 
-    def sniff(self, path: Path) -> bool:
-        try:
-            path = Path(path)
-            suffix = path.suffix.lower()
-            if not path.is_file() or suffix not in (*_CSV_SUFFIXES, *_JSONL_SUFFIXES):
-                return False
-            with path.open("rb") as fh:
-                head = fh.read(4096).decode("utf-8", errors="replace")
-            if suffix in _CSV_SUFFIXES:
-                return _csv_header(head) is not None
-            first = _jsonl_first(head)
-            return first is not None and all(k in {str(x).lower() for x in first} for k in REQUIRED)
-        except Exception:  # sniffing must never throw
+    def looks_like(self, path: Path) -> bool:
+        suffix = path.suffix.lower()
+        if not path.is_file() or suffix not in (*_CSV_SUFFIXES, *_JSONL_SUFFIXES):
             return False
+        head = read_head(path, 4096).decode("utf-8", errors="replace")
+        if suffix in _CSV_SUFFIXES:
+            return _csv_header(head) is not None
+        first = _jsonl_first(head)
+        return first is not None and all(k in {str(x).lower() for x in first} for k in REQUIRED)
 
-    def read(self, path: Path, *, date_order: DateOrder | None = None) -> ParsedExport:
-        path = Path(path)
+    def parse(self, path: Path, date_order: DateOrder | None) -> ParsedExport:
         where = str(path)
         try:
             raw = path.read_bytes()
@@ -257,18 +252,9 @@ class GenericImporter:
             edited=None, source_line=rows.line, platform=self.platform,
             conversation_id=f"generic:{participants_slug(people)}", source_file=where,
         )  # file order kept: rows with different offsets cannot be ordered by wall clock
-        report = ParseReport(
-            source_file=where,
-            platform=self.platform,
-            dialect="generic JSON Lines" if is_jsonl else "generic CSV",
-            date_order=None,
-            warnings=tuple(warnings),
-            participants=people,
-            me=me,
-            capabilities={"reactions": False, "replies": False, "read_times": False,
-                          "calls": MessageKind.CALL.value in rows.kind, "edits": False},
-        )
-        return ParsedExport(messages=frame, report=report)
+        calls = MessageKind.CALL.value in rows.kind
+        return self.result(frame, source_file=where, dialect="generic JSON Lines" if is_jsonl else "generic CSV",
+                           warnings=warnings, participants=people, me=me, capabilities=capabilities(calls=calls))
 
 
 IMPORTER = GenericImporter()

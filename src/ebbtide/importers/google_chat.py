@@ -30,7 +30,6 @@ import polars as pl
 from ebbtide.errors import NotAChatExport, UnreadableInput
 from ebbtide.importers._build import (
     build_frame,
-    capabilities,
     decode_head,
     load_json,
     participants_in_order,
@@ -38,9 +37,11 @@ from ebbtide.importers._build import (
     read_head,
     slug,
     wrap_errors,
+    zip_names,
 )
 from ebbtide.importers._columns import CHAT_ENV
-from ebbtide.model import DateOrder, MessageKind, ParsedExport, ParseReport, Platform
+from ebbtide.importers.base import Importer
+from ebbtide.model import DateOrder, MessageKind, ParsedExport, Platform
 
 _FIX = (
     "In Google Takeout choose 'Google Chat', download the archive, and point ebbtide at the zip, the "
@@ -218,34 +219,28 @@ def _me(infos: list[Any], emails: dict[str, str]) -> str | None:
     return name if name and name in emails.values() else None
 
 
-class GoogleChatImporter:
+class GoogleChatImporter(Importer):
     platform = Platform.GOOGLE_CHAT
     description = "Google Chat from Google Takeout: messages.json, its folder, or the Takeout zip"
+    format_name = "Google Chat Takeout"
+    fix = _FIX
 
-    def sniff(self, path: Path) -> bool:
-        try:
-            if path.is_dir():
-                target = path / "messages.json"
-                if not target.is_file():
-                    return (path.name == "Google Chat" and (path / "Groups").is_dir()) or (
-                        path / "Google Chat" / "Groups"
-                    ).is_dir()
-                path = target
-            if not path.is_file():
-                return False
-            if path.suffix.lower() == ".zip":
-                if not zipfile.is_zipfile(path):
-                    return False
-                with zipfile.ZipFile(path) as archive:
-                    return any("Google Chat/Groups/" in n and n.endswith("/messages.json") for n in archive.namelist())
-            if path.suffix.lower() != ".json":
-                return False
-            head = decode_head(read_head(path))
-            return '"messages"' in head and '"creator"' in head and ('"created_date"' in head or '"topic_id"' in head)
-        except (OSError, ValueError, zipfile.BadZipFile):
+    def looks_like(self, path: Path) -> bool:
+        if path.is_dir():
+            target = path / "messages.json"
+            if not target.is_file():
+                return (path.name == "Google Chat" and (path / "Groups").is_dir()) or (
+                    path / "Google Chat" / "Groups"
+                ).is_dir()
+            path = target
+        if path.suffix.lower() == ".zip":
+            return any("Google Chat/Groups/" in n and n.endswith("/messages.json") for n in zip_names(path))
+        if not path.is_file() or path.suffix.lower() != ".json":
             return False
+        head = decode_head(read_head(path))
+        return '"messages"' in head and '"creator"' in head and ('"created_date"' in head or '"topic_id"' in head)
 
-    def read(self, path: Path, *, date_order: DateOrder | None = None) -> ParsedExport:
+    def parse(self, path: Path, date_order: DateOrder | None) -> ParsedExport:
         return read_google_chat(path)
 
 
@@ -318,27 +313,11 @@ def read_google_chat(path: Path | str, *, group: str | None = None) -> ParsedExp
 
     people = participants_in_order(senders, kinds)
     gid = _group_id(key)
-    frame = build_frame(
-        timestamp=times,
-        sender=senders,
-        text=texts,
-        kind=kinds,
-        utc_offset_min=0,
-        platform=Platform.GOOGLE_CHAT.value,
-        conversation_id=f"google_chat:{gid if gid else slug(people)}",
-        source_file=where,
-        source_line=list(range(1, len(msgs) + 1)),
-    )
-    report = ParseReport(
-        source_file=where,
-        platform=Platform.GOOGLE_CHAT,
-        dialect="Google Takeout Chat messages.json, times in UTC",
-        warnings=tuple(warnings),
-        participants=people,
-        me=_me(infos, emails),
-        capabilities=capabilities(reactions=False, replies=False, read_times=False, calls=False, edits=False),
-    )
-    return ParsedExport(messages=frame, report=report)
+    frame = build_frame(timestamp=times, sender=senders, text=texts, kind=kinds, utc_offset_min=0,
+                        source_line=list(range(1, len(msgs) + 1)), platform=IMPORTER.platform, source_file=where,
+                        conversation_id=f"google_chat:{gid if gid else slug(people)}")
+    return IMPORTER.result(frame, source_file=where, dialect="Google Takeout Chat messages.json, times in UTC",
+                           warnings=warnings, participants=people, me=_me(infos, emails))
 
 
 IMPORTER = GoogleChatImporter()

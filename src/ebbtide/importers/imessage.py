@@ -43,13 +43,13 @@ from ebbtide.importers._build import (
     capabilities,
     decode_head,
     decode_text,
-    participants_in_order,
     pick_conversation,
     read_head,
     wrap_errors,
 )
 from ebbtide.importers._columns import CHAT_ENV
-from ebbtide.model import DateOrder, MessageKind, ParsedExport, ParseReport, Platform
+from ebbtide.importers.base import Importer
+from ebbtide.model import DateOrder, MessageKind, ParsedExport, Platform
 
 ME = "Me"
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -390,51 +390,34 @@ def read_imessage_exporter_txt(path: Path | str) -> ParsedExport:
         line_nos.append(start + 1)
     if not times:
         raise NotAChatExport("no messages found", where=where, fix=_FIX)
-    frame = build_frame(
-        timestamp=times,
-        sender=senders,
-        text=texts,
-        kind=kinds,
-        platform=Platform.IMESSAGE.value,
-        conversation_id=f"imessage:{path.stem}",
-        source_file=where,
-        source_line=line_nos,
-    )
-    report = ParseReport(
-        source_file=where,
-        platform=Platform.IMESSAGE,
-        dialect="imessage-exporter text, local time without offset",
-        participants=participants_in_order(frame["sender"], frame["kind"]),
-        me=ME if ME in senders else None,
-        capabilities=capabilities(reactions=True, replies=True, read_times=True, calls=False, edits=False),
-    )
-    return ParsedExport(messages=frame, report=report)
+    frame = build_frame(timestamp=times, sender=senders, text=texts, kind=kinds, source_line=line_nos,
+                        platform=IMPORTER.platform, conversation_id=f"imessage:{path.stem}", source_file=where)
+    return IMPORTER.result(frame, source_file=where, dialect="imessage-exporter text, local time without offset",
+                           me=ME if ME in senders else None,
+                           capabilities=capabilities(reactions=True, replies=True, read_times=True))
 
 
-class IMessageImporter:
+class IMessageImporter(Importer):
     platform = Platform.IMESSAGE
     description = (
         "iMessage/SMS on Apple: chat.db from a Mac, sms.db from an unencrypted iPhone backup, "
         "or a chat .txt written by imessage-exporter"
     )
+    features = ("reactions", "replies", "read_times", "edits")
 
-    def sniff(self, path: Path) -> bool:
-        try:
-            if path.is_file() and path.suffix.lower() == ".txt":
-                return _txt_is_export(decode_head(read_head(path, 4096)))
-            db = _db_file(path)
-            if db is None or not read_head(db, 16).startswith(SQLITE_MAGIC):
-                return False
-            con = _connect(db)
-            try:
-                return REQUIRED_TABLES <= _tables(con)
-            finally:
-                con.close()
-        except (OSError, sqlite3.Error, ValueError):
+    def looks_like(self, path: Path) -> bool:
+        if path.is_file() and path.suffix.lower() == ".txt":
+            return _txt_is_export(decode_head(read_head(path, 4096)))
+        db = _db_file(path)
+        if db is None or not read_head(db, 16).startswith(SQLITE_MAGIC):
             return False
+        con = _connect(db)
+        try:
+            return REQUIRED_TABLES <= _tables(con)
+        finally:
+            con.close()
 
-    def read(self, path: Path, *, date_order: DateOrder | None = None) -> ParsedExport:
-        path = Path(path)
+    def parse(self, path: Path, date_order: DateOrder | None) -> ParsedExport:
         if path.is_file() and not read_head(path, 16).startswith(SQLITE_MAGIC) and path.suffix.lower() == ".txt":
             return read_imessage_exporter_txt(path)
         return read_imessage(path)
@@ -483,35 +466,17 @@ def read_imessage(path: Path | str, *, chat: str | None = None) -> ParsedExport:
     if n_undated:
         warnings.append(f"{n_undated} messages have no readable date in the database (a number is expected); "
                         "they are left out.")
-    frame = build_frame(
-        timestamp=table["timestamp"],
-        sender=table["sender"],
-        text=table["text"],
-        kind=table["kind"],
-        edited=table["edited"],
-        utc_offset_min=0,
-        platform=Platform.IMESSAGE.value,
-        conversation_id=f"imessage:{summary.identifier}",
-        source_file=str(db),
-        source_line=table["source_line"],
-    )
+    frame = build_frame(**{c: table[c] for c in ("timestamp", "sender", "text", "kind", "edited", "source_line")},
+                        utc_offset_min=0, platform=IMPORTER.platform, conversation_id=f"imessage:{summary.identifier}",
+                        source_file=str(db))
     n_other = int((table["kind"] == MessageKind.OTHER.value).sum())
     if n_other:
         warnings.append(f"{n_other} tapbacks/stickers and other non-text rows are kept as kind 'other'.")
     dialect = "Messages database (SQLite), times in UTC"
     if summary.display_name:
         dialect += f", chat '{summary.display_name}'"
-    report = ParseReport(
-        source_file=str(db),
-        platform=Platform.IMESSAGE,
-        dialect=dialect,
-        date_order=None,
-        warnings=tuple(warnings),
-        participants=participants_in_order(frame["sender"], frame["kind"]),
-        me=ME if (frame["sender"] == ME).any() else None,
-        capabilities=capabilities(reactions=True, replies=True, read_times=True, calls=False, edits=True),
-    )
-    return ParsedExport(messages=frame, report=report)
+    return IMPORTER.result(frame, source_file=str(db), dialect=dialect, warnings=warnings,
+                           me=ME if (frame["sender"] == ME).any() else None)
 
 
 IMPORTER = IMessageImporter()

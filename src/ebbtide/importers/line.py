@@ -33,15 +33,14 @@ import polars as pl
 from ebbtide.errors import NotAChatExport, UnreadableInput
 from ebbtide.importers._build import (
     build_frame,
-    capabilities,
     decode_head,
     decode_text,
     participants_in_order,
     read_head,
     slug,
-    wrap_errors,
 )
-from ebbtide.model import DateOrder, MessageKind, ParsedExport, ParseReport, Platform, UnplacedLine
+from ebbtide.importers.base import Importer
+from ebbtide.model import DateOrder, MessageKind, ParsedExport, Platform, UnplacedLine
 
 _FIX = "In LINE open the chat, then Settings > Export chat history, and point ebbtide at the .txt file."
 _HEADER_NAME = (
@@ -377,22 +376,20 @@ def _finish(
     )
 
 
-class LineImporter:
+class LineImporter(Importer):
     platform = Platform.LINE
     description = "LINE: 'Export chat history' .txt (English or Japanese)"
+    format_name = "LINE chat history"
+    fix = _FIX
+    features = ("calls",)
 
-    def sniff(self, path: Path) -> bool:
-        try:
-            if not path.is_file():
-                return False
-            head = decode_head(read_head(path, 4096)).lstrip("\ufeff")
-            return head.split("\n", 1)[0].startswith("[LINE]") or _headerless(head.split("\n"))
-        except (OSError, ValueError):
+    def looks_like(self, path: Path) -> bool:
+        if not path.is_file():
             return False
+        head = decode_head(read_head(path, 4096)).lstrip("\ufeff")
+        return head.split("\n", 1)[0].startswith("[LINE]") or _headerless(head.split("\n"))
 
-    @wrap_errors("LINE chat history", _FIX)
-    def read(self, path: Path, *, date_order: DateOrder | None = None) -> ParsedExport:
-        path = Path(path)
+    def parse(self, path: Path, date_order: DateOrder | None) -> ParsedExport:
         where = str(path)
         if path.is_dir():
             raise UnreadableInput("this is a folder, not a LINE .txt export", where=where, fix=_FIX)
@@ -428,11 +425,9 @@ class LineImporter:
                 for (a, b, y), yf in zip(date_triples, date_styles, strict=True)
             ]
         table = _finish(scan.messages, days, where, bare_media=bool(shift))
-        senders, texts, kinds, line_nos = table["sender"], table["text"], table["kind"], table["line_no"] - shift
-        timestamps = table["timestamp"]
         unplaced = tuple(UnplacedLine(u.line_no - shift, u.text, u.reason) for u in scan.unplaced)
 
-        people = participants_in_order(senders, kinds)
+        people = participants_in_order(table["sender"], table["kind"])
         me = None
         if partner and len(people) == 2 and partner in people:
             me = next(p for p in people if p != partner)
@@ -442,32 +437,16 @@ class LineImporter:
                 "this export separates columns with spaces: names containing spaces may be split wrongly."
             )
         frame = build_frame(
-            timestamp=timestamps,
-            sender=senders,
-            text=texts,
-            kind=kinds,
-            platform=Platform.LINE.value,
+            **{c: table[c] for c in ("timestamp", "sender", "text", "kind")}, source_line=table["line_no"] - shift,
+            platform=self.platform, source_file=where,
             conversation_id=f"line:{slug(people) if people else slug([partner or group or path.stem])}",
-            source_file=where,
-            source_line=line_nos,
         )
         dialect = f"LINE text export, {'/'.join(sorted(separators)) or 'no messages'}, local time, minutes only"
         if group:
             dialect += f", group '{group}'"
-        report = ParseReport(
-            source_file=where,
-            platform=Platform.LINE,
-            dialect=dialect,
-            date_order=order,
-            date_order_decided=decided,
-            date_order_reason=reason,
-            unplaced_lines=tuple(unplaced),
-            warnings=tuple(warnings),
-            participants=people,
-            me=me,
-            capabilities=capabilities(reactions=False, replies=False, read_times=False, calls=True, edits=False),
-        )
-        return ParsedExport(messages=frame, report=report)
+        return self.result(frame, source_file=where, dialect=dialect, date_order=order, date_order_decided=decided,
+                           date_order_reason=reason, unplaced_lines=unplaced, warnings=warnings, participants=people,
+                           me=me)
 
 
 IMPORTER = LineImporter()

@@ -33,10 +33,11 @@ from typing import Any
 import polars as pl
 
 from ebbtide.errors import NotAChatExport, UnreadableInput, shown
-from ebbtide.importers._build import plain_reason
+from ebbtide.importers._build import capabilities, plain_reason, read_head, utc_ms_columns, zip_names
 from ebbtide.importers._columns import CHAT_ENV, build_frame, chosen_chat, first_seen, participants_slug
+from ebbtide.importers.base import Importer
 from ebbtide.importers.limits import check_json_depth
-from ebbtide.model import DateOrder, MessageKind, ParsedExport, ParseReport, Platform
+from ebbtide.model import DateOrder, MessageKind, ParsedExport, Platform
 
 _fastjson: Any
 try:  # faster on big threads; plain json is the always-available fallback
@@ -437,39 +438,27 @@ def _is_html_download(path: Path) -> bool:
     return path.is_file() and bool(_HTML_MESSAGE.match(path.name))
 
 
-class MetaImporter:
+class MetaImporter(Importer):
     platform = Platform.MESSENGER
     platforms = (Platform.MESSENGER, Platform.INSTAGRAM)  # the file decides which (see _platform)
     description = ("Facebook Messenger / Instagram 'Download your information' JSON (message_1.json, thread "
                    "folder or zip) and the Messenger end-to-end-encrypted download")
 
-    def sniff(self, path: Path) -> bool:
-        try:
-            path = Path(path)
-            if _is_html_download(path):
-                return True  # read() then explains that the JSON download is needed
-            if path.is_file() and not zipfile.is_zipfile(path):
-                with path.open("rb") as fh:
-                    head = fh.read(_SNIFF_BYTES)
-                return head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{") and (
-                    _is_classic_head(head) or _is_e2ee_head(head))
-            if path.is_dir():
-                if any(_MESSAGE_FILE.search(p.name) for p in path.iterdir()):
-                    return True
-                marks = ("messages/inbox", "your_instagram_activity/messages", "your_facebook_activity/messages")
-                return any((path / m).is_dir() for m in marks) or (path / "messages" / "inbox").is_dir()
-            if zipfile.is_zipfile(path):
-                with zipfile.ZipFile(path) as zf:
-                    names = zf.namelist()
-                if any(_MESSAGE_FILE.search(n) for n in names):
-                    return True
-                return False
-            return False
-        except Exception:  # sniffing must never throw
-            return False
+    def looks_like(self, path: Path) -> bool:
+        if _is_html_download(path):
+            return True  # parse() then explains that the JSON download is needed
+        if path.is_file() and not zipfile.is_zipfile(path):
+            head = read_head(path, _SNIFF_BYTES)
+            return head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{") and (
+                _is_classic_head(head) or _is_e2ee_head(head))
+        if path.is_dir():
+            if any(_MESSAGE_FILE.search(p.name) for p in path.iterdir()):
+                return True
+            marks = ("messages/inbox", "your_instagram_activity/messages", "your_facebook_activity/messages")
+            return any((path / m).is_dir() for m in marks) or (path / "messages" / "inbox").is_dir()
+        return any(_MESSAGE_FILE.search(n) for n in zip_names(path))
 
-    def read(self, path: Path, *, date_order: DateOrder | None = None) -> ParsedExport:
-        path = Path(path)
+    def parse(self, path: Path, date_order: DateOrder | None) -> ParsedExport:
         if _is_html_download(path):
             raise NotAChatExport(
                 "this is Meta's HTML download, which ebbtide does not read",
@@ -515,18 +504,8 @@ class MetaImporter:
         before = frame_cols.height
         frame_cols = frame_cols.unique(subset=["ts", "sender", "text", "kind"], keep="first", maintain_order=True)
         dropped = before - frame_cols.height
-        frame = build_frame(
-            timestamp=pl.from_epoch(frame_cols.get_column("ts"), time_unit="ms"),
-            utc_offset_min=0,
-            sender=frame_cols.get_column("sender"),
-            text=frame_cols.get_column("text"),
-            kind=frame_cols.get_column("kind"),
-            edited=None,
-            source_line=frame_cols.get_column("line"),
-            platform=platform,
-            conversation_id=conv,
-            source_file=frame_cols.get_column("source"),
-        )
+        frame = build_frame(**utc_ms_columns(frame_cols), platform=platform, conversation_id=conv,
+                            source_file=frame_cols.get_column("source"))
         warnings: list[str] = []
         if dropped:
             warnings.append(f"{dropped} messages appeared twice (overlapping files or downloads) and were read once.")
@@ -540,20 +519,12 @@ class MetaImporter:
                 + "Download them at messenger.com/secure_storage/dyi (JSON) and import that file too."
             )
         senders = frame.filter(pl.col("kind") != SYSTEM).get_column("sender").unique(maintain_order=True).to_list()
-        report = ParseReport(
-            source_file=str(path),
-            platform=platform,
-            dialect=("Messenger end-to-end-encrypted download (JSON)" if rows.e2ee
-                     else f"{'Instagram' if platform is Platform.INSTAGRAM else 'Facebook Messenger'} "
-                     f"'Download your information' JSON, {len(members)} file(s)"),
-            date_order=None,
-            warnings=tuple(warnings),
-            participants=first_seen(senders),
-            me=_guess_me(rows, participants, owner),
-            capabilities={"reactions": True, "replies": False, "read_times": False,
-                          "calls": not rows.e2ee, "edits": False},
-        )
-        return ParsedExport(messages=frame, report=report)
+        dialect = ("Messenger end-to-end-encrypted download (JSON)" if rows.e2ee
+                   else f"{'Instagram' if platform is Platform.INSTAGRAM else 'Facebook Messenger'} "
+                   f"'Download your information' JSON, {len(members)} file(s)")
+        return self.result(frame, source_file=str(path), dialect=dialect, platform=platform, warnings=warnings,
+                           participants=first_seen(senders), me=_guess_me(rows, participants, owner),
+                           capabilities=capabilities(reactions=True, calls=not rows.e2ee))
 
 
 def message_reactions(message: dict[str, Any]) -> list[tuple[str, str]]:

@@ -1,72 +1,55 @@
 """Which importers exist, and how a file is matched to one (format sniffing).
 
-An importer is a module-level object with:
-    platform: Platform
-    description: str                      # shown in "formats understood" errors
-    sniff(path: Path) -> bool             # cheap look at the start of the file / zip listing
-    read(path: Path, *, date_order: DateOrder | None = None) -> ParsedExport
-Importers are tried in ``IMPORTERS`` order; the first whose ``sniff`` says yes reads the file.
+Every importer is an ``Importer`` (``base.py``): a platform, a description for the "formats
+understood" list, a cheap ``sniff`` and a ``read``. ``IMPORTERS`` lists them in sniffing order;
+the first whose ``sniff`` says yes reads the file.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import importlib
-import zipfile
-import zlib
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
 
 import polars as pl
 
 from ebbtide.errors import EbbtideError, NotAChatExport, UnreadableInput, shown
-from ebbtide.importers._build import _EXPECTED_SURPRISES, plain_reason
+from ebbtide.importers import (
+    discord,
+    generic,
+    google_chat,
+    imessage,
+    line,
+    meta,
+    signal,
+    sms,
+    snapchat,
+    telegram,
+    whatsapp,
+)
+from ebbtide.importers._build import SURPRISES, fix_for_damaged, plain_reason
+from ebbtide.importers.base import Importer
 from ebbtide.importers.limits import cap_message_length, check_input, check_json_depth, check_size_for
 from ebbtide.model import DateOrder, ParsedExport, Platform
 
-
-class Importer(Protocol):
-    platform: Platform
-    description: str
-
-    def sniff(self, path: Path) -> bool: ...
-
-    def read(self, path: Path, *, date_order: DateOrder | None = None) -> ParsedExport: ...
-
-
-# Modules under ebbtide.importers, in sniffing order (most specific first). Each defines IMPORTER.
-IMPORTER_MODULES: tuple[str, ...] = (
-    "telegram",
-    "meta",
-    "imessage",
-    "sms",
-    "signal",
-    "discord",
-    "line",
-    "snapchat",
-    "google_chat",
-    "whatsapp",
-    "generic",
+# Tried in this order, most specific first; the first whose ``sniff`` says yes reads the file.
+IMPORTERS: tuple[Importer, ...] = (
+    telegram.IMPORTER,
+    meta.IMPORTER,
+    imessage.IMPORTER,
+    sms.IMPORTER,
+    signal.IMPORTER,
+    discord.IMPORTER,
+    line.IMPORTER,
+    snapchat.IMPORTER,
+    google_chat.IMPORTER,
+    whatsapp.IMPORTER,
+    generic.IMPORTER,
 )
 
 
-def _importers() -> list[Importer]:
-    found: list[Importer] = []
-    for name in IMPORTER_MODULES:
-        qualified = f"ebbtide.importers.{name}"
-        try:
-            module = importlib.import_module(qualified)
-        except ModuleNotFoundError as exc:  # an importer not written yet; anything else is a bug
-            if exc.name != qualified:
-                raise
-            continue
-        found.append(module.IMPORTER)
-    return found
-
-
 def supported_formats() -> list[str]:
-    return [f"{imp.platform.value}: {imp.description}" for imp in _importers()]
+    return [f"{imp.platform.value}: {imp.description}" for imp in IMPORTERS]
 
 
 SUPPORTED_FORMATS = supported_formats
@@ -211,20 +194,17 @@ def _read(path: Path, platform: Platform | str | None, order: DateOrder | None) 
         return _dispatch(path, platform, order)
     except EbbtideError:
         raise
-    except (*_EXPECTED_SURPRISES, zlib.error, NotImplementedError, RuntimeError, EOFError, MemoryError) as exc:
+    except SURPRISES as exc:  # the importers' own net (``Importer.read``) catches these; this is the last one
         name = _platform_name(path, platform)
         raise UnreadableInput(
-            f"this does not read as {name}: {plain_reason(exc)}",
-            where=str(path),
-            fix="Export the chat again from the app and point ebbtide at the file it wrote, unchanged"
-            + ("; if it is a zip, unzip it yourself to check it opens." if zipfile.is_zipfile(path) else "."),
+            f"this does not read as {name}: {plain_reason(exc)}", where=str(path), fix=fix_for_damaged(path)
         ) from exc
 
 
 def _platform_name(path: Path, platform: Platform | str | None) -> str:
     if platform:
         return f"a {Platform(platform).value} export"
-    for imp in _importers():
+    for imp in IMPORTERS:
         try:
             if imp.sniff(path):
                 return f"a {imp.platform.value} export"
@@ -234,11 +214,11 @@ def _platform_name(path: Path, platform: Platform | str | None) -> str:
 
 
 def _dispatch(path: Path, platform: Platform | str | None, order: DateOrder | None) -> ParsedExport:
-    importers = _importers()
+    importers = IMPORTERS
     if platform:
         wanted = Platform(platform)
         # an importer may read several platforms (Meta: messenger and instagram) and list them in ``platforms``
-        chosen = [imp for imp in importers if wanted in getattr(imp, "platforms", (imp.platform,))]
+        chosen = [imp for imp in importers if imp.reads(wanted)]
         if not chosen:
             raise NotAChatExport(
                 f"no importer for platform '{wanted.value}' yet",

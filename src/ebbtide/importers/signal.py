@@ -37,10 +37,10 @@ from ebbtide.importers._build import (
     plain_json_problem,
     read_head,
     slug,
-    wrap_errors,
 )
+from ebbtide.importers.base import Importer
 from ebbtide.importers.limits import check_json_depth
-from ebbtide.model import DateOrder, MessageKind, ParsedExport, ParseReport, Platform
+from ebbtide.model import DateOrder, MessageKind, ParsedExport, Platform
 
 _FIX = (
     "Point ebbtide at a chat folder written by signal-export (holding data.json or chat.md), or at a "
@@ -85,6 +85,12 @@ class _Rows:
         self.kinds.append(kind)
         self.edited.append(edited)
         self.lines.append(line)
+
+    def columns(self) -> dict[str, Any]:
+        """The ``build_frame`` columns."""
+        return {"timestamp": pl.Series("timestamp", self.times, dtype=pl.Datetime("us")), "utc_offset_min": self.offsets,
+                "sender": self.senders, "text": self.texts, "kind": self.kinds, "edited": self.edited,
+                "source_line": self.lines}
 
 
 def _clean_md_lines(lines: list[str]) -> list[str]:
@@ -421,33 +427,31 @@ def _source(path: Path) -> Path:
     return path
 
 
-class SignalImporter:
+class SignalImporter(Importer):
     platform = Platform.SIGNAL
     description = "Signal via signal-export (folder with data.json/chat.md), signalbackup-tools or sigtop text"
+    format_name = "Signal"
+    fix = _FIX
 
-    def sniff(self, path: Path) -> bool:
-        try:
-            if path.is_dir():
-                return any(
-                    (path / name).is_file() and _kind_of_file(path / name) in ("jsonl", "md")
-                    for name in ("data.json", "chat.md")
-                )
-            if not path.is_file():
-                return False
-            kind = _kind_of_file(path)
-            # md-style lines look like iPhone WhatsApp headers with a year-first date; WhatsApp always
-            # writes seconds there, sigexport never does: a text without seconds is claimed whatever its name
-            if kind == "md":
-                return path.suffix.lower() == ".md" or _md_without_seconds(path)
-            if kind == "jsonl":
-                return path.suffix.lower() in (".json", ".jsonl")
-            return kind is not None
-        except (OSError, ValueError, NotAChatExport):
+    def looks_like(self, path: Path) -> bool:
+        if path.is_dir():
+            return any(
+                (path / name).is_file() and _kind_of_file(path / name) in ("jsonl", "md")
+                for name in ("data.json", "chat.md")
+            )
+        if not path.is_file():
             return False
+        kind = _kind_of_file(path)
+        # md-style lines look like iPhone WhatsApp headers with a year-first date; WhatsApp always
+        # writes seconds there, sigexport never does: a text without seconds is claimed whatever its name
+        if kind == "md":
+            return path.suffix.lower() == ".md" or _md_without_seconds(path)
+        if kind == "jsonl":
+            return path.suffix.lower() in (".json", ".jsonl")
+        return kind is not None
 
-    @wrap_errors("Signal", _FIX)
-    def read(self, path: Path, *, date_order: DateOrder | None = None) -> ParsedExport:
-        path = _source(Path(path))
+    def parse(self, path: Path, date_order: DateOrder | None) -> ParsedExport:
+        path = _source(path)
         kind = _kind_of_file(path)
         warnings: list[str] = []
         fast: pl.DataFrame | None = None
@@ -468,47 +472,17 @@ class SignalImporter:
                 rows, dialect = _read_md(path, text)
             else:
                 raise NotAChatExport("this does not look like a Signal export", where=str(path), fix=_FIX)
-        times: Any
-        offsets: Any
-        senders: Any
-        texts: Any
-        kinds: Any
-        lines: Any
-        edited: Any
-        if fast is not None:
-            times, offsets, senders, texts, kinds = fast["timestamp"], None, fast["sender"], fast["text"], fast["kind"]
-            lines, edited = fast["line"], None
-        else:
-            times, offsets, senders, texts, kinds = rows.times, rows.offsets, rows.senders, rows.texts, rows.kinds
-            lines, edited = rows.lines, rows.edited
-        people = participants_in_order(senders, kinds)
+        columns = rows.columns() if fast is None else {
+            "timestamp": fast["timestamp"], "sender": fast["sender"], "text": fast["text"], "kind": fast["kind"],
+            "source_line": fast["line"]}
+        people = participants_in_order(columns["sender"], columns["kind"])
         me = next((name for name in ME_NAMES if name in people), None)
         others = [s for s in people if s != me]
-        frame = build_frame(
-            timestamp=times if isinstance(times, pl.Series) else pl.Series("timestamp", times, dtype=pl.Datetime("us")),
-            utc_offset_min=offsets,
-            sender=senders,
-            text=texts,
-            kind=kinds,
-            edited=edited,
-            platform=Platform.SIGNAL.value,
-            conversation_id=f"signal:{slug(others) if others else slug(path.parent.name.split())}",
-            source_file=str(path),
-            source_line=lines,
-        )
-        report = ParseReport(
-            source_file=str(path),
-            platform=Platform.SIGNAL,
-            dialect=dialect,
-            warnings=tuple(warnings),
-            participants=people,
-            me=me,
-            capabilities=capabilities(
-                reactions=True, replies=kind in ("jsonl", "md", "sigtop"), read_times=False, calls=kind != "sigtop",
-                edits=kind == "sigtop",
-            ),
-        )
-        return ParsedExport(messages=frame, report=report)
+        conversation = f"signal:{slug(others) if others else slug(path.parent.name.split())}"
+        frame = build_frame(**columns, platform=self.platform, conversation_id=conversation, source_file=str(path))
+        return self.result(frame, source_file=str(path), dialect=dialect, warnings=warnings, participants=people,
+                           me=me, capabilities=capabilities(reactions=True, replies=kind in ("jsonl", "md", "sigtop"),
+                                                            calls=kind != "sigtop", edits=kind == "sigtop"))
 
 
 IMPORTER = SignalImporter()

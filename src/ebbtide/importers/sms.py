@@ -29,9 +29,10 @@ from xml.parsers import expat
 import polars as pl
 
 from ebbtide.errors import NotAChatExport, UnreadableInput
-from ebbtide.importers._build import plain_reason
+from ebbtide.importers._build import plain_reason, utc_ms_columns
 from ebbtide.importers._columns import CHAT_ENV, build_frame, chosen_chat
-from ebbtide.model import DateOrder, MessageKind, ParsedExport, ParseReport, Platform
+from ebbtide.importers.base import Importer
+from ebbtide.model import DateOrder, MessageKind, ParsedExport, Platform
 
 ME = "Me"
 _CHUNK = 1 << 20
@@ -427,22 +428,14 @@ def _head(path: Path) -> bytes:
         return fh.read(_SNIFF_BYTES)
 
 
-class SmsImporter:
+class SmsImporter(Importer):
     platform = Platform.SMS
     description = "Android SMS/MMS backup from 'SMS Backup & Restore' (sms-….xml)"
 
-    def sniff(self, path: Path) -> bool:
-        try:
-            path = Path(path)
-            if not path.is_file():
-                return False
-            head = _head(path)
-            return re.search(rb"<smses[\s>]", head) is not None
-        except Exception:  # sniffing must never throw
-            return False
+    def looks_like(self, path: Path) -> bool:
+        return path.is_file() and re.search(rb"<smses[\s>]", _head(path)) is not None
 
-    def read(self, path: Path, *, date_order: DateOrder | None = None) -> ParsedExport:
-        path = Path(path)
+    def parse(self, path: Path, date_order: DateOrder | None) -> ParsedExport:
         try:
             raw, name = _open(path)
         except (OSError, zipfile.BadZipFile, RuntimeError) as exc:
@@ -480,34 +473,14 @@ class SmsImporter:
         sender = (pl.when(pl.col("mine")).then(pl.lit(ME))
                   .otherwise(pl.col("frm") if is_group else pl.lit(partner)).alias("sender"))
         chat = chat.with_columns(sender)
-        out = build_frame(
-            timestamp=pl.from_epoch(chat.get_column("ts"), time_unit="ms"),
-            utc_offset_min=0,
-            sender=chat.get_column("sender"),
-            text=chat.get_column("text"),
-            kind=chat.get_column("kind"),
-            edited=None,
-            source_line=chat.get_column("line"),
-            platform=self.platform,
-            conversation_id=f"sms:{key}",
-            source_file=name,
-        )
+        out = build_frame(**utc_ms_columns(chat), platform=self.platform, conversation_id=f"sms:{key}", source_file=name)
         warnings = [f"{n} {what} were skipped (never delivered)." for what, n in sorted(cols.skipped.items())]
         if is_group:
             warnings.append("This is a group MMS thread: received messages are named by the sender's phone "
                             "number (the backup holds no names for group members).")
-        report = ParseReport(
-            source_file=name,
-            platform=self.platform,
-            dialect="SMS Backup & Restore XML" + (", group MMS" if is_group else ""),
-            date_order=None,
-            warnings=tuple(warnings),
-            participants=tuple(chat.get_column("sender").unique(maintain_order=True).to_list()),
-            me=ME,
-            capabilities={"reactions": False, "replies": False, "read_times": False, "calls": False,
-                          "edits": False},
-        )
-        return ParsedExport(messages=out, report=report)
+        people = tuple(chat.get_column("sender").unique(maintain_order=True).to_list())
+        return self.result(out, source_file=name, dialect="SMS Backup & Restore XML" + (", group MMS" if is_group else ""),
+                           warnings=warnings, participants=people, me=ME)
 
 
 IMPORTER = SmsImporter()

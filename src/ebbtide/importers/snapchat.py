@@ -27,16 +27,16 @@ import polars as pl
 from ebbtide.errors import NotAChatExport, UnreadableInput
 from ebbtide.importers._build import (
     build_frame,
-    capabilities,
     decode_head,
     load_json,
-    participants_in_order,
     pick_conversation,
     read_head,
     wrap_errors,
+    zip_names,
 )
 from ebbtide.importers._columns import CHAT_ENV
-from ebbtide.model import DateOrder, MessageKind, ParsedExport, ParseReport, Platform
+from ebbtide.importers.base import Importer
+from ebbtide.model import DateOrder, MessageKind, ParsedExport, Platform
 
 ME_OLD = "Me"
 FILE_NAME = "chat_history.json"
@@ -162,27 +162,22 @@ def _millis(value: Any) -> int | None:
     return int(value)
 
 
-class SnapchatImporter:
+class SnapchatImporter(Importer):
     platform = Platform.SNAPCHAT
     description = "Snapchat My Data download: json/chat_history.json (or the whole zip)"
+    format_name = "Snapchat chat_history.json"
+    fix = _FIX
+    features = ("calls",)
 
-    def sniff(self, path: Path) -> bool:
-        try:
-            if path.is_dir():
-                found = _find_in_folder(path)
-                return found is not None and _looks_like_snapchat(decode_head(read_head(found)))
-            if path.suffix.lower() == ".zip":
-                if not zipfile.is_zipfile(path):
-                    return False
-                with zipfile.ZipFile(path) as archive:
-                    return _zip_member(archive.namelist()) is not None
-            if path.suffix.lower() != ".json":
-                return False
-            return _looks_like_snapchat(decode_head(read_head(path)))
-        except (OSError, zipfile.BadZipFile, ValueError):
-            return False
+    def looks_like(self, path: Path) -> bool:
+        if path.is_dir():
+            found = _find_in_folder(path)
+            return found is not None and _looks_like_snapchat(decode_head(read_head(found)))
+        if path.suffix.lower() == ".zip":
+            return _zip_member(zip_names(path)) is not None
+        return path.suffix.lower() == ".json" and _looks_like_snapchat(decode_head(read_head(path)))
 
-    def read(self, path: Path, *, date_order: DateOrder | None = None) -> ParsedExport:
+    def parse(self, path: Path, date_order: DateOrder | None) -> ParsedExport:
         return read_snapchat(path)
 
 
@@ -228,28 +223,12 @@ def read_snapchat(path: Path | str, *, conversation: str | None = None) -> Parse
         texts.append(content if kind == MessageKind.TEXT else "")
         lines.append(index)
 
-    frame = build_frame(
-        timestamp=_timestamps(millis, created, lines, where),
-        sender=senders,
-        text=texts,
-        kind=kinds,
-        utc_offset_min=0,
-        platform=Platform.SNAPCHAT.value,
-        conversation_id=f"snapchat:{key}",
-        source_file=where,
-        source_line=lines,
-    )
+    frame = build_frame(timestamp=_timestamps(millis, created, lines, where), sender=senders, text=texts, kind=kinds,
+                        utc_offset_min=0, source_line=lines, platform=IMPORTER.platform,
+                        conversation_id=f"snapchat:{key}", source_file=where)
     layout = "older received/sent layout" if old else "conversation-keyed layout"
-    report = ParseReport(
-        source_file=where,
-        platform=Platform.SNAPCHAT,
-        dialect=f"Snapchat chat_history.json, {layout}, times in UTC" + (f", group '{title}'" if title else ""),
-        warnings=tuple(warnings),
-        participants=participants_in_order(frame["sender"].to_list(), frame["kind"].to_list()),
-        me=me,
-        capabilities=capabilities(reactions=False, replies=False, read_times=False, calls=True, edits=False),
-    )
-    return ParsedExport(messages=frame, report=report)
+    dialect = f"Snapchat chat_history.json, {layout}, times in UTC" + (f", group '{title}'" if title else "")
+    return IMPORTER.result(frame, source_file=where, dialect=dialect, warnings=warnings, me=me)
 
 
 IMPORTER = SnapchatImporter()

@@ -34,10 +34,11 @@ from typing import Any
 import polars as pl
 
 from ebbtide.errors import NotAChatExport, UnreadableInput
-from ebbtide.importers._build import plain_json_problem, plain_reason
+from ebbtide.importers._build import capabilities, plain_json_problem, plain_reason
 from ebbtide.importers._columns import CHAT_ENV, build_frame, chosen_chat, first_seen
+from ebbtide.importers.base import Importer
 from ebbtide.importers.limits import check_json_depth
-from ebbtide.model import DateOrder, MessageKind, ParsedExport, ParseReport, Platform
+from ebbtide.model import DateOrder, MessageKind, ParsedExport, Platform
 
 _fastjson: Any
 try:  # orjson is ~2x faster on a big result.json; plain json is the always-available fallback
@@ -545,18 +546,14 @@ def _fast_collect(data: bytes) -> tuple[dict[str, Any], dict[str, pl.Series], tu
         return None
 
 
-class TelegramImporter:
+class TelegramImporter(Importer):
     platform = Platform.TELEGRAM
     description = "Telegram Desktop export, JSON (result.json, its folder or a zip of it)"
 
-    def sniff(self, path: Path) -> bool:
-        try:
-            return _looks_like_telegram(_head(Path(path))) or _is_telegram_html(Path(path))
-        except Exception:  # sniffing must never throw
-            return False
+    def looks_like(self, path: Path) -> bool:
+        return _looks_like_telegram(_head(path)) or _is_telegram_html(path)
 
-    def read(self, path: Path, *, date_order: DateOrder | None = None) -> ParsedExport:
-        path = Path(path)
+    def parse(self, path: Path, date_order: DateOrder | None) -> ParsedExport:
         if _is_telegram_html(path):
             raise NotAChatExport(
                 "this is Telegram's HTML export, which ebbtide does not read",
@@ -610,21 +607,11 @@ class TelegramImporter:
             warnings.append("Telegram marks a message 'edited' when someone reacts to it; messages with "
                             "reactions are not counted as edited.")
         chat_type = str(chat.get("type") or "chat").replace("_", " ")
-        report = ParseReport(
-            source_file=src.name,
-            platform=self.platform,
-            dialect=f"Telegram Desktop JSON, {chat_type}"
-            + (" (from a full export)" if chat is not root else ""),
-            date_order=None,
-            warnings=tuple(warnings),
-            participants=first_seen(
-                cols["sender"].filter(cols["kind"] != MessageKind.SYSTEM.value).unique(maintain_order=True).to_list()
-            ),
-            me=_find_me(chat, root, cols),
-            capabilities={"reactions": has_reactions, "replies": True, "read_times": False,
-                          "calls": True, "edits": True},
-        )
-        return ParsedExport(messages=frame, report=report)
+        people = cols["sender"].filter(cols["kind"] != MessageKind.SYSTEM.value).unique(maintain_order=True)
+        dialect = f"Telegram Desktop JSON, {chat_type}" + (" (from a full export)" if chat is not root else "")
+        return self.result(frame, source_file=src.name, dialect=dialect, warnings=warnings,
+                           participants=first_seen(people.to_list()), me=_find_me(chat, root, cols),
+                           capabilities=capabilities(reactions=has_reactions, replies=True, calls=True, edits=True))
 
 
 IMPORTER = TelegramImporter()

@@ -27,6 +27,7 @@ from pathlib import Path
 import polars as pl
 
 from ebbtide.errors import NotAChatExport, UnreadableInput
+from ebbtide.importers.base import Importer
 from ebbtide.importers.source import (
     SourceText,
     normalise_newlines,
@@ -55,12 +56,10 @@ from ebbtide.model import (
     DateOrder,
     MessageKind,
     ParsedExport,
-    ParseReport,
     Platform,
     UnplacedLine,
 )
 
-CAPABILITIES = {"reactions": False, "replies": False, "read_times": False, "calls": True, "edits": True}
 CAP_WITHOUT_MEDIA = 40_000
 CAP_WITH_MEDIA = 10_000
 # A shape shared by at least this share of header-like lines is locked; below it the file is "mixed".
@@ -74,7 +73,7 @@ MAX_UNPLACED_LISTED = 200
 _AUTHOR_PATTERN = '^[^:"“”\u201e]{1,100}: ?'
 
 
-class WhatsAppImporter:
+class WhatsAppImporter(Importer):
     """Module-level ``IMPORTER`` for the registry (see ``importers/registry.py``)."""
 
     platform = Platform.WHATSAPP
@@ -83,7 +82,9 @@ class WhatsAppImporter:
         "with or without media"
     )
 
-    def sniff(self, path: Path) -> bool:
+    features = ("calls", "edits")
+
+    def looks_like(self, path: Path) -> bool:
         """Cheap: the first non-empty lines of the text (or the zip's chat member) look like headers."""
         head = peek_text(path, 8192)
         if not head:
@@ -103,8 +104,8 @@ class WhatsAppImporter:
                 weak += 1
         return strong >= 1 or weak >= 2
 
-    def read(self, path: Path, *, date_order: DateOrder | None = None) -> ParsedExport:
-        return read_whatsapp(Path(path), date_order=date_order)
+    def parse(self, path: Path, date_order: DateOrder | None) -> ParsedExport:
+        return read_whatsapp(path, date_order=date_order)
 
 
 IMPORTER = WhatsAppImporter()
@@ -353,20 +354,18 @@ def parse_source(
             "(listed in the report)."
         )
     dialect = shape.describe(decision.order)
-    report = ParseReport(
+    return IMPORTER.result(
+        result,
         source_file=src.name,
-        platform=Platform.WHATSAPP,
         dialect=dialect if locked else f"mixed header styles (commonest: {dialect})",
         date_order=decision.order,
         date_order_decided=decision.decided,
         date_order_reason=decision.reason,
         unplaced_lines=tuple(unplaced[:MAX_UNPLACED_LISTED]),
-        warnings=tuple(warnings),
+        warnings=warnings,
         participants=participants,
         me=me,
-        capabilities=dict(CAPABILITIES),
     )
-    return ParsedExport(messages=result, report=report)
 
 
 class _Ticker:
