@@ -152,6 +152,16 @@ def participants_in_order(senders: Sequence[str] | pl.Series, kinds: Sequence[st
     return tuple(people.to_list())
 
 
+def column_lists(count: int) -> list[list[Any]]:
+    """``count`` empty lists, for the columns an importer collects while walking its input."""
+    return [[] for _ in range(count)]
+
+
+def first_bad(bad: pl.Series) -> int | None:
+    """The row of the first True in ``bad`` (a value that could not be read), or None."""
+    return int(bad.arg_max() or 0) if bad.any() else None
+
+
 def utc_ms_columns(frame: pl.DataFrame) -> dict[str, Any]:
     """``build_frame`` columns from a frame of ``ts`` (milliseconds since 1970, UTC), sender, text, kind
     and line (the formats that store UTC epoch milliseconds: SMS backups, Meta downloads)."""

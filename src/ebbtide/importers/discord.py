@@ -32,6 +32,7 @@ from ebbtide.errors import NotAChatExport, UnreadableInput
 from ebbtide.importers._build import (
     build_frame,
     capabilities,
+    column_lists,
     decode_head,
     decode_text,
     load_json,
@@ -233,14 +234,7 @@ def _columns_exact(path: Path) -> tuple[dict[str, Any], pl.DataFrame]:
     if not isinstance(data, dict) or not isinstance(data.get("messages"), list):
         raise NotAChatExport("this JSON has no DiscordChatExporter 'messages' list", where=where, fix=_FIX)
     messages: list[Any] = data["messages"]
-    stamps: list[str | None] = []
-    senders: list[str] = []
-    texts: list[str] = []
-    kinds: list[str] = []
-    edited: list[bool] = []
-    ids: list[str] = []
-    names: list[str] = []
-    displays: list[str] = []
+    stamps, senders, texts, kinds, edited, ids, names, displays = column_lists(8)
     for i, msg in enumerate(messages, start=1):
         if not isinstance(msg, dict):
             raise UnreadableInput(f"message {i} is not an object", where=f"{where} (message {i})", fix=_FIX)

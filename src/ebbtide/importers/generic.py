@@ -27,7 +27,7 @@ from typing import Any
 import polars as pl
 
 from ebbtide.errors import NotAChatExport, UnreadableInput
-from ebbtide.importers._build import capabilities, plain_json_problem, plain_reason, read_head
+from ebbtide.importers._build import capabilities, first_bad, plain_json_problem, plain_reason, read_head
 from ebbtide.importers._columns import KINDS, build_frame, first_seen, participants_slug
 from ebbtide.importers.base import Importer
 from ebbtide.importers.limits import check_json_depth
@@ -196,14 +196,10 @@ def _times(rows: _Rows, where: str) -> tuple[pl.Series, pl.Series]:
         .otherwise(None)
     )
     out = frame.select(local.alias("ts"), minutes.cast(pl.Int32).alias("off"))
-    bad = out.get_column("ts").is_null()
-    if bad.any():
-        i = int(bad.arg_max() or 0)
-        raise UnreadableInput(
-            f"cannot read the timestamp {rows.ts[i]!r}",
-            where=f"{where}, line {rows.line[i]}",
-            fix="Write timestamps in ISO 8601, e.g. 2024-01-31T21:05:00 or 2024-01-31 21:05+01:00.",
-        )
+    if (i := first_bad(out.get_column("ts").is_null())) is not None:
+        raise UnreadableInput(f"cannot read the timestamp {rows.ts[i]!r}", where=f"{where}, line {rows.line[i]}",
+                              fix="Write timestamps in ISO 8601, e.g. 2024-01-31T21:05:00 or "
+                              "2024-01-31 21:05+01:00.")
     return out.get_column("ts"), out.get_column("off")
 
 

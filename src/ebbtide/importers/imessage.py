@@ -30,10 +30,9 @@ import sqlite3
 import tempfile
 import urllib.parse
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import polars as pl
 
@@ -162,8 +161,7 @@ def _columns(con: sqlite3.Connection, table: str) -> set[str]:
     return {row[1] for row in con.execute(f"PRAGMA table_info({table})")}
 
 
-@dataclass(frozen=True, slots=True)
-class ChatSummary:
+class ChatSummary(NamedTuple):
     """One conversation in the database (chat rows sharing a ``chat_identifier``)."""
 
     identifier: str

@@ -29,7 +29,7 @@ from xml.parsers import expat
 import polars as pl
 
 from ebbtide.errors import NotAChatExport, UnreadableInput
-from ebbtide.importers._build import plain_reason, utc_ms_columns
+from ebbtide.importers._build import first_bad, plain_reason, utc_ms_columns
 from ebbtide.importers._columns import CHAT_ENV, build_frame, chosen_chat
 from ebbtide.importers.base import Importer
 from ebbtide.model import DateOrder, MessageKind, ParsedExport, Platform
@@ -37,6 +37,7 @@ from ebbtide.model import DateOrder, MessageKind, ParsedExport, Platform
 ME = "Me"
 _CHUNK = 1 << 20
 _SNIFF_BYTES = 4096
+_NOT_A_BACKUP = "This does not look like an SMS Backup & Restore file; make a new backup and try again."
 
 _DATA = b'data="'
 _SPACE = frozenset(b" \t\r\n")
@@ -245,14 +246,9 @@ def _finish_fast(parts: list[pl.DataFrame], cols: _Cols, where: str) -> pl.DataF
         return None
     rows = pl.concat(parts)
     ts = rows.get_column("date").cast(pl.Int64, strict=False)
-    bad = ts.is_null()
-    if bad.any():
-        i = int(bad.arg_max() or 0)
-        raise UnreadableInput(
-            f"a message has no readable 'date' ({rows.item(i, 'date')!r})",
-            where=f"{where}, line {rows.item(i, 'line')}",
-            fix="This does not look like an SMS Backup & Restore file; make a new backup and try again.",
-        )
+    if (i := first_bad(ts.is_null())) is not None:
+        raise UnreadableInput(f"a message has no readable 'date' ({rows.item(i, 'date')!r})",
+                              where=f"{where}, line {rows.item(i, 'line')}", fix=_NOT_A_BACKUP)
     rows = rows.with_columns(ts=ts)
     for code, label in _SKIP_TYPES.items():
         n = int((rows.get_column("type") == code).sum())
@@ -356,7 +352,7 @@ def _parse(stream: _CleanReader, where: str) -> _Cols:
         raise UnreadableInput(
             "a message has no readable 'date'",
             where=f"{where}, line {parser.CurrentLineNumber}",
-            fix="This does not look like an SMS Backup & Restore file; make a new backup and try again.",
+            fix=_NOT_A_BACKUP,
         ) from exc
     return cols
 

@@ -34,7 +34,7 @@ from typing import Any
 import polars as pl
 
 from ebbtide.errors import NotAChatExport, UnreadableInput
-from ebbtide.importers._build import capabilities, plain_json_problem, plain_reason
+from ebbtide.importers._build import capabilities, column_lists, first_bad, plain_json_problem, plain_reason
 from ebbtide.importers._columns import CHAT_ENV, build_frame, chosen_chat, first_seen
 from ebbtide.importers.base import Importer
 from ebbtide.importers.limits import check_json_depth
@@ -283,14 +283,7 @@ def message_extras(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def _collect(messages: list[Any], where: str) -> dict[str, pl.Series]:
     """One pass over the messages: plain column lists (the only per-message Python loop)."""
-    dates: list[Any] = []
-    unix: list[Any] = []
-    senders: list[str] = []
-    from_ids: list[Any] = []
-    texts: list[str] = []
-    kinds: list[str] = []
-    edited: list[bool] = []
-    lines: list[int] = []
+    dates, unix, senders, from_ids, texts, kinds, edited, lines = column_lists(8)
     k_text, k_media, k_other = MessageKind.TEXT.value, MessageKind.MEDIA.value, MessageKind.OTHER.value
     index = 0
     try:
@@ -351,14 +344,10 @@ def _times(cols: dict[str, pl.Series], where: str) -> tuple[pl.Series, pl.Series
     """Local timestamps and UTC offsets (minutes); the bool says whether any UTC time was present."""
     raw = cols["date"]
     local = raw.str.strptime(pl.Datetime("us"), "%Y-%m-%dT%H:%M:%S", strict=False)
-    bad = local.is_null()
-    if bad.any():
-        i = int(bad.arg_max() or 0)
-        raise UnreadableInput(
-            f"message {i + 1} has no readable date ({cols['date'][i]!r})",
-            where=f"{where}, message {i + 1}",
-            fix="Telegram writes dates like 2024-01-31T21:05:00; export the chat again from Telegram Desktop.",
-        )
+    if (i := first_bad(local.is_null())) is not None:
+        raise UnreadableInput(f"message {i + 1} has no readable date ({cols['date'][i]!r})",
+                              where=f"{where}, message {i + 1}", fix="Telegram writes dates like 2024-01-31T21:05:00; "
+                              "export the chat again from Telegram Desktop.")
     utc = cols["unix"].cast(pl.Int64, strict=False)
     has_utc = utc.null_count() < len(utc)
     offset = ((local.dt.epoch("s") - utc) / 60).round(0)
