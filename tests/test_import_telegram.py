@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 
 from ebbtide.errors import EbbtideError, NotAChatExport, UnreadableInput
 from ebbtide.importers import read_export
-from ebbtide.importers.telegram import IMPORTER, message_extras
+from ebbtide.importers.telegram import IMPORTER
+from ebbtide.importers.telegram_messages import message_extras
 from ebbtide.model import MESSAGE_SCHEMA, Platform, validate_messages_frame
 
 FIX = Path(__file__).parent / "fixtures" / "telegram"
@@ -118,7 +119,7 @@ def test_big_export_read_in_parallel_halves_matches_whole_read(
 ) -> None:
     """The message array is cut between two messages and read in two threads (big files); the result
     is the same as one read of the whole document, for Telegram's pretty layout and a compact one."""
-    from ebbtide.importers import telegram
+    from ebbtide.importers import telegram_fast
 
     path = tmp_path / "result.json"
     export = make_telegram_export(301)
@@ -126,8 +127,8 @@ def test_big_export_read_in_parallel_halves_matches_whole_read(
     export["messages"][7]["text_entities"] = [{"type": "plain", "text": export["messages"][7]["text"]}]
     path.write_text(json.dumps(export, indent=indent, ensure_ascii=False), encoding="utf-8")
     whole = IMPORTER._read(path, fast=True)
-    monkeypatch.setattr(telegram, "_SPLIT_MIN_BYTES", 0)
-    split = telegram._split_messages(path.read_bytes(), parts=3)
+    monkeypatch.setattr(telegram_fast, "_SPLIT_MIN_BYTES", 0)
+    split = telegram_fast._split_messages(path.read_bytes(), parts=3)
     if indent is None:
         assert split is None  # no pretty-printed gap between messages: the whole document is read
     else:
@@ -140,11 +141,11 @@ def test_big_export_read_in_parallel_halves_matches_whole_read(
 
 
 def test_split_read_refuses_other_top_level_keys(monkeypatch: pytest.MonkeyPatch) -> None:
-    from ebbtide.importers import telegram
+    from ebbtide.importers import telegram_fast
 
-    monkeypatch.setattr(telegram, "_SPLIT_MIN_BYTES", 0)
+    monkeypatch.setattr(telegram_fast, "_SPLIT_MIN_BYTES", 0)
     export = make_telegram_export(20) | {"extra": [1, 2]}
-    assert telegram._split_messages(json.dumps(export, indent=1).encode()) is None
+    assert telegram_fast._split_messages(json.dumps(export, indent=1).encode()) is None
 
 
 def test_old_export_without_unixtime_or_entities() -> None:

@@ -22,22 +22,20 @@ Decisions (documented in docs/formats/telegram.md):
 
 from __future__ import annotations
 
-import io
 import json
 import re
 import zipfile
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import polars as pl
-
 from ebbtide.errors import NotAChatExport, UnreadableInput
-from ebbtide.importers._build import capabilities, column_lists, first_bad, plain_json_problem, plain_reason
+from ebbtide.importers._build import capabilities, plain_json_problem, plain_reason
 from ebbtide.importers._columns import CHAT_ENV, build_frame, chosen_chat, first_seen
 from ebbtide.importers.base import Importer
 from ebbtide.importers.limits import check_json_depth
+from ebbtide.importers.telegram_fast import _fast_collect
+from ebbtide.importers.telegram_messages import _SNIFF_BYTES, _collect, _deleted_accounts, _find_me, _times
 from ebbtide.model import DateOrder, MessageKind, ParsedExport, Platform
 
 _fastjson: Any
@@ -46,18 +44,10 @@ try:  # orjson is ~2x faster on a big result.json; plain json is the always-avai
 except ImportError:  # pragma: no cover - depends on the environment
     _fastjson = None
 
-_SNIFF_BYTES = 16_384
 _CHAT_TYPE_RE = re.compile(
     rb'"type"\s*:\s*"(personal_chat|private_group|private_supergroup|public_supergroup|'
     rb'public_channel|private_channel|bot_chat|saved_messages)"'
 )
-_MEDIA_KEYS = ("photo", "file", "media_type", "sticker_emoji")
-_OTHER_KEYS = (
-    "location_information", "contact_information", "poll", "game_information",
-    "invoice_information", "place_name", "todo_list", "giveaway_information",
-)
-_CALL_ACTIONS = frozenset({"phone_call", "group_call", "invite_to_group_call"})
-_DELETED_ACCOUNT = "Deleted Account"  # what Telegram itself shows for ``from: null``
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,330 +199,6 @@ def _choose_chat(root: dict[str, Any], where: str) -> dict[str, Any]:
         fix=f"Set {CHAT_ENV} to the chat's name or id (e.g. {CHAT_ENV}=\"{personal[0].get('name')}\"), "
         f"or export just that chat from Telegram Desktop. Chats, most messages first:\n  {listing}{more}",
     )
-
-
-def _piece(entity: Any) -> str:
-    """One entity's text; an entity without text adds nothing (as in the fast path)."""
-    if isinstance(entity, dict):
-        value = entity.get("text")
-        return "" if value is None else str(value)
-    return "" if entity is None else str(entity)
-
-
-def _text_of(msg: dict[str, Any]) -> str:
-    """The message body: ``text_entities`` when present (always a list), else ``text`` (str or list)."""
-    ents = msg.get("text_entities")
-    if isinstance(ents, list):  # authoritative when present (the fast path reads only this)
-        return "".join(_piece(e) for e in ents)
-    raw = msg.get("text", "")
-    if isinstance(raw, str):
-        return raw
-    if isinstance(raw, list):
-        return "".join(p if isinstance(p, str) else str(p["text"]) for p in raw)
-    if raw is None:
-        return ""
-    raise TypeError(f"'text' is a {type(raw).__name__}")
-
-
-def _service_row(msg: dict[str, Any]) -> tuple[str, str, str]:
-    """(sender, text, kind) for a service row."""
-    action = str(msg.get("action") or "")
-    actor = msg.get("actor")
-    actor = str(actor) if actor is not None else ""
-    if action in _CALL_ACTIONS:
-        reason = msg.get("discard_reason")
-        secs = msg.get("duration_seconds")
-        if reason in ("missed", "busy"):
-            words = f"{reason} call"
-        elif isinstance(secs, int | float) and not isinstance(secs, bool):
-            words = f"call ({int(secs)} s)"
-        else:
-            words = "call"
-        return actor or _DELETED_ACCOUNT, words, MessageKind.CALL.value
-    body = _text_of(msg)
-    words = action.replace("_", " ") or "service message"
-    text = f"{actor}: {words}" if actor else words
-    if body:
-        text = f"{text}: {body}"
-    return "", text, MessageKind.SYSTEM.value
-
-
-def message_extras(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Replies and reactions per message, for a later store migration (not used by ``read`` yet).
-
-    Returns ``[{"id", "reply_to", "reactions": [(emoji, count, (names…))]}]`` for messages that
-    have either. Kept separate so the hot path does not pay for data nobody stores yet.
-    """
-    out: list[dict[str, Any]] = []
-    for msg in messages:
-        if not isinstance(msg, dict):
-            continue
-        reply = msg.get("reply_to_message_id")
-        reactions = []
-        for r in msg.get("reactions") or ():
-            if not isinstance(r, dict):
-                continue
-            emoji = r.get("emoji") or (f"custom:{r.get('document_id')}" if r.get("document_id") else "")
-            names = tuple(str(x.get("from")) for x in r.get("recent") or () if isinstance(x, dict))
-            count = r.get("count") if isinstance(r.get("count"), int) else len(names)
-            reactions.append((str(emoji), count, names))
-        if reply is not None or reactions:
-            out.append({"id": msg.get("id"), "reply_to": reply, "reactions": reactions})
-    return out
-
-
-def _collect(messages: list[Any], where: str) -> dict[str, pl.Series]:
-    """One pass over the messages: plain column lists (the only per-message Python loop)."""
-    dates, unix, senders, from_ids, texts, kinds, edited, lines = column_lists(8)
-    k_text, k_media, k_other = MessageKind.TEXT.value, MessageKind.MEDIA.value, MessageKind.OTHER.value
-    index = 0
-    try:
-        for index, msg in enumerate(messages, start=1):
-            mtype = msg.get("type") or "message"
-            if mtype == "service":
-                sender, text, kind = _service_row(msg)
-                from_id = msg.get("actor_id")
-            else:
-                frm = msg.get("from")
-                sender = str(frm) if frm is not None else _DELETED_ACCOUNT
-                from_id = msg.get("from_id")
-                text = _text_of(msg)
-                if mtype != "message":
-                    kind = k_other  # "unsupported" and anything newer
-                elif any(msg.get(k) is not None for k in _MEDIA_KEYS):
-                    kind = k_text if text else k_media
-                elif any(msg.get(k) is not None for k in _OTHER_KEYS):
-                    kind = k_other
-                    poll = msg.get("poll")
-                    if not text and isinstance(poll, dict):
-                        text = str(poll.get("question") or "")
-                else:
-                    kind = k_text
-            date, utc = msg["date"], msg.get("date_unixtime")
-            dates.append(date if isinstance(date, str) else None)  # None: reported by _times
-            unix.append(utc if isinstance(utc, str) else str(utc) if isinstance(utc, int) else None)
-            senders.append(sender)
-            from_ids.append(from_id)
-            texts.append(text)
-            kinds.append(kind)
-            edited.append(msg.get("edited") is not None and not msg.get("reactions"))
-            lines.append(index)
-    except (AttributeError, KeyError, TypeError, ValueError) as exc:
-        # Our own words, never Python's ("'str' object has no attribute 'get'").
-        detail = (f"the field {exc.args[0]!r} is missing" if isinstance(exc, KeyError)
-                  else "it is not an object" if not isinstance(messages[index - 1] if 0 < index <= len(messages)
-                                                               else None, dict)
-                  else "a field has an unexpected type or value")
-        raise UnreadableInput(
-            f"message {index} is not in the shape Telegram writes ({detail})",
-            where=f"{where}, message {index}",
-            fix="The file may have been edited or cut; export the chat again from Telegram Desktop (format: JSON).",
-        ) from exc
-    return {
-        "date": pl.Series(dates, dtype=pl.String, strict=False),
-        "unix": pl.Series(unix, dtype=pl.String, strict=False),
-        "sender": pl.Series(senders, dtype=pl.String),
-        "from_id": pl.Series([f if isinstance(f, str) else None for f in from_ids], dtype=pl.String),
-        "text": pl.Series(texts, dtype=pl.String),
-        "kind": pl.Series(kinds, dtype=pl.String),
-        "edited": pl.Series(edited, dtype=pl.Boolean),
-        "line": pl.Series(lines, dtype=pl.Int64),
-    }
-
-
-def _times(cols: dict[str, pl.Series], where: str) -> tuple[pl.Series, pl.Series, bool]:
-    """Local timestamps and UTC offsets (minutes); the bool says whether any UTC time was present."""
-    raw = cols["date"]
-    local = raw.str.strptime(pl.Datetime("us"), "%Y-%m-%dT%H:%M:%S", strict=False)
-    if (i := first_bad(local.is_null())) is not None:
-        raise UnreadableInput(f"message {i + 1} has no readable date ({cols['date'][i]!r})",
-                              where=f"{where}, message {i + 1}", fix="Telegram writes dates like 2024-01-31T21:05:00; "
-                              "export the chat again from Telegram Desktop.")
-    utc = cols["unix"].cast(pl.Int64, strict=False)
-    has_utc = utc.null_count() < len(utc)
-    offset = ((local.dt.epoch("s") - utc) / 60).round(0)
-    offset = pl.select(
-        pl.when(offset.abs() <= 18 * 60).then(offset).otherwise(None).cast(pl.Int32)
-    ).to_series()
-    return local, offset, has_utc
-
-
-def _deleted_accounts(cols: dict[str, pl.Series], chat: dict[str, Any]) -> pl.Series:
-    """Senders, with a deleted account's messages put under the person it was.
-
-    Telegram writes ``"from": null`` for an account deleted since, but keeps its ``from_id``. The
-    same id under a name elsewhere in the chat is that person; in a one-to-one chat the chat's own
-    id is the other person. Without this, a partner who deleted their account becomes a third
-    "participant", and a one-to-one chat looks like a group.
-    """
-    sender, fid = cols["sender"], cols["from_id"]
-    deleted = sender == _DELETED_ACCOUNT
-    if not deleted.any():
-        return sender
-    known = (pl.DataFrame({"s": sender, "f": fid}).filter(~deleted & fid.is_not_null())
-             .unique("f", keep="first", maintain_order=True))
-    names = dict(zip(known.get_column("f").to_list(), known.get_column("s").to_list(), strict=True))
-    if chat.get("type") == "personal_chat" and chat.get("id") is not None and chat.get("name"):
-        names.setdefault(f"user{chat['id']}", str(chat["name"]))
-    if not names:
-        return sender
-    mapped = fid.replace_strict(names, default=None, return_dtype=pl.String)
-    return pl.select(pl.when(deleted & mapped.is_not_null()).then(mapped).otherwise(sender)).to_series().rename(
-        "sender")
-
-
-def _find_me(chat: dict[str, Any], root: dict[str, Any], cols: dict[str, pl.Series]) -> str | None:
-    """The exporting user's sender name: personal_information (full export) or the chat id (1:1)."""
-    ids = pl.DataFrame({"fid": cols["from_id"], "name": cols["sender"]}).filter(
-        pl.col("fid").is_not_null() & (pl.col("name") != "") & (pl.col("name") != _DELETED_ACCOUNT)
-    ).unique(subset="fid", keep="first", maintain_order=True)
-    pairs = dict(zip(ids.get_column("fid").to_list(), ids.get_column("name").to_list(), strict=True))
-    info = root.get("personal_information")
-    if isinstance(info, dict) and info.get("user_id") is not None:
-        mine = f"user{info['user_id']}"
-        if mine in pairs:
-            return pairs[mine]
-        full = " ".join(str(info.get(k) or "") for k in ("first_name", "last_name")).strip()
-        return full or None
-    if chat.get("type") == "personal_chat" and chat.get("id") is not None:
-        other = f"user{chat['id']}"
-        mine_ids = {fid for fid in pairs if fid.startswith("user") and fid != other}
-        if len(mine_ids) == 1 and other in pairs:
-            return pairs[mine_ids.pop()]
-    return None
-
-
-# --- fast path -------------------------------------------------------------------------------------
-# A single-chat result.json whose every message has ``text_entities`` (all exports since ~2021) is
-# read by Polars' JSON reader with an explicit schema: ``text`` (mixed str/list) is left out of the
-# schema and so never materialised. Anything unexpected (older export, odd types, full export) makes
-# this return None and the plain-Python path above reads the file and explains any problem.
-_ENTITIES = pl.List(pl.Struct({"text": pl.String}))
-_FAST_SCHEMA: dict[str, Any] = {
-    "name": pl.String, "type": pl.String, "id": pl.Int64,
-    "messages": pl.List(pl.Struct({
-        "type": pl.String, "date": pl.String, "date_unixtime": pl.String,
-        "from": pl.String, "from_id": pl.String, "text_entities": _ENTITIES, "edited": pl.String,
-        "photo": pl.String, "file": pl.String, "media_type": pl.String, "sticker_emoji": pl.String,
-        "location_information": pl.Struct({"latitude": pl.Float64}),
-        "contact_information": pl.Struct({"first_name": pl.String}),
-        "poll": pl.Struct({"question": pl.String}),
-        "game_information": pl.Struct({"title": pl.String}),
-        "invoice_information": pl.Struct({"title": pl.String}),
-        "place_name": pl.String,
-        "reactions": pl.List(pl.Struct({"count": pl.Int64})),
-        "action": pl.String, "actor": pl.String, "actor_id": pl.String,
-        "duration_seconds": pl.Float64, "discard_reason": pl.String,
-    })),
-}
-_FAST_OTHER = ("location_information", "contact_information", "poll", "game_information",
-               "invoice_information", "place_name")
-
-
-_SPLIT_MIN_BYTES = 8 << 20
-# Between two messages of the "messages" array as Telegram Desktop pretty-prints it (two spaces deep).
-# JSON strings cannot hold a raw newline, and deeper objects are indented further, so these bytes
-# only ever sit between two top-level messages.
-_MESSAGE_GAP = b"},\n  {"
-
-
-def _split_messages(data: bytes, parts: int = 2) -> tuple[dict[str, Any], pl.DataFrame] | None:
-    """Read a big single-chat export's message array as ``parts`` JSON arrays in parallel threads.
-
-    Why: Polars reads one JSON document on one core (about 60 MB/s here); the halves of the array
-    are read at the same time. The chat's own fields come from the document with the array emptied.
-    None (the caller reads the whole document) for small files, other layouts, or anything unusual:
-    a cut in the wrong place cannot go unnoticed, as neither half would then be valid JSON.
-    """
-    if len(data) < _SPLIT_MIN_BYTES:
-        return None
-    key = b'"messages": ['
-    start = data.find(key)
-    end = data.rfind(b"]")
-    if start < 0 or end < start:
-        return None
-    start += len(key) - 1  # at the '['
-    try:
-        meta = json.loads(data[:start] + b"[]" + data[end + 1 :])
-    except ValueError:
-        return None
-    if not isinstance(meta, dict) or meta.get("messages") != [] or set(meta) - {"name", "type", "id", "messages"}:
-        return None
-    cuts = [start]
-    for k in range(1, parts):
-        gap = data.find(_MESSAGE_GAP, start + (end - start) * k // parts, end)
-        if gap < 0:
-            return None
-        cuts.append(gap + 1)  # after the '}'
-    pieces = [b"[" + data[a + 1 : b].lstrip(b", \n") + b"]" for a, b in zip(cuts, [*cuts[1:], end], strict=True)]
-    schema = dict(_FAST_SCHEMA["messages"].inner)  # type: ignore[attr-defined]
-    try:
-        with ThreadPoolExecutor(len(pieces)) as pool:
-            frames = list(pool.map(lambda b: pl.read_json(io.BytesIO(b), schema=schema), pieces))
-    except pl.exceptions.PolarsError:  # e.g. another key after the array: not a layout we can cut
-        return None
-    chat = {"name": meta.get("name"), "type": meta.get("type"), "id": meta.get("id")}
-    return chat, pl.concat(frames)
-
-
-def _fast_collect(data: bytes) -> tuple[dict[str, Any], dict[str, pl.Series], tuple[bool, bool]] | None:
-    """Column lists for a modern single-chat export via Polars, or None to use the Python path."""
-    head = data[:_SNIFF_BYTES]
-    if b'"personal_information"' in head or b'"text_entities"' not in head:
-        return None
-    try:
-        split = _split_messages(data)
-        if split is not None:
-            chat, msgs = split
-        else:
-            top = pl.read_json(io.BytesIO(data), schema=_FAST_SCHEMA)
-            if top.height != 1 or top.get_column("messages").null_count():
-                return None
-            chat = {"name": top.item(0, "name"), "type": top.item(0, "type"), "id": top.item(0, "id")}
-            msgs = top.select(pl.col("messages").explode()).unnest("messages")
-        msgs = msgs.filter(pl.any_horizontal(pl.all().is_not_null()))  # an empty list explodes to a null row
-        if msgs.get_column("text_entities").null_count() or msgs.get_column("date").null_count():
-            return None
-        kind_text, kind_media, kind_other = MessageKind.TEXT.value, MessageKind.MEDIA.value, MessageKind.OTHER.value
-        text = pl.col("text_entities").list.eval(pl.element().struct.field("text").fill_null("")).list.join("")
-        has_media = pl.any_horizontal([pl.col(k).is_not_null() for k in _MEDIA_KEYS])
-        has_other = pl.any_horizontal([pl.col(k).is_not_null() for k in _FAST_OTHER])
-        poll_q = pl.col("poll").struct.field("question").fill_null("")
-        # a missing or empty "type" is a message, as on the slow path (`msg.get("type") or "message"`)
-        mtype = pl.when(pl.col("type").fill_null("") == "").then(pl.lit("message")).otherwise(pl.col("type"))
-        cols = msgs.with_row_index("line", offset=1).select(
-            pl.col("line").cast(pl.Int64),
-            mtype.alias("type"),
-            pl.col("date"),
-            pl.col("date_unixtime").alias("unix"),
-            pl.col("from").fill_null(_DELETED_ACCOUNT).alias("sender"),
-            pl.col("from_id"),
-            pl.when(pl.col("poll").is_not_null() & (text == "") & ~has_media).then(poll_q)
-            .otherwise(text).alias("text"),
-            pl.when(mtype != "message").then(pl.lit(kind_other))
-            .when(has_media).then(pl.when(text != "").then(pl.lit(kind_text)).otherwise(pl.lit(kind_media)))
-            .when(has_other).then(pl.lit(kind_other))
-            .otherwise(pl.lit(kind_text)).alias("kind"),
-            (pl.col("edited").is_not_null() & (pl.col("reactions").list.len().fill_null(0) == 0)).alias("edited"),
-            pl.col("reactions").is_not_null().alias("has_reactions"),
-        )
-        service = msgs.with_row_index("i").filter(pl.col("type") == "service")
-        fixes = []
-        for row in service.iter_rows(named=True):
-            row["text_entities"] = [e for e in row["text_entities"] if e]
-            sender, txt, kind = _service_row(row)
-            fixes.append((row["i"], sender, txt, kind, row["actor_id"]))
-        out = {name: cols.get_column(name) for name in
-               ("date", "unix", "sender", "from_id", "text", "kind", "edited", "line")}
-        if fixes:
-            idx = pl.Series([f[0] for f in fixes], dtype=pl.UInt32)
-            for pos, name in ((1, "sender"), (2, "text"), (3, "kind"), (4, "from_id")):
-                out[name] = out[name].scatter(idx, pl.Series([f[pos] for f in fixes], dtype=pl.String))
-        has_reactions = bool(cols.get_column("has_reactions").any())
-        reaction_edits = bool((cols.get_column("has_reactions") & msgs.get_column("edited").is_not_null()).any())
-        return chat, out, (has_reactions, reaction_edits)
-    except Exception:  # polars raises several error types on unexpected shapes; the slow path explains
-        return None
 
 
 class TelegramImporter(Importer):
