@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 
 from ebbtide.errors import EbbtideError, NotAChatExport
 from ebbtide.importers import read_export
-from ebbtide.importers.meta import IMPORTER, fix_mojibake, message_reactions
+from ebbtide.importers.meta import IMPORTER
+from ebbtide.importers.meta_messages import fix_mojibake, message_reactions
 from ebbtide.model import MESSAGE_SCHEMA, Platform, validate_messages_frame
 
 FIX = Path(__file__).parent / "fixtures" / "meta"
