@@ -11,7 +11,8 @@ sample of the start, middle and end, locked when one shape dominates -> one find
 shape's pattern -> date and time strings parsed once per distinct value (``whatsapp_dialect``) -> date
 order from all dates -> timestamps -> header look-alikes that break the chronology become text ->
 author / body split -> continuation lines joined with ``\\n`` -> kinds and edited marker
-(``whatsapp_kinds``) -> canonical frame. ``EBBTIDE_PROFILE=1`` prints the time and memory per stage.
+(``whatsapp_kinds``) -> canonical frame (``whatsapp_messages``; header times: ``whatsapp_times``).
+``EBBTIDE_PROFILE=1`` prints the time and memory per stage.
 """
 
 from __future__ import annotations
@@ -37,8 +38,6 @@ from ebbtide.importers.source import (
     split_lines,
 )
 from ebbtide.importers.whatsapp_dialect import (
-    ATTACHMENT_DATE,
-    BIDI_CHARS,
     DATE_PREFIX,
     GENERAL_PATTERN,
     HEADER_RE,
@@ -49,15 +48,13 @@ from ebbtide.importers.whatsapp_dialect import (
     shape_counts,
     time_table,
 )
-from ebbtide.importers.whatsapp_kinds import MARK, body_flags, kinds_of, needs_look, strip_edited_expr
-from ebbtide.importers.whatsapp_people import clean_name, conversation_slug, guess_me
+from ebbtide.importers.whatsapp_messages import _finish, _messages, _unplaced
+from ebbtide.importers.whatsapp_people import conversation_slug
+from ebbtide.importers.whatsapp_times import _app_line, _file_dates, _row_of, _spikes
 from ebbtide.model import (
-    MESSAGE_SCHEMA,
     DateOrder,
-    MessageKind,
     ParsedExport,
     Platform,
-    UnplacedLine,
 )
 
 CAP_WITHOUT_MEDIA = 40_000
@@ -66,11 +63,7 @@ CAP_WITH_MEDIA = 10_000
 LOCK_SHARE = 0.5
 # ...and another shape with at least this share (and 5 lines) of the sample is read as well.
 SECOND_SHAPE_SHARE = 0.2
-# A header whose time leaves its neighbours' span by more than this is a pasted look-alike.
-SPIKE_US = 24 * 3600 * 1_000_000
-DST_US = 2 * 3600 * 1_000_000
 MAX_UNPLACED_LISTED = 200
-_AUTHOR_PATTERN = '^[^:"“”\u201e]{1,100}: ?'
 
 
 class WhatsAppImporter(Importer):
@@ -387,174 +380,6 @@ class _Ticker:
                 file=sys.stderr,
             )
             self.last, self.cpu = now, cpu
-
-
-def _row_of(keys: pl.Series, table_keys: pl.Series) -> pl.Series:
-    """For each of ``keys``, its row number in ``table_keys`` (distinct values), null when absent."""
-    rows = pl.int_range(table_keys.len(), eager=True, dtype=pl.UInt32)
-    return keys.replace_strict(table_keys, rows, default=None, return_dtype=pl.UInt32)
-
-
-def _spikes(ts: pl.Series) -> pl.Series:
-    """Header look-alikes in a body: a time far outside the span of the two real headers around it.
-
-    A line is a spike when it lies more than a day before its predecessor or more than a day after its
-    successor while those two neighbours agree with each other (allowing a repeated DST hour). Genuine
-    exports run forwards in time, so this only fires for pasted or quoted headers, which then stay
-    part of the message they were written in.
-    """
-    t = ts.cast(pl.Int64)
-    if t.len() < 3:
-        return pl.Series("spike", [False] * t.len(), dtype=pl.Boolean)
-    prev, nxt = t.shift(1), t.shift(-1)
-    agree = nxt >= prev - DST_US
-    spike = ((t < prev - SPIKE_US) | (t > nxt + SPIKE_US)) & agree
-    return spike.fill_null(False).alias("spike")
-
-
-def _file_dates(cand: pl.DataFrame, lines: pl.Series) -> pl.DataFrame:
-    """Header lines naming an attachment with its full date: (d_dmy, d_mdy, fdate) for the date order."""
-    found = (
-        pl.DataFrame({"line": lines})
-        .with_row_index("idx")
-        .filter(pl.col("line").str.contains(ATTACHMENT_DATE))
-        .select(
-            pl.col("idx").cast(cand.schema["idx"]),
-            pl.col("line").str.extract_groups(ATTACHMENT_DATE).alias("g"),
-        )
-    )
-    if found.height == 0:
-        return pl.DataFrame()
-    found = found.select(
-        "idx",
-        pl.date(
-            pl.col("g").struct[0].cast(pl.Int32), pl.col("g").struct[1].cast(pl.Int32), pl.col("g").struct[2].cast(pl.Int32)
-        ).alias("fdate"),
-    )
-    return cand.select("idx", "d_dmy", "d_mdy").join(found, on="idx", how="inner")
-
-
-def _app_line(heads: pl.DataFrame, lines: pl.Series) -> pl.Series:
-    """For header rows (idx, hdr_len): whether the app wrote the line itself, i.e. it has no author
-    (Android notices) or carries the iPhone mark right after 'Name: ' (see ``whatsapp_kinds``)."""
-    rest = lines.gather(heads.get_column("idx")).str.slice(heads.get_column("hdr_len"))
-    author = rest.str.extract(_AUTHOR_PATTERN, 0)
-    marked = rest.str.slice(author.str.len_chars().fill_null(0)).str.starts_with(MARK)
-    return (author.is_null() | marked).fill_null(True)
-
-
-def _unplaced(before: pl.Series) -> list[UnplacedLine]:
-    """The non-blank lines before the first message header (``before``: those lines, from line 1)."""
-    frame = pl.DataFrame({"line": before}).with_row_index("idx")
-    frame = frame.filter(pl.col("line").str.strip_chars(BIDI_CHARS + " \t") != "")
-    return [
-        UnplacedLine(line_no=int(i) + 1, text=line[:500], reason="before the first message header")
-        for i, line in zip(frame.get_column("idx"), frame.get_column("line"), strict=True)
-    ]
-
-
-def _messages(heads: pl.DataFrame, cont: pl.DataFrame) -> pl.DataFrame:
-    """One row per message: author split off the header line, continuation lines joined with '\\n'.
-
-    ``heads``: one row per header line (idx, msg_id, timestamp, line, hdr_len); ``cont``: the other
-    lines after the first header (line, msg_id of the message they continue).
-    """
-    # group 0 only: a plain find is several times faster than a capture group in Rust regex
-    query = (
-        heads.lazy()
-        .select("idx", "msg_id", "timestamp", pl.col("line").str.slice(pl.col("hdr_len")).alias("rest"))
-        .with_columns(pl.col("rest").str.extract(_AUTHOR_PATTERN, 0).alias("author_colon"))
-        .select(
-            "idx",
-            "msg_id",
-            "timestamp",
-            pl.col("author_colon").str.strip_suffix(" ").str.strip_suffix(":").alias("author"),
-            pl.col("rest").str.slice(pl.col("author_colon").str.len_chars().fill_null(0)).alias("body"),
-        )
-    )
-    if cont.height == 0:
-        return query.collect()
-    tails_query = (
-        cont.lazy()
-        .group_by("msg_id", maintain_order=True)
-        .agg(pl.col("line"))  # gathered, then joined: faster than joining inside the aggregation
-        .select("msg_id", pl.col("line").list.join("\n").str.strip_chars_end("\n").alias("tail"))
-        .filter(pl.col("tail") != "")  # trailing empty lines (e.g. the file's last newline) add nothing
-    )
-    heads, tails = pl.collect_all([query, tails_query])  # side by side
-    if tails.height == 0:
-        return heads
-    # most messages are one line: the few tails are put on by row number (msg_id counts rows from 1)
-    rows = tails.get_column("msg_id") - 1
-    body = heads.get_column("body")
-    joined = tails.select(pl.concat_str([body.gather(rows), pl.lit("\n"), pl.col("tail")]).alias("body")).to_series()
-    return heads.with_columns(body.scatter(rows, joined))
-
-
-def _finish(
-    box: list[pl.DataFrame], src: SourceText, file_name: str
-) -> tuple[pl.DataFrame, str | None, tuple[str, ...]]:
-    """Sender clean-up, kinds, edited marker, ids: the canonical frame, 'me' where it can be told, and
-    the people who wrote, in order of their first message."""
-    # side by side: the distinct names (few: cleaned once each in Python, then mapped) and one pass
-    # that finds the few bodies needing a closer look and the rows without an author (notices); the
-    # fixes and kinds are worked out on those rows only, every other row is plain text
-    heads = box.pop()
-    names, masks = pl.collect_all([
-        heads.lazy().select(pl.col("author").drop_nulls().unique()),
-        heads.lazy().select(
-            needs_look("body").alias("look"), (pl.col("author").is_null() | (pl.col("author") == "")).alias("none")
-        ),
-    ])
-    changed = {n: c for n in names.to_series().to_list() if (c := clean_name(n)) != n}
-    no_author = masks.get_column("none")
-    if changed:  # most exports need no cleaning: then no pass over every row
-        if emptied := [n for n, c in changed.items() if c == ""]:
-            no_author = no_author | heads.get_column("author").is_in(emptied)
-        heads = heads.with_columns(pl.col("author").replace(changed))
-    looked = masks.get_column("look").arg_true()
-    del masks
-    flags = body_flags(heads.get_column("body").gather(looked))
-    n = heads.height
-    rows = pl.concat([looked, no_author.arg_true()]).unique().sort() if no_author.any() else looked
-    full = [pl.repeat(False, n, eager=True, dtype=pl.Boolean).scatter(looked, flags.get_column(c)).alias(c)
-            for c in flags.columns]
-    sub = heads[rows].with_columns(*(f.gather(rows) for f in full), (~no_author.gather(rows)).alias("has_author"))
-    del flags
-    sub = sub.with_columns(
-        pl.when(pl.col("_bidi")).then(pl.col("body").str.strip_chars_start(BIDI_CHARS)).otherwise(pl.col("body"))
-        .alias("body")
-    ).with_columns(pl.when(pl.col("edited")).then(strip_edited_expr("body")).otherwise(pl.col("body")).alias("body"))
-    sub = sub.with_columns(kinds_of(sub, marked="_mark")).with_columns(
-        pl.when(pl.col("kind") == MessageKind.SYSTEM.value).then(pl.lit("")).otherwise(pl.col("author")).alias("sender")
-    )
-    df = pl.DataFrame({
-        "idx": heads.get_column("idx"),
-        "timestamp": heads.get_column("timestamp"),
-        "sender": heads.get_column("author").scatter(rows, sub.get_column("sender")),
-        "text": heads.get_column("body").scatter(rows, sub.get_column("body")),
-        "kind": pl.repeat(MessageKind.TEXT.value, n, eager=True, dtype=pl.String).scatter(rows, sub.get_column("kind")),
-        "edited": full[0],
-        "by_me": pl.repeat(False, n, eager=True, dtype=pl.Boolean).scatter(rows, sub.get_column("by_me")),
-    })
-    del heads, sub
-    # system rows, and only they, have the sender "": the people are the other names, in order
-    senders = [s for s in df.get_column("sender").unique(maintain_order=True).to_list() if s != ""]
-    conversation_id = "whatsapp:" + conversation_slug(senders)
-    me = guess_me(df, senders, f"{file_name}:{src.name}" if file_name else src.name)
-    out = df.select(
-        pl.col("timestamp").cast(pl.Datetime("us")),
-        pl.lit(None, pl.Int32).alias("utc_offset_min"),
-        pl.col("sender").cast(pl.String),
-        pl.col("text").fill_null("").cast(pl.String),
-        pl.col("kind").cast(pl.String),
-        pl.col("edited").fill_null(False),
-        pl.lit(Platform.WHATSAPP.value).alias("platform"),
-        pl.lit(conversation_id).alias("conversation_id"),
-        pl.lit(src.name).alias("source_file"),
-        (pl.col("idx").cast(pl.Int64) + 1).alias("source_line"),
-    )
-    return out.cast(MESSAGE_SCHEMA), me, tuple(senders)  # type: ignore[arg-type]
 
 
 def _has_media_files(src: SourceText) -> bool:
