@@ -143,7 +143,7 @@ def _lines(path: Path) -> list[str]:
 
 @pytest.mark.parametrize("name", ["river_en.txt", "river_ja.txt", "group_12h_dmy.txt"])
 def test_fast_scan_agrees_with_exact_scan(name: str) -> None:
-    from ebbtide.importers import line as mod
+    from ebbtide.importers import line_scan as mod
 
     lines = _lines(FIX / name)
     fast, exact = mod._scan_fast(lines), mod._scan_exact(lines, None)
@@ -159,7 +159,7 @@ line_pieces = st.sampled_from(
 @settings(max_examples=150, deadline=None)
 @given(pieces=st.lists(line_pieces, max_size=25))
 def test_fast_scan_never_disagrees_with_exact_scan(pieces: list[str]) -> None:
-    from ebbtide.importers import line as mod
+    from ebbtide.importers import line_scan as mod
 
     lines = ["[LINE] Chat history with River", "Saved on: 2024/03/10 09:00", "", "2024/03/08(Fri)", *pieces]
     try:
@@ -198,7 +198,7 @@ def make_large_line_export(path: Path, n: int) -> Path:
 
 
 def test_generated_export_takes_the_fast_path_and_matches_the_exact_one(tmp_path: Path) -> None:
-    from ebbtide.importers import line as mod
+    from ebbtide.importers import line_scan as mod
 
     lines = _lines(make_large_line_export(tmp_path / "big.txt", 3000))
     fast = mod._scan_fast(lines)  # must not fall back
