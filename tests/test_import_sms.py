@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 
 from ebbtide.errors import EbbtideError, NotAChatExport, UnreadableInput
 from ebbtide.importers import read_export
-from ebbtide.importers.sms import IMPORTER, _CleanReader, repair_surrogates
+from ebbtide.importers.sms import IMPORTER
+from ebbtide.importers.sms_stream import _CleanReader, repair_surrogates
 from ebbtide.model import MESSAGE_SCHEMA, Platform, validate_messages_frame
 
 FIX = Path(__file__).parent / "fixtures" / "sms"

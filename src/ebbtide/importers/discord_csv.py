@@ -33,8 +33,6 @@ from ebbtide.model import DateOrder, MessageKind, ParsedExport
 _LOCALE_DATE = re.compile(
     r"^(\d{1,4})[./-](\d{1,2}|[A-Za-z]{3,})[./-](\d{1,4}),?\s+(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?\s*([AaPp])?\.?\s*[Mm]?\.?$"
 )
-
-
 _MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
 
 

@@ -17,14 +17,8 @@ from ebbtide.importers.imessage import _FIX, _TXT_HEADER, IMPORTER, ME, _txt_is_
 from ebbtide.model import MessageKind, ParsedExport
 
 _TXT_REACTION = re.compile(r"^(?:Loved|Liked|Disliked|Laughed at|Emphasized|Questioned|Reacted .+?) by |^Sticker from ")
-
-
 _TXT_DROP = ("This message responded to an earlier message.",)
-
-
 _TXT_DELETED = "This message was deleted from the conversation!"
-
-
 _TXT_ATTACHMENT = re.compile(r"^(?:/|~/).+\.[A-Za-z0-9]{2,5}$|^Attachment missing!$")
 
 

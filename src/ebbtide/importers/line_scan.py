@@ -15,8 +15,6 @@ from ebbtide.model import UnplacedLine
 _DATE = re.compile(
     r"^(?:[^\d\s,]{2,12},?\s+)?(\d{1,4})[/.\-](\d{1,2})[/.\-](\d{1,4})\.?(?:\s*[(（]?[^\d\s()（）]{1,12}[)）]?)?$"
 )
-
-
 _MESSAGE = re.compile(r"^(午前|午後)?(\d{1,2}):(\d{2})\s?([AaPp][Mm])?(\t| )(.*)$")
 
 

@@ -23,8 +23,6 @@ except ImportError:  # pragma: no cover - depends on the environment
 
 TEXT, MEDIA, DELETED, SYSTEM, CALL, OTHER = (k.value for k in MessageKind)
 _MEDIA_KEYS = ("photos", "videos", "gifs", "audio_files", "files", "sticker")
-
-
 # Meta's English pseudo-messages (no type field exists). Order matters: first match wins.
 # Each entry: (pattern, kind, who): who = "you" -> the sender is the exporting user,
 # "your" -> the sender is the *other* person (it reacts to "your" message), "" -> no hint.

@@ -22,33 +22,17 @@ _FIX = (
     "text export from signalbackup-tools (--exporttxt) or sigtop (text format)."
 )
 MD_HEADER = re.compile(r"^\[(\d{4}-\d{2}-\d{2}),? (\d{1,2}:\d{2}(?::\d{2})?)\] (.+?):(?: (.*))?$")
-
-
 SBT_HEADER = re.compile(
     r"^\[([A-Z][a-z]{2} \d{1,2}, \d{4} \d{1,2}:\d{2}:\d{2})\] (?:<(.*?)> ?(.*)|\*\*\* (?:<(.*?)> )?(.*))$"
 )
-
-
 _MD_REACTIONS = re.compile(r"^\(- .*: .* -\)$")
-
-
 # sigexport links attachments as [name](./media/x) (images with a leading "!") and stickers as
 # [label](../exported_stickers/...); other links in a message are the sender's words and stay.
 _MD_MEDIA = re.compile(r"!?\[[^\]]*\]\(\.{1,2}/[^)]*\)")
-
-
 _MD_REACTION_LINE = re.compile(r"\n\(- [^\n]* -\)")
-
-
 _MD_STICKER_LINE = re.compile(r"\n\(\( [^\n]* \)\)")
-
-
 _CALL = re.compile(r"^(?:Missed|Incoming|Outgoing) (?:voice|video|group)? ?call\b", re.IGNORECASE)
-
-
 _SBT_REACTIONS = re.compile(r" \((?:[^():;]+: [^\w\s();]+)(?:; [^():;]+: [^\w\s();]+)*\)$")
-
-
 _DELETED = "(This message was deleted)"
 
 

@@ -32,115 +32,17 @@ from ebbtide.errors import NotAChatExport, UnreadableInput
 from ebbtide.importers._build import first_bad, plain_reason, utc_ms_columns
 from ebbtide.importers._columns import CHAT_ENV, build_frame, chosen_chat
 from ebbtide.importers.base import Importer
+from ebbtide.importers.sms_stream import _CleanReader
 from ebbtide.model import DateOrder, MessageKind, ParsedExport, Platform
 
 ME = "Me"
-_CHUNK = 1 << 20
 _SNIFF_BYTES = 4096
 _NOT_A_BACKUP = "This does not look like an SMS Backup & Restore file; make a new backup and try again."
 
-_DATA = b'data="'
-_SPACE = frozenset(b" \t\r\n")
-_HI = rb"&#(?:(5529[6-9]|55[3-9]\d\d|56[0-2]\d\d|563[01]\d)|[xX]([dD][89abAB][0-9a-fA-F]{2}));"
-_LO = rb"&#(?:(563[2-9]\d|56[4-9]\d\d|57[0-2]\d\d|573[0-3]\d|5734[0-3])|[xX]([dD][c-fC-F][0-9a-fA-F]{2}));"
-_PAIR = re.compile(_HI + _LO)  # a high then a low surrogate (U+D800-DBFF, U+DC00-DFFF)
-_LONE = re.compile(rb"&#(?:(5[5-7]\d{3})|[xX]([dD][89a-fA-F][0-9a-fA-F]{2}));")
-_PAIR_CACHE: dict[bytes, bytes] = {}
 _TAPBACK = re.compile(
     r"^(?:Loved|Liked|Disliked|Laughed at|Emphasized|Questioned|Removed an? \w+ from) “.*”\s*$", re.DOTALL
 )
 TEXT, MEDIA, OTHER = MessageKind.TEXT.value, MessageKind.MEDIA.value, MessageKind.OTHER.value
-
-
-def _ref_value(m: re.Match[bytes], first: int) -> int:
-    dec, hexa = m.group(first), m.group(first + 1)
-    return int(dec) if dec is not None else int(hexa, 16)
-
-
-def _join_pair(m: re.Match[bytes]) -> bytes:
-    whole = m.group(0)
-    done = _PAIR_CACHE.get(whole)
-    if done is None:
-        hi, lo = _ref_value(m, 1), _ref_value(m, 3)
-        done = chr(0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)).encode("utf-8")
-        if len(_PAIR_CACHE) < 65536:
-            _PAIR_CACHE[whole] = done
-    return done
-
-
-def _fix_lone(m: re.Match[bytes]) -> bytes:
-    value = _ref_value(m, 1)
-    return b"&#65533;" if 0xD800 <= value <= 0xDFFF else m.group(0)
-
-
-def repair_surrogates(chunk: bytes) -> bytes:
-    """Rewrite UTF-16 surrogate-pair char refs as the real character (UTF-8 bytes, valid in XML);
-    a lone half becomes the reference ``&#65533;`` (U+FFFD)."""
-    if b"&#5" not in chunk and b"&#x" not in chunk and b"&#X" not in chunk:
-        return chunk
-    return _LONE.sub(_fix_lone, _PAIR.sub(_join_pair, chunk))
-
-
-def _drop_data(buf: bytes) -> tuple[bytes, bool]:
-    """Remove every complete ``data="…"`` attribute; the bool says a value is still open at the end."""
-    start = buf.find(_DATA)
-    if start < 0:
-        return buf, False
-    out: list[bytes] = []
-    pos = 0
-    while start >= 0:
-        if start == 0 or buf[start - 1] not in _SPACE:  # e.g. 'metadata="…"': not ours
-            start = buf.find(_DATA, start + 1)
-            continue
-        out.append(buf[pos:start - 1])
-        end = buf.find(b'"', start + len(_DATA))
-        if end < 0:
-            return b"".join(out), True
-        pos = end + 1
-        start = buf.find(_DATA, pos)
-    out.append(buf[pos:])
-    return b"".join(out), False
-
-
-class _CleanReader:
-    """A read()-able stream over the raw file that drops ``data="…"`` and repairs surrogate refs.
-
-    Chunks are cut right after a ``>``: a character reference contains no ``>``, so no reference is
-    ever split between two chunks. Inside a long ``data`` value we skip bytes without keeping them,
-    so memory stays at one chunk whatever the size of the pictures.
-    """
-
-    def __init__(self, raw: IO[bytes]) -> None:
-        self._raw = raw
-        self._carry = b""
-        self._in_data = False
-
-    def read(self, size: int = _CHUNK) -> bytes:
-        while True:
-            chunk = self._raw.read(max(size, _CHUNK))
-            eof = not chunk
-            buf = self._carry + chunk
-            self._carry = b""
-            if self._in_data:
-                end = buf.find(b'"')
-                if end < 0:
-                    if eof:
-                        return b""
-                    continue
-                buf = buf[end + 1:]
-                self._in_data = False
-            buf, opened = _drop_data(buf)
-            if opened:
-                self._in_data = True
-            elif not eof:
-                cut = buf.rfind(b">") + 1
-                if cut == 0:
-                    self._carry = buf
-                    continue
-                self._carry = buf[cut:]
-                buf = buf[:cut]
-            if buf or eof:
-                return repair_surrogates(buf)
 
 
 @dataclass(slots=True)

@@ -18,8 +18,6 @@ from ebbtide.importers.telegram_messages import _DELETED_ACCOUNT, _MEDIA_KEYS, _
 from ebbtide.model import MessageKind
 
 _ENTITIES = pl.List(pl.Struct({"text": pl.String}))
-
-
 _FAST_SCHEMA: dict[str, Any] = {
     "name": pl.String, "type": pl.String, "id": pl.Int64,
     "messages": pl.List(pl.Struct({
@@ -37,15 +35,9 @@ _FAST_SCHEMA: dict[str, Any] = {
         "duration_seconds": pl.Float64, "discard_reason": pl.String,
     })),
 }
-
-
 _FAST_OTHER = ("location_information", "contact_information", "poll", "game_information",
                "invoice_information", "place_name")
-
-
 _SPLIT_MIN_BYTES = 8 << 20
-
-
 # Between two messages of the "messages" array as Telegram Desktop pretty-prints it (two spaces deep).
 # JSON strings cannot hold a raw newline, and deeper objects are indented further, so these bytes
 # only ever sit between two top-level messages.

@@ -15,17 +15,11 @@ from ebbtide.model import MessageKind
 
 _SNIFF_BYTES = 16_384  # how much of a file is looked at to recognise it
 _MEDIA_KEYS = ("photo", "file", "media_type", "sticker_emoji")
-
-
 _OTHER_KEYS = (
     "location_information", "contact_information", "poll", "game_information",
     "invoice_information", "place_name", "todo_list", "giveaway_information",
 )
-
-
 _CALL_ACTIONS = frozenset({"phone_call", "group_call", "invite_to_group_call"})
-
-
 _DELETED_ACCOUNT = "Deleted Account"  # what Telegram itself shows for ``from: null``
 
 
