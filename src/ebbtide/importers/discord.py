@@ -153,7 +153,7 @@ def _struct_field(frame: pl.DataFrame, name: str, field: str) -> pl.Expr:
 # The fields we use, so Polars never infers a schema from the file: inference on hostile nesting
 # (a 4 KB file with 1,000 nested brackets) takes gigabytes. Lists we only count keep one field,
 # extra fields are ignored, and a field of another type sends the file to the exact reader.
-_FAST_SCHEMA = {
+_FAST_SCHEMA: dict[str, Any] = {
     "channel": pl.Struct({"id": pl.String, "type": pl.String, "name": pl.String}),
     "dateRange": pl.Struct({"after": pl.String, "before": pl.String}),
     "messageCount": pl.Int64,

@@ -15,9 +15,10 @@ from ebbtide.errors import NotAChatExport, UnreadableInput, shown
 from ebbtide.importers.limits import check_json_depth
 from ebbtide.model import MessageKind
 
-_fastjson: Any
 try:  # faster on big threads; plain json is the always-available fallback
-    import orjson as _fastjson
+    import orjson
+
+    _fastjson: Any = orjson
 except ImportError:  # pragma: no cover - depends on the environment
     _fastjson = None
 

@@ -106,7 +106,7 @@ def _col(frame: pl.DataFrame, name: str, dtype: pl.DataType | type[pl.DataType],
 
 
 # The fields used; nested values we only test for presence are read as strings (extra fields ignored).
-_DATA_JSON_SCHEMA = {
+_DATA_JSON_SCHEMA: dict[str, Any] = {
     "date": pl.String, "sender": pl.String, "body": pl.String, "deleted": pl.Boolean, "call": pl.Boolean,
     "sticker": pl.String, "attachments": pl.List(pl.String),
 }

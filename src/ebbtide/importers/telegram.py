@@ -38,9 +38,10 @@ from ebbtide.importers.telegram_fast import _fast_collect
 from ebbtide.importers.telegram_messages import _SNIFF_BYTES, _collect, _deleted_accounts, _find_me, _times
 from ebbtide.model import DateOrder, MessageKind, ParsedExport, Platform
 
-_fastjson: Any
 try:  # orjson is ~2x faster on a big result.json; plain json is the always-available fallback
-    import orjson as _fastjson
+    import orjson
+
+    _fastjson: Any = orjson
 except ImportError:  # pragma: no cover - depends on the environment
     _fastjson = None
 
