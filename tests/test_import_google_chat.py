@@ -13,7 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from shared_data import shared_names
 
-from ebbtide.errors import EbbtideError, UnreadableInput
+from ebbtide.errors import ChooseChat, EbbtideError, UnreadableInput
+from ebbtide.importers import read_export
 from ebbtide.importers.google_chat import IMPORTER, parse_created_date, read_google_chat
 from ebbtide.model import MESSAGE_SCHEMA, validate_messages_frame
 
@@ -49,12 +50,14 @@ def test_golden_messages_json_with_me_from_user_info() -> None:
 def test_group_folder_and_google_chat_folder() -> None:
     assert IMPORTER.sniff(DM) and IMPORTER.sniff(CHAT)
     assert rows(IMPORTER.read(DM)) == GOLDEN
-    whole = IMPORTER.read(CHAT)
+    whole = read_export(CHAT, chat="DM 7Hq2xAAAAE")
     assert rows(whole) == GOLDEN
-    assert any("Space AAAAqw3e" in w for w in whole.report.warnings)
+    with pytest.raises(ChooseChat) as several:  # no choice: the groups are listed, busiest first
+        read_export(CHAT)
+    assert [c[0] for c in several.value.chats] == ["DM 7Hq2xAAAAE", "Space AAAAqw3e"]
     space = read_google_chat(CHAT, group="Space AAAAqw3e")
     assert rows(space) == [(datetime(2024, 3, 10, 21, 54, 36), "Mia Lopez", "szia", "text", 1)]
-    with pytest.raises(UnreadableInput, match="no group called"):
+    with pytest.raises(ChooseChat, match="no group called 'DM nope'"):
         read_google_chat(CHAT, group="DM nope")
 
 
@@ -64,7 +67,7 @@ def test_takeout_zip(tmp_path: Path) -> None:
         for f in ROOT.rglob("*.json"):
             zf.write(f, f.relative_to(ROOT.parent).as_posix())
     assert IMPORTER.sniff(archive)
-    parsed = IMPORTER.read(archive)
+    parsed = read_export(archive, chat="dm 7hq2xaaaae")  # a name in any case
     assert rows(parsed) == GOLDEN and parsed.report.me == "Jo Park"
 
 
@@ -167,11 +170,10 @@ def test_impossible_date_is_explained(tmp_path: Path) -> None:
 @pytest.mark.parametrize("name", ['Takeout/Google Chat', 'Takeout/Google Chat/Groups/DM 7Hq2xAAAAE', 'Takeout/Google Chat/Groups/DM 7Hq2xAAAAE/messages.json'])
 def test_registry_sniffs_google_chat_first(name: str) -> None:
     """Through the registry (all importers, in sniff order) our fixtures reach this importer."""
-    from ebbtide.importers import read_export
 
-    assert read_export(Path(__file__).parent / "fixtures" / "google_chat" / name).report.platform.value == "google_chat"
+    assert read_export(Path(__file__).parent / "fixtures" / "google_chat" / name, chat="DM 7Hq2xAAAAE").report.platform.value == "google_chat"
 
 
 def test_takeout_root_folder() -> None:
     assert IMPORTER.sniff(ROOT)
-    assert rows(IMPORTER.read(ROOT)) == GOLDEN
+    assert rows(read_export(ROOT, chat="DM 7Hq2xAAAAE")) == GOLDEN

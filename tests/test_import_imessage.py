@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ebbtide.errors import EbbtideError, NotAChatExport, UnreadableInput
+from ebbtide.errors import ChooseChat, EbbtideError, NotAChatExport
 from ebbtide.importers.imessage import IMPORTER, decode_attributed_body, list_chats, reactions, read_imessage
 from ebbtide.model import MESSAGE_SCHEMA, frame_to_messages, validate_messages_frame
 
@@ -84,6 +84,12 @@ def make_db(path: Path, *, seconds: bool = False) -> Path:
     return path
 
 
+@pytest.fixture(autouse=True)
+def _busier_chat(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fixture databases hold two chats; tests read the busier one unless they say otherwise."""
+    monkeypatch.setenv("EBBTIDE_CHAT", "+15555550123")
+
+
 @pytest.fixture()
 def chat_db(tmp_path: Path) -> Path:
     return make_db(tmp_path / "chat.db")
@@ -109,16 +115,23 @@ def test_golden_most_messages_chat_merges_sms_and_imessage_rows(chat_db: Path) -
     assert rep.me == "Me"
     assert rep.participants == ("+15555550123", "Me")
     assert rep.capabilities["reactions"] and rep.capabilities["read_times"]
-    assert any("kim@example.com" in w for w in rep.warnings)
 
 
 def test_pick_other_chat_and_unknown_chat_lists_chats(chat_db: Path) -> None:
     parsed = read_imessage(chat_db, chat="kim@example.com")
     assert parsed.messages["text"].to_list() == ["other chat"]
     assert parsed.report.me is None
-    with pytest.raises(UnreadableInput) as info:
+    with pytest.raises(ChooseChat) as info:
         read_imessage(chat_db, chat="nobody")
     assert "+15555550123" in info.value.fix and "kim@example.com" in info.value.fix
+    assert [c[0] for c in info.value.chats] == ["+15555550123", "kim@example.com"]  # busiest first
+
+
+def test_without_a_choice_the_chats_are_listed(chat_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("EBBTIDE_CHAT")
+    with pytest.raises(ChooseChat) as info:
+        IMPORTER.read(chat_db)
+    assert "holds 2 chats" in info.value.what and "--chat" in info.value.fix
 
 
 def test_seconds_dates_of_old_databases(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ebbtide.errors import EbbtideError, NotAChatExport
+from ebbtide.errors import ChooseChat, EbbtideError, NotAChatExport
 from ebbtide.importers import read_export
 from ebbtide.importers.meta import IMPORTER
 from ebbtide.importers.meta_messages import fix_mojibake, message_reactions
@@ -112,7 +112,7 @@ def test_archive_with_several_threads(tmp_path: Path, monkeypatch: pytest.Monkey
             zf.write(path, path.relative_to(FB).as_posix())
         zf.write(E2EE, E2EE.name)
     assert IMPORTER.sniff(archive)
-    with pytest.raises(NotAChatExport) as err:
+    with pytest.raises(ChooseChat) as err:
         read_export(archive)
     assert "noesilva_4455667788" in err.value.fix and "workgroup_998877" in err.value.fix
     monkeypatch.setenv("EBBTIDE_CHAT", "Noé Silva")  # matches the classic folder and the E2EE file
@@ -124,7 +124,7 @@ def test_archive_with_several_threads(tmp_path: Path, monkeypatch: pytest.Monkey
     assert work.messages.get_column("text").to_list() == ["meeting at 9"]
     assert work.report.me == "Lena Park"  # the one person in every thread of the archive
     assert IMPORTER.sniff(FB)
-    with pytest.raises(NotAChatExport):
+    with pytest.raises(ChooseChat):
         monkeypatch.setenv("EBBTIDE_CHAT", "nobody")
         read_export(FB)
 

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ebbtide.errors import EbbtideError, NotAChatExport, UnreadableInput
+from ebbtide.errors import ChooseChat, EbbtideError, NotAChatExport, UnreadableInput
 from ebbtide.importers import read_export
 from ebbtide.importers.sms import IMPORTER
 from ebbtide.importers.sms_stream import _CleanReader, repair_surrogates
@@ -46,7 +46,7 @@ def _no_chat_choice(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_backup_with_several_contacts_lists_them() -> None:
-    with pytest.raises(NotAChatExport) as err:
+    with pytest.raises(ChooseChat) as err:
         read_export(BACKUP)
     assert "Jo" in err.value.fix and "EBBTIDE_CHAT" in err.value.fix
 
@@ -83,7 +83,7 @@ def test_chosen_by_number_and_group(monkeypatch: pytest.MonkeyPatch) -> None:
     assert group.messages.select("sender", "text").rows() == [("+15553330003", "group hello")]
     assert any("group" in w for w in group.report.warnings)
     monkeypatch.setenv("EBBTIDE_CHAT", "nobody")
-    with pytest.raises(NotAChatExport):
+    with pytest.raises(ChooseChat):
         read_export(BACKUP)
 
 

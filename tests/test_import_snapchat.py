@@ -12,7 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from shared_data import shared_names
 
-from ebbtide.errors import EbbtideError, UnreadableInput
+from ebbtide.errors import ChooseChat, EbbtideError
+from ebbtide.importers import read_export
 from ebbtide.importers.snapchat import IMPORTER, SAVED_ONLY_WARNING, read_snapchat
 from ebbtide.model import MESSAGE_SCHEMA, validate_messages_frame
 
@@ -28,7 +29,7 @@ def rows(parsed):
 
 
 def test_golden_new_layout() -> None:
-    parsed = IMPORTER.read(FIX / "chat_history_new.json")
+    parsed = read_export(FIX / "chat_history_new.json", chat="river.k")
     validate_messages_frame(parsed.messages)
     assert rows(parsed) == [
         (datetime(2024, 5, 2, 21, 10, 5, 250000), "river.k", "are you still up?", "text", 1),
@@ -41,8 +42,7 @@ def test_golden_new_layout() -> None:
     rep = parsed.report
     assert rep.me == "jo_m"
     assert rep.participants == ("river.k", "jo_m")
-    assert rep.warnings[0] == SAVED_ONLY_WARNING
-    assert "b0a1f5e2-group" in rep.warnings[1]
+    assert rep.warnings == (SAVED_ONLY_WARNING,)
     assert set(parsed.messages["conversation_id"]) == {"snapchat:river.k"}
     assert set(parsed.messages["utc_offset_min"]) == {0}
 
@@ -51,12 +51,12 @@ def test_pick_group_conversation() -> None:
     parsed = read_snapchat(FIX / "chat_history_new.json", conversation="b0a1f5e2-group")
     assert parsed.messages["text"].to_list() == ["team lunch?"]
     assert "Lunch crew" in parsed.report.dialect
-    with pytest.raises(UnreadableInput, match="no conversation called"):
+    with pytest.raises(ChooseChat, match="no conversation called 'nobody'"):
         read_snapchat(FIX / "chat_history_new.json", conversation="nobody")
 
 
 def test_golden_old_layout_unescapes_html_and_names_me() -> None:
-    parsed = IMPORTER.read(FIX / "chat_history_old.json")
+    parsed = read_export(FIX / "chat_history_old.json", chat="river.k")
     assert rows(parsed) == [
         (datetime(2021, 3, 14, 8, 0, 1), "river.k", "morning 'sunshine' & coffee?", "text", 1),
         (datetime(2021, 3, 14, 8, 2, 30), "Me", "yes please", "text", 4),
@@ -72,12 +72,12 @@ def test_zip_and_folder_inputs(tmp_path: Path) -> None:
         zf.write(FIX / "chat_history_new.json", "mydata/json/chat_history.json")
         zf.writestr("mydata/json/account.json", "{}")
     assert IMPORTER.sniff(archive)
-    assert IMPORTER.read(archive).messages.height == 6
+    assert read_export(archive, chat="river.k").messages.height == 6
     folder = tmp_path / "export" / "json"
     folder.mkdir(parents=True)
     (folder / "chat_history.json").write_bytes((FIX / "chat_history_new.json").read_bytes())
     assert IMPORTER.sniff(tmp_path / "export")
-    assert IMPORTER.read(tmp_path / "export").messages.height == 6
+    assert read_export(tmp_path / "export", chat="river.k").messages.height == 6
 
 
 def test_sniff_does_not_claim_other_json(tmp_path: Path) -> None:
@@ -149,17 +149,17 @@ def test_any_json_document_raises_only_our_errors(tmp_path: Path, value: object)
 @pytest.mark.parametrize("name", ['chat_history_new.json', 'chat_history_old.json'])
 def test_registry_sniffs_snapchat_first(name: str) -> None:
     """Through the registry (all importers, in sniff order) our fixtures reach this importer."""
-    from ebbtide.importers import read_export
 
-    assert read_export(Path(__file__).parent / "fixtures" / "snapchat" / name).report.platform.value == "snapchat"
+    assert read_export(Path(__file__).parent / "fixtures" / "snapchat" / name, chat="river.k").report.platform.value == "snapchat"
 
 
 def test_the_chat_variable_picks_a_conversation_as_for_every_format(monkeypatch: pytest.MonkeyPatch) -> None:
-    from ebbtide.importers import read_export
 
     monkeypatch.setenv("EBBTIDE_CHAT", "b0a1f5e2-group")
     parsed = read_export(FIX / "chat_history_new.json")
     assert parsed.messages["text"].to_list() == ["team lunch?"]
     monkeypatch.delenv("EBBTIDE_CHAT")
-    report = read_export(FIX / "chat_history_new.json").report
-    assert any("EBBTIDE_CHAT='NAME'" in w for w in report.warnings)
+    with pytest.raises(ChooseChat) as info:  # several conversations and no choice: the list, to ask or exit 2
+        read_export(FIX / "chat_history_new.json")
+    assert [c[0] for c in info.value.chats] == ["river.k", "b0a1f5e2-group"]
+    assert "--chat" in info.value.fix and "EBBTIDE_CHAT" in info.value.fix

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ebbtide.errors import EbbtideError, NotAChatExport, UnreadableInput
+from ebbtide.errors import ChooseChat, EbbtideError, NotAChatExport, UnreadableInput
 from ebbtide.importers import read_export
 from ebbtide.importers.telegram import IMPORTER
 from ebbtide.importers.telegram_messages import message_extras
@@ -165,7 +165,7 @@ def test_full_export_single_personal_chat_is_chosen() -> None:
 
 def test_full_export_with_several_chats_lists_them(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("EBBTIDE_CHAT", raising=False)
-    with pytest.raises(NotAChatExport) as err:
+    with pytest.raises(ChooseChat) as err:
         read_export(FIX / "full_export_two_chats.json")
     assert "Robin" in err.value.fix and "Mum" in err.value.fix and "EBBTIDE_CHAT" in err.value.fix
     monkeypatch.setenv("EBBTIDE_CHAT", "robin")
@@ -173,7 +173,7 @@ def test_full_export_with_several_chats_lists_them(monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("EBBTIDE_CHAT", "333")
     assert read_export(FIX / "full_export_two_chats.json").messages.height == 2
     monkeypatch.setenv("EBBTIDE_CHAT", "nobody")
-    with pytest.raises(NotAChatExport):
+    with pytest.raises(ChooseChat):
         read_export(FIX / "full_export_two_chats.json")
 
 

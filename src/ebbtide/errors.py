@@ -50,3 +50,22 @@ class StoreError(EbbtideError):
 
 class UnknownParticipant(EbbtideError):
     """A name given with --me (or similar) is not in the conversation."""
+
+
+class ChooseChat(EbbtideError):
+    """An export holds several conversations and none (or no existing one) was chosen.
+
+    ``chats``: (what to give with ``--chat``, a line describing it), busiest first where known. The CLI asks
+    which one on a terminal and otherwise exits 2 with this list; every multi-chat format raises it.
+    """
+
+    LISTED = 30
+
+    def __init__(self, what: str, *, where: str = "", chats: tuple[tuple[str, str], ...] = ()) -> None:
+        self.chats = chats
+        lines = [line for _, line in chats[: self.LISTED]]
+        if len(chats) > self.LISTED:
+            lines.append(f"… and {len(chats) - self.LISTED} more")
+        fix = ("Run again with --chat NAME (or set EBBTIDE_CHAT=NAME) to read one of them, e.g. "
+               f"--chat \"{chats[0][0]}\". Chats here:\n  " + "\n  ".join(lines)) if chats else ""
+        super().__init__(what, where=where, fix=fix)

@@ -444,6 +444,9 @@ def analyze_cmd(
                                            "computer's).", show_default=False)] = None,
     no_store: Annotated[bool, typer.Option("--no-store", help="Analyse in memory only: nothing is written "
                                            "to your store.")] = False,
+    chat: Annotated[str | None, typer.Option("--chat", help="Which conversation to read from an export that "
+                                             "holds several (default: asked on a terminal; or EBBTIDE_CHAT).",
+                                             show_default=False)] = None,
 ) -> None:
     """Analyse your chat: signs of pulling away against your own past, possible reasons, a plan."""
     from ebbtide.cli.data_cmds import read_all
@@ -461,7 +464,7 @@ def analyze_cmd(
     parsed: list[tuple[Path, ParsedExport]] = []
     if all_paths:
         with _step("reading the exports"):
-            parsed = read_all(all_paths, platform, date_order)
+            parsed = read_all(all_paths, platform, date_order, chat)
     with _command_store(db, create=bool(all_paths), memory=no_store) as store:
         # One transaction: a refusal (wrong --me or --partner, no terminal to ask, an unwritable
         # report), Ctrl-C at the question or a crash leaves the store exactly as it was.

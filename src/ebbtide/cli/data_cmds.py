@@ -25,7 +25,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ebbtide.cli.app import app, err, friendly_errors, out
-from ebbtide.errors import EbbtideError, UnreadableInput, shown
+from ebbtide.errors import ChooseChat, EbbtideError, UnreadableInput, shown
 from ebbtide.insight.wording import counted
 from ebbtide.model import DateOrder, ParsedExport, Platform
 from ebbtide.report.parse_report import parse_report_lines
@@ -55,6 +55,11 @@ PlatformOption = Annotated[
     typer.Option("--platform", help="Skip format detection and read the file as this messenger's export.",
                  show_default=False),
 ]
+ChatOption = Annotated[
+    str | None,
+    typer.Option("--chat", help="Which conversation to read from an export that holds several (name, id or "
+                 "number; default: asked on a terminal; or EBBTIDE_CHAT).", show_default=False),
+]
 PathsArgument = Annotated[list[Path], typer.Argument(help="Chat export files (.txt, .zip, .json...).",
                                                      show_default=False)]
 TzOption = Annotated[
@@ -74,17 +79,45 @@ def _check_path(path: Path) -> None:
                               fix="Give the export file (.txt, .zip, .json...) itself.")
 
 
-def _read_one(path: Path, platform: Platform | None, date_order: DateOrder | None) -> ParsedExport:
+def _read_one(path: Path, platform: Platform | None, date_order: DateOrder | None, chat: str | None = None,
+              ) -> ParsedExport:
     from ebbtide.importers import read_export  # imported late: the importers are the heavy part
 
     try:
-        return read_export(path, platform=platform, date_order=date_order)
+        try:
+            return read_export(path, platform=platform, date_order=date_order, chat=chat)
+        except ChooseChat as several:
+            if not can_ask():
+                raise  # exit 2 with the list of chats
+            return read_export(path, platform=platform, date_order=date_order, chat=ask_chat(several))
     except IsADirectoryError:
         raise UnreadableInput("this is a folder, and not an export folder ebbtide knows", where=str(path),
                               fix="Give the export file itself (e.g. the .txt or .zip inside this folder).") from None
     except PermissionError:
         raise UnreadableInput("no permission to read this", where=str(path),
                               fix="Check the file's permissions, or copy it somewhere you can read.") from None
+
+
+def can_ask() -> bool:
+    """Whether a question can be asked: someone at a terminal (not a pipe, a script or a test)."""
+    return sys.stdin.isatty() and err.is_terminal
+
+
+def ask_chat(several: ChooseChat) -> str:
+    """Which of the listed chats to read, asked on the terminal (a number, or a name)."""
+    err.print(Text.assemble(several.where + ": " if several.where else "", several.what), highlight=False,
+              soft_wrap=True)
+    shown_chats = several.chats[: several.LISTED]
+    for i, (_, line) in enumerate(shown_chats, 1):
+        err.print(f"  {i}. {line}", markup=False, highlight=False, soft_wrap=True)
+    if len(several.chats) > len(shown_chats):
+        err.print(f"  … and {len(several.chats) - len(shown_chats)} more (type a name)", markup=False)
+    while True:
+        answer = typer.prompt("Which chat? Number or name", err=True).strip()
+        if answer.isdigit() and 1 <= int(answer) <= len(shown_chats):
+            return shown_chats[int(answer) - 1][0]
+        if answer:
+            return answer  # a name: the importer matches it (and says so when it does not)
 
 
 @contextlib.contextmanager
@@ -109,9 +142,10 @@ def _storing(path: Path, rows: int) -> Iterator[None]:
         yield
 
 
-def read_all(paths: list[Path], platform: Platform | None, date_order: DateOrder | None,
+def read_all(paths: list[Path], platform: Platform | None, date_order: DateOrder | None, chat: str | None = None,
              ) -> list[tuple[Path, ParsedExport]]:
-    """Read every export (all paths checked first), with a progress bar for big jobs."""
+    """Read every export (all paths checked first), with a progress bar for big jobs; ``chat`` picks the
+    conversation in exports that hold several (asked on a terminal when not given)."""
     for path in paths:
         _check_path(path)
     big = len(paths) > 1 or any(p.is_file() and p.stat().st_size > _LARGE_FILE for p in paths)
@@ -120,7 +154,7 @@ def read_all(paths: list[Path], platform: Platform | None, date_order: DateOrder
         for path in paths:
             if bar:
                 bar[0].update(bar[1], description=f"reading {shown(path.name)}")
-            results.append((path, _read_one(path, platform, date_order)))
+            results.append((path, _read_one(path, platform, date_order, chat)))
             if bar:
                 bar[0].advance(bar[1])
     return results
@@ -217,11 +251,12 @@ def parse_cmd(
     output: Annotated[str, typer.Option("--output", "-o", help="Output file, or - for stdout.")] = "-",
     date_order: DateOrderOption = None,
     platform: PlatformOption = None,
+    chat: ChatOption = None,
 ) -> None:
     """Read exports and write one record per message (system lines included), without storing anything."""
     fmt = fmt or format_for(output)
     check_output(fmt, output)
-    parsed = read_all(paths, platform, date_order)
+    parsed = read_all(paths, platform, date_order, chat)
     frames = [p.messages for _, p in parsed]
     frame = pl.concat(frames, how="vertical") if len(frames) > 1 else frames[0]
     # the reports are worked out while the output is written (Polars lets go of the interpreter in both)
@@ -244,13 +279,14 @@ def import_cmd(
         "--conversation-id", help="Store everything under this conversation id (e.g. to join exports of one "
         "chat that were given different ids).", show_default=False)] = None,
     tz: TzOption = None,
+    chat: ChatOption = None,
 ) -> None:
     """Add exports to your local store; messages already there are not added twice."""
     from ebbtide.importers.timezones import choose_zone
     from ebbtide.store import Store
 
     zone = choose_zone(tz)  # checked before reading: a typo in --tz should not cost a long read
-    parsed = read_all(paths, platform, date_order)
+    parsed = read_all(paths, platform, date_order, chat)
     touched: list[str] = []
     with Store.open(db) as store, _progress(len(parsed), len(parsed) > 1) as bar:
         for path, p in parsed:

@@ -22,7 +22,7 @@ from typing import Any, ParamSpec, TypeVar
 
 import polars as pl
 
-from ebbtide.errors import EbbtideError, UnreadableInput
+from ebbtide.errors import ChooseChat, EbbtideError, UnreadableInput
 from ebbtide.importers._columns import build_frame as _frame_from_columns
 from ebbtide.importers._columns import chosen_chat
 from ebbtide.importers.limits import check_json_depth
@@ -294,6 +294,15 @@ def wrap_errors(format_name: str, fix: str) -> Callable[[Callable[P, R]], Callab
     return decorate
 
 
+def several_chats(platform: str, where: str, chats: Sequence[tuple[str, str]], wanted: str | None = None,
+                  what: str = "chat") -> ChooseChat:
+    """The one error of every multi-chat format: several conversations and none chosen, or none
+    called ``wanted``. ``chats``: (what to give with --chat, a line describing it), most messages first."""
+    told = (f"there is no {what} called '{wanted}' in this {platform} export" if wanted
+            else f"this {platform} export holds {len(chats)} {what}s; ebbtide reads one conversation at a time")
+    return ChooseChat(told, where=where, chats=tuple(chats))
+
+
 def pick_conversation(
     counts: dict[str, int],
     wanted: str | None,
@@ -301,13 +310,12 @@ def pick_conversation(
     platform: str,
     where: str,
     what: str = "conversation",
-    how_to_choose: str = "",
-) -> tuple[str, list[str]]:
-    """Choose one conversation from a container that holds several.
+) -> str:
+    """Choose one conversation from a container that holds several (keyed by name, with message counts).
 
-    Rule (documented in docs/formats): ``wanted`` if given, else the ``EBBTIDE_CHAT`` variable
-    (exact key, then case-insensitive); otherwise the one with the most messages, ties broken by name. Returns the key and warnings
-    naming the others so the user knows what was left out and how to pick another.
+    Rule (documented in docs/formats): ``wanted`` if given, else ``--chat`` / ``EBBTIDE_CHAT``
+    (``chosen_chat``), matched exactly, then case-insensitively; the only one when there is one;
+    otherwise ``ChooseChat`` with the list, most messages first (the CLI asks, or exits 2 with it).
     """
     if not counts:
         raise UnreadableInput(
@@ -315,27 +323,13 @@ def pick_conversation(
         )
     ordered = sorted(counts, key=lambda k: (-counts[k], k))
     if wanted is None:
-        wanted = chosen_chat()  # the same EBBTIDE_CHAT rule as the Telegram, Meta and SMS importers
+        wanted = chosen_chat()
     if wanted is not None:
         if wanted in counts:
-            return wanted, []
+            return wanted
         folded = [k for k in ordered if k.casefold() == wanted.casefold()]
         if folded:
-            return folded[0], []
-        listing = "\n  ".join(f"{k} ({counts[k]} messages)" for k in ordered[:30])
-        raise UnreadableInput(
-            f"there is no {what} called '{wanted}' in this export",
-            where=where,
-            fix=f"{what.capitalize()}s found:\n  {listing}",
-        )
-    chosen = ordered[0]
-    warnings: list[str] = []
-    if len(ordered) > 1:
-        others = ", ".join(f"{k} ({counts[k]})" for k in ordered[1:6])
-        more = f" and {len(ordered) - 6} more" if len(ordered) > 6 else ""
-        warnings.append(
-            f"this {platform} export holds {len(ordered)} {what}s; read '{chosen}' ({counts[chosen]} messages), "
-            f"the one with the most messages. Others: {others}{more}."
-            + (f" {how_to_choose}" if how_to_choose else "")
-        )
-    return chosen, warnings
+            return folded[0]
+    elif len(ordered) == 1:
+        return ordered[0]
+    raise several_chats(platform, where, [(k, f"{k} ({counts[k]:,} message{'' if counts[k] == 1 else 's'})") for k in ordered], wanted, what)

@@ -11,7 +11,9 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import polars as pl
@@ -19,15 +21,27 @@ import polars as pl
 from ebbtide.errors import shown
 from ebbtide.model import MESSAGE_SCHEMA, MessageKind, Platform
 
-# One documented rule for containers that hold several conversations (Telegram full export,
-# a Meta archive, an SMS backup): the user names the one to read in this variable.
+# One documented rule for containers that hold several conversations (Telegram full export, a Meta
+# archive, an SMS backup, a Messages database, a Takeout or Snapchat download): the user names the one
+# to read with --chat (``read_export(chat=...)``), or else in this variable.
 CHAT_ENV = "EBBTIDE_CHAT"
+_CHAT: ContextVar[str | None] = ContextVar("ebbtide_chat", default=None)
 
 
 def chosen_chat() -> str | None:
-    """The conversation the user asked for in ``EBBTIDE_CHAT`` (name, id or number), if any."""
-    value = os.environ.get(CHAT_ENV, "").strip()
-    return value or None
+    """The conversation the user asked for (name, id or number): ``--chat``, else ``EBBTIDE_CHAT``."""
+    value = _CHAT.get() or os.environ.get(CHAT_ENV, "")
+    return value.strip() or None
+
+
+@contextmanager
+def chat_chosen(chat: str | None) -> Iterator[None]:
+    """Within this block ``chosen_chat()`` is ``chat`` (when given; the variable stays the fallback)."""
+    token = _CHAT.set(chat)
+    try:
+        yield
+    finally:
+        _CHAT.reset(token)
 
 
 def slug(text: str) -> str:

@@ -39,7 +39,6 @@ from ebbtide.importers._build import (
     wrap_errors,
     zip_names,
 )
-from ebbtide.importers._columns import CHAT_ENV
 from ebbtide.importers.base import Importer
 from ebbtide.model import DateOrder, MessageKind, ParsedExport, Platform
 
@@ -258,14 +257,7 @@ def read_google_chat(path: Path | str, *, group: str | None = None) -> ParsedExp
             key = next(iter(groups))
         else:
             counts = {k: len(_messages(source.read(v), source.where(v))) for k, v in groups.items()}
-            key, warnings = pick_conversation(
-                counts,
-                group,
-                platform="Google Chat",
-                where=str(path),
-                what="group",
-                how_to_choose=f"To read another, point ebbtide at its folder under 'Google Chat/Groups/', or set {CHAT_ENV}='NAME'.",
-            )
+            key = pick_conversation(counts, group, platform="Google Chat", where=str(path), what="group")
         location = groups[key]
         where = source.where(location)
         msgs = _messages(source.read(location), where)

@@ -43,7 +43,7 @@ from ebbtide.importers._build import (
     read_head,
     wrap_errors,
 )
-from ebbtide.importers._columns import CHAT_ENV
+from ebbtide.importers._columns import chosen_chat
 from ebbtide.importers.base import Importer
 from ebbtide.model import DateOrder, MessageKind, ParsedExport, Platform
 
@@ -362,15 +362,14 @@ def read_imessage(path: Path | str, *, chat: str | None = None) -> ParsedExport:
             )
         chats = list_chats(con)
         by_key = {c.identifier: c for c in chats if c.messages}
-        wanted = chat
-        if chat is not None and chat not in by_key:
+        wanted = chat if chat is not None else chosen_chat()
+        if wanted is not None and wanted not in by_key:
             for c in chats:  # also accept a display name or a guid
-                if chat in c.guids or (c.display_name and c.display_name.casefold() == chat.casefold()):
+                if wanted in c.guids or (c.display_name and c.display_name.casefold() == wanted.casefold()):
                     wanted = c.identifier
-        key, warnings = pick_conversation(
-            {k: c.messages for k, c in by_key.items()}, wanted, platform="iMessage", where=str(db), what="chat",
-            how_to_choose=f"To read another, run ebbtide again with {CHAT_ENV}='NAME' before the command.",
-        )
+        key = pick_conversation({k: c.messages for k, c in by_key.items()}, wanted, platform="iMessage",
+                                where=str(db), what="chat")
+        warnings: list[str] = []
         summary = by_key[key]
         rows = _message_rows(con, summary.chat_ids, _READ_COLUMNS)
     finally:

@@ -32,7 +32,14 @@ from pathlib import Path, PurePosixPath
 import polars as pl
 
 from ebbtide.errors import NotAChatExport, UnreadableInput
-from ebbtide.importers._build import capabilities, plain_reason, read_head, utc_ms_columns, zip_names
+from ebbtide.importers._build import (
+    capabilities,
+    plain_reason,
+    read_head,
+    several_chats,
+    utc_ms_columns,
+    zip_names,
+)
 from ebbtide.importers._columns import CHAT_ENV, build_frame, chosen_chat, first_seen, participants_slug
 from ebbtide.importers.base import Importer
 from ebbtide.importers.meta_messages import _read_file, _Rows, fix_mojibake
@@ -166,20 +173,12 @@ def _select(threads: dict[str, _Thread], label: str) -> list[_Thread]:
         hits = [t for t in threads.values() if _key_matches(t.key, wanted)]
         if hits:
             return hits
-    if len(threads) == 1 and not wanted:
+    elif len(threads) == 1:
         return list(threads.values())
     keys = sorted(threads)
-    listing = "\n  ".join(keys[:40]) + (f"\n  … and {len(keys) - 40} more" if len(keys) > 40 else "")
-    what = (f"{CHAT_ENV}={wanted!r} matches none of the {len(keys)} conversations here" if wanted else
-            f"this download holds {len(keys)} conversations; ebbtide reads one at a time")
-    raise NotAChatExport(
-        what,
-        where=label,
-        fix=f"Set {CHAT_ENV} to your partner's name as in the folder names below (e.g. {CHAT_ENV}=\""
-        f"{re.sub(r'_[0-9]+$', '', keys[0])}\"), or point at that thread's folder. Conversations:\n  {listing}",
-    )
-
-
+    partners = [re.sub(r"_[0-9]+$", "", k) for k in keys]  # a thread folder is <partner>_<id>
+    chats = [(p if partners.count(p) == 1 else k, k) for p, k in zip(partners, keys, strict=True)]
+    raise several_chats("Meta", label, chats, wanted, "conversation")
 
 
 _PARTICIPANTS = re.compile(rb'"participants"\s*:\s*(\[[^\]]*\])')

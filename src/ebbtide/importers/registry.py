@@ -28,6 +28,7 @@ from ebbtide.importers import (
     whatsapp,
 )
 from ebbtide.importers._build import SURPRISES, fix_for_damaged, plain_reason
+from ebbtide.importers._columns import chat_chosen
 from ebbtide.importers.base import Importer
 from ebbtide.importers.limits import cap_message_length, check_input, check_json_depth, check_size_for
 from ebbtide.model import DateOrder, ParsedExport, Platform
@@ -123,10 +124,20 @@ def _plainly_not_a_chat(path: Path) -> UnreadableInput | NotAChatExport | None:
 
 
 def read_export(
-    path: str | Path, *, platform: Platform | str | None = None, date_order: DateOrder | str | None = None
+    path: str | Path, *, platform: Platform | str | None = None, date_order: DateOrder | str | None = None,
+    chat: str | None = None,
 ) -> ParsedExport:
-    """Read one export file (or zip) into the canonical frame, sniffing its format."""
-    path = Path(path)
+    """Read one export file (or zip) into the canonical frame, sniffing its format.
+
+    ``chat``: which conversation to read from an export that holds several (name, id or number; the
+    ``EBBTIDE_CHAT`` variable is the fallback). Without one, such an export raises ``ChooseChat``
+    listing them.
+    """
+    with chat_chosen(chat):
+        return _read_export(Path(path), platform, date_order)
+
+
+def _read_export(path: Path, platform: Platform | str | None, date_order: DateOrder | str | None) -> ParsedExport:
     if not path.exists():
         raise UnreadableInput("file not found", where=str(path), fix="Check the path and try again.")
     problem = _plainly_not_a_chat(path)

@@ -29,8 +29,8 @@ from xml.parsers import expat
 import polars as pl
 
 from ebbtide.errors import NotAChatExport, UnreadableInput
-from ebbtide.importers._build import first_bad, plain_reason, utc_ms_columns
-from ebbtide.importers._columns import CHAT_ENV, build_frame, chosen_chat
+from ebbtide.importers._build import first_bad, plain_reason, several_chats, utc_ms_columns
+from ebbtide.importers._columns import build_frame, chosen_chat
 from ebbtide.importers.base import Importer
 from ebbtide.importers.sms_stream import _CleanReader
 from ebbtide.model import DateOrder, MessageKind, ParsedExport, Platform
@@ -289,17 +289,9 @@ def _pick(frame: pl.DataFrame, where: str) -> str:
             return str(hit.item(0, "key"))
     elif convs.height == 1:
         return str(convs.item(0, "key"))
-    top = convs.head(20).iter_rows(named=True)
-    listing = "\n  ".join(f"{r['contact'] or '(no name)'} ({r['who']}): {r['n']} messages" for r in top)
-    more = f"\n  … and {convs.height - 20} more" if convs.height > 20 else ""
-    what = (f"{CHAT_ENV}={wanted!r} matches no contact in this backup" if wanted else
-            f"this backup holds {convs.height} conversations; ebbtide reads one at a time")
-    example = convs.item(0, "contact") or convs.item(0, "who")
-    raise NotAChatExport(
-        what, where=where,
-        fix=f"Set {CHAT_ENV} to the contact's name or phone number (e.g. {CHAT_ENV}=\"{example}\"). "
-        f"Busiest conversations:\n  {listing}{more}",
-    )
+    rows = list(convs.iter_rows(named=True))
+    chats = [(r["contact"] or r["who"], f"{r['contact'] or '(no name)'} ({r['who']}): {r['n']:,} messages") for r in rows]
+    raise several_chats("SMS", where, chats, wanted, "conversation")
 
 
 def _open(path: Path) -> tuple[IO[bytes], str]:

@@ -34,7 +34,6 @@ from ebbtide.importers._build import (
     wrap_errors,
     zip_names,
 )
-from ebbtide.importers._columns import CHAT_ENV
 from ebbtide.importers.base import Importer
 from ebbtide.model import DateOrder, MessageKind, ParsedExport, Platform
 
@@ -187,12 +186,10 @@ def read_snapchat(path: Path | str, *, conversation: str | None = None) -> Parse
     path = Path(path)
     data, where = _load(path)
     convs, old = _conversations(data, where)
-    key, warnings = pick_conversation(
-        {k: len(v) for k, v in convs.items() if v}, conversation, platform="Snapchat", where=where,
-        how_to_choose=f"To read another, run ebbtide again with {CHAT_ENV}='NAME' before the command.",
-    )
+    key = pick_conversation({k: len(v) for k, v in convs.items() if v}, conversation, platform="Snapchat",
+                            where=where)
     records = convs[key]
-    warnings = [SAVED_ONLY_WARNING, *warnings]
+    warnings = [SAVED_ONLY_WARNING]
 
     millis: list[int | None] = []
     created: list[str | None] = []

@@ -29,9 +29,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ebbtide.errors import NotAChatExport, UnreadableInput
-from ebbtide.importers._build import capabilities, plain_json_problem, plain_reason
-from ebbtide.importers._columns import CHAT_ENV, build_frame, chosen_chat, first_seen
+from ebbtide.errors import ChooseChat, NotAChatExport, UnreadableInput
+from ebbtide.importers._build import capabilities, plain_json_problem, plain_reason, several_chats
+from ebbtide.importers._columns import build_frame, chosen_chat, first_seen
 from ebbtide.importers.base import Importer
 from ebbtide.importers.limits import check_json_depth
 from ebbtide.importers.telegram_fast import _fast_collect
@@ -175,31 +175,24 @@ def _choose_chat(root: dict[str, Any], where: str) -> dict[str, Any]:
                 or str(c.get("name") or "").casefold() == wanted.casefold()]
         if len(hits) == 1:
             return hits[0]
-        names = "\n  ".join(_describe_chat(c) for c in chats_ok if c.get("type") == "personal_chat")
-        raise NotAChatExport(
-            f"{CHAT_ENV}={wanted!r} matches {len(hits)} chats in this export",
-            where=where,
-            fix=f"Set {CHAT_ENV} to one chat's exact name or id. Personal chats here:\n  {names}",
-        )
+        if hits:  # one name, several chats: their ids tell them apart
+            raise ChooseChat(f"'{wanted}' names {len(hits)} chats in this Telegram export", where=where,
+                             chats=tuple((str(c.get("id")), _describe_chat(c)) for c in hits))
     personal = [c for c in chats_ok if c.get("type") == "personal_chat"
                 and isinstance(c.get("messages"), list) and c["messages"]]
-    if len(personal) == 1:
+    if len(personal) == 1 and not wanted:
         return personal[0]
-    if not personal:
+    if not personal and not wanted:
         raise NotAChatExport(
             "this Telegram export holds no personal chat with messages",
             where=where,
             fix="Export again with 'Personal chats' ticked, or export the one chat (chat menu > Export chat history).",
         )
-    personal.sort(key=lambda c: -len(c["messages"]))
-    listing = "\n  ".join(_describe_chat(c) for c in personal[:30])
-    more = f"\n  … and {len(personal) - 30} more" if len(personal) > 30 else ""
-    raise NotAChatExport(
-        f"this Telegram export holds {len(personal)} personal chats; ebbtide reads one conversation at a time",
-        where=where,
-        fix=f"Set {CHAT_ENV} to the chat's name or id (e.g. {CHAT_ENV}=\"{personal[0].get('name')}\"), "
-        f"or export just that chat from Telegram Desktop. Chats, most messages first:\n  {listing}{more}",
-    )
+    listed_chats = sorted(personal or chats_ok, key=lambda c: -len(c.get("messages") or ()))
+    names = [str(c.get("name") or "") for c in listed_chats]
+    chats = [(n if n and names.count(n) == 1 else str(c.get("id")), _describe_chat(c))
+             for n, c in zip(names, listed_chats, strict=True)]
+    raise several_chats("Telegram", where, chats, wanted, "personal chat" if personal else "chat")
 
 
 class TelegramImporter(Importer):
