@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-from ebbtide.cli import analysis_cmds, app
+from ebbtide.cli import analysis_cmds, app, choose
 
 pytest.importorskip("ebbtide.features", reason="features layer not there yet")
 if not hasattr(__import__("ebbtide.features", fromlist=["x"]), "build_features"):  # pragma: no cover
@@ -91,7 +91,7 @@ def test_analyze_without_me_and_without_a_terminal_exits_2_naming_participants(e
 
 
 def test_analyze_asks_who_you_are_on_a_terminal(export: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(analysis_cmds, "_interactive", lambda: True)
+    monkeypatch.setattr(choose, "_interactive", lambda: True)
     db = tmp_path / "s.duckdb"
     result = _run(["analyze", str(export), "--db", str(db), "--json", str(tmp_path / "r.json")],
                     input="x\n2\nno\nno\n")

@@ -250,14 +250,14 @@ def test_a_same_name_link_can_be_undone_for_one_chat(tmp_path: Path) -> None:
 
 def test_analyze_remembers_the_answer_to_who_you_are(two_apps: tuple[Path, Path], tmp_path: Path,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    from ebbtide.cli import analysis_cmds
+    from ebbtide.cli import choose
 
     wa, _ = two_apps
     db = str(tmp_path / "s.duckdb")
-    monkeypatch.setattr(analysis_cmds, "_interactive", lambda: True)
+    monkeypatch.setattr(choose, "_interactive", lambda: True)
     asked = _run(["analyze", str(wa), "--db", db], input="Alex\nno\nno\n")  # who you are, then the two safety questions
     assert asked.exit_code == 0 and "Which one is you?" in asked.output
-    monkeypatch.setattr(analysis_cmds, "_interactive", lambda: False)
+    monkeypatch.setattr(choose, "_interactive", lambda: False)
     again = _run(["analyze", "--conversation", "Sam", "--db", db])
     assert again.exit_code == 0, again.output
     assert "Analysing as Alex (remembered from before" in again.output

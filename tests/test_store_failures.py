@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from ebbtide.cli import analysis_cmds, app
+from ebbtide.cli import analysis_cmds, app, choose
 from ebbtide.errors import StoreError
 from ebbtide.importers import read_export
 from ebbtide.store import Store
@@ -97,7 +97,7 @@ def test_ctrl_c_at_which_one_is_you_keeps_nothing(tmp_path: Path, chat: Path,
     other = _chat(tmp_path, "other.txt", weeks=2, secret="another", names=("Kim", "Lou"))
     assert runner.invoke(app, ["import", str(other), "--db", str(db)]).exit_code == 0
     before = _snapshot(db)
-    monkeypatch.setattr(analysis_cmds, "_interactive", lambda: True)
+    monkeypatch.setattr(choose, "_interactive", lambda: True)
 
     def interrupted(*_a: object, **_k: object) -> str:
         raise KeyboardInterrupt

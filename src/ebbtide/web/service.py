@@ -179,24 +179,19 @@ class WebState:
     def _compute(self, cid: str, me: str, partner: str, events: list[jr.JournalEvent],
                  checkins: list[jr.CheckIn], safety: tuple[str, ...] | str | None,
                  reflection: dict[ReasonId, int]) -> WebAnalysis:
-        from ebbtide.features import build_features
-        from ebbtide.insight import explain
-        from ebbtide.signals import assess
+        from ebbtide.pipeline import Pipeline
 
         with self.store() as s:
             messages = s.messages(cid)
-        couple = messages.filter(pl.col("sender").is_in([me, partner, ""]))
-        if couple.filter(pl.col("sender") == partner).is_empty():
+        if messages.filter(pl.col("sender") == partner).is_empty():
             raise EbbtideError(f"{partner} wrote nothing in this conversation", where="settings",
                                fix="Choose the conversation and the people again on the import page.")
-        features = build_features(couple)
-        assessment = assess(features, me=me, partner=partner, baseline=self.baseline())
-        assessment = apply_journal(assessment, events, checkins)
-        since = assessment.recent[0] if assessment.recent else None
-        insight = explain(assessment, features=features, safety_answer=True if isinstance(safety, tuple) else safety,
-                          safety_source=safety[0] if isinstance(safety, tuple) else "answer",
-                          reflection=reflection or None, hints=journal_hints(events, checkins, since=since))
-        return WebAnalysis(cid, assessment, insight, features, messages)
+        done = Pipeline(me=me, partner=partner, baseline=self.baseline()).fit(messages).predict(
+            safety_answer=True if isinstance(safety, tuple) else safety,
+            safety_source=safety[0] if isinstance(safety, tuple) else "answer", reflection=reflection,
+            adjust=lambda a: apply_journal(a, events, checkins),
+            hints=lambda a: journal_hints(events, checkins, since=a.recent[0] if a.recent else None))
+        return WebAnalysis(cid, done.assessment, done.insight, done.features, messages)
 
 
 __all__ = ["WebAnalysis", "WebState", "participants"]
