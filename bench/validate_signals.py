@@ -135,8 +135,7 @@ def run_task(task: tuple[int, str, int]) -> dict:
     sim, story, seed = task
     import polars as pl
 
-    from ebbtide.features import build_features
-    from ebbtide.signals import assess
+    from ebbtide.pipeline import Pipeline
 
     t0 = time.perf_counter()
     cache = os.environ.get("EBBTIDE_BENCH_CACHE")  # a folder: features kept between runs (tuning loops)
@@ -146,9 +145,12 @@ def run_task(task: tuple[int, str, int]) -> dict:
         meta = json.loads(cached.with_suffix(".json").read_text())
         me, partner, start = meta["me"], meta["partner"], date.fromisoformat(meta["start"])
         onset = date.fromisoformat(meta["onset"]) if meta["onset"] else None
+        pipe = Pipeline(me=me, partner=partner, with_matches=False, features=feats)
     else:
         frame, me, partner, onset, start = make_chat(sim, story, seed)
-        feats = build_features(frame, with_matches=False)
+        pipe = Pipeline(me=me, partner=partner, with_matches=False).fit(frame)  # features once, assessed often
+        assert pipe.features is not None
+        feats = pipe.features
         if cached is not None:
             cached.parent.mkdir(parents=True, exist_ok=True)
             feats.drop([c for c, t in feats.schema.items() if t == pl.Object]).write_parquet(cached)
@@ -158,7 +160,7 @@ def run_task(task: tuple[int, str, int]) -> dict:
     if story == "stable":
         checks = []
         for w in STABLE_CHECKS:
-            a = assess(feats, me=me, partner=partner, today=start + timedelta(weeks=w, days=-1), seed=seed)
+            a = pipe.assess(today=start + timedelta(weeks=w, days=-1), seed=seed)
             checks.append({"week": w, "pattern": a.pattern.value,
                            "signs": sorted({f"{s.person == me and 'me' or 'partner'}:{s.sign.value}"
                                             for s in a.signs if s.status.value == "detected"})})
@@ -166,7 +168,7 @@ def run_task(task: tuple[int, str, int]) -> dict:
     elif story.startswith("drop"):
         evals = []
         for k in SINCE_ONSET:
-            a = assess(feats, me=me, partner=partner, today=onset + timedelta(weeks=k, days=-1), seed=seed)
+            a = pipe.assess(today=onset + timedelta(weeks=k, days=-1), seed=seed)
             s = _behavioural_since(a, partner)
             evals.append({"weeks_since_onset": k, "pattern": a.pattern.value,
                           "detected": a.pattern.value in AWAY,
@@ -175,7 +177,7 @@ def run_task(task: tuple[int, str, int]) -> dict:
                           if s and s.since_low and s.since_high else None})
         rec["evals"] = evals
     else:
-        a = assess(feats, me=me, partner=partner, seed=seed)
+        a = pipe.assess(seed=seed)
         rec["pattern"] = a.pattern.value
         who = me if story == "me" else partner
         s = _behavioural_since(a, who)

@@ -26,12 +26,11 @@ sys.path.insert(0, str(Path(__file__).parent))
 from consistency import check, render_faces  # noqa: E402
 
 from ebbtide.errors import EbbtideError  # noqa: E402
-from ebbtide.features import build_features  # noqa: E402
 from ebbtide.insight import explain  # noqa: E402
 from ebbtide.insight.sample import sample_assessment  # noqa: E402
 from ebbtide.insight.selfcheck import parse_answers, run_selfcheck  # noqa: E402
 from ebbtide.model import Evidence, Pattern, ReasonId, SignId, SignStatus, senders_by_volume  # noqa: E402
-from ebbtide.signals import assess  # noqa: E402
+from ebbtide.pipeline import run_analysis  # noqa: E402
 from ebbtide.simulate import SCENARIOS, simulate_couple  # noqa: E402
 
 SEEDS = int(os.environ.get("EBBTIDE_CONSISTENCY_SEEDS", "8"))  # 14 scenarios x 8 = 112 chats
@@ -41,9 +40,8 @@ DEMO = Path(__file__).parents[1] / "src" / "ebbtide" / "simulate" / "data" / "de
 
 def analyse(messages: pl.DataFrame, me: str, partner: str):  # type: ignore[no-untyped-def]
     couple = messages.filter(pl.col("sender").is_in([me, partner, ""]))
-    features = build_features(couple)
-    assessment = assess(features, me=me, partner=partner)
-    return render_faces(assessment, explain(assessment, features=features), messages=couple)
+    done = run_analysis(couple, me=me, partner=partner)  # the one pipeline every face uses
+    return render_faces(done.assessment, done.insight, messages=couple)
 
 
 # --------------------------------------------------------------------------- the checker catches lies
