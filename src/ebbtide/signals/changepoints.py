@@ -235,7 +235,7 @@ def onset(weeks: list[date], y: np.ndarray, first_drop: int, *, lo: int = 0, hi:
     cdf = np.cumsum(w) / w.sum()
     a = (1 - ONSET_LEVEL) / 2
     i_lo = int(starts[np.searchsorted(cdf, a)])
-    i_hi = int(starts[min(np.searchsorted(cdf, 1 - a), len(starts) - 1)])
+    i_hi = int(starts[min(int(np.searchsorted(cdf, 1 - a)), len(starts) - 1)])
     best = int(starts[best_k])
     return Onset(weeks[lo + best], weeks[lo + min(i_lo, best)], weeks[lo + max(i_hi, best)], float(slope[k_all]))
 

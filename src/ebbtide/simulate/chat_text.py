@@ -213,8 +213,8 @@ def chat_texts(n: int, seed: int = 0, mix: dict[str, float] | None = None) -> pl
         em_rep = np.repeat(em, cnt)
         e_ids = np.minimum(rng.zipf(1.5, em_rep.size) - 1, len(_EMOJI) - 1)
         start = rng.random(em.size) < 0.15
-        k = np.where(np.repeat(start, cnt), -1, 10_000)
-        parts.append(pl.DataFrame({"m": em_rep, "k": k, "s": pl.Series(_EMOJI).gather(e_ids)}))
+        place = np.where(np.repeat(start, cnt), -1, 10_000)
+        parts.append(pl.DataFrame({"m": em_rep, "k": place, "s": pl.Series(_EMOJI).gather(e_ids)}))
     allp = pl.concat(parts).sort("m", "k")
     joined = allp.group_by("m", maintain_order=True).agg(pl.col("s").str.join(" "))
     text = pl.Series("text", [""] * 0, dtype=pl.String).extend_constant("", n)

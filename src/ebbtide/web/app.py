@@ -11,62 +11,21 @@ import functools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ebbtide.errors import EbbtideError
-from ebbtide.insight import crisis_resources
-from ebbtide.insight.safety import device_note, exit_url, help_line, safety_message
-from ebbtide.insight.wording import counted
+from ebbtide.web.pages import HERE, NAV, render, safety_block, state_of
 from ebbtide.web.security import Guard, cookie_name, new_token
 from ebbtide.web.service import WebState
 
-HERE = Path(__file__).parent
-templates = Jinja2Templates(directory=str(HERE / "templates"))
-templates.env.globals["counted"] = counted  # "1 new message", "2 new messages": one formatter for every face
-
-NAV: tuple[tuple[str, str], ...] = (
-    ("/", "Home"), ("/import", "Import"), ("/conversations", "Chats"), ("/overview", "Overview"), ("/reasons", "Reasons"), ("/plan", "Plan"),
-    ("/faq", "Questions"), ("/journal", "Journal"), ("/selfcheck", "Self-check"), ("/settings", "Settings"),
-)
-
-
-def state_of(request: Request) -> WebState:
-    return request.app.state.ebbtide  # type: ignore[no-any-return]
-
-
-def safety_block(state: WebState, *, from_messages: bool = False, forced: bool = False) -> dict[str, Any] | None:
-    """Crisis resources for the top of the page, or None when safety does not come first.
-
-    The message names its real source: the user's answer, a check-in, their notes, or the messages.
-    """
-    why = state.safety_reasons()
-    if not why and not forced and not from_messages:
-        return None
-    return {
-        "message": safety_message(source=why[0] if why else "messages"),
-        "resources": crisis_resources(state.setting("country")),
-    }
-
-
-def render(request: Request, name: str, status_code: int = 200, headers: dict[str, str] | None = None,
-           **context: Any) -> HTMLResponse:
-    """A page with what every page needs: navigation, the privacy notice, the safety block."""
-    state = state_of(request)
-    context.setdefault("safety", safety_block(state))
-    context.setdefault("ask_safety", not state.safety_answered())
-    context.setdefault("help_line", help_line(state.setting("country")))
-    context.setdefault("device_note", device_note())
-    context.setdefault("exit_url", exit_url())
-    context.update(request=request, nav=NAV, path=request.url.path, country=state.setting("country") or "")
-    return templates.TemplateResponse(request, name, context, status_code=status_code, headers=headers)
-
+if TYPE_CHECKING:
+    from fastapi.telemetry import TelemetryConfig
 
 _HTTP_WORDS: dict[int, tuple[str, str]] = {
     400: ("the form could not be read", "Go back and send it again; if you were uploading, choose the files again."),
@@ -90,7 +49,7 @@ def plotly_js() -> bytes:
 
 # FastAPI traces requests (paths, and so the link's code) through OpenTelemetry whenever a provider or
 # the OTEL_* variables are set; ebbtide must never send anything anywhere, so every part is off.
-NO_TELEMETRY: dict[str, Any] = {"tracing": False, "metrics": False, "logs": False, "operation_spans": False,
+NO_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False, "operation_spans": False,
                                 "auto_configure": False}
 _OTEL_OFF = {"OTEL_SDK_DISABLED": "true", "OTEL_TRACES_EXPORTER": "none", "OTEL_METRICS_EXPORTER": "none",
              "OTEL_LOGS_EXPORTER": "none", "OTEL_PYTHON_DISABLED_INSTRUMENTATIONS": "*",
@@ -104,6 +63,11 @@ def disable_telemetry() -> None:
     os.environ.update(_OTEL_OFF)
     for key in [k for k in os.environ if k.startswith("OTEL_EXPORTER_")]:
         del os.environ[key]
+
+
+def _each(callbacks: list[Any], code: str) -> None:
+    for callback in callbacks:
+        callback(code)
 
 
 def create_app(db: str | Path | None = None, *, token: str | None = None,
@@ -127,8 +91,17 @@ def create_app(db: str | Path | None = None, *, token: str | None = None,
     app.state.launch_code = new_token()  # the code in the launcher file of ``serve --open`` (works once)
     app.state.on_code_used = []  # callbacks (code) -> None, e.g. removing the launcher file
     guard = Guard((app.state.token, app.state.launch_code), hosts, cookie_name(port),
-                  on_use=lambda code: [f(code) for f in app.state.on_code_used])
+                  on_use=lambda code: _each(app.state.on_code_used, code))
     app.middleware("http")(guard)
+
+    @app.middleware("http")
+    async def _fresh_after_forms(request: Request, call_next: Any) -> Response:
+        """A sent form may have changed the store: cached settings and journal are read again."""
+        try:
+            return await call_next(request)  # type: ignore[no-any-return]
+        finally:
+            if request.method not in ("GET", "HEAD"):
+                state.changed()
 
     def issue_code() -> str:
         """Another one-time code (for a second browser or a new launcher), valid until used."""

@@ -32,10 +32,13 @@ def _figure_parts(html: str) -> tuple[Any, Any] | None:
     return data, layout
 
 
-def figures(assessment: Assessment, events: Sequence[JournalEvent] = (), only: Sequence[str] = ()) -> list[dict[str, Any]]:
-    """Charts as {id, label, alt, data, layout}; journal events drawn as green vertical lines."""
+def figures(assessment: Assessment, events: Sequence[JournalEvent] = (), only: Sequence[str] = (), *,
+            drawn: Sequence[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """Charts as {id, label, alt, data, layout}; journal events drawn as green vertical lines.
+
+    ``drawn``: the report's charts of this assessment if already made (``report.html.charts``)."""
     out = []
-    for chart in report_charts(assessment):
+    for chart in report_charts(assessment) if drawn is None else drawn:
         if only and chart["id"] not in only:
             continue
         parts = _figure_parts(chart["html"])
@@ -60,4 +63,10 @@ def figures(assessment: Assessment, events: Sequence[JournalEvent] = (), only: S
     return out
 
 
-__all__ = ["figures"]
+def chart_json(made: Sequence[dict[str, Any]]) -> str:
+    """The figures as the page's JSON data block (safe inside <script type="application/json">)."""
+    data = [{"id": f["id"], "data": f["data"], "layout": f["layout"]} for f in made]
+    return json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
+
+
+__all__ = ["chart_json", "figures"]

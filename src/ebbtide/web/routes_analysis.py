@@ -17,9 +17,7 @@ from ebbtide.insight.wording import load
 from ebbtide.model import Evidence, ReasonId, SignId, SignStatus
 from ebbtide.report.formatting import change_text, context_line, day, since_text, when, words
 from ebbtide.report.json_report import complete_signs
-from ebbtide.store import journal as jr
-from ebbtide.web.app import render, safety_block, state_of
-from ebbtide.web.charts import figures
+from ebbtide.web.pages import render, safety_block, state_of
 from ebbtide.web.service import WebAnalysis
 
 router = APIRouter()
@@ -68,25 +66,20 @@ def overview(request: Request) -> Response:
         return got
     a, state = got, state_of(request)
     runs = state.count_run()
-    with state.store() as s:
-        events = jr.events(s, a.conversation_id)
+    events = state.events(a.conversation_id)
+    charts, chart_json = state.figures(a, events)
     assessment = a.assessment
     return render(
         request, "overview.html", title="Overview", a=assessment, insight=a.insight,
         safety=_page_safety(request, a),
         label=pattern_label(assessment.pattern.value, me=assessment.me, partner=assessment.partner),
-        signs=_sign_rows(a), charts=figures(assessment, events), chart_json=_chart_json(assessment, events),
+        signs=_sign_rows(a), charts=charts, chart_json=chart_json,
         rerun=rerun_note(runs), events=events,
         ask_question=a.insight.safety_question if a.insight.safety_level == ASK else "",
         ask_evidence=[{"when": when(e.timestamp), "sender": e.sender, "text": e.text}
                       for e in assessment.safety_ambiguous] if a.insight.safety_level == ASK else [],
         baseline=assessment.baseline, recent=assessment.recent, day=day,
     )
-
-
-def _chart_json(assessment: Any, events: list[jr.JournalEvent], only: tuple[str, ...] = ()) -> str:
-    data = [{"id": f["id"], "data": f["data"], "layout": f["layout"]} for f in figures(assessment, events, only)]
-    return json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
 
 
 def in_context(messages: pl.DataFrame, evidence: Evidence, rows: int = CONTEXT_ROWS) -> list[dict[str, Any]]:
@@ -121,8 +114,7 @@ def sign_page(request: Request, sign_id: str) -> Response:
     if isinstance(got, Response):
         return got
     a, state = got, state_of(request)
-    with state.store() as s:
-        events = jr.events(s, a.conversation_id)
+    events = state.events(a.conversation_id)
     people = []
     chosen = [r for r in complete_signs(a.assessment) if r.sign is sign]
     chosen.sort(key=lambda r: r.person != a.assessment.partner)  # the partner first: the user's question
@@ -139,12 +131,12 @@ def sign_page(request: Request, sign_id: str) -> Response:
                           "context": in_context(a.messages, e) if e.sender != "journal" else []}
                          for e in res.evidence[:8]],
         })
-    only = SIGN_CHARTS.get(sign, ())
+    charts, chart_json = state.figures(a, events, SIGN_CHARTS.get(sign, ()))
     return render(
         request, "sign.html", title=sign_label(sign.value), sign=sign, label=sign_label(sign.value),
         explain=load("patterns").get("sign_explain", {}).get(sign.value, ""), people=people,
-        safety=_page_safety(request, a), charts=figures(a.assessment, events, only),
-        chart_json=_chart_json(a.assessment, events, only), signs=list(SignId), sign_label=sign_label,
+        safety=_page_safety(request, a), charts=charts, chart_json=chart_json, signs=list(SignId),
+        sign_label=sign_label,
     )
 
 

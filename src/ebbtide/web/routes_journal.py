@@ -16,8 +16,8 @@ from ebbtide.insight.selfcheck import parse_answers, run_selfcheck, selfcheck_te
 from ebbtide.insight.wording import load
 from ebbtide.model import ReasonId, SignId
 from ebbtide.store import journal as jr
-from ebbtide.web.app import render, state_of
 from ebbtide.web.journal_link import before_after
+from ebbtide.web.pages import render, state_of
 
 router = APIRouter()
 # Weekly columns compared around an event: column -> (label, which way means pulling back).

@@ -16,7 +16,7 @@ from fastapi.responses import RedirectResponse, Response
 from ebbtide.errors import EbbtideError
 from ebbtide.insight.safety import REGIONS, countries, crisis_resources
 from ebbtide.report.parse_report import parse_report_lines
-from ebbtide.web.app import render, state_of
+from ebbtide.web.pages import render, state_of
 from ebbtide.web.service import participants
 
 router = APIRouter()

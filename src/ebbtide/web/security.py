@@ -115,9 +115,9 @@ class Guard:
             except Exception:  # noqa: BLE001 - a malformed body is simply not a code
                 return _forbidden("The request did not carry a code.")
             code = form.get("code")
-            taken = self._take(code if isinstance(code, str) else None)
-            if not taken:
-                return _forbidden(_USED if taken is None else "The code is not the current one.")
+            launched = self._take(code if isinstance(code, str) else None)
+            if not launched:
+                return _forbidden(_USED if launched is None else "The code is not the current one.")
             # 200 and a same-site refresh, not a redirect: a strict cookie set during a cross-site
             # navigation would not be sent on its redirect.
             return self._with_cookie(HTMLResponse(_LAUNCHED, headers=HEADERS))

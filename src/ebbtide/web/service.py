@@ -1,9 +1,18 @@
 """The web app's state: one open store, the user's settings, and the analysis of the chosen chat.
 
 WHY one store connection behind a lock: DuckDB allows one writer per file, and the app serves
-requests from a thread pool. The analysis (seconds) is cached and recomputed only when an input
-changes: the chosen conversation or people, the baseline, the safety answers, the reflection,
-or the journal.
+requests from a thread pool.
+
+WHY everything is cached until something changes (issue 17: pages took ~3.8 s each on a big chat):
+a page used to read every setting and the whole journal with one SQL query each (30-40 per page),
+rebuild every chart from the weekly table (~900 Polars queries, twice on the overview) and, after
+any change, run the whole pipeline again, measuring every message of the chat. Now:
+
+- settings, journal and the conversation's size are read once and kept until a form is sent
+  (``changed()``: every POST, and every write through this class);
+- the messages are measured once per conversation, people and stored data (``Pipeline.fit``);
+  the baseline, safety answers, reflection and journal only re-run assess and explain;
+- the charts are drawn once per analysis and journal (``figures``).
 """
 
 from __future__ import annotations
@@ -11,9 +20,9 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -23,6 +32,7 @@ import polars as pl
 
 from ebbtide.errors import EbbtideError
 from ebbtide.model import Assessment, Insight, ReasonId, senders_by_volume
+from ebbtide.pipeline import Pipeline
 from ebbtide.store import Store
 from ebbtide.store import journal as jr
 from ebbtide.web.journal_link import apply_journal, journal_hints, notes_raise_safety
@@ -37,6 +47,7 @@ class WebAnalysis:
     insight: Insight
     features: pl.DataFrame
     messages: pl.DataFrame
+    memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)  # drawn charts
 
 
 participants = senders_by_volume  # one definition, in ebbtide.model
@@ -49,6 +60,10 @@ class WebState:
         self._store = store
         self.lock = threading.RLock()
         self._cache: tuple[tuple[Any, ...], WebAnalysis] | None = None
+        self._fitted: tuple[tuple[Any, ...], Pipeline] | None = None  # features of the chosen couple
+        self._memo: dict[Any, Any] = {}  # reads kept until something changes
+        self.pipeline_runs = 0  # times the messages were measured (fit) and analysed (predict), for tests
+        self.predictions = 0
         self._last_run = 0.0
         self.imports: dict[str, list[dict[str, Any]]] = {}  # batch id -> what an upload found
         self.undo: dict[str, tuple[str, Any]] = {}  # key -> a journal entry just removed (memory only)
@@ -67,14 +82,33 @@ class WebState:
         with self.lock:
             yield self._store
 
+    # ------------------------------------------------------------------ cached reads
+    def changed(self) -> None:
+        """The store may have changed (a form was sent): settings, journal and sizes are read again."""
+        with self.lock:
+            self._memo.clear()
+
+    def _kept(self, key: Any, read: Callable[[Store], Any]) -> Any:
+        with self.lock:
+            if key not in self._memo:
+                self._memo[key] = read(self._store)
+            return self._memo[key]
+
+    def events(self, conversation_id: str | None = None) -> list[jr.JournalEvent]:
+        """Journal events, oldest first (with a conversation: its own and the couple-wide ones)."""
+        return list(self._kept(("events", conversation_id), lambda s: jr.events(s, conversation_id)))
+
+    def checkins(self) -> list[jr.CheckIn]:
+        return list(self._kept("checkins", jr.checkins))
+
     # ------------------------------------------------------------------ settings
     def setting(self, key: str, default: str | None = None) -> str | None:
-        with self.store() as s:
-            return jr.get_setting(s, key, default)
+        return self._kept("settings", jr.settings).get(key, default)  # type: ignore[no-any-return]
 
     def set(self, key: str, value: str | None) -> None:
         with self.store() as s:
             jr.set_setting(s, key, value)
+            self.changed()
         self._cache = None
 
     def today(self) -> date:
@@ -118,9 +152,7 @@ class WebState:
         why = []
         if self.setting("safety_afraid") == "yes" or self.setting("safety_controlled") == "yes":
             why.append("answer")
-        with self.store() as s:
-            checkins = jr.checkins(s)
-            events = jr.events(s)
+        checkins, events = self.checkins(), self.events()
         if checkins and (checkins[-1].afraid or checkins[-1].controlled):
             why.append("checkin")
         notes = [c.note for c in checkins] + [c.outside_stress for c in checkins] + [e.note for e in events]
@@ -149,13 +181,15 @@ class WebState:
         cid, me, partner = self.setting("conversation"), self.setting("me"), self.setting("partner")
         if not cid or not me or not partner:
             return None
-        with self.store() as s:
-            if not s.has_conversation(cid):
-                return None
+        if not self._kept(("has", cid), lambda s: s.has_conversation(cid)):
+            return None
         return cid, me, partner
 
     def invalidate(self) -> None:
-        self._cache = None
+        """Something the analysis reads changed (an import, a merge, the journal): read and analyse again."""
+        with self.lock:
+            self.changed()
+            self._cache = None
 
     def analysis(self) -> WebAnalysis | None:
         """The chosen conversation analysed (cached), or None when nothing is chosen yet."""
@@ -163,8 +197,7 @@ class WebState:
         if chosen is None:
             return None
         cid, me, partner = chosen
-        with self.store() as s:
-            events, checkins = jr.events(s, cid), jr.checkins(s)
+        events, checkins = self.events(cid), self.checkins()
         safety = tuple(self.safety_reasons()) or self.safety_answer()
         reflection = self.reflection()
         key = (cid, me, partner, self.baseline(), safety, tuple(sorted(reflection.items())),
@@ -176,22 +209,54 @@ class WebState:
             self._cache = (key, result)
             return result
 
-    def _compute(self, cid: str, me: str, partner: str, events: list[jr.JournalEvent],
-                 checkins: list[jr.CheckIn], safety: tuple[str, ...] | str | None,
-                 reflection: dict[ReasonId, int]) -> WebAnalysis:
-        from ebbtide.pipeline import Pipeline
+    def _fit(self, cid: str, me: str, partner: str) -> Pipeline:
+        """The couple's messages measured (features), once per conversation, people and stored data."""
+        def size(s: Store) -> tuple[Any, ...]:
+            info = next((i for i in s.conversations() if i.id == cid), None)
+            return (info.messages, info.imports, info.first, info.last) if info else ()
 
+        key = (cid, me, partner, self._kept(("size", cid), size))
+        if self._fitted is not None and self._fitted[0] == key:
+            return self._fitted[1]
+        self._fitted = None  # the old features are let go before the new ones are built
         with self.store() as s:
             messages = s.messages(cid)
         if messages.filter(pl.col("sender") == partner).is_empty():
             raise EbbtideError(f"{partner} wrote nothing in this conversation", where="settings",
                                fix="Choose the conversation and the people again on the import page.")
-        done = Pipeline(me=me, partner=partner, baseline=self.baseline()).fit(messages).predict(
+        pipe = Pipeline(me=me, partner=partner).fit(messages)
+        self.pipeline_runs += 1
+        self._fitted = (key, pipe)
+        return pipe
+
+    def _compute(self, cid: str, me: str, partner: str, events: list[jr.JournalEvent],
+                 checkins: list[jr.CheckIn], safety: tuple[str, ...] | str | None,
+                 reflection: dict[ReasonId, int]) -> WebAnalysis:
+        pipe = replace(self._fit(cid, me, partner), baseline=self.baseline())
+        done = pipe.predict(
             safety_answer=True if isinstance(safety, tuple) else safety,
             safety_source=safety[0] if isinstance(safety, tuple) else "answer", reflection=reflection,
             adjust=lambda a: apply_journal(a, events, checkins),
             hints=lambda a: journal_hints(events, checkins, since=a.recent[0] if a.recent else None))
-        return WebAnalysis(cid, done.assessment, done.insight, done.features, messages)
+        self.predictions += 1
+        return WebAnalysis(cid, done.assessment, done.insight, done.features, done.messages)
+
+    # ------------------------------------------------------------------ charts
+    def figures(self, a: WebAnalysis, events: Sequence[jr.JournalEvent], only: Sequence[str] = (),
+                ) -> tuple[list[dict[str, Any]], str]:
+        """The charts of an analysis with the journal's events marked, and the same as a JSON data
+        block for the page's script; drawn once per analysis, events and choice of charts."""
+        from ebbtide.report.html import charts as report_charts
+        from ebbtide.web.charts import chart_json, figures
+
+        key = ("figures", tuple(only), tuple((e.id, e.date, e.kind) for e in events))
+        with self.lock:
+            if key not in a.memo:
+                if "drawn" not in a.memo:
+                    a.memo["drawn"] = report_charts(a.assessment)
+                made = figures(a.assessment, events, only, drawn=a.memo["drawn"])
+                a.memo[key] = (made, chart_json(made))
+            return a.memo[key]  # type: ignore[no-any-return]
 
 
 __all__ = ["WebAnalysis", "WebState", "participants"]

@@ -212,13 +212,13 @@ def _noncommittal(t: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
             continue
         probs = (_model_scores_distinct(t["_norm"].gather(idx), hedges[idx], t["words"].gather(idx),
                                         t["question_context"].gather(idx)) if lg == "en" else None)
-        v, sc = classify_answers(
+        got, got_score = classify_answers(
             hedges=hedges[idx], strong=strong[idx], non_answer=non_answer[idx], committal=committal[idx],
             opener=opener[idx], has_question=has_q[idx], model_p=probs,
             model_thr=model_threshold() if probs is not None else 0.5,
         )
-        value[idx] = v
-        score[idx] = sc
+        value[idx] = got
+        score[idx] = got_score
     v = pl.Series("noncommittal", value)
     sc_s = pl.Series("noncommittal_score", score)
     if null.any():

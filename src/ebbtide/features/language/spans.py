@@ -19,7 +19,7 @@ contain the marker characters, take the careful path: Python's ``re`` on the ori
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import polars as pl
@@ -72,7 +72,7 @@ def _union_spans(norm: pl.Series, pos: np.ndarray, sources: Sequence[str]) -> pl
 
 
 def find_spans(
-    texts: pl.Series, fired: dict[str, np.ndarray], sources: dict[str, Sequence[str]],
+    texts: pl.Series, fired: dict[str, np.ndarray], sources: Mapping[str, Sequence[str]],
     careful: dict[str, re.Pattern[str]],
 ) -> pl.DataFrame:
     """Spans of every feature in ``texts`` where it fired, as rows (``SPAN_SCHEMA``), ``row`` = index in ``texts``.
