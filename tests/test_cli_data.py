@@ -12,7 +12,7 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-from ebbtide.cli import app, data_cmds
+from ebbtide.cli import app, stored_cmds
 from ebbtide.model import MESSAGE_SCHEMA, MessageKind, ParseReport, Platform, UnplacedLine, messages_to_frame
 from ebbtide.model import Message as Msg
 from ebbtide.report.parse_report import parse_report_lines
@@ -188,7 +188,7 @@ def test_forget_asks_on_a_terminal(runner: CliRunner, chat: Path, tmp_path: Path
                                    monkeypatch: pytest.MonkeyPatch) -> None:
     db = tmp_path / "s.duckdb"
     runner.invoke(app, ["import", str(chat), "--db", str(db)])
-    monkeypatch.setattr(data_cmds, "_interactive", lambda: True)
+    monkeypatch.setattr(stored_cmds, "_interactive", lambda: True)
     kept = runner.invoke(app, ["forget", "alex", "--db", str(db)], input="n\n")
     assert kept.exit_code == 1 and "Nothing deleted" in kept.stderr
     gone = runner.invoke(app, ["forget", "alex", "--db", str(db)], input="y\n")

@@ -7,8 +7,9 @@ import os
 from ebbtide.cli import (  # noqa: F401
     analysis_cmds,  # analyze, demo
     annotate_cmd,  # annotate
-    data_cmds,  # parse, import, coverage, conversations, forget
+    data_cmds,  # parse, import, coverage
     people_cmds,  # people (list, merge, split, me, rename)
+    stored_cmds,  # conversations, forget
     web_cmds,  # serve, check
 )
 from ebbtide.cli.app import app

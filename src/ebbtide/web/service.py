@@ -84,15 +84,18 @@ class WebState:
 
     # ------------------------------------------------------------------ cached reads
     def changed(self) -> None:
-        """The store may have changed (a form was sent): settings, journal and sizes are read again."""
-        with self.lock:
-            self._memo.clear()
+        """The store may have changed (a form was sent): settings, journal and sizes are read again.
+
+        Without the lock (one assignment): the app's middleware calls this on the event loop, which
+        must never wait for an analysis running in another thread."""
+        self._memo = {}
 
     def _kept(self, key: Any, read: Callable[[Store], Any]) -> Any:
         with self.lock:
-            if key not in self._memo:
-                self._memo[key] = read(self._store)
-            return self._memo[key]
+            memo = self._memo
+            if key not in memo:
+                memo[key] = read(self._store)
+            return memo[key]
 
     def events(self, conversation_id: str | None = None) -> list[jr.JournalEvent]:
         """Journal events, oldest first (with a conversation: its own and the couple-wide ones)."""
