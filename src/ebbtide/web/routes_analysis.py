@@ -82,20 +82,46 @@ def overview(request: Request) -> Response:
     )
 
 
-def in_context(messages: pl.DataFrame, evidence: Evidence, rows: int = CONTEXT_ROWS) -> list[dict[str, Any]]:
-    """The messages around one piece of evidence (from the store), the evidence itself marked."""
+Quoted = dict[tuple[Any, str], list[tuple[int, str | None]]]
+
+
+def quoted_rows(a: WebAnalysis) -> Quoted:
+    """(time, sender) of every piece of evidence -> the rows of the chat sent then by them (row number,
+    text), found in one pass over the chat per analysis and kept with it."""
+    if "quoted" not in a.memo:
+        keys = {(e.timestamp, e.sender) for s in a.assessment.signs for e in s.evidence if e.sender != "journal"}
+        found: Quoted = {}
+        if keys and not a.messages.is_empty():
+            stamps = pl.Series(sorted({k[0] for k in keys}), dtype=a.messages.schema["timestamp"])
+            hits = (a.messages.select("timestamp", "sender", "text").with_row_index("_i")
+                    .filter(pl.col("timestamp").is_in(stamps)))
+            for i, ts, sender, text in hits.iter_rows():
+                if (ts, sender) in keys:
+                    found.setdefault((ts, sender), []).append((int(i), text))
+        a.memo["quoted"] = found
+    return a.memo["quoted"]  # type: ignore[no-any-return]
+
+
+def in_context(messages: pl.DataFrame, evidence: Evidence, rows: int = CONTEXT_ROWS,
+               quoted: Quoted | None = None) -> list[dict[str, Any]]:
+    """The messages around one piece of evidence (from the store), the evidence itself marked.
+
+    ``quoted``: the rows found for every piece of evidence at once (``quoted_rows``), else searched here."""
     if messages.is_empty():
         return []
-    indexed = messages.with_row_index("_i")
-    exact = indexed.filter((pl.col("timestamp") == evidence.timestamp) & (pl.col("sender") == evidence.sender))
+    if quoted is None:
+        hits = (messages.select("timestamp", "sender", "text").with_row_index("_i")
+                .filter((pl.col("timestamp") == evidence.timestamp) & (pl.col("sender") == evidence.sender)))
+        exact = [(int(i), text) for i, _, _, text in hits.iter_rows()]
+    else:
+        exact = quoted.get((evidence.timestamp, evidence.sender), [])
     if evidence.text:
-        same_text = exact.filter(pl.col("text") == evidence.text)
-        exact = same_text if not same_text.is_empty() else exact
-    if exact.is_empty():  # a silence, or evidence from elsewhere: the nearest message in time
+        exact = [hit for hit in exact if hit[1] == evidence.text] or exact
+    if not exact:  # a silence, or evidence from elsewhere: the nearest message in time
         pos = int(messages.get_column("timestamp").search_sorted(evidence.timestamp))
         centre, marked = min(pos, messages.height - 1), -1
     else:
-        centre = marked = int(exact.get_column("_i")[0])
+        centre = marked = exact[0][0]
     lo, hi = max(0, centre - rows), min(messages.height, centre + rows + 1)
     out = []
     for i, r in enumerate(messages.slice(lo, hi - lo).iter_rows(named=True), start=lo):
@@ -128,7 +154,8 @@ def sign_page(request: Request, sign_id: str) -> Response:
             "metrics": [f"{m.label}: {change_text(m)}" for m in res.metrics],
             "evidence": [{"why": e.why, "when": when(e.timestamp), "sender": e.sender,
                           "text": e.text or "(no message: a silence)", "context_before": context_line(e, "In answer to"),
-                          "context": in_context(a.messages, e) if e.sender != "journal" else []}
+                          "context": in_context(a.messages, e, quoted=quoted_rows(a))
+                          if e.sender != "journal" else []}
                          for e in res.evidence[:8]],
         })
     charts, chart_json = state.figures(a, events, SIGN_CHARTS.get(sign, ()))

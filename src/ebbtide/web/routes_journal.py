@@ -47,9 +47,7 @@ def _yes(value: str | None) -> bool | None:
 def journal_page(request: Request) -> Response:
     state = state_of(request)
     chosen = state.conversation()
-    with state.store() as s:
-        events = jr.events(s, chosen[0] if chosen else None)
-        checkins = jr.checkins(s)
+    events, checkins = state.events(chosen[0] if chosen else None), state.checkins()
     analysis = state.analysis() if chosen else None
     compared: dict[int, list[Any]] = {}
     if analysis is not None:

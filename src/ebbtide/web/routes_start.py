@@ -31,8 +31,7 @@ def _see(url: str) -> RedirectResponse:
 @router.get("/")
 def home(request: Request) -> Response:
     state = state_of(request)
-    with state.store() as s:
-        conversations = s.conversations()
+    conversations = state.conversations()
     return render(request, "home.html", title="Welcome", conversations=conversations,
                   chosen=state.conversation(), countries=COUNTRIES)
 

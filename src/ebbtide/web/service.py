@@ -35,6 +35,7 @@ from ebbtide.model import Assessment, Insight, ReasonId, senders_by_volume
 from ebbtide.pipeline import Pipeline
 from ebbtide.store import Store
 from ebbtide.store import journal as jr
+from ebbtide.store.records import ConversationInfo
 from ebbtide.web.journal_link import apply_journal, journal_hints, notes_raise_safety
 
 RUN_GAP_S = 15 * 60  # views closer together than this count as one run
@@ -103,6 +104,10 @@ class WebState:
 
     def checkins(self) -> list[jr.CheckIn]:
         return list(self._kept("checkins", jr.checkins))
+
+    def conversations(self) -> list[ConversationInfo]:
+        """The stored conversations (as ``Store.conversations``), read once until something changes."""
+        return list(self._kept("conversations", lambda s: s.conversations()))
 
     # ------------------------------------------------------------------ settings
     def setting(self, key: str, default: str | None = None) -> str | None:
@@ -214,11 +219,8 @@ class WebState:
 
     def _fit(self, cid: str, me: str, partner: str) -> Pipeline:
         """The couple's messages measured (features), once per conversation, people and stored data."""
-        def size(s: Store) -> tuple[Any, ...]:
-            info = next((i for i in s.conversations() if i.id == cid), None)
-            return (info.messages, info.imports, info.first, info.last) if info else ()
-
-        key = (cid, me, partner, self._kept(("size", cid), size))
+        info = next((i for i in self.conversations() if i.id == cid), None)
+        key = (cid, me, partner, (info.messages, info.imports, info.first, info.last) if info else ())
         if self._fitted is not None and self._fitted[0] == key:
             return self._fitted[1]
         self._fitted = None  # the old features are let go before the new ones are built
