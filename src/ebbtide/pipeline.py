@@ -150,6 +150,7 @@ class Pipeline:
         notes: tuple[str, ...] = (),
         adjust: Callable[[Assessment], Assessment] | None = None,
         hints: Callable[[Assessment], Mapping[ReasonId, Sequence[Evidence]]] | None = None,
+        assessment: Assessment | None = None,
     ) -> Analysis:
         """Assess, then explain: the whole analysis.
 
@@ -157,11 +158,14 @@ class Pipeline:
         ``notes``: added to the coverage notes (e.g. "a group chat; two people analysed").
         ``adjust``: changes the assessment before it is explained (the web app adds the journal);
         ``hints``: reason hints from outside the chat, given the assessment (the journal's).
+        ``assessment``: this pipeline's ``assess()`` result when already made (the web app keeps it
+        while only the journal, the safety answers or the reflection change).
         """
         from ebbtide.insight import explain
 
         features = self._fitted()
-        assessment = self.assess(today=today)
+        if assessment is None:
+            assessment = self.assess(today=today)
         if notes:
             coverage = replace(assessment.coverage, notes=tuple(assessment.coverage.notes) + notes)
             assessment = replace(assessment, coverage=coverage)

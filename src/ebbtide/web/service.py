@@ -10,8 +10,9 @@ any change, run the whole pipeline again, measuring every message of the chat. N
 
 - settings, journal and the conversation's size are read once and kept until a form is sent
   (``changed()``: every POST, and every write through this class);
-- the messages are measured once per conversation, people and stored data (``Pipeline.fit``);
-  the baseline, safety answers, reflection and journal only re-run assess and explain;
+- the messages are measured once per conversation, people and stored data (``Pipeline.fit``),
+  and assessed once per baseline (``Pipeline.assess``); the safety answers, the reflection and the
+  journal only re-run explain (the journal's additions are applied to the kept assessment);
 - the charts are drawn once per analysis and journal (``figures``).
 """
 
@@ -62,6 +63,7 @@ class WebState:
         self.lock = threading.RLock()
         self._cache: tuple[tuple[Any, ...], WebAnalysis] | None = None
         self._fitted: tuple[tuple[Any, ...], Pipeline] | None = None  # features of the chosen couple
+        self._assessed: tuple[tuple[Any, ...], Assessment] | None = None  # ... assessed against the baseline
         self._memo: dict[Any, Any] = {}  # reads kept until something changes
         self.pipeline_runs = 0  # times the messages were measured (fit) and analysed (predict), for tests
         self.predictions = 0
@@ -238,8 +240,12 @@ class WebState:
                  checkins: list[jr.CheckIn], safety: tuple[str, ...] | str | None,
                  reflection: dict[ReasonId, int]) -> WebAnalysis:
         pipe = replace(self._fit(cid, me, partner), baseline=self.baseline())
+        assert self._fitted is not None
+        key = (self._fitted[0], pipe.baseline)
+        if self._assessed is None or self._assessed[0] != key:
+            self._assessed = (key, pipe.assess())
         done = pipe.predict(
-            safety_answer=True if isinstance(safety, tuple) else safety,
+            assessment=self._assessed[1], safety_answer=True if isinstance(safety, tuple) else safety,
             safety_source=safety[0] if isinstance(safety, tuple) else "answer", reflection=reflection,
             adjust=lambda a: apply_journal(a, events, checkins),
             hints=lambda a: journal_hints(events, checkins, since=a.recent[0] if a.recent else None))
