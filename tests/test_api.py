@@ -88,3 +88,16 @@ def test_import_ebbtide_is_light() -> None:
             "print(heavy); assert not heavy; assert callable(ebbtide.analyze); assert 'ebbtide.api' in sys.modules")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_read_names_the_chats_of_a_multi_chat_export(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As --chat: an export with several chats is read only when one is named; the error lists them."""
+    from ebbtide.errors import ChooseChat
+
+    monkeypatch.delenv("EBBTIDE_CHAT", raising=False)
+    export = ROOT / "tests" / "fixtures" / "telegram" / "full_export_two_chats.json"
+    with pytest.raises(ChooseChat) as several:
+        ebbtide.read(export)
+    assert "Robin" in several.value.message
+    chat = ebbtide.read(export, chat="Robin")
+    assert "Robin" in chat.participants and len(chat) >= 15
