@@ -404,3 +404,30 @@ def test_forget_everything_needs_confirming_then_removes_it_all(tmp_path: Path) 
     assert r.url.path == "/" and "Everything has been forgotten" in r.text
     assert client.get("/overview").url.path == "/import"
     assert client.get("/journal/export.json").json()["events"] == []
+
+
+# --------------------------------------------------------------------------- an upload with several chats
+def test_an_upload_with_several_chats_asks_which_one_and_stores_nothing_until_then(tmp_path: Path) -> None:
+    import html as html_lib
+
+    telegram = Path(__file__).parent / "fixtures" / "telegram" / "full_export_two_chats.json"
+    client = _client(tmp_path / "s.duckdb")
+    page = client.post("/import", files=[("files", ("result.json", telegram.read_bytes(), "application/json"))]).text
+    assert "holds several chats" in page and 'action="/import/pick"' in page
+    options = {html_lib.unescape(label): html_lib.unescape(value)
+               for value, label in re.findall(r'<option value="([^"]*)">([^<]*)</option>', page)}
+    assert any("Robin" in label for label in options) and any("Mum" in label for label in options)
+    token = re.search(r'name="token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    assert "Which one is you?" not in page and "Robin" not in client.get("/conversations").text
+    state = client.app.state.ebbtide  # type: ignore[attr-defined]
+    kept = state.pending.get(token).path
+    assert kept.stat().st_mode & 0o777 == 0o600 and kept.parent.parent.stat().st_mode & 0o777 == 0o700
+    robin = next(value for label, value in options.items() if "Robin" in label)
+    picked = client.post("/import/pick", data={"token": token, "chat": robin}).text
+    assert "Which one is you?" in picked and "Robin" in picked
+    assert "other chats too" in picked  # the same file, another chat, without uploading again
+    assert client.post("/import/pick", data={"token": token, "chat": "nobody"}).status_code == 400
+    client.post("/settings/forget", data={"confirm": "yes"})
+    assert not kept.exists()
+    gone = client.post("/import/pick", data={"token": token, "chat": robin})
+    assert gone.status_code == 400 and "Import the file again" in gone.text

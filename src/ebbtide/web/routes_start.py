@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
-from ebbtide.errors import EbbtideError
+from ebbtide.errors import ChooseChat, EbbtideError
 from ebbtide.insight.safety import REGIONS, countries, crisis_resources
 from ebbtide.report.parse_report import parse_report_lines
 from ebbtide.web.pages import render, state_of
@@ -91,7 +91,6 @@ def _save_capped(upload: UploadFile, path: Path) -> None:
 def import_upload(request: Request, files: Annotated[list[UploadFile], File()]) -> Response:
     """Read the uploaded exports into the store, then show what was found (the parse report)."""
     from ebbtide.importers import read_export
-    from ebbtide.importers.timezones import choose_zone
 
     files = [f for f in files if f.filename]
     if not files:
@@ -108,25 +107,70 @@ def import_upload(request: Request, files: Annotated[list[UploadFile], File()]) 
             try:
                 _save_capped(upload, path)
                 parsed = read_export(path)
+            except ChooseChat as exc:  # several chats: keep the file privately and ask which one
+                token = state.pending.keep(path, exc.chats)
+                found.append(_choice(path.name, token, exc.chats, exc.what))
+                continue
             except EbbtideError as exc:
                 found.append({"file": path.name, "error": exc.what, "fix": exc.fix})
                 continue
-            with state.store() as s:
-                zone = choose_zone(state.setting("timezone") or None)  # as `ebbtide import --tz`
-                results = s.import_export_all(parsed, source_path=path, zone=zone)
-                for r in results:
-                    msgs = s.messages(r.conversation_id)
-                    found.append({
-                        "note": r.note, "note_join": "conversations merge" in r.note,
-                        "file": path.name, "conversation_id": r.conversation_id, "added": r.added,
-                        "skipped": r.skipped_duplicates, "people": participants(msgs),
-                        "me_hint": parsed.report.me or "",
-                        "report": parse_report_lines(parsed.report, parsed.messages),
-                    })
+            found += _store_parsed(state, parsed, path)
+    return _found(state, found)
+
+
+def _store_parsed(state: Any, parsed: Any, path: Path) -> list[dict[str, Any]]:
+    """Store one read export; what the result page shows for each conversation in it."""
+    from ebbtide.importers.timezones import choose_zone
+
+    found = []
+    with state.store() as s:
+        zone = choose_zone(state.setting("timezone") or None)  # as `ebbtide import --tz`
+        results = s.import_export_all(parsed, source_path=path, zone=zone)
+        for r in results:
+            msgs = s.messages(r.conversation_id)
+            found.append({
+                "note": r.note, "note_join": "conversations merge" in r.note,
+                "file": path.name, "conversation_id": r.conversation_id, "added": r.added,
+                "skipped": r.skipped_duplicates, "people": participants(msgs),
+                "me_hint": parsed.report.me or "",
+                "report": parse_report_lines(parsed.report, parsed.messages),
+            })
+    return found
+
+
+def _choice(name: str, token: str, chats: tuple[tuple[str, str], ...], what: str, *, another: bool = False) -> dict[str, Any]:
+    return {"file": name, "choose": token, "what": what, "another": another,
+            "chats": [{"value": value, "label": label} for value, label in chats]}
+
+
+def _found(state: Any, found: list[dict[str, Any]]) -> Response:
     state.invalidate()
     batch = secrets.token_urlsafe(8)
     state.imports[batch] = found
     return _see(f"/import/{batch}")
+
+
+@router.post("/import/pick")
+def import_pick(request: Request, token: Annotated[str, Form()], chat: Annotated[str, Form()]) -> Response:
+    """Read the chosen chat from an upload that holds several (kept privately since the upload)."""
+    from ebbtide.importers import read_export
+
+    state = state_of(request)
+    pending = state.pending.get(token)
+    if pending is None:
+        raise EbbtideError("that upload is no longer kept (ebbtide was restarted, or everything was forgotten)",
+                           where="import", fix="Import the file again and choose the chat.")
+    if chat not in {value for value, _ in pending.chats}:
+        raise EbbtideError("that chat is not in this file", where="import", fix="Choose one of the chats listed.")
+    try:
+        parsed = read_export(pending.path, chat=chat)
+    except EbbtideError as exc:
+        return _found(state, [{"file": pending.path.name, "error": exc.what, "fix": exc.fix}])
+    found = _store_parsed(state, parsed, pending.path)
+    if len(pending.chats) > 1:
+        found.append(_choice(pending.path.name, token, pending.chats, "this file holds other chats too",
+                             another=True))
+    return _found(state, found)
 
 
 @router.get("/import/{batch}")
@@ -284,4 +328,5 @@ def forget_everything(request: Request, confirm: Annotated[str, Form()] = "") ->
         s.forget_all()
     state.invalidate()
     state.imports.clear()
+    state.pending.drop_all()
     return _see("/?forgotten=1")

@@ -38,6 +38,7 @@ from ebbtide.store import Store
 from ebbtide.store import journal as jr
 from ebbtide.store.records import ConversationInfo
 from ebbtide.web.journal_link import apply_journal, journal_hints, notes_raise_safety
+from ebbtide.web.uploads import PendingUploads
 
 RUN_GAP_S = 15 * 60  # views closer together than this count as one run
 
@@ -69,6 +70,7 @@ class WebState:
         self.predictions = 0
         self._last_run = 0.0
         self.imports: dict[str, list[dict[str, Any]]] = {}  # batch id -> what an upload found
+        self.pending = PendingUploads()  # uploads holding several chats, until one is picked
         self.undo: dict[str, tuple[str, Any]] = {}  # key -> a journal entry just removed (memory only)
 
     @classmethod
@@ -77,6 +79,7 @@ class WebState:
         return cls(Store.open_memory() if memory else Store.open(db))
 
     def close(self) -> None:
+        self.pending.drop_all()
         with self.lock:
             self._store.close()
 
