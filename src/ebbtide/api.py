@@ -24,7 +24,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ebbtide.errors import EbbtideError, UnknownParticipant, UnreadableInput
-from ebbtide.pipeline import Analysis, Pipeline, active_people, match_name, parse_baseline, participants
+from ebbtide.pipeline import (
+    Analysis,
+    Pipeline,
+    active_people,
+    group_note,
+    group_refusal,
+    match_name,
+    named,
+    nobody_wrote,
+    other_people,
+    parse_baseline,
+    participants,
+)
 
 if TYPE_CHECKING:
     import polars as pl
@@ -60,8 +72,10 @@ class Chat:
         return f"Chat({self.conversation_id!r}, {len(self):,} messages, participants={self.participants!r})"
 
 
-def _read_one(path: Path, platform: Platform | str | None, date_order: DateOrder | str | None,
-              chat: str | None) -> ParsedExport:
+def read_one(path: Path, platform: Platform | str | None = None, date_order: DateOrder | str | None = None,
+             chat: str | None = None) -> ParsedExport:
+    """One export file read (``importers.read_export``), with a folder or a file one may not read
+    said in plain words (``UnreadableInput``)."""
     from ebbtide.importers import read_export
 
     if not path.exists():
@@ -90,7 +104,7 @@ def _import(store: _CoreStore, paths: list[Path], platform: Platform | str | Non
     from ebbtide.importers.timezones import choose_zone
 
     zone = choose_zone(tz)
-    parsed = [(p, _read_one(p, platform, date_order, chat)) for p in paths]  # every file read before any is stored
+    parsed = [(p, read_one(p, platform, date_order, chat)) for p in paths]  # every file read before any is stored
     results: list[ImportResult] = []
     with store.transaction():
         for path, export in parsed:
@@ -127,17 +141,23 @@ def read(
     with CoreStore.open_memory() as store:
         results, hint = _import(store, files, platform, date_order, tz, chat)
         ids = list(dict.fromkeys(r.conversation_id for r in results))
-        if conversation:
-            cid = store.resolve_conversation(conversation)
-        elif len(ids) == 1:
-            cid = ids[0]
-        else:
-            infos = {i.id: i for i in store.conversations()}
-            listing = "; ".join(f"{c} ({', '.join(infos[c].participants)})" for c in ids if c in infos)
-            raise EbbtideError(f"these files hold {len(ids)} conversations", where="read",
-                               fix=f"Choose one with conversation=ID. Found: {listing}")
+        cid = choose_conversation(store, ids, conversation, where="read", flag="conversation=ID")
         messages = store.messages(cid)
     return Chat(messages, cid, hint)
+
+
+def choose_conversation(store: _CoreStore, ids: list[str], conversation: str | None, *, where: str, flag: str,
+                        ) -> str:
+    """The conversation to analyse among those just read: the one named, the only one, or an error
+    listing them (``flag``: how to name one)."""
+    if conversation:
+        return store.resolve_conversation(conversation)
+    if len(ids) == 1:
+        return ids[0]
+    infos = {i.id: i for i in store.conversations()}
+    listing = "\n  ".join(f"{c}  ({', '.join(infos[c].participants)})" for c in ids if c in infos)
+    raise EbbtideError(f"these files hold {len(ids)} conversations", where=where,
+                       fix=f"Choose one with {flag}. Found:\n  {listing}")
 
 
 # --------------------------------------------------------------------------- the report
@@ -231,40 +251,22 @@ def _couple(messages: pl.DataFrame, me: str | None, partner: str | None, hinted:
             ) -> tuple[str, str, tuple[str, ...]]:
     """(me, partner, notes) without questions: the CLI's rules, with errors where it would ask."""
     people = participants(messages)
-    listing = ", ".join(people)
     if not people:
-        raise EbbtideError("nobody wrote any messages in this conversation", where="analyze",
-                           fix="Check the export holds the chat's messages, not only system lines.")
-    name = me or hinted
+        raise nobody_wrote("analyze")
+    name = me or (hinted if hinted and match_name(hinted, people) else None)
     if name is None:
         raise UnknownParticipant("which participant are you?", where="me",
-                                 fix=f"Pass me= with your name as it appears in the chat, one of: {listing}")
-    who = match_name(name, people)
-    if who is None:
-        raise UnknownParticipant(f"'{name}' did not write in this conversation", where="me",
-                                 fix=f"Choose one of the participants: {listing}")
-    others = [p for p in people if p != who]
-    if not others:
-        raise EbbtideError(f"only {who} wrote in this conversation", where="analyze",
-                           fix="ebbtide needs messages from both people.")
+                                 fix=f"Pass me= with your name as it appears in the chat, one of: {', '.join(people)}")
+    who = named(name, people, "me")
+    others = other_people(people, who, "analyze")
     if partner:
-        other = match_name(partner, others)
-        if other is None:
-            raise UnknownParticipant(f"'{partner}' did not write in this conversation", where="partner",
-                                     fix="Choose one of: " + ", ".join(others))
+        other = named(partner, others, "partner")
     else:
         active = [p for p in active_people(messages) if p != who]
         if len(active) >= 2:
-            raise EbbtideError(
-                f"this is a group chat: {len(active) + 1} people write in it regularly ({who}, {', '.join(active)})",
-                where="analyze", fix="ebbtide looks at one relationship between two people. Name the other person "
-                                     f"with partner=NAME, one of: {', '.join(active)}")
+            raise group_refusal(who, active, "analyze", "partner=NAME")
         other = others[0]
-    notes: tuple[str, ...] = ()
-    if len(people) > 2:
-        left_out = len(people) - 2
-        notes = (f"This is a group chat; only {who} and {other} are analysed ({left_out} other "
-                 f"{'person is' if left_out == 1 else 'people are'} left out).",)
+    notes = group_note(people, who, other)
     return who, other, notes
 
 

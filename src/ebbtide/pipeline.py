@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from ebbtide.errors import EbbtideError
+from ebbtide.errors import EbbtideError, UnknownParticipant
 from ebbtide.model import senders_by_volume
 
 if TYPE_CHECKING:
@@ -76,6 +76,47 @@ def active_people(messages: pl.DataFrame) -> list[str]:
     counts = people.group_by("sender").len().sort(["len", "sender"], descending=[True, False])
     floor = ACTIVE_SHARE * max(people.height, 1)
     return [str(s) for s, n in counts.iter_rows() if n >= floor]
+
+
+def named(name: str, people: Sequence[str], where: str) -> str:
+    """``name`` as it stands among ``people``, or the error naming who did write."""
+    found = match_name(name, people)
+    if found is None:
+        raise UnknownParticipant(f"'{name}' did not write in this conversation", where=where,
+                                 fix="Choose one of: " + ", ".join(people))
+    return found
+
+
+def nobody_wrote(where: str) -> EbbtideError:
+    return EbbtideError("nobody wrote any messages in this conversation", where=where,
+                        fix="Check the export holds the chat's messages, not only system lines.")
+
+
+def other_people(people: Sequence[str], me: str, where: str) -> list[str]:
+    """Everyone but ``me`` (most messages first); an error when nobody else wrote."""
+    others = [p for p in people if p != me]
+    if not others:
+        raise EbbtideError(f"only {me} wrote in this conversation", where=where,
+                           fix="ebbtide needs messages from both people.")
+    return others
+
+
+def group_refusal(me: str, others: Sequence[str], where: str, flag: str) -> EbbtideError:
+    """The error for a group chat where the other person was not named (``flag``: how to name them)."""
+    listing = ", ".join(others)
+    return EbbtideError(
+        f"this is a group chat: {len(others) + 1} people write in it regularly ({me}, {listing})", where=where,
+        fix=f"ebbtide looks at one relationship between two people. Name the other person with {flag}, "
+            f"one of: {listing}")
+
+
+def group_note(people: Sequence[str], me: str, partner: str) -> tuple[str, ...]:
+    """The coverage note when a group chat is analysed for two of its people."""
+    if len(people) <= 2:
+        return ()
+    left_out = len(people) - 2
+    return (f"This is a group chat; only {me} and {partner} are analysed ({left_out} other "
+            f"{'person is' if left_out == 1 else 'people are'} left out).",)
 
 
 def parse_baseline(value: str | None, where: str = "--baseline") -> tuple[date, date] | None:
@@ -193,5 +234,5 @@ def run_analysis(
     return pipe.predict(today=today, safety_answer=afraid, notes=notes)
 
 
-__all__ = ["ACTIVE_SHARE", "Analysis", "Pipeline", "active_people", "match_name", "parse_baseline", "participants",
-           "run_analysis"]
+__all__ = ["ACTIVE_SHARE", "Analysis", "Pipeline", "active_people", "group_note", "group_refusal", "match_name",
+           "named", "nobody_wrote", "other_people", "parse_baseline", "participants", "run_analysis"]

@@ -34,7 +34,7 @@ from ebbtide.cli.conversation import (
 from ebbtide.cli.output import check_report_paths, emit, step
 from ebbtide.errors import EbbtideError
 from ebbtide.model import DateOrder, ParsedExport, Platform
-from ebbtide.pipeline import parse_baseline, participants, run_analysis
+from ebbtide.pipeline import group_note, parse_baseline, participants, run_analysis
 
 DEMO_ME = "Alex"
 DEMO_RESOURCE = ("data", "demo_whatsapp.txt")  # inside the ebbtide.simulate package
@@ -130,10 +130,8 @@ def analyze_cmd(
                 people = participants(messages)
                 who = choose_me(people, me, hinted, hint_source)
                 other = choose_partner(people, who, partner or choose_group_partner(messages, who, partner))
-                if len(people) > 2:
-                    left_out = len(people) - 2
-                    notes = (f"This is a group chat; only {who} and {other} are analysed ({left_out} other "
-                             f"{'person is' if left_out == 1 else 'people are'} left out).",)
+                notes = group_note(people, who, other)
+                if notes:
                     err.print(notes[0], markup=False, highlight=False)
                 if cid is not None:  # remembers who you are; in a one-to-one chat, may merge your other chats
                     merged = remember_and_merge(store, cid, who, other, explicit_conversation=bool(conversation))

@@ -22,7 +22,7 @@ import typer
 
 from ebbtide.cli.app import err
 from ebbtide.errors import EbbtideError, UnknownParticipant
-from ebbtide.pipeline import active_people, match_name
+from ebbtide.pipeline import active_people, group_refusal, match_name, named, nobody_wrote, other_people
 
 if TYPE_CHECKING:
     from ebbtide.store import Store
@@ -37,8 +37,7 @@ def choose_me(people: list[str], me: str | None, hinted: str | None = None, hint
     """The user's name: --me, the export's own (or the store's remembered) hint, a question, or exit 2."""
     listing = ", ".join(people)
     if not people:
-        raise EbbtideError("nobody wrote any messages in this conversation", where="analysis",
-                           fix="Check the export holds the chat's messages, not only system lines.")
+        raise nobody_wrote("analysis")
     if me:
         found = match_name(me, people)
         if found is None:
@@ -52,7 +51,12 @@ def choose_me(people: list[str], me: str | None, hinted: str | None = None, hint
     if not _interactive():
         raise UnknownParticipant("which participant are you?", where="--me",
                                  fix=f"Add --me with your name as it appears in the chat, one of: {listing}")
-    err.print("Which one is you?")
+    return _ask("Which one is you?", people)
+
+
+def _ask(question: str, people: list[str]) -> str:
+    """A numbered question on the terminal: a number, or a name from the list."""
+    err.print(question)
     for i, person in enumerate(people, 1):
         err.print(f"  {i}. {person}", markup=False, highlight=False)
     while True:
@@ -75,39 +79,15 @@ def choose_group_partner(messages: pl.DataFrame, me: str, partner: str | None) -
     others = [p for p in active_people(messages) if p != me]
     if len(others) < 2 or partner:
         return None
-    listing = ", ".join(others)
     if not _interactive():
-        raise EbbtideError(
-            f"this is a group chat: {len(others) + 1} people write in it regularly ({me}, {listing})",
-            where="analyze",
-            fix="ebbtide looks at one relationship between two people. Name the other person with --partner NAME, "
-                f"one of: {listing}",
-        )
-    err.print("This is a group chat. ebbtide looks at one relationship between two people: who is the other person?")
-    for i, person in enumerate(others, 1):
-        err.print(f"  {i}. {person}", markup=False, highlight=False)
-    while True:
-        answer = typer.prompt("Number", err=True).strip()
-        if answer.isdigit() and 1 <= int(answer) <= len(others):
-            return others[int(answer) - 1]
-        found = match_name(answer, others)
-        if found:
-            return found
-        err.print(f"Please type a number from 1 to {len(others)}.")
+        raise group_refusal(me, others, "analyze", "--partner NAME")
+    return _ask("This is a group chat. ebbtide looks at one relationship between two people: who is the other "
+                "person?", others)
 
 
 def choose_partner(people: list[str], me: str, partner: str | None) -> str:
-    others = [p for p in people if p != me]
-    if not others:
-        raise EbbtideError(f"only {me} wrote in this conversation", where="analysis",
-                           fix="ebbtide needs messages from both people.")
-    if partner:
-        found = match_name(partner, others)
-        if found is None:
-            raise UnknownParticipant(f"'{partner}' did not write in this conversation", where="--partner",
-                                     fix="Choose one of: " + ", ".join(others))
-        return found
-    return others[0]
+    others = other_people(people, me, "analysis")
+    return named(partner, others, "--partner") if partner else others[0]
 
 
 def stored_conversation(db: Path | None, me: str | None) -> str:

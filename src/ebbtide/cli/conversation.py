@@ -31,6 +31,7 @@ def load_conversation(
     With ``person`` no conversation is chosen here (the id is None): the caller builds the merged
     timeline of the user and that person.
     """
+    from ebbtide.api import choose_conversation
     from ebbtide.importers.timezones import choose_zone
 
     zone = choose_zone(tz)
@@ -46,15 +47,7 @@ def load_conversation(
     imported = list(dict.fromkeys(imported))
     if person and not conversation:
         return pl.DataFrame(), None, None, ""
-    if conversation:
-        cid = store.resolve_conversation(conversation)
-    elif len(imported) == 1:
-        cid = imported[0]
-    else:
-        infos = {i.id: i for i in store.conversations()}
-        listing = "\n  ".join(f"{c}  ({', '.join(infos[c].participants)})" for c in imported if c in infos)
-        raise EbbtideError(f"these files hold {len(imported)} conversations", where="analyze",
-                           fix=f"Choose one with --conversation ID. Found:\n  {listing}")
+    cid = choose_conversation(store, imported, conversation, where="analyze", flag="--conversation ID")
     messages = store.messages(cid)
     remembered = remembered_me(store, cid)
     hints = {p.report.me for _, p in parsed if p.report.me}

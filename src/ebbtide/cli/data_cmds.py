@@ -78,21 +78,14 @@ def _check_path(path: Path) -> None:
 
 def _read_one(path: Path, platform: Platform | None, date_order: DateOrder | None, chat: str | None = None,
               ) -> ParsedExport:
-    from ebbtide.importers import read_export  # imported late: the importers are the heavy part
+    from ebbtide.api import read_one  # imported late: the importers are the heavy part
 
     try:
-        try:
-            return read_export(path, platform=platform, date_order=date_order, chat=chat)
-        except ChooseChat as several:
-            if not can_ask():
-                raise  # exit 2 with the list of chats
-            return read_export(path, platform=platform, date_order=date_order, chat=ask_chat(several))
-    except IsADirectoryError:
-        raise UnreadableInput("this is a folder, and not an export folder ebbtide knows", where=str(path),
-                              fix="Give the export file itself (e.g. the .txt or .zip inside this folder).") from None
-    except PermissionError:
-        raise UnreadableInput("no permission to read this", where=str(path),
-                              fix="Check the file's permissions, or copy it somewhere you can read.") from None
+        return read_one(path, platform, date_order, chat)
+    except ChooseChat as several:
+        if not can_ask():
+            raise  # exit 2 with the list of chats
+        return read_one(path, platform, date_order, ask_chat(several))
 
 
 def can_ask() -> bool:
