@@ -73,7 +73,6 @@ class _Client:
         from ebbtide.web import create_app
 
         self.token = "bench-token"
-        self.app = create_app(db, token=self.token, allowed_hosts=("testserver", "127.0.0.1"), port=None)
         self.server = None
         if uvicorn:
             import socket
@@ -95,6 +94,7 @@ class _Client:
         else:
             from fastapi.testclient import TestClient
 
+            self.app = create_app(db, token=self.token, allowed_hosts=("testserver",))
             self.http = TestClient(self.app)
         assert self.http.get(f"/?t={self.token}").status_code == 200
 
