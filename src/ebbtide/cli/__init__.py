@@ -8,6 +8,7 @@ from ebbtide.cli import (  # noqa: F401
     analysis_cmds,  # analyze, demo
     annotate_cmd,  # annotate
     data_cmds,  # parse, import, coverage
+    lock_cmds,  # lock, unlock (a passphrase for the store)
     people_cmds,  # people (list, merge, split, me, rename)
     stored_cmds,  # conversations, forget
     web_cmds,  # serve, check

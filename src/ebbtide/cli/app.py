@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -55,8 +56,17 @@ def _print_version(value: bool) -> None:
 def main(
     version: bool = typer.Option(False, "--version", help="Print the version and exit.", is_eager=True,
                                  callback=_print_version),
+    passphrase_file: Annotated[Path | None, typer.Option(
+        "--passphrase-file", envvar="EBBTIDE_PASSPHRASE_FILE", show_default=False,
+        help="Read the store's passphrase from this file's first line (for scripts; else asked on a terminal).",
+    )] = None,
 ) -> None:
     """Private, honest help when you feel your partner pulling away. Everything stays on this computer."""
+    from ebbtide import askpass
+    from ebbtide.cli.lock_cmds import ask_passphrase
+
+    askpass.set_passphrase_file(passphrase_file)
+    askpass.set_prompt(ask_passphrase)
 
 
 @app.command()

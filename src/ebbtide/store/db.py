@@ -30,6 +30,15 @@ import polars as pl
 from ebbtide.errors import StoreError
 from ebbtide.importers.timezones import ZoneChoice, fill_offsets
 from ebbtide.model import MESSAGE_COLUMNS, MESSAGE_SCHEMA, ParsedExport
+from ebbtide.store.crypto import (
+    KeyParams,
+    load_encryption,
+    passphrase_for,
+    passphrase_for_new,
+    read_params,
+    salt_path,
+    write_params,
+)
 from ebbtide.store.incoming import (
     derive_conversation_id,
     file_sha256,
@@ -207,14 +216,41 @@ def _sql_quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _connect(path: Path) -> duckdb.DuckDBPyConnection:
+_STORE_DB = "ebbtide_store"  # the name an encrypted store is attached under (in an in-memory session)
+
+
+def _connect(path: Path, key: str | None = None) -> duckdb.DuckDBPyConnection:
+    """A connection to the store file; with ``key``, to the encrypted file attached in a memory session."""
     # Row order on disk does not matter (``seq`` carries it), and not keeping it lowers the
     # memory of large inserts.
+    config = {"preserve_insertion_order": False, **_NO_EXTENSIONS}
     try:
-        return duckdb.connect(str(path), config={"preserve_insertion_order": False, **_NO_EXTENSIONS})
+        if key is None:
+            return duckdb.connect(str(path), config=config)
+        con = duckdb.connect(":memory:", config=config)
+        try:
+            load_encryption(con, path)
+            # Spill files beside the store (not the working folder), encrypted like the store.
+            con.execute("SET temp_directory = " + _sql_quote(str(path) + ".tmp")).fetchall()
+            con.execute("SET temp_file_encryption = true").fetchall()
+            con.execute(f"ATTACH {_sql_quote(str(path))} AS {_STORE_DB} (ENCRYPTION_KEY '{key}')").fetchall()
+            con.execute(f"USE {_STORE_DB}").fetchall()
+        except BaseException:
+            con.close()
+            raise
+        return con
     except duckdb.Error as exc:
         text = str(exc)
-        if "lock" in text.casefold():
+        folded = text.casefold()
+        if "wrong encryption key" in folded:
+            raise StoreError("the passphrase is wrong for this store", where=str(path),
+                             fix="Try again; nothing was read or changed. A forgotten passphrase cannot be "
+                                 "recovered.") from None
+        if "encrypted database" in folded and "without a key" in folded:
+            raise StoreError("the store is locked with a passphrase, but the file with its key settings is "
+                             "missing", where=str(salt_path(path)),
+                             fix="Copy the store's .salt file back next to it (they belong together).") from None
+        if "lock" in folded:
             raise StoreError(
                 "the store is in use by another ebbtide program",
                 where=str(path),
@@ -227,14 +263,37 @@ def _connect(path: Path) -> duckdb.DuckDBPyConnection:
         ) from None
 
 
+def _open_existing(path: Path, passphrase: str | None) -> tuple[duckdb.DuckDBPyConnection, KeyParams | None, str | None]:
+    """Connect to an existing store, asking for its passphrase only when it is locked."""
+    params = read_params(path)
+    if params is not None:
+        # A .salt file next to a plain store is what an interrupted lock or unlock leaves: the plain
+        # file is the store as it was (or as it became), and the key settings no longer apply.
+        try:
+            con = duckdb.connect(str(path), config={"preserve_insertion_order": False, **_NO_EXTENSIONS})
+        except duckdb.Error as exc:
+            folded = str(exc).casefold()
+            if not ("encrypted" in folded and "key" in folded):
+                return _connect(path), None, None  # explained there (in use, damaged...)
+        else:
+            salt_path(path).unlink(missing_ok=True)
+            return con, None, None
+        key = params.key(passphrase or passphrase_for(path))
+        return _connect(path, key), params, key
+    return _connect(path), None, None
+
+
 class Store:
     """An open store. Use as a context manager: ``with Store.open() as store: ...``."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path, migrations: Sequence[Migration]) -> None:
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path, migrations: Sequence[Migration],
+                 params: KeyParams | None = None, key: str | None = None) -> None:
         self._con: duckdb.DuckDBPyConnection | None = con
         self._path = path
         self._migrations = tuple(migrations)
         self._depth = 0  # open transactions (see ``transaction``)
+        self._params = params  # an encrypted store's key settings and key (in memory only)
+        self._key = key
 
     # ----------------------------------------------------------------- opening and closing
     @classmethod
@@ -244,11 +303,14 @@ class Store:
         *,
         create: bool = True,
         migrations: Sequence[Migration] = MIGRATIONS,
+        passphrase: str | None = None,
     ) -> Store:
         """Open (and if needed create and upgrade) the store at ``path`` or the default place.
 
         ``create=False`` refuses to make a new file: listing or forgetting should not leave an
-        empty store behind where there was none.
+        empty store behind where there was none. A locked store needs its passphrase: ``passphrase``,
+        or what ``ebbtide.store.crypto`` finds (variable, file, a prompt); a new store is locked when
+        one is given there (see ``crypto.passphrase_for_new``).
         """
         path = resolve_db_path(path)
         _private_umask()
@@ -259,8 +321,23 @@ class Store:
             if not create:
                 raise StoreError("there is no store here yet", where=str(path),
                                  fix="Import a chat first: ebbtide import EXPORT.txt")
+            chosen = passphrase if passphrase is not None else passphrase_for_new(path)  # before any file
             _make_private_parent(path.parent)
-        con = _connect(path)  # holds the file lock from here: leftovers are no other process's work
+            salt_path(path).unlink(missing_ok=True)  # settings of a store that is gone
+            params = key = None
+            if chosen:
+                params = KeyParams.new()
+                key = params.key(chosen)
+                probe = duckdb.connect(":memory:", config=_NO_EXTENSIONS)
+                try:
+                    load_encryption(probe, path)  # a clear error before anything is written
+                finally:
+                    probe.close()
+                write_params(path, params)
+            con = _connect(path, key)
+        else:
+            con, params, key = _open_existing(path, passphrase)
+        # The connection holds the file lock from here: leftovers are no other process's work.
         _chmod_private(path)
         _remove_leftovers(path)
         try:
@@ -268,7 +345,7 @@ class Store:
         except BaseException:
             con.close()
             raise
-        store = cls(con, path, migrations)
+        store = cls(con, path, migrations, params, key)
         if store.pending_path.exists():  # an interrupted forget: finish it before anything else
             try:
                 store._compact()
@@ -291,6 +368,11 @@ class Store:
     @property
     def in_memory(self) -> bool:
         return str(self._path) == ":memory:"
+
+    @property
+    def encrypted(self) -> bool:
+        """Whether the store file is locked with a passphrase (encrypted at rest)."""
+        return self._key is not None
 
     @property
     def pending_path(self) -> Path:
@@ -758,6 +840,45 @@ class Store:
         self._mark_pending()
         self._compact()
 
+    def lock(self, passphrase: str) -> None:
+        """Encrypt the store with a passphrase: the file is rewritten encrypted and replaces the plain one.
+
+        Atomic: the key settings are written first, then an encrypted copy, which replaces the file in
+        one rename. Interrupted or refused anywhere, the plain store is whole and stays in use (the
+        next open drops the unused key settings and the partial copy).
+        """
+        if self.in_memory:
+            raise StoreError("a store in memory cannot be locked", where="memory")
+        if self.encrypted:
+            raise StoreError("the store is already locked with a passphrase", where=str(self._path),
+                             fix="To change the passphrase: ebbtide unlock, then ebbtide lock.")
+        if not passphrase:
+            raise StoreError("the passphrase is empty", where=str(self._path), fix="Choose a passphrase.")
+        load_encryption(self._db, self._path)  # a clear error before anything is written
+        self._check_space()
+        params = KeyParams.new()
+        key = params.key(passphrase)
+        write_params(self._path, params)
+        _fsync_dir(self._path.parent)
+        try:
+            self._rewrite(key)
+        except BaseException:
+            if self._key is None:  # still the plain store: its key settings must not stay beside it
+                salt_path(self._path).unlink(missing_ok=True)
+            raise
+        self._params = params
+
+    def unlock(self) -> None:
+        """Decrypt the store (rewritten plain, replacing the encrypted file atomically); the passphrase goes."""
+        if not self.encrypted:
+            raise StoreError("the store is not locked", where=str(self._path),
+                             fix="Nothing to do. To lock it: ebbtide lock")
+        self._check_space()
+        self._rewrite(None)
+        self._params = None
+        salt_path(self._path).unlink(missing_ok=True)
+        _fsync_dir(self._path.parent)
+
     def forget_all(self) -> None:
         """Delete everything: the file (and its log) is removed and an empty store takes its place."""
         self.close()
@@ -765,13 +886,15 @@ class Store:
             victim.unlink(missing_ok=True)
         _remove_leftovers(self._path)
         self.pending_path.unlink(missing_ok=True)
+        if self._params is not None:  # the empty store stays locked with the same passphrase
+            write_params(self._path, self._params)
         self._reopen()
 
     def _reopen(self) -> None:
         if self.in_memory:
             self._con = Store.open_memory(self._migrations)._con
             return
-        self._con = _connect(self._path)
+        self._con = _connect(self._path, self._key)
         _chmod_private(self._path)
         apply_migrations(self._con, self._migrations, where=str(self._path))
 
@@ -810,6 +933,14 @@ class Store:
         Interrupted anywhere, the old file is whole (the deletion is committed in it) and the marker
         remains: the next open removes the leftover copy and runs this again.
         """
+        if self.in_memory:
+            return
+        self._rewrite(self._key)
+        self.pending_path.unlink(missing_ok=True)
+
+    def _rewrite(self, key: str | None) -> None:
+        """Copy the live rows into a fresh private file (encrypted with ``key`` if given) that then
+        atomically replaces the store; the store is reopened with ``key``."""
         if self._depth:
             raise RuntimeError("the store cannot be rewritten inside a transaction")
         if self.in_memory:
@@ -817,10 +948,13 @@ class Store:
         target = self._path.with_name(self._path.name + _COMPACT_SUFFIX)
         _remove_leftovers(self._path)
         db = self._db
-        db.checkpoint()  # the deletion into the main file: the old log never outlives it
+        self._rows("CHECKPOINT")  # the deletion into the main file: the old log never outlives it
         source = self._rows("SELECT current_database()")[0][0]
+        encryption = f" (ENCRYPTION_KEY '{key}')" if key else ""
         try:
-            self._rows(f"ATTACH {_sql_quote(str(target))} AS ebbtide_compact")
+            if key:
+                load_encryption(db, self._path)
+            self._rows(f"ATTACH {_sql_quote(str(target))} AS ebbtide_compact{encryption}")
             try:
                 self._rows(f'COPY FROM DATABASE "{source}" TO ebbtide_compact')
             finally:
@@ -838,8 +972,8 @@ class Store:
         os.replace(target, self._path)
         _fsync_dir(self._path.parent)
         _remove_leftovers(self._path)
+        self._key = key
         self._reopen()
-        self.pending_path.unlink(missing_ok=True)
 
 
 def _leftovers(path: Path) -> list[Path]:
@@ -858,8 +992,8 @@ def _remove_leftovers(path: Path) -> None:
 
 
 def _chmod_private(path: Path) -> None:
-    """The store and its log: owner only (also for stores made by an older ebbtide)."""
-    for p in (path, wal_path(path)):
+    """The store, its log and key settings: owner only (also for stores made by an older ebbtide)."""
+    for p in (path, wal_path(path), salt_path(path)):
         with contextlib.suppress(OSError):
             if p.exists():
                 os.chmod(p, 0o600)
