@@ -274,3 +274,23 @@ def test_the_terminal_prompt_offers_a_passphrase_for_a_new_store(tmp_path: Path,
     answers = iter([PASS])  # asked again when opened later
     with Store.open(db, create=False) as store:
         assert store.encrypted
+
+
+def test_open_errors_name_the_real_cause(tmp_path: Path) -> None:
+    damaged = tmp_path / "damaged.duckdb"
+    damaged.write_bytes(b"\0" * 8 + b"DUCK" + (64).to_bytes(8, "little") + b"\0" * 12288)
+    with pytest.raises(StoreError) as info:
+        Store.open(damaged)
+    assert "cannot be opened" in str(info.value) and "in use" not in str(info.value)  # "block" is no lock
+    db = tmp_path / "s.duckdb"
+    Store.open(db).close()
+    holder = subprocess.Popen([sys.executable, "-c", "import sys, duckdb; c = duckdb.connect(sys.argv[1]); "
+                               "print('held', flush=True); sys.stdin.read()", str(db)],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == b"held"
+        with pytest.raises(StoreError, match="in use by another ebbtide program"):
+            Store.open(db)
+    finally:
+        holder.kill()
+        holder.wait(timeout=30)

@@ -250,7 +250,13 @@ def _connect(path: Path, key: str | None = None) -> duckdb.DuckDBPyConnection:
             raise StoreError("the store is locked with a passphrase, but the file with its key settings is "
                              "missing", where=str(salt_path(path)),
                              fix="Copy the store's .salt file back next to it (they belong together).") from None
-        if "lock" in folded:
+        if "created with an newer version of duckdb" in folded or "created with a newer version" in folded:
+            raise StoreError(
+                f"the store was written by a newer DuckDB than this ebbtide's ({duckdb.__version__})",
+                where=str(path),
+                fix="Use the ebbtide (and DuckDB) that made it, or import your exports again into a new store "
+                    "(--db NEW_FILE). Nothing was changed.") from None
+        if "lock on file" in folded or "conflicting lock" in folded:  # not "block": a damaged file
             raise StoreError(
                 "the store is in use by another ebbtide program",
                 where=str(path),
