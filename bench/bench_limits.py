@@ -3,11 +3,12 @@
 Target (issue 16): under 1.5 GB for any single input up to the cap (importers/limits.py). Inputs:
 real-shaped exports grown to --mb megabytes (WhatsApp, Telegram, SMS, generic CSV), and hostile ones
 at the cap (one line of --mb MB, a file of NUL bytes, a sparse file past the cap, a bomb zip). Each
-run is a fresh process; the peak is the child's maximum resident set (wait4). The web upload posts
-each input with FastAPI's TestClient in a child process; its peak includes the client, which holds
-the whole upload in memory (a real browser streams it), so it overstates the server for big files.
+run is a fresh process; the peak is the child's maximum resident set (wait4). ``--web`` posts each
+input to the app of a real uvicorn server in its own process (``ebbtide serve``'s stack), streaming
+the upload over localhost in 1 MiB pieces as a browser does; the peak is the server's high-water mark
+(VmHWM in /proc) over start-up, the upload, the import and the result page.
 
-    python bench/bench_limits.py [--mb 100] [--formats whatsapp,telegram,sms,generic,hostile] [--web]
+    python bench/bench_limits.py [--mb 100] [--formats whatsapp,telegram,sms,generic,hostile] [--web | --web-only]
 """
 
 from __future__ import annotations
@@ -90,29 +91,116 @@ def run(cmd: list[str], env: dict[str, str]) -> tuple[int, float, float, str]:
     return status, (peaks[-1] / 1024 if peaks else 0.0), time.perf_counter() - t0, err
 
 
+_SERVER = (
+    "import pathlib, sys, uvicorn\n"
+    "from ebbtide.web import create_app\n"
+    "port = int(sys.argv[2])\n"
+    "app = create_app(pathlib.Path(sys.argv[1]), token=sys.argv[3], port=port)\n"
+    "print('ready', flush=True)\n"
+    "uvicorn.run(app, host='127.0.0.1', port=port, log_level='warning')\n"
+)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _status_kb(pid: int, field: str) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    return 0
+
+
+def _stream_post(port: int, cookie: str, path: Path) -> tuple[int, str]:
+    """POST ``path`` as multipart to /import without ever holding it: 1 MiB pieces from the file."""
+    import http.client
+    import secrets
+
+    boundary = "ebbtide" + secrets.token_hex(8)
+    head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"{path.name}\"\r\n"
+            "Content-Type: application/octet-stream\r\n\r\n").encode()
+    tail = f"\r\n--{boundary}--\r\n".encode()
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1800)
+    conn.putrequest("POST", "/import", skip_host=True)
+    conn.putheader("Host", f"127.0.0.1:{port}")
+    conn.putheader("Cookie", cookie)
+    conn.putheader("Content-Type", f"multipart/form-data; boundary={boundary}")
+    conn.putheader("Content-Length", str(len(head) + path.stat().st_size + len(tail)))
+    conn.endheaders()
+    try:
+        conn.send(head)
+        with path.open("rb") as fh:
+            while piece := fh.read(1 << 20):
+                conn.send(piece)
+        conn.send(tail)
+    except (BrokenPipeError, ConnectionResetError):  # the server may answer (413) before reading it all
+        pass
+    resp = conn.getresponse()
+    status, location = resp.status, resp.getheader("Location") or ""
+    resp.read()
+    if status == 303 and location:
+        conn.request("GET", location, headers={"Host": f"127.0.0.1:{port}", "Cookie": cookie})
+        page = conn.getresponse()
+        body = page.read().decode("utf-8", "replace")
+        status = page.status
+        found = "too large" if "too large" in body else "not read" if "could not be read" in body else "ok"
+        return status, found
+    return status, ""
+
+
 def web_upload(path: Path, env: dict[str, str]) -> tuple[int, float, str]:
-    """Post ``path`` to /import of an app in a child process; (HTTP status, child's peak MiB, note)."""
-    code = (
-        "import os, sys, resource, pathlib\n"
-        "from fastapi.testclient import TestClient\n"
-        "from ebbtide.web import create_app\n"
-        "app = create_app(pathlib.Path(sys.argv[2]), port=8765)\n"
-        "c = TestClient(app, base_url='http://127.0.0.1:8765')\n"
-        "c.get(f'/?t={app.state.token}')\n"
-        "with open(sys.argv[1], 'rb') as fh:\n"
-        "    r = c.post('/import', files={'files': (os.path.basename(sys.argv[1]), fh)}, follow_redirects=True)\n"
-        "print(r.status_code, 'too large' in r.text, 'could not be read' in r.text, file=sys.stderr)\n"
-    )
+    """Upload ``path`` to a real uvicorn server process; (HTTP status, server's peak MiB, note)."""
+    import http.client
+    import secrets
+    import threading
+
+    port, token = _free_port(), secrets.token_urlsafe(16)
     with tempfile.TemporaryDirectory() as tmp:
-        status, peak, _, err = run([sys.executable, "-c", code, str(path), str(Path(tmp) / "s.duckdb")], env)
-    return status, peak, err.strip().splitlines()[-1][:120] if err.strip() else ""
+        server = subprocess.Popen([sys.executable, "-c", _SERVER, str(Path(tmp) / "s.duckdb"), str(port), token],
+                                  stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+        try:
+            assert server.stdout is not None and server.stdout.readline().strip() == b"ready"
+            for _ in range(300):  # until it listens
+                try:
+                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+                    conn.request("GET", f"/?t={token}", headers={"Host": f"127.0.0.1:{port}"})
+                    first = conn.getresponse()
+                    first.read()
+                    break
+                except OSError:
+                    time.sleep(0.1)
+            cookie = (first.getheader("Set-Cookie") or "").split(";")[0]
+            idle = _status_kb(server.pid, "VmRSS") / 1024
+            rss: list[float] = []
+            done = threading.Event()
+
+            def sample() -> None:
+                while not done.wait(0.1):
+                    rss.append(_status_kb(server.pid, "VmRSS") / 1024)
+
+            sampler = threading.Thread(target=sample, daemon=True)
+            sampler.start()
+            status, found = _stream_post(port, cookie, path)
+            done.set()
+            sampler.join()
+            peak = _status_kb(server.pid, "VmHWM") / 1024
+        finally:
+            server.terminate()
+            server.wait(timeout=60)
+    return status, peak, f"{found}; idle {idle:,.0f} MiB, sampled max {max(rss, default=0):,.0f} MiB"
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--mb", type=int, default=100, help="size of the grown inputs (default: the file cap)")
     ap.add_argument("--formats", default="whatsapp,telegram,sms,generic,hostile")
-    ap.add_argument("--web", action="store_true")
+    ap.add_argument("--web", action="store_true", help="also upload each input to a real uvicorn server")
+    ap.add_argument("--web-only", action="store_true", help="only the web uploads (no parse/import runs)")
     args = ap.parse_args()
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     ebbtide = [sys.executable, "-m", "ebbtide"]
@@ -121,14 +209,14 @@ def main() -> None:
         work = Path(tmp)
         for name, path in inputs(work, args.mb, args.formats.split(",")):
             size = path.stat().st_size / 1e6
-            for command in ("parse", "import"):
+            for command in () if args.web_only else ("parse", "import"):
                 extra = ["-o", os.devnull] if command == "parse" else ["--db", str(work / "s.duckdb"), "--tz", "UTC"]
                 rc, peak, secs, err = run([*ebbtide, command, str(path), *extra], env)
                 note = "" if rc == 0 else err.strip().splitlines()[0][:90] if err.strip() else f"exit {rc}"
                 rows.append((name, f"{size:,.0f}", command, rc, peak, secs, note))
                 print(f"{name:24s} {size:8,.0f} MB {command:7s} exit {rc}  peak {peak:7,.0f} MiB  {secs:6.1f} s  {note}",
                       flush=True)
-            if args.web:
+            if args.web or args.web_only:
                 rc, peak, note = web_upload(path, env)
                 rows.append((name, f"{size:,.0f}", "web", rc, peak, 0.0, note))
                 print(f"{name:24s} {size:8,.0f} MB web     exit {rc}  peak {peak:7,.0f} MiB  {note}", flush=True)

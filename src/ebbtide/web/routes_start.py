@@ -10,14 +10,16 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from ebbtide.errors import ChooseChat, EbbtideError
 from ebbtide.insight.safety import REGIONS, countries, crisis_resources
 from ebbtide.report.parse_report import parse_report_lines
 from ebbtide.web.pages import render, state_of
 from ebbtide.web.service import participants
+from ebbtide.web.upload import Received, receive_files
 
 router = APIRouter()
 COUNTRIES = (("", "Not chosen (show all)"), *countries())
@@ -70,51 +72,38 @@ def _safe_name(name: str) -> str:
     return cleaned or "export"
 
 
-def _save_capped(upload: UploadFile, path: Path) -> None:
-    """Copy an upload to disk in slices, stopping at the file cap (a huge upload is never kept whole)."""
-    from ebbtide.importers.limits import max_file_bytes, too_large_file
-
-    limit, written = max_file_bytes(), 0
-    with path.open("wb") as sink:
-        while chunk := upload.file.read(1 << 20):
-            written += len(chunk)
-            if written > limit:
-                sink.close()
-                path.unlink(missing_ok=True)
-                while rest := upload.file.read(1 << 20):  # the size to report (the upload is already spooled)
-                    written += len(rest)
-                raise too_large_file(written, upload.filename or path.name)
-            sink.write(chunk)
-
-
 @router.post("/import")
-def import_upload(request: Request, files: Annotated[list[UploadFile], File()]) -> Response:
-    """Read the uploaded exports into the store, then show what was found (the parse report)."""
+async def import_upload(request: Request) -> Response:
+    """Read the uploaded exports into the store, then show what was found (the parse report).
+
+    The files are streamed to private files with the size cap enforced as they arrive (web/upload.py).
+    """
+    with tempfile.TemporaryDirectory(prefix="ebbtide-upload-") as tmp:
+        received = await receive_files(request, Path(tmp), max_files=MAX_FILES, safe_name=_safe_name)
+        return await run_in_threadpool(_import_received, request, received)
+
+
+def _import_received(request: Request, received: list[Received]) -> Response:
     from ebbtide.importers import read_export
 
-    files = [f for f in files if f.filename]
-    if not files:
+    if not received:
         raise EbbtideError("no file was chosen", where="import", fix="Choose or drop one or more chat exports.")
-    if len(files) > MAX_FILES:
-        raise EbbtideError(f"{len(files)} files at once", where="import", fix=f"Import at most {MAX_FILES} at a time.")
     state = state_of(request)
     found: list[dict[str, Any]] = []
-    with tempfile.TemporaryDirectory(prefix="ebbtide-upload-") as tmp:
-        for i, upload in enumerate(files):
-            folder = Path(tmp) / str(i)
-            folder.mkdir()
-            path = folder / _safe_name(upload.filename or "")
-            try:
-                _save_capped(upload, path)
-                parsed = read_export(path)
-            except ChooseChat as exc:  # several chats: keep the file privately and ask which one
-                token = state.pending.keep(path, exc.chats)
-                found.append(_choice(path.name, token, exc.chats, exc.what))
-                continue
-            except EbbtideError as exc:
-                found.append({"file": path.name, "error": exc.what, "fix": exc.fix})
-                continue
-            found += _store_parsed(state, parsed, path)
+    for upload in received:
+        path = upload.path
+        try:
+            if upload.error is not None:
+                raise upload.error
+            parsed = read_export(path)
+        except ChooseChat as exc:  # several chats: keep the file privately and ask which one
+            token = state.pending.keep(path, exc.chats)
+            found.append(_choice(path.name, token, exc.chats, exc.what))
+            continue
+        except EbbtideError as exc:
+            found.append({"file": path.name, "error": exc.what, "fix": exc.fix})
+            continue
+        found += _store_parsed(state, parsed, path)
     return _found(state, found)
 
 
