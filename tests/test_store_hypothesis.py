@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-import ebbtide.store.db as store_db
+import ebbtide.store.merge as store_merge
 from ebbtide.model import Message, MessageKind, ParsedExport, ParseReport, Platform, messages_to_frame
 from ebbtide.store import Store
 
@@ -53,12 +53,12 @@ _ids = itertools.count()
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     """One store for all examples (opening a file per example is slow); each example its own chat."""
-    saved, store_db._SLICE_ROWS = store_db._SLICE_ROWS, 4  # tiny slices: exercise the sliced merge too
+    saved, store_merge._SLICE_ROWS = store_merge._SLICE_ROWS, 4  # tiny slices: exercise the sliced merge too
     try:
         with Store.open(tmp_path_factory.mktemp("hyp") / "s.duckdb") as opened:
             yield opened
     finally:
-        store_db._SLICE_ROWS = saved
+        store_merge._SLICE_ROWS = saved
 
 
 def stored(store: Store, pieces: list[list[Message]]) -> pl.DataFrame:

@@ -22,12 +22,10 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ebbtide.errors import StoreError
-
-if TYPE_CHECKING:
-    from ebbtide.store.db import Store
+from ebbtide.store.core import StoreCore
 
 _INVISIBLE = "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff"
 
@@ -65,20 +63,20 @@ class Person:
         return tuple(dict.fromkeys(a.platform for a in self.aliases))
 
 
-def has_people(store: Store) -> bool:
+def has_people(store: StoreCore) -> bool:
     """Whether this store's schema has the people tables (stores opened with old migrations do not)."""
     return bool(store._rows(
         "SELECT 1 FROM duckdb_tables() WHERE table_name = 'aliases' AND database_name = current_database()"))
 
 
-def _new_person(store: Store, name: str, is_me: bool) -> int:
+def _new_person(store: StoreCore, name: str, is_me: bool) -> int:
     new_id = int(store._rows("SELECT coalesce(max(id), 0) + 1 FROM people")[0][0])
     store._rows("INSERT INTO people (id, name, is_me, merged_into, created_at) VALUES ($1, $2, $3, NULL, $4)",
                 [new_id, name, is_me, datetime.now()])
     return new_id
 
 
-def me_person(store: Store) -> int | None:
+def me_person(store: StoreCore) -> int | None:
     """The user's person id, if known."""
     # ``is_me`` stays on the person first marked; after a merge "me" is whoever they were merged into,
     # so splitting them off again gives "me" back to them.
@@ -86,7 +84,7 @@ def me_person(store: Store) -> int | None:
     return int(rows[0][0]) if rows else None
 
 
-def register_senders(store: Store, conversation_id: str, platform: str, senders: Iterable[str],
+def register_senders(store: StoreCore, conversation_id: str, platform: str, senders: Iterable[str],
                      me: str | None = None) -> dict[str, int]:
     """Give every sender of a conversation a person (new aliases only); return sender -> person id.
 
@@ -125,7 +123,7 @@ def register_senders(store: Store, conversation_id: str, platform: str, senders:
     return have
 
 
-def suggested_links(store: Store) -> list[tuple[Person, Person]]:
+def suggested_links(store: StoreCore) -> list[tuple[Person, Person]]:
     """Pairs of people with the same name (case, spacing, the iOS ``~ `` ignored) in different chats.
 
     Only suggested, never done: two couples can both be "Alex" and "Sam". The user joins them with
@@ -148,7 +146,7 @@ def suggested_links(store: Store) -> list[tuple[Person, Person]]:
     return [pairs[k] for k in sorted(pairs)]
 
 
-def join_aliases(store: Store, keep: str, other: str) -> None:
+def join_aliases(store: StoreCore, keep: str, other: str) -> None:
     """``other``'s names move to ``keep`` (the user joined the two chats); a name in both is one person."""
     kept = conversation_people(store, keep)
     for sender, pid in conversation_people(store, other).items():
@@ -162,13 +160,13 @@ def join_aliases(store: Store, keep: str, other: str) -> None:
     prune_people(store)
 
 
-def conversation_people(store: Store, conversation_id: str) -> dict[str, int]:
+def conversation_people(store: StoreCore, conversation_id: str) -> dict[str, int]:
     """Sender name -> person id for one conversation."""
     return {str(s): int(p) for s, p in store._rows(
         "SELECT sender, person_id FROM aliases WHERE conversation_id = $1", [conversation_id])}
 
 
-def me_sender(store: Store, conversation_id: str) -> str | None:
+def me_sender(store: StoreCore, conversation_id: str) -> str | None:
     """The user's sender name in this conversation, if the store knows it."""
     me = me_person(store)
     if me is None:
@@ -178,7 +176,7 @@ def me_sender(store: Store, conversation_id: str) -> str | None:
     return str(rows[0][0]) if len(rows) == 1 else None
 
 
-def set_me(store: Store, conversation_id: str, sender: str) -> int:
+def set_me(store: StoreCore, conversation_id: str, sender: str) -> int:
     """Remember that ``sender`` in this conversation is the user (asked once, kept for next time).
 
     If another person is already the user and does not write in this chat, this alias's person is
@@ -206,7 +204,7 @@ def set_me(store: Store, conversation_id: str, sender: str) -> int:
     return me
 
 
-def people(store: Store) -> list[Person]:
+def people(store: StoreCore) -> list[Person]:
     """Every person with aliases (people merged into others are listed under them), me first."""
     alias_rows = store._rows("SELECT person_id, conversation_id, platform, sender FROM aliases "
                              "ORDER BY person_id, platform, conversation_id, sender")
@@ -225,7 +223,7 @@ def people(store: Store) -> list[Person]:
     return [p for p in result if p.aliases]
 
 
-def find_person(store: Store, ref: str, *, include_merged: bool = False) -> int:
+def find_person(store: StoreCore, ref: str, *, include_merged: bool = False) -> int:
     """A person id from what someone typed: the id number, a name, or any alias (case ignored)."""
     text = ref.strip()
     candidates = [(int(r[0]), str(r[1]), r[2]) for r in store._rows("SELECT id, name, merged_into FROM people")]
@@ -254,13 +252,13 @@ def find_person(store: Store, ref: str, *, include_merged: bool = False) -> int:
                      fix=f"Use the number shown by 'ebbtide people':\n  {listing}")
 
 
-def _merge(store: Store, keep: int, other: int) -> None:
+def _merge(store: StoreCore, keep: int, other: int) -> None:
     store._rows("UPDATE aliases SET person_id = $1 WHERE person_id = $2", [keep, other])
     store._rows("UPDATE people SET merged_into = $1 WHERE merged_into = $2", [keep, other])
     store._rows("UPDATE people SET merged_into = $1 WHERE id = $2", [keep, other])
 
 
-def _in_transaction(store: Store, work: Any) -> Any:
+def _in_transaction(store: StoreCore, work: Any) -> Any:
     db = store._db
     db.begin()
     try:
@@ -272,7 +270,7 @@ def _in_transaction(store: Store, work: Any) -> Any:
     return result
 
 
-def merge_people(store: Store, keep_ref: str, other_ref: str) -> Person:
+def merge_people(store: StoreCore, keep_ref: str, other_ref: str) -> Person:
     """Join ``other`` into ``keep`` (all aliases), remembered and reversible with ``split_person``."""
     keep, other = find_person(store, keep_ref), find_person(store, other_ref)
     if keep == other:
@@ -282,7 +280,7 @@ def merge_people(store: Store, keep_ref: str, other_ref: str) -> Person:
     return next(p for p in people(store) if p.id == keep)
 
 
-def split_person(store: Store, ref: str) -> Person:
+def split_person(store: StoreCore, ref: str) -> Person:
     """Undo a merge: the person ``ref`` (merged earlier) gets their own aliases back."""
     pid = find_person(store, ref, include_merged=True)
     rows = store._rows("SELECT merged_into FROM people WHERE id = $1", [pid])
@@ -300,7 +298,7 @@ def split_person(store: Store, ref: str) -> Person:
     return next(p for p in people(store) if p.id == pid)
 
 
-def detach_alias(store: Store, conversation_id: str, sender: str) -> Person:
+def detach_alias(store: StoreCore, conversation_id: str, sender: str) -> Person:
     """Make one chat's name a person of its own (undoes an automatic same-name link, e.g. two "Sam"s)."""
     rows = store._rows("SELECT person_id FROM aliases WHERE conversation_id = $1 AND sender = $2",
                        [conversation_id, sender])
@@ -318,7 +316,7 @@ def detach_alias(store: Store, conversation_id: str, sender: str) -> Person:
     return next(p for p in people(store) if p.id == pid)
 
 
-def conversations_between(store: Store, a: int, b: int, *, only_the_two: bool = False) -> list[str]:
+def conversations_between(store: StoreCore, a: int, b: int, *, only_the_two: bool = False) -> list[str]:
     """Conversations in which both people wrote (oldest-created first).
 
     ``only_the_two``: just their one-to-one chats (no one else wrote), the couple's own channels.
@@ -333,14 +331,14 @@ def conversations_between(store: Store, a: int, b: int, *, only_the_two: bool = 
     return [str(r[0]) for r in rows]
 
 
-def person_name(store: Store, pid: int) -> str:
+def person_name(store: StoreCore, pid: int) -> str:
     rows = store._rows("SELECT name FROM people WHERE id = $1", [pid])
     if not rows:
         raise StoreError(f"no person number {pid}", where=str(store.path), fix="See: ebbtide people")
     return str(rows[0][0])
 
 
-def rename_person(store: Store, ref: str, name: str) -> None:
+def rename_person(store: StoreCore, ref: str, name: str) -> None:
     """Set the name a person is shown (and analysed) under."""
     pid = find_person(store, ref)
     if not name.strip():
@@ -348,7 +346,7 @@ def rename_person(store: Store, ref: str, name: str) -> None:
     store._rows("UPDATE people SET name = $1 WHERE id = $2", [name.strip(), pid])
 
 
-def prune_people(store: Store) -> None:
+def prune_people(store: StoreCore) -> None:
     """Remove people left with no alias (after a conversation is forgotten): names are private too."""
     store._rows("DELETE FROM people WHERE id NOT IN (SELECT home_person_id FROM aliases) "
                 "AND id NOT IN (SELECT person_id FROM aliases)")

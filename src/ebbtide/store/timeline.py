@@ -23,7 +23,7 @@ import polars as pl
 
 from ebbtide.errors import StoreError
 from ebbtide.model import MESSAGE_COLUMNS, MESSAGE_SCHEMA
-from ebbtide.store.db import _key_columns
+from ebbtide.store.merge import _key_columns
 from ebbtide.store.people import conversations_between, person_name
 
 if TYPE_CHECKING:
