@@ -7,6 +7,7 @@ this module imports none of it, so they depend on it one way.
 from __future__ import annotations
 
 import contextlib
+import hmac
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
@@ -112,6 +113,12 @@ class StoreCore:
     def encrypted(self) -> bool:
         """Whether the store file is locked with a passphrase (encrypted at rest)."""
         return self._key is not None
+
+    def is_passphrase(self, passphrase: str) -> bool:
+        """Whether ``passphrase`` is this locked store's (to confirm removing it); False if not locked."""
+        if self._params is None or self._key is None or not passphrase:
+            return False
+        return hmac.compare_digest(self._params.key(passphrase), self._key)
 
     @property
     def pending_path(self) -> Path:

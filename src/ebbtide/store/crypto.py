@@ -93,6 +93,17 @@ def write_params(db_path: Path, params: KeyParams) -> None:
     os.replace(temp, path)
 
 
+class PassphraseNeeded(StoreError):
+    """The store is locked and no passphrase was given or typed (a face may ask for it its own way)."""
+
+    def __init__(self, db_path: Path) -> None:
+        super().__init__(
+            "the store is locked with a passphrase", where=str(db_path),
+            fix=f"Run the command on a terminal to be asked for it, or give it with --passphrase-file FILE "
+                f"or the {ENV_PASSPHRASE} variable.")
+        self.path = db_path
+
+
 def passphrase_for(db_path: Path) -> str:
     """The passphrase of an existing locked store: given by a script, else asked, else a clear error."""
     given = given_passphrase()
@@ -101,10 +112,7 @@ def passphrase_for(db_path: Path) -> str:
     asked = ask(db_path, new=False)
     if asked:
         return asked
-    raise StoreError(
-        "the store is locked with a passphrase", where=str(db_path),
-        fix=f"Run the command on a terminal to be asked for it, or give it with --passphrase-file FILE "
-            f"or the {ENV_PASSPHRASE} variable.")
+    raise PassphraseNeeded(db_path)
 
 
 def passphrase_for_new(db_path: Path) -> str | None:

@@ -92,6 +92,9 @@ def create_app(db: str | Path | None = None, *, token: str | None = None,
     app.state.on_code_used = []  # callbacks (code) -> None, e.g. removing the launcher file
     guard = Guard((app.state.token, app.state.launch_code), hosts, cookie_name(port),
                   on_use=lambda code: _each(app.state.on_code_used, code))
+    from ebbtide.web import locking
+
+    app.middleware("http")(locking.lock_gate)  # inside the guard (added later = runs first): token checked first
     app.middleware("http")(guard)
 
     @app.middleware("http")
@@ -157,6 +160,7 @@ def create_app(db: str | Path | None = None, *, token: str | None = None,
     app.include_router(routes_start.router)
     app.include_router(routes_analysis.router)
     app.include_router(routes_journal.router)
+    app.include_router(locking.router)
     return app
 
 

@@ -262,7 +262,7 @@ def settings_page(request: Request) -> Response:
     baseline = state.baseline()
     return render(request, "settings.html", title="Settings", countries=COUNTRIES, conversations=conversations,
                   chosen=state.conversation(), baseline=baseline, timezone=state.setting("timezone") or "",
-                  db_path=str(s.path))
+                  db_path=str(s.path), encrypted=s.encrypted, in_memory=s.in_memory)
 
 
 def _day(value: str, where: str) -> date | None:

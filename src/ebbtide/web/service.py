@@ -31,11 +31,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import polars as pl
 
-from ebbtide.errors import EbbtideError
+from ebbtide.errors import EbbtideError, StoreError
 from ebbtide.model import Assessment, Insight, ReasonId, senders_by_volume
 from ebbtide.pipeline import Pipeline
 from ebbtide.store import Store
 from ebbtide.store import journal as jr
+from ebbtide.store.crypto import PassphraseNeeded
 from ebbtide.store.records import ConversationInfo
 from ebbtide.web.journal_link import apply_journal, journal_hints, notes_raise_safety
 from ebbtide.web.uploads import PendingUploads
@@ -59,8 +60,9 @@ participants = senders_by_volume  # one definition, in ebbtide.model
 class WebState:
     """Everything the routes share. Create with ``WebState.open(db_path)``; ``close()`` at shutdown."""
 
-    def __init__(self, store: Store) -> None:
-        self._store = store
+    def __init__(self, store: Store | None, locked_path: Path | None = None) -> None:
+        self._store = store  # None while the store is locked and its passphrase not yet given (web/locking.py)
+        self.locked_path = locked_path
         self.lock = threading.RLock()
         self._cache: tuple[tuple[Any, ...], WebAnalysis] | None = None
         self._fitted: tuple[tuple[Any, ...], Pipeline] | None = None  # features of the chosen couple
@@ -76,16 +78,36 @@ class WebState:
     @classmethod
     def open(cls, db: str | Path | None, *, memory: bool = False) -> WebState:
         """The app's store: the file, or with ``memory`` one that lives in memory only (``serve --no-store``)."""
-        return cls(Store.open_memory() if memory else Store.open(db))
+        if memory:
+            return cls(Store.open_memory())
+        try:
+            return cls(Store.open(db))
+        except PassphraseNeeded as locked:  # nobody at a terminal typed it: the app asks (web/locking.py)
+            return cls(None, locked.path)
+
+    @property
+    def locked(self) -> bool:
+        """The store is locked with a passphrase that has not been given yet."""
+        return self._store is None
+
+    def unlock(self, passphrase: str) -> None:
+        """Open the locked store with ``passphrase`` (a wrong one raises StoreError and changes nothing)."""
+        with self.lock:
+            if self._store is None and self.locked_path is not None:
+                self._store = Store.open(self.locked_path, create=False, passphrase=passphrase)
 
     def close(self) -> None:
         self.pending.drop_all()
         with self.lock:
-            self._store.close()
+            if self._store is not None:
+                self._store.close()
 
     @contextmanager
     def store(self) -> Iterator[Store]:
         with self.lock:
+            if self._store is None:
+                raise StoreError("the store is locked", where="web",
+                                 fix="Open the app's link again and enter the store's passphrase.")
             yield self._store
 
     # ------------------------------------------------------------------ cached reads
