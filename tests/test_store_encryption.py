@@ -274,6 +274,8 @@ def test_the_terminal_prompt_offers_a_passphrase_for_a_new_store(tmp_path: Path,
     answers = iter([PASS])  # asked again when opened later
     with Store.open(db, create=False) as store:
         assert store.encrypted
+    with Store.open(db, create=False) as store:  # a second open in the same process does not ask again
+        assert store.encrypted
 
 
 def test_open_errors_name_the_real_cause(tmp_path: Path) -> None:

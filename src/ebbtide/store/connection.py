@@ -90,9 +90,17 @@ def open_existing(path: Path, passphrase: str | None,
         else:
             salt_path(path).unlink(missing_ok=True)
             return con, None, None
-        key = params.key(passphrase or passphrase_for(path))
-        return connect(path, key), params, key
+        remembered = (str(path.resolve()), params.salt)
+        key = params.key(passphrase) if passphrase else _KEYS.get(remembered) or params.key(passphrase_for(path))
+        con = connect(path, key)
+        _KEYS[remembered] = key  # a second open in the same command does not ask again
+        return con, params, key
     return connect(path), None, None
+
+
+# Keys (never passphrases) of stores opened in this process, by file and salt: one command that opens
+# the store twice asks once. Only a key that opened the store is kept, and only in memory.
+_KEYS: dict[tuple[str, bytes], str] = {}
 
 
 def connect_memory() -> duckdb.DuckDBPyConnection:
