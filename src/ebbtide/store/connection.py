@@ -10,6 +10,7 @@ from pathlib import Path
 
 import duckdb
 
+from ebbtide.askpass import given_passphrase
 from ebbtide.errors import StoreError
 from ebbtide.store.crypto import KeyParams, load_encryption, passphrase_for, read_params, salt_path
 
@@ -91,7 +92,8 @@ def open_existing(path: Path, passphrase: str | None,
             salt_path(path).unlink(missing_ok=True)
             return con, None, None
         remembered = (str(path.resolve()), params.salt)
-        key = params.key(passphrase) if passphrase else _KEYS.get(remembered) or params.key(passphrase_for(path))
+        given = passphrase or given_passphrase()  # what the caller or a script gave always counts
+        key = params.key(given) if given else _KEYS.get(remembered) or params.key(passphrase_for(path))
         con = connect(path, key)
         _KEYS[remembered] = key  # a second open in the same command does not ask again
         return con, params, key
@@ -99,7 +101,7 @@ def open_existing(path: Path, passphrase: str | None,
 
 
 # Keys (never passphrases) of stores opened in this process, by file and salt: one command that opens
-# the store twice asks once. Only a key that opened the store is kept, and only in memory.
+# the store twice asks once (the cache stands in for the prompt only). Only a key that opened the store is kept, and only in memory.
 _KEYS: dict[tuple[str, bytes], str] = {}
 
 
