@@ -6,7 +6,8 @@ at the cap (one line of --mb MB, a file of NUL bytes, a sparse file past the cap
 run is a fresh process; the peak is the child's maximum resident set (wait4). ``--web`` posts each
 input to the app of a real uvicorn server in its own process (``ebbtide serve``'s stack), streaming
 the upload over localhost in 1 MiB pieces as a browser does; the peak is the server's high-water mark
-(VmHWM in /proc) over start-up, the upload, the import and the result page.
+(VmHWM in /proc) over start-up, the upload, the import and the result page, and "temp files" the
+most the server's temporary folder held meanwhile (sampled every 0.1 s).
 
     python bench/bench_limits.py [--mb 100] [--formats whatsapp,telegram,sms,generic,hostile] [--web | --web-only]
 """
@@ -161,8 +162,10 @@ def web_upload(path: Path, env: dict[str, str]) -> tuple[int, float, str]:
 
     port, token = _free_port(), secrets.token_urlsafe(16)
     with tempfile.TemporaryDirectory() as tmp:
+        spool = Path(tmp) / "tmp"  # the server's temporary folder: how much of an upload lands on disk
+        spool.mkdir()
         server = subprocess.Popen([sys.executable, "-c", _SERVER, str(Path(tmp) / "s.duckdb"), str(port), token],
-                                  stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+                                  stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env={**env, "TMPDIR": str(spool)})
         try:
             assert server.stdout is not None and server.stdout.readline().strip() == b"ready"
             for _ in range(300):  # until it listens
@@ -177,11 +180,13 @@ def web_upload(path: Path, env: dict[str, str]) -> tuple[int, float, str]:
             cookie = (first.getheader("Set-Cookie") or "").split(";")[0]
             idle = _status_kb(server.pid, "VmRSS") / 1024
             rss: list[float] = []
+            disk: list[float] = []
             done = threading.Event()
 
             def sample() -> None:
                 while not done.wait(0.1):
                     rss.append(_status_kb(server.pid, "VmRSS") / 1024)
+                    disk.append(_tree_mb(spool))
 
             sampler = threading.Thread(target=sample, daemon=True)
             sampler.start()
@@ -192,7 +197,19 @@ def web_upload(path: Path, env: dict[str, str]) -> tuple[int, float, str]:
         finally:
             server.terminate()
             server.wait(timeout=60)
-    return status, peak, f"{found}; idle {idle:,.0f} MiB, sampled max {max(rss, default=0):,.0f} MiB"
+    return status, peak, (f"{found}; idle {idle:,.0f} MiB, sampled max {max(rss, default=0):,.0f} MiB; "
+                          f"temp files up to {max(disk, default=0):,.0f} MB")
+
+
+def _tree_mb(folder: Path) -> float:
+    total = 0
+    for root, _, files in os.walk(folder):
+        for name in files:
+            try:
+                total += os.stat(os.path.join(root, name)).st_blocks * 512
+            except OSError:
+                pass
+    return total / 1e6
 
 
 def main() -> None:
