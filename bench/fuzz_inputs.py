@@ -8,7 +8,7 @@ through ``ebbtide parse`` and ``ebbtide import`` in a worker process watched fro
 
 Each input is one class: ok (exit 0), clean (exit 2 with a plain message), raw (exit 2 but the
 message shows Python exception text), traceback (any other exit or an escaped exception), hang (no
-answer within --timeout seconds) or memory (the worker's resident memory passed --mem-mb). The run
+answer within --timeout CPU seconds, or --wall-factor times that of wall time) or memory (the worker's resident memory passed --mem-mb). The run
 prints the counts per class and per format, and the first examples of every bad class. ``--big``
 adds the large mutations (bomb zips of hundreds of MB, sparse files past the size cap).
 
@@ -432,13 +432,27 @@ def _rss_mb(pid: int) -> float:
     return 0.0
 
 
+def _cpu_s(pid: int) -> float:
+    """CPU seconds (user + system, all threads) the process has used so far."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
 def main() -> None:  # pragma: no cover - the long run
     import multiprocessing as mp
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--inputs", type=int, default=3000)
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--timeout", type=float, default=60.0)
+    ap.add_argument("--timeout", type=float, default=60.0,
+                    help="CPU seconds one input may use before it counts as a hang (CPU, not wall time: on a "
+                         "loaded machine the wall clock says little)")
+    ap.add_argument("--wall-factor", type=float, default=10.0,
+                    help="also a hang past this many times --timeout of wall time")
     ap.add_argument("--mem-mb", type=float, default=1536.0)
     ap.add_argument("--big", action="store_true", help="include bomb zips and sparse files past the caps")
     ap.add_argument("--only", default="", help="comma-separated formats")
@@ -476,13 +490,13 @@ def main() -> None:  # pragma: no cover - the long run
         if done % 100 == 0:
             print(f"{done} inputs, {time.monotonic() - started:.0f} s: {dict(counts)}", flush=True)
 
-    # one slot per worker: [process, pipe, input, case folder, start time, worst RSS]
-    slots: list[list] = [[*spawn(), None, None, 0.0, 0.0] for _ in range(args.workers)]
+    # one slot per worker: [process, pipe, input, case folder, start time, worst RSS, CPU seconds at start]
+    slots: list[list] = [[*spawn(), None, None, 0.0, 0.0, 0.0] for _ in range(args.workers)]
     with tempfile.TemporaryDirectory(prefix="ebbtide-fuzz-") as tmp:
         n = 0
         while n < args.inputs or any(slot[2] is not None for slot in slots):
             for slot in slots:
-                proc, conn, inp, case, t0, worst = slot
+                proc, conn, inp, case, t0, worst, cpu0 = slot
                 if inp is None:
                     if n >= args.inputs:
                         continue
@@ -494,7 +508,7 @@ def main() -> None:  # pragma: no cover - the long run
                     case.mkdir()
                     path = inp.write(case)
                     conn.send((str(path), str(case / "store.duckdb")))
-                    slot[2:] = [inp, case, time.monotonic(), 0.0]
+                    slot[2:] = [inp, case, time.monotonic(), 0.0, _cpu_s(proc.pid)]
                     n += 1
                     continue
                 cls = detail = ""
@@ -510,8 +524,10 @@ def main() -> None:  # pragma: no cover - the long run
                         cls, detail = "traceback", f"worker died, exit {proc.exitcode}"
                     elif rss > args.mem_mb:
                         cls, detail = "memory", f"{rss:.0f} MiB"
-                    elif time.monotonic() - t0 > args.timeout:
-                        cls, detail = "hang", f"> {args.timeout:.0f} s"
+                    elif _cpu_s(proc.pid) - cpu0 > args.timeout:
+                        cls, detail = "hang", f"> {args.timeout:.0f} CPU s"
+                    elif time.monotonic() - t0 > args.timeout * args.wall_factor:
+                        cls, detail = "hang", f"> {args.timeout * args.wall_factor:.0f} s of wall time"
                 if not cls:
                     continue
                 peak = max(peak, worst)
@@ -523,7 +539,7 @@ def main() -> None:  # pragma: no cover - the long run
                 for p in case.iterdir():
                     p.unlink()
                 case.rmdir()
-                slot[2:] = [None, None, 0.0, 0.0]
+                slot[2:] = [None, None, 0.0, 0.0, 0.0]
             time.sleep(0.03)
         for slot in slots:
             slot[1].send(None)
