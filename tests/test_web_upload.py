@@ -74,3 +74,14 @@ def test_too_many_files_and_broken_forms_are_refused(tmp_path: Path) -> None:
         asyncio.run(receive_files(_request(b"--b0undary\r\nnot a part", 1000, lambda: None), tmp_path / "b",
                                   max_files=2, safe_name=_safe_name))
     assert broken.value.status_code == 400
+
+
+def test_a_text_upload_is_cut_at_the_largest_text_cap(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ebbtide.importers.limits import MB, max_file_bytes
+    from ebbtide.web.upload import upload_cap
+
+    monkeypatch.delenv("EBBTIDE_MAX_FILE_MB", raising=False)
+    assert upload_cap("result.json") == upload_cap("chat.TXT") == max_file_bytes("sms") == 560 * MB
+    assert upload_cap("chat.db") == upload_cap("export.zip") == max_file_bytes()  # a database, media
+    monkeypatch.setenv("EBBTIDE_MAX_FILE_MB", "3")
+    assert upload_cap("result.json") == upload_cap("chat.db") == 3 * MB

@@ -3,8 +3,8 @@
 Starlette's form parser spools every uploaded file whole to a temporary file before the route sees
 it, so a 3 GB upload was written to disk in full before "too large" could be said. Here the request
 body is fed piece by piece to python-multipart's parser: each file goes straight into its own 0600
-file in a 0700 folder; past the per-file cap (``importers.limits.max_file_bytes``) nothing more of
-it is written (the file is removed and only its size is counted, to say how large it was), and
+file in a 0700 folder; past the per-file cap (``upload_cap``: the largest text format's cap for a
+text file, else ``importers.limits.max_file_bytes``) nothing more of it is written (the file is removed and only its size is counted, to say how large it was), and
 past ``max_files`` files the upload is refused. Memory stays at one received piece (~64 KiB).
 """
 
@@ -26,6 +26,25 @@ from ebbtide.importers.limits import max_file_bytes, too_large_file
 _FIELD_CAP = 64 * 1024  # a non-file field (the form has none; anything else is ignored past this)
 
 
+# Text exports (WhatsApp, LINE, Telegram or Meta JSON, CSV, SMS XML...): the largest of their caps.
+_TEXT_SUFFIXES = {".txt", ".json", ".jsonl", ".ndjson", ".csv", ".xml", ".html", ".htm", ".md"}
+
+
+def _platform_for(filename: str) -> str | None:
+    """The format whose cap bounds an upload by its name: SMS XML's (the largest text cap) for text
+    files; None (the largest cap: an iMessage database, a zip with media) for anything else."""
+    return "sms" if Path(filename).suffix.lower() in _TEXT_SUFFIXES else None
+
+
+def upload_cap(filename: str) -> int:
+    """Bytes of one uploaded file kept on disk at most: a text export never needs more than the
+    largest text format's cap (``EBBTIDE_MAX_FILE_MB`` overrides every cap)."""
+    platform = _platform_for(filename)
+    if platform is None:
+        return max_file_bytes()
+    return max(max_file_bytes(p) for p in ("sms", "generic", "whatsapp"))
+
+
 @dataclass
 class Received:
     """One uploaded file: where it was written, or why it was not kept."""
@@ -33,13 +52,14 @@ class Received:
     filename: str  # as the browser sent it (shown only through _safe_name)
     path: Path
     size: int = 0
+    limit: int = 0  # bytes kept at most (upload_cap)
     error: EbbtideError | None = None
     _sink: IO[bytes] | None = field(default=None, repr=False)
 
 
 class _Collector:
-    def __init__(self, folder: Path, name: str, max_files: int, limit: int, safe_name) -> None:  # type: ignore[no-untyped-def]
-        self.folder, self.name, self.max_files, self.limit, self.safe_name = folder, name, max_files, limit, safe_name
+    def __init__(self, folder: Path, name: str, max_files: int, safe_name) -> None:  # type: ignore[no-untyped-def]
+        self.folder, self.name, self.max_files, self.safe_name = folder, name, max_files, safe_name
         self.files: list[Received] = []
         self._current: Received | None = None
         self._header_name = b""
@@ -79,7 +99,7 @@ class _Collector:
         sub.mkdir(mode=0o700)
         path = sub / self.safe_name(filename)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        self._current = Received(filename, path, _sink=os.fdopen(fd, "wb"))
+        self._current = Received(filename, path, limit=upload_cap(filename), _sink=os.fdopen(fd, "wb"))
         self.files.append(self._current)
 
     def on_part_data(self, data: bytes, start: int, end: int) -> None:
@@ -92,7 +112,7 @@ class _Collector:
         current.size += end - start
         if current._sink is None:
             return  # over the cap: only counted
-        if current.size > self.limit:
+        if current.size > current.limit:
             self._drop(current)
             return
         current._sink.write(data[start:end])
@@ -104,7 +124,8 @@ class _Collector:
                 current._sink.close()
                 current._sink = None
             if current.error is not None:
-                current.error = too_large_file(current.size, current.filename)  # with its whole size
+                current.error = too_large_file(current.size, current.filename,
+                                               _platform_for(current.filename))  # with its whole size
         self._current = None
 
     def _drop(self, current: Received) -> None:
@@ -112,7 +133,7 @@ class _Collector:
             current._sink.close()
             current._sink = None
         current.path.unlink(missing_ok=True)
-        current.error = too_large_file(current.size, current.filename)
+        current.error = too_large_file(current.size, current.filename, _platform_for(current.filename))
 
     def close(self) -> None:
         for received in self.files:
@@ -128,7 +149,7 @@ async def receive_files(request: Request, folder: Path, *, name: str = "files", 
     boundary = options.get(b"boundary")
     if content_type != b"multipart/form-data" or not boundary:
         raise HTTPException(400, "not a multipart form")
-    collector = _Collector(folder, name, max_files, max_file_bytes(), safe_name)
+    collector = _Collector(folder, name, max_files, safe_name)
     callbacks = {name_: getattr(collector, name_) for name_ in (
         "on_part_begin", "on_part_data", "on_part_end", "on_header_field", "on_header_value", "on_header_end",
         "on_headers_finished")}
