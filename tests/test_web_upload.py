@@ -1,4 +1,4 @@
-"""Web uploads are streamed to private files with the size cap enforced while they arrive (web/upload.py):
+"""Web uploads are streamed to private files with the size cap enforced while they arrive (web/upload_stream.py):
 nothing past the cap is ever written, whatever the upload's size."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from starlette.requests import Request  # noqa: E402
 
 from ebbtide.errors import EbbtideError  # noqa: E402
 from ebbtide.web.routes_start import _safe_name  # noqa: E402
-from ebbtide.web.upload import receive_files  # noqa: E402
+from ebbtide.web.upload_stream import receive_files  # noqa: E402
 
 BOUNDARY = "b0undary"
 
@@ -78,7 +78,7 @@ def test_too_many_files_and_broken_forms_are_refused(tmp_path: Path) -> None:
 
 def test_a_text_upload_is_cut_at_the_largest_text_cap(monkeypatch: pytest.MonkeyPatch) -> None:
     from ebbtide.importers.limits import MB, max_file_bytes
-    from ebbtide.web.upload import upload_cap
+    from ebbtide.web.upload_stream import upload_cap
 
     monkeypatch.delenv("EBBTIDE_MAX_FILE_MB", raising=False)
     assert upload_cap("result.json") == upload_cap("chat.TXT") == max_file_bytes("sms") == 560 * MB

@@ -19,7 +19,7 @@ from ebbtide.insight.safety import REGIONS, countries, crisis_resources
 from ebbtide.report.parse_report import parse_report_lines
 from ebbtide.web.pages import render, state_of
 from ebbtide.web.service import participants
-from ebbtide.web.upload import Received, receive_files
+from ebbtide.web.upload_stream import Received, receive_files
 
 router = APIRouter()
 COUNTRIES = (("", "Not chosen (show all)"), *countries())
@@ -76,7 +76,7 @@ def _safe_name(name: str) -> str:
 async def import_upload(request: Request) -> Response:
     """Read the uploaded exports into the store, then show what was found (the parse report).
 
-    The files are streamed to private files with the size cap enforced as they arrive (web/upload.py).
+    The files are streamed to private files with the size cap enforced as they arrive (web/upload_stream.py).
     """
     with tempfile.TemporaryDirectory(prefix="ebbtide-upload-") as tmp:
         received = await receive_files(request, Path(tmp), max_files=MAX_FILES, safe_name=_safe_name)
