@@ -237,6 +237,8 @@ def test_cli_first_use_lock_unlock_and_wrong_passphrase(tmp_path: Path) -> None:
     assert refused.exit_code == 2 and "locked with a passphrase" in refused.output  # type: ignore[attr-defined]
     wrong = _invoke(["--passphrase-file", str(wrong_file), "conversations", "--db", str(db)])
     assert wrong.exit_code == 2 and "passphrase is wrong" in wrong.output  # type: ignore[attr-defined]
+    analysed = _invoke(["--passphrase-file", str(wrong_file), "analyze", "--me", "Robin", "--db", str(db)])
+    assert analysed.exit_code == 2 and "passphrase is wrong" in analysed.output  # not "nothing to analyse"
     listed = _invoke(["conversations", "--db", str(db)], env={"EBBTIDE_PASSPHRASE": PASS})
     assert listed.exit_code == 0 and "Robin" in listed.output  # type: ignore[attr-defined]
     unlocked = _invoke(["--passphrase-file", str(secret_file), "unlock", "--db", str(db)])

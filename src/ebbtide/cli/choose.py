@@ -96,15 +96,14 @@ def stored_conversation(db: Path | None, me: str | None) -> str:
     WHY: once a chat is imported, ``ebbtide analyze --me Alex`` should look at it again, as the
     README says; it must not ask for the export a second time.
     """
-    from ebbtide.store import Store
+    from ebbtide.store import Store, resolve_db_path
 
     nothing = EbbtideError("nothing to analyse: no export given and no chat stored yet", where="analyze",
                            fix="Give an export file: ebbtide analyze chat.txt --me NAME")
-    try:
-        with Store.open(db, create=False) as store:
-            infos = store.conversations()
-    except EbbtideError:
-        raise nothing from None
+    if not resolve_db_path(db).exists():
+        raise nothing
+    with Store.open(db, create=False) as store:  # a locked, busy or damaged store says so itself
+        infos = store.conversations()
     if not infos:
         raise nothing
     mine = [i for i in infos if me is None or match_name(me, list(i.participants))]
