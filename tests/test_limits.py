@@ -211,3 +211,15 @@ def test_generic_csv_has_a_lower_cap_than_other_text_formats(tmp_path: Path) -> 
     with pytest.raises(EbbtideError) as caught:
         read_export(path, platform="generic")
     assert "too large" in str(caught.value.message)
+
+
+def test_an_imessage_exporter_text_file_gets_the_text_cap_not_the_database_cap(tmp_path: Path) -> None:
+    """Found by bench/fuzz_inputs.py --big: a 2.8 GB sparse imessage-exporter .txt passed the 16 GB
+    chat.db cap and was read whole (the worker passed 1.5 GB)."""
+    path = tmp_path / "+15555550199.txt"
+    with path.open("wb") as fh:
+        fh.write((FIX / "imessage" / "+15555550199.txt").read_bytes())
+        fh.truncate(200 * 2**20)  # past the 160 MB text cap, far below the database's
+    with pytest.raises(TooLarge, match="too large") as caught:
+        read_export(path)
+    assert "the limit is 160 MB" in caught.value.what

@@ -141,6 +141,9 @@ def check_size_for(path: Path, platform: str) -> None:
         if path.is_dir():
             return
         size = path.stat().st_size
+        if platform == "imessage" and not _is_sqlite(path):  # imessage-exporter's text, read whole like the others
+            platform = "text"
+            limit = max_file_bytes(platform)
         if zipfile.is_zipfile(path):
             with zipfile.ZipFile(path) as zf:
                 sizes = [i.file_size for i in zf.infolist() if _is_chat_member(i.filename)]
@@ -149,6 +152,11 @@ def check_size_for(path: Path, platform: str) -> None:
         return  # the importer says what is wrong
     if size > limit:
         raise too_large_file(size, str(path), platform)
+
+
+def _is_sqlite(path: Path) -> bool:
+    with path.open("rb") as fh:
+        return fh.read(16) == b"SQLite format 3\x00"
 
 
 def check_input(path: Path) -> None:
