@@ -214,6 +214,9 @@ class Pipeline:
             assessment = adjust(assessment)
         insight = explain(assessment, features=features, safety_answer=safety_answer, safety_source=safety_source,
                           reflection=reflection or None, hints=hints(assessment) if hints else None)
+        from ebbtide.insight.repair import add_repair
+
+        assessment, insight = add_repair(assessment, insight, features)  # ruptures and repairs (docs/repair.md)
         assert self.messages is not None
         return Analysis(assessment, insight, features, self.messages)
 

@@ -31,7 +31,9 @@ from ebbtide.cli.conversation import (
     person_timeline,
     remember_and_merge,
 )
+from ebbtide.cli.guess_cmd import GuessOption, ask_guesses, show_guesses
 from ebbtide.cli.output import check_report_paths, emit, step
+from ebbtide.cli.share_cmd import ShareFormatOption, ShareOption, share_format
 from ebbtide.errors import EbbtideError
 from ebbtide.model import DateOrder, ParsedExport, Platform
 from ebbtide.pipeline import group_note, parse_baseline, participants, run_analysis
@@ -99,13 +101,17 @@ def analyze_cmd(
     chat: Annotated[str | None, typer.Option("--chat", help="Which conversation to read from an export that "
                                              "holds several (default: asked on a terminal; or EBBTIDE_CHAT).",
                                              show_default=False)] = None,
+    share_path: ShareOption = None,
+    share_fmt: ShareFormatOption = None,
+    guess: GuessOption = None,
 ) -> None:
     """Analyse your chat: signs of pulling away against your own past, possible reasons, a plan."""
     from ebbtide.cli.data_cmds import read_all
     from ebbtide.importers.timezones import choose_zone
 
     window = parse_baseline(baseline)
-    check_report_paths(json_path, html_path)  # before reading or storing anything
+    share_json = share_format(share_path, share_fmt)
+    check_report_paths(json_path, html_path, share_path)  # before reading or storing anything
     choose_zone(tz)
     all_paths = list(paths or [])
     if not all_paths and not conversation and not person and not no_store:
@@ -141,7 +147,10 @@ def analyze_cmd(
             analysis = run_analysis(messages, me=who, partner=other, baseline=window, afraid=answer, notes=notes,
                                     step=step)
             gentle_rerun_note(store)
-            emit(analysis, json_path=json_path, html_path=html_path, simulated=False, country=country)
+            if not analysis.insight.safety_first:  # your guess first (cli/guess_cmd.py); never in a script
+                show_guesses(analysis.assessment, ask_guesses(analysis.assessment, guess), store, cid)
+            emit(analysis, json_path=json_path, html_path=html_path, simulated=False, country=country,
+                 share=(share_path, bool(share_json)) if share_path else None, messages=messages)
             if remember is not None:  # in the same transaction: a failed report stores no answer
                 remember_safety_answer(store, remember)
         if store.in_memory:
@@ -157,12 +166,16 @@ def demo_cmd(
                                                 "the demo: --afraid shows how the report looks when safety comes "
                                                 "first; --not-afraid as when you said you are not afraid.")] = None,
     country: CountryOption = None,
+    share_path: ShareOption = None,
+    share_fmt: ShareFormatOption = None,
+    guess: Annotated[bool, typer.Option("--guess", help="Guess a few figures first (on a terminal).")] = False,
 ) -> None:
     """Run the whole analysis on a bundled, simulated couple (Alex and Sam). Your store is not touched."""
     from ebbtide.api import analyze, read
 
     resource = resources.files("ebbtide.simulate").joinpath(*DEMO_RESOURCE)
-    check_report_paths(json_path, html_path)
+    share_json = share_format(share_path, share_fmt)
+    check_report_paths(json_path, html_path, share_path)
     with resources.as_file(resource) as demo_path:
         if not demo_path.exists():
             raise EbbtideError("the bundled demo chat is missing", where=str(demo_path),
@@ -170,4 +183,7 @@ def demo_cmd(
         with step("reading the demo chat"):
             chat = read(demo_path, tz="UTC")  # the demo's times are its own: no zone to guess
     result = analyze(chat, me=DEMO_ME, afraid=afraid, simulated=True, country=country)
-    emit(result, json_path=json_path, html_path=html_path, simulated=True, country=country)
+    if guess and not result.insight.safety_first:
+        show_guesses(result.assessment, ask_guesses(result.assessment, True), None, None)
+    emit(result, json_path=json_path, html_path=html_path, simulated=True, country=country,
+         share=(share_path, bool(share_json)) if share_path else None, messages=chat.messages)

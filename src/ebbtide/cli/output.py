@@ -15,6 +15,8 @@ from ebbtide.errors import EbbtideError, shown
 from ebbtide.pipeline import Analysis
 
 if TYPE_CHECKING:
+    import polars as pl
+
     from ebbtide.api import Report
 
 
@@ -28,11 +30,11 @@ def step(text: str) -> Iterator[None]:
         yield
 
 
-def check_report_paths(json_path: Path | None, html_path: Path | None) -> None:
+def check_report_paths(json_path: Path | None, html_path: Path | None, share_path: Path | None = None) -> None:
     """Refuse a report path that cannot be written, before anything is read or stored."""
     import os
 
-    for target, flag in ((json_path, "--json"), (html_path, "--html")):
+    for target, flag in ((json_path, "--json"), (html_path, "--html"), (share_path, "--share")):
         if target is None:
             continue
         folder = target.expanduser().parent
@@ -43,11 +45,12 @@ def check_report_paths(json_path: Path | None, html_path: Path | None) -> None:
 
 
 def emit(analysis: Analysis | Report, *, json_path: Path | None, html_path: Path | None, simulated: bool,
-         country: str | None) -> None:
-    """Terminal report on stdout; files if asked (written atomically)."""
+         country: str | None, share: tuple[Path, bool] | None = None, messages: pl.DataFrame | None = None) -> None:
+    """Terminal report on stdout; files if asked (written atomically); ``share``: (path, as JSON) of the
+    report to share (cli/share_cmd.py), ``messages`` the chat it must not quote."""
     from ebbtide.report.terminal import render_terminal
 
-    check_report_paths(json_path, html_path)
+    check_report_paths(json_path, html_path, share[0] if share else None)
     render_terminal(analysis.assessment, analysis.insight, report, simulated=simulated, country=country)
     try:
         if json_path is not None:
@@ -63,6 +66,11 @@ def emit(analysis: Analysis | Report, *, json_path: Path | None, html_path: Path
                 write_html(html_path.expanduser(), analysis.assessment, analysis.insight, simulated=simulated,
                            country=country)
             err.print(f"HTML report: {shown(html_path)} (self-contained; opens offline)", markup=False, highlight=False)
+        if share is not None:
+            from ebbtide.cli.share_cmd import write_share_report
+
+            write_share_report(share[0], as_json=share[1], assessment=analysis.assessment, insight=analysis.insight,
+                               features=analysis.features, messages=messages, simulated=simulated, country=country)
     except OSError as exc:
         raise EbbtideError(f"cannot write the report ({exc.strerror})", where=str(exc.filename or ""),
                            fix="Check the folder exists and you may write there.") from None

@@ -14,7 +14,7 @@ from datetime import date
 from importlib import resources
 from typing import Any
 
-WORDING_FILES: tuple[str, ...] = ("reasons", "plan", "faq", "patterns", "safety", "limits")
+WORDING_FILES: tuple[str, ...] = ("reasons", "plan", "faq", "patterns", "safety", "limits", "share", "repair", "guess")
 
 
 @functools.cache

@@ -34,11 +34,13 @@ from ebbtide.model.messages import (
     senders_by_volume,
     validate_messages_frame,
 )
+from ebbtide.model.repair import RepairLine, Rupture
 
 __all__ = [
     "MESSAGE_COLUMNS", "MESSAGE_SCHEMA", "Assessment", "Coverage", "DateOrder", "Dip", "Evidence",
     "FaqAnswer", "FaqId", "Insight", "Message", "MessageKind", "MetricChange", "ParseReport",
-    "ParsedExport", "Pattern", "PlanStep", "Platform", "Reason", "ReasonId", "SignId", "SignResult",
+    "ParsedExport", "Pattern", "PlanStep", "Platform", "Reason", "ReasonId", "RepairLine", "Rupture", "SignId",
+    "SignResult",
     "SignStatus", "StrategyId", "UnplacedLine", "empty_messages_frame", "frame_to_messages",
     "messages_to_frame", "senders_by_volume", "validate_messages_frame",
 ]

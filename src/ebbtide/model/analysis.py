@@ -10,8 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import polars as pl
+
+if TYPE_CHECKING:
+    from ebbtide.model.repair import RepairLine, Rupture
 
 
 class SignId(StrEnum):
@@ -154,6 +158,7 @@ class Assessment:
     change_points: tuple[date, ...] = ()
     safety_flags: tuple[Evidence, ...] = ()  # clear danger in messages: threats, control, self-harm (level a)
     safety_ambiguous: tuple[Evidence, ...] = ()  # words that may point to harm, or may not (level b: ask)
+    ruptures: tuple[Rupture, ...] = ()  # tense or cold spells and the time to reconnect (signals/ruptures.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,3 +209,4 @@ class Insight:
     held_back: str = ""  # level "first": what was held back, and why (shown where it would have been)
     limits: tuple[str, ...] = ()  # what cannot be measured / caveats shown to the user
     reflection_note: tuple[str, ...] = ()  # what the user's own view of the reasons changed in the plan
+    repair: tuple[RepairLine, ...] = ()  # past ruptures and repairs for the history (insight/repair.py)

@@ -265,6 +265,8 @@ def render_html(
         "reasons": [{"r": r, "evidence": [_ev(e) for e in r.evidence[:3]]} for r in insight.reasons],
         "faq": insight.faq,
         "dips": dips,
+        "repair": [{"text": line.text, "evidence": [_ev(e) for e in line.evidence]} for line in insight.repair],
+        "repair_words": load("repair") if insight.repair else {},
         "coverage": {
             "messages": counted(c.messages, "message"), "first": day(c.first), "last": day(c.last),
             "weeks": counted(c.weeks, "week"),

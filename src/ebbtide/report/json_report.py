@@ -175,6 +175,23 @@ def _weekly_rows(assessment: Assessment) -> list[dict[str, Any]]:
     return out
 
 
+def rupture_dict(r: Any, text: str) -> dict[str, Any]:
+    """One past rupture (signals/ruptures.py) with its sentence and the messages behind it."""
+    return {
+        "start": _day(r.start),
+        "kind": r.kind,
+        "quiet": r.quiet or None,
+        "ongoing": r.ongoing,
+        "days_to_reconnect": dict(r.days_to_reconnect),
+        "back_on": {k: _day(v) for k, v in r.back_on.items()},
+        "usual_per_day": dict(r.usual),
+        "repair_bids": {p: list(r.bid_kinds(p)) for p in r.usual},
+        "text": text,
+        "tension": [evidence_dict(e) for e in r.tension],
+        "bids": [evidence_dict(e) for e in r.bids],
+    }
+
+
 def report_dict(
     assessment: Assessment, insight: Insight, *, simulated: bool = False, country: str | None = None
 ) -> dict[str, Any]:
@@ -210,6 +227,7 @@ def report_dict(
         "history": {
             "dips": [dip_dict(d) for d in sorted(a.dips, key=lambda d: d.start)],
             "change_points": [_day(d) for d in a.change_points],
+            "ruptures": [rupture_dict(r, line.text) for r, line in zip(a.ruptures, insight.repair, strict=False)],
         },
         "safety": {
             "level": insight.safety_level,

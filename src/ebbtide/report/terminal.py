@@ -59,6 +59,7 @@ def render_terminal(
     if insight.faq or not insight.held_back:
         _faq(console, insight)
     _history(console, a)
+    _repair(console, insight)
     _coverage(console, a, insight)
     if not insight.safety_first:
         console.print()
@@ -193,6 +194,20 @@ def _history(console: Console, a: Assessment) -> None:
         for d in dips
     ]
     _bullets(console, lines, indent=0)
+
+
+def _repair(console: Console, insight: Insight) -> None:
+    """Past ruptures and repairs (insight/repair.py), each with the messages behind it."""
+    if not insight.repair:
+        return
+    repair = load("repair")
+    console.print()
+    console.print(f"[bold]{escape(repair['heading'])}[/]")
+    console.print(Text(repair["intro"], style="dim"))
+    for line in insight.repair:
+        _bullets(console, [line.text], indent=0)
+        for e in line.evidence:
+            console.print(Padding(Text(evidence_line(e), style="dim"), (0, 0, 0, 4)))
 
 
 def _coverage(console: Console, a: Assessment, insight: Insight) -> None:

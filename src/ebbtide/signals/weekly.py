@@ -246,9 +246,10 @@ def weekly_metrics(prepared: pl.DataFrame, me: str, partner: str, *, last: date 
 
 def _call_minutes(text: pl.Expr) -> pl.Expr:
     """Minutes of a call where its row says ("call (754 s)", "Voice call, 12 min", "0:12:34"), else null."""
-    secs = text.str.extract(r"(\d+)\s*(?:s|sec|seconds?|Sek\.?|seg)\b", 1).cast(pl.Float64)
-    mins = text.str.extract(r"(\d+)\s*(?:min|mins|minutes?|Min\.?|minutos?)\b", 1).cast(pl.Float64)
-    hms = text.str.extract_groups(r"\b(\d{1,2}):(\d{2})(?::(\d{2}))?\b")
+    # [0-9], not \d: \d also matches other scripts' digits ("१२:३०", "١٥") that do not cast to a number.
+    secs = text.str.extract(r"([0-9]+)\s*(?:s|sec|seconds?|Sek\.?|seg)\b", 1).cast(pl.Float64)
+    mins = text.str.extract(r"([0-9]+)\s*(?:min|mins|minutes?|Min\.?|minutos?)\b", 1).cast(pl.Float64)
+    hms = text.str.extract_groups(r"\b([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?\b")
     clock = pl.when(hms.struct.field("3").is_not_null()).then(
         hms.struct.field("1").cast(pl.Float64) * 60 + hms.struct.field("2").cast(pl.Float64)
         + hms.struct.field("3").cast(pl.Float64) / 60

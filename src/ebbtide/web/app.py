@@ -155,12 +155,14 @@ def create_app(db: str | Path | None = None, *, token: str | None = None,
 
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
-    from ebbtide.web import routes_analysis, routes_journal, routes_start
+    from ebbtide.web import routes_analysis, routes_guess, routes_journal, routes_share, routes_start
 
     app.include_router(routes_start.router)
     app.include_router(routes_analysis.router)
     app.include_router(routes_journal.router)
     app.include_router(locking.router)
+    app.include_router(routes_share.router)
+    app.include_router(routes_guess.router)
     return app
 
 

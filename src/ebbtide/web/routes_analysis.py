@@ -79,6 +79,7 @@ def overview(request: Request) -> Response:
         ask_evidence=[{"when": when(e.timestamp), "sender": e.sender, "text": e.text}
                       for e in assessment.safety_ambiguous] if a.insight.safety_level == ASK else [],
         baseline=assessment.baseline, recent=assessment.recent, day=day,
+        guess_first=not a.insight.safety_first and not state.setting(f"guess_seen:{a.conversation_id}"),
     )
 
 
@@ -216,4 +217,5 @@ def faq_page(request: Request) -> Response:
         return got
     a = got
     return render(request, "faq.html", title="Questions", insight=a.insight, a=a.assessment,
-                  safety=_page_safety(request, a), limits=a.insight.limits, no_reasons=words("no_reasons"))
+                  safety=_page_safety(request, a), limits=a.insight.limits, no_reasons=words("no_reasons"),
+                  repair_words=load("repair") if a.insight.repair else {}, when=when)
