@@ -15,7 +15,8 @@ from ebbtide.errors import StoreError
 from ebbtide.store.crypto import KeyParams, load_encryption, passphrase_for, read_params, salt_path
 
 # No extension is ever downloaded or loaded behind our back (ebbtide makes no network connection).
-NO_EXTENSIONS = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+DuckConfig = dict[str, str | bool | int | float | list[str]]  # what duckdb.connect(config=...) takes
+NO_EXTENSIONS: DuckConfig = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
 
 
 def sql_quote(text: str) -> str:
@@ -29,7 +30,7 @@ def connect(path: Path, key: str | None = None) -> duckdb.DuckDBPyConnection:
     """A connection to the store file; with ``key``, to the encrypted file attached in a memory session."""
     # Row order on disk does not matter (``seq`` carries it), and not keeping it lowers the
     # memory of large inserts.
-    config = {"preserve_insertion_order": False, **NO_EXTENSIONS}
+    config: DuckConfig = {"preserve_insertion_order": False, **NO_EXTENSIONS}
     try:
         if key is None:
             return duckdb.connect(str(path), config=config)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
@@ -23,6 +24,9 @@ from ebbtide.store.records import ImportResult
 
 class ImportMixin(MergeMixin):
     """``import_export``, ``import_export_all`` and ``merge_conversations``."""
+
+    if TYPE_CHECKING:  # reading is db.Store's; the merge below reads the other conversation's messages
+        def messages(self, conversation_id: str) -> pl.DataFrame: ...
 
     def import_export(
         self,

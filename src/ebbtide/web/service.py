@@ -122,7 +122,8 @@ class WebState:
         with self.lock:
             memo = self._memo
             if key not in memo:
-                memo[key] = read(self._store)
+                with self.store() as s:  # a locked store says so (StoreError), as every other read
+                    memo[key] = read(s)
             return memo[key]
 
     def events(self, conversation_id: str | None = None) -> list[jr.JournalEvent]:
