@@ -24,9 +24,9 @@ router = APIRouter()
 
 
 def _extras(a: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    from ebbtide.cli.share_cmd import extras
+    from ebbtide.insight.repair import share_section  # the web app imports no CLI code (layers)
 
-    return extras(a.assessment, a.insight, a.features)
+    return share_section(a.assessment, a.insight, a.features)
 
 
 @router.get("/share")
