@@ -127,7 +127,7 @@ def test_an_import_failing_midway_changes_nothing(tmp_path: Path, monkeypatch: p
         raise RuntimeError("disk on fire")
 
     # fails after the messages and the import record are written, while people are recorded
-    monkeypatch.setattr("ebbtide.store.people.register_senders", boom)
+    monkeypatch.setattr("ebbtide.store.importing.register_senders", boom)  # where the import calls it
     with Store.open(db) as store, pytest.raises(RuntimeError):
         store.import_export(_export("e", Platform.TELEGRAM, {"replies": True}))
     monkeypatch.undo()
