@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import functools
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 
 import polars as pl
 
 from ebbtide.model import Evidence
+from ebbtide.signals.regex_gate import gate_literals
 
 LANGS = ("en", "es", "pt", "de", "fr")
 CLEAR = ("control", "threat", "self_harm")
@@ -88,6 +90,33 @@ def normalise(text: pl.Expr) -> pl.Expr:
     )
 
 
+def _where(s: pl.Series, mask: pl.Series, step: Callable[[pl.Series], pl.Series]) -> pl.Series:
+    idx = mask.arg_true()
+    return s.scatter(idx, step(s.gather(idx))) if len(idx) else s
+
+
+def normalise_series(text: pl.Series) -> pl.Series:
+    """``normalise`` of a column, with the costly steps only where they change something: Unicode
+    decomposition only for texts with a non-ASCII character, whitespace only where it is not single spaces."""
+    s = text.fill_null("").cast(pl.String)
+    s = _where(s, s.str.contains(r"[^\x00-\x7F]"),
+               lambda x: x.str.normalize("NFKD").str.replace_all(r"\p{Mn}", ""))
+    s = s.str.to_lowercase().str.replace_all(r"[’‘`´ʼ]", "'")
+    return _where(s, s.str.contains(r"\s\s|[^ \S]"), lambda x: x.str.replace_all(r"\s+", " "))
+
+
+@functools.cache
+def _gate() -> list[str] | None:
+    """Literals of which every match of any rule contains one (``regex_gate``); None: no gate possible."""
+    out: set[str] = set()
+    for rule in rules():
+        lits = gate_literals([rule.pattern])
+        if lits is None:
+            return None
+        out.update(lits)
+    return sorted(out)
+
+
 def classify_frame(frame: pl.DataFrame, column: str = "text") -> pl.DataFrame:
     """``frame`` with two more columns: ``cls`` (one of CLASSES, or null) and ``what`` (ambiguous words).
 
@@ -99,6 +128,25 @@ def classify_frame(frame: pl.DataFrame, column: str = "text") -> pl.DataFrame:
     """
     if frame.is_empty():
         return frame.with_columns(cls=pl.lit(None, dtype=pl.String), what=pl.lit(None, dtype=pl.String))
+    norm_all = normalise_series(frame.get_column(column))
+    gate = _gate()
+    if gate is not None:  # every class needs a rule to match: run the rules only where one can
+        cand = norm_all.str.contains_any(gate).fill_null(False)
+        idx = cand.arg_true()
+        found = _classify(frame[idx].with_columns(_norm=norm_all.gather(idx)))
+        cls = pl.Series("cls", [None] * frame.height, dtype=pl.String)
+        what = pl.Series("what", [None] * frame.height, dtype=pl.String)
+        if len(idx):
+            cls.scatter(idx, found["cls"])
+            what.scatter(idx, found["what"])
+        return frame.with_columns(cls, what)
+    return _classify(frame.with_columns(_norm=norm_all))
+
+
+def _classify(frame: pl.DataFrame) -> pl.DataFrame:
+    """``classify_frame`` on a frame that already holds the normalised text in ``_norm``."""
+    if frame.is_empty():
+        return frame.drop("_norm").with_columns(cls=pl.lit(None, dtype=pl.String), what=pl.lit(None, dtype=pl.String))
     norm = pl.col("_norm")
     joke_p, quote_p, play_p = _markers()
     hits = []
@@ -107,7 +155,7 @@ def classify_frame(frame: pl.DataFrame, column: str = "text") -> pl.DataFrame:
         if rule.unless:
             hit = hit & ~norm.str.contains(rule.unless)
         hits.append(hit.alias(f"_r{i}"))
-    lf = frame.lazy().with_columns(normalise(pl.col(column)).alias("_norm")).with_columns(
+    lf = frame.lazy().with_columns(
         *hits, _joke=norm.str.contains(joke_p), _quote=norm.str.contains(quote_p), _play=norm.str.contains(play_p),
     )
     names: dict[str, list[str]] = {c: [] for c in CLASSES}
