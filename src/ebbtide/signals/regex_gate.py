@@ -17,10 +17,14 @@ at least ``MIN_LITERAL`` characters is not gated.
 
 from __future__ import annotations
 
+import importlib
 import re
 from itertools import product
-from re import _constants as C  # noqa: N812
-from re import _parser as P  # noqa: N812
+from typing import Any
+
+# Python's own regex parser (private modules, stable since 3.11; typed as Any)
+C: Any = importlib.import_module("re._constants")
+P: Any = importlib.import_module("re._parser")
 
 MIN_LITERAL = 3  # a shorter literal passes most messages: no gate
 MAX_STRINGS = 256  # cap on a multiplied-out set of spellings
