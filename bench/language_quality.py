@@ -273,9 +273,9 @@ def eval_noncommittal(data: Path, limit: int | None = None) -> dict[str, float]:
 
 def _grammar_counts(answers: list[str], lang: str = "en") -> dict[str, np.ndarray]:
     """The evasive grammar's counts for answers, as ``annotate`` computes them (for the Circa checks)."""
-    from ebbtide.features.language.annotate import _word_set
     from ebbtide.features.language.matching import count_features, pad, term_table
     from ebbtide.features.language.noncommittal import first_word
+    from ebbtide.features.language.patterns import word_set as _word_set
 
     norm = _norm(answers)
     padded = pl.select(pad(pl.lit(norm))).to_series()

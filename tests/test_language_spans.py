@@ -17,8 +17,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ebbtide.features.language import annotate_frame
-from ebbtide.features.language.annotate import _SPAN_FEATURES, _matches, _py_patterns, _span_parts
+from ebbtide.features.language.spans import SPAN_FEATURES as _SPAN_FEATURES
 from ebbtide.features.language.spans import find_spans
+from ebbtide.features.language.spans import frame_matches as _matches
+from ebbtide.features.language.spans import py_patterns as _py_patterns
+from ebbtide.features.language.spans import span_parts as _span_parts
 from ebbtide.simulate.chat_text import chat_texts
 
 EDGE_CASES = [
@@ -113,3 +116,40 @@ def test_affection_parts_are_the_affection_pattern() -> None:
     for lang in ("en", "es", "pt", "de", "fr", "zxx", "und"):
         for feat, parts in _span_parts(lang).items():
             assert _py_patterns(lang)[feat].pattern == "|".join(parts)
+
+
+def test_spans_on_demand_equal_the_spans_column() -> None:
+    """``matches_for`` (the spans of a few rows, found when a report shows them) gives exactly the column
+    ``annotate_frame(with_matches=True)`` computes for every row: several conversations and languages,
+    answers judged with their question, media rows and empty texts."""
+    from datetime import datetime, timedelta
+
+    from ebbtide.features import build_features, features_matches
+    from ebbtide.features.language import matches_for
+
+    texts: list[str | None] = []
+    for lang_seed, mix in enumerate(({"en": 1.0}, {"es": 1.0}, {"de": 1.0}, {"fr": 1.0, "pt": 0.0})):
+        texts += chat_texts(700, seed=lang_seed, mix=mix).to_list()
+    texts[:60] = [*EDGE_CASES, None, "are we still on for saturday?", "maybe, we'll see", "idk tbh",
+                  "are you coming?", "yes for sure!"][:60]
+    n = len(texts)
+    t0 = datetime(2024, 1, 1)
+    frame = pl.DataFrame({
+        "timestamp": [t0 + timedelta(minutes=7 * i) for i in range(n)],
+        "sender": ["Alex" if (i // 2) % 2 else "Sam" for i in range(n)],
+        "text": texts,
+        "kind": ["media" if i % 37 == 5 else "text" for i in range(n)],
+        "conversation_id": [f"c{i // 700}" for i in range(n)],
+    })
+    full = annotate_frame(frame)
+    lazy = annotate_frame(frame, with_matches=None)
+    assert "matches" not in lazy.columns
+    assert full.drop("matches").equals(lazy)
+    pick = np.random.default_rng(5).choice(n, 400, replace=False)
+    got = matches_for(lazy[pick])
+    assert got.to_list() == full["matches"].gather(pick).to_list()
+    assert sum(bool(m) for m in got.to_list()) > 100
+    assert matches_for(lazy.head(0)).to_list() == []
+    feats = build_features(frame)
+    assert "matches" not in feats.columns
+    assert features_matches(feats[pick]).to_list() == full["matches"].gather(pick).to_list()

@@ -104,32 +104,41 @@ def hints_from_features(
     for col in present:
         who = pl.col("sender") != "" if col in BOTH_PEOPLE_FEATURES else person_cond
         any_cond = any_cond | (pl.col(col).fill_null(False) & who)
-    keep = ["timestamp", "sender", "text", *present] + (["matches"] if "matches" in frame.columns else [])
-    hits = frame.filter(any_cond).select(keep).sort("timestamp", descending=True)
-    out: dict[ReasonId, Hints] = {}
+    hits = frame.filter(any_cond).sort("timestamp", descending=True)
+    chosen: dict[ReasonId, tuple[int, list[tuple[int, list[str]]]]] = {}
     for reason, spec in specs.items():
         cols = [c for c in spec.get("features", []) if c in present]
         if not cols:
             continue
-        evidence: list[Evidence] = []
+        picked: list[tuple[int, list[str]]] = []
         count = 0
-        for row in hits.iter_rows(named=True):
+        for i, row in enumerate(hits.select("sender", *cols).iter_rows(named=True)):
             matched = [c for c in cols if row[c] and (c in BOTH_PEOPLE_FEATURES or row["sender"] == person)]
             if not matched:
                 continue
             count += 1
-            if len(evidence) < MAX_EVIDENCE_PER_REASON:
-                evidence.append(
-                    Evidence(
-                        timestamp=row["timestamp"],
-                        sender=row["sender"],
-                        text=row["text"],
-                        why=str(spec.get("hint_why", reason.value)),
-                        spans=_spans(row.get("matches"), matched),
-                    )
-                )
+            if len(picked) < MAX_EVIDENCE_PER_REASON:
+                picked.append((i, matched))
         if count:
-            out[reason] = Hints(count, tuple(evidence), messages=count)
+            chosen[reason] = (count, picked)
+    # evidence spans only for the messages shown (found now when the feature frame was built without them)
+    shown = sorted({i for _, picked in chosen.values() for i, _ in picked})
+    rows = hits[shown] if shown else hits.head(0)
+    if "matches" not in rows.columns and rows.height:
+        from ebbtide.features import features_matches
+
+        rows = rows.with_columns(features_matches(rows).alias("matches"))
+    at = {i: r for i, r in zip(shown, rows.select("timestamp", "sender", "text", *(
+        ["matches"] if "matches" in rows.columns else [])).iter_rows(named=True), strict=True)}
+    out: dict[ReasonId, Hints] = {}
+    for reason, (count, picked) in chosen.items():
+        why = str(specs[reason].get("hint_why", reason.value))
+        evidence = tuple(
+            Evidence(timestamp=at[i]["timestamp"], sender=at[i]["sender"], text=at[i]["text"], why=why,
+                     spans=_spans(at[i].get("matches"), matched))
+            for i, matched in picked
+        )
+        out[reason] = Hints(count, evidence, messages=count)
     return out
 
 

@@ -54,10 +54,16 @@ def in_period(prepared: pl.DataFrame, period: tuple[date, date] | None) -> pl.Da
 
 
 def with_matches(rows: pl.DataFrame, features: pl.DataFrame) -> pl.DataFrame:
-    """Attach the language layer's ``matches`` (character spans) to a few prepared rows, by ``src_row``."""
-    if "matches" not in features.columns or "src_row" not in rows.columns or rows.height == 0:
+    """Attach the language layer's ``matches`` (character spans) to a few prepared rows, by ``src_row``
+    (found now for these rows when the feature frame was built without them)."""
+    if "src_row" not in rows.columns or rows.height == 0 or "text" not in features.columns:
         return rows
-    return rows.with_columns(features.get_column("matches").gather(rows.get_column("src_row")).alias("matches"))
+    src = rows.get_column("src_row")
+    if "matches" in features.columns:
+        return rows.with_columns(features.get_column("matches").gather(src).alias("matches"))
+    from ebbtide.features import features_matches
+
+    return rows.with_columns(features_matches(features[src]).alias("matches"))
 
 
 def with_next_from(prepared: pl.DataFrame, person: str) -> pl.DataFrame:

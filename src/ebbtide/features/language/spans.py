@@ -20,11 +20,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from functools import cache
 
 import numpy as np
 import polars as pl
 
+from ebbtide.features.language.langdetect import NO_WORDS
+from ebbtide.features.language.lexicon import available_langs, common_lists, load_lexicon
+from ebbtide.features.language.patterns import BOOL_TAIL, patterns, safety_pattern
 from ebbtide.features.language.tokens import normalise
+
+MATCH_DTYPE = pl.List(
+    pl.Struct({"feature": pl.String, "start": pl.Int32, "end": pl.Int32, "term": pl.String})
+)
+#: Features whose evidence spans the ``matches`` column holds.
+SPAN_FEATURES = ("affection", "noncommittal", "plan_question", "relationship_question", *BOOL_TAIL)
 
 _OPEN, _CLOSE = "\x00", "\x01"
 SPAN_SCHEMA: dict[str, pl.DataType] = {
@@ -113,4 +123,70 @@ def find_spans(
     return flat.with_columns(term=term).cast(SPAN_SCHEMA)  # type: ignore[arg-type]
 
 
-__all__ = ["SPAN_SCHEMA", "find_spans"]
+@cache
+def span_parts(lang: str) -> dict[str, tuple[str, ...]]:
+    """Regex sources per span feature: the feature's pattern is the alternation of its parts, in order.
+
+    A union of lists stays split into its lists (affection: words, then emoji): ``find_spans`` matches
+    them one by one, which is much faster than one regex mixing words and emoji, with the same result.
+    """
+    src: dict[str, tuple[str | None, ...]]
+    if lang in available_langs():
+        p = patterns(lang)
+        src = {
+            "affection": (p["affection"], p["affection_emoji"], load_lexicon(lang).modifier("pet_names_all"),
+                          p["aff_warm"]),
+            "noncommittal": (p["noncommittal"],),
+            "plan_question": (p["plan"],),
+            "relationship_question": (p["relationship_question"],),
+            **{f: (p[f],) for f in BOOL_TAIL},
+        }
+    elif lang == NO_WORDS:
+        src = {"affection": (common_lists().pattern("affection_emoji"),)}
+    else:
+        src = {}
+    src["safety_concern"] = (safety_pattern(),)
+    out = {feat: tuple(x for x in parts if x) for feat, parts in src.items()}
+    return {feat: parts for feat, parts in out.items() if parts}
+
+
+@cache
+def py_patterns(lang: str) -> dict[str, re.Pattern[str]]:
+    """Python twins of the Polars patterns, for evidence spans (feature -> compiled regex)."""
+    return {feat: re.compile("|".join(parts), re.IGNORECASE) for feat, parts in span_parts(lang).items()}
+
+
+def empty_matches(n: int) -> pl.Series:
+    return pl.Series("matches", [[]], dtype=MATCH_DTYPE).new_from_index(0, n)
+
+
+def frame_matches(frame: pl.DataFrame) -> pl.Series:
+    """Evidence spans (character offsets in the original text) for the rows of ``frame`` where a feature fired.
+
+    ``frame`` holds ``text``, ``lang`` and the Boolean feature columns. Vectorised in ``find_spans``: each
+    feature's regex runs in Polars (Rust) only on the texts where that feature fired, and offsets come from
+    running sums, not a Python loop.
+    """
+    flags = [c for c in SPAN_FEATURES if c in frame.columns]
+    any_flag = pl.any_horizontal([pl.col(c).fill_null(False) for c in flags])
+    hit = frame.select(any_flag.alias("_any")).get_column("_any").to_numpy()
+    idx = np.flatnonzero(hit)
+    if not idx.size:
+        return empty_matches(frame.height)
+    sub = frame[idx].select("text", "lang", *flags)
+    parts = []
+    for lg in sub["lang"].unique(maintain_order=True).to_list():
+        m = (sub["lang"] == lg).to_numpy()
+        part = sub.filter(pl.lit(m))
+        fired = {f: part[f].fill_null(False).to_numpy() for f in flags}
+        sp = find_spans(part["text"], fired, span_parts(lg), py_patterns(lg))
+        parts.append(sp.with_columns(row=pl.Series(idx[m].astype(np.uint32)).gather(sp["row"])))
+    flat = pl.concat(parts).sort("row", "start", "end", maintain_order=True) if len(parts) > 1 else parts[0]
+    nested = flat.group_by("row", maintain_order=True).agg(matches=pl.struct("feature", "start", "end", "term"))
+    allrows = pl.DataFrame({"row": pl.int_range(frame.height, dtype=pl.UInt32, eager=True)})
+    out = allrows.join(nested, on="row", how="left").sort("row").get_column("matches")
+    return out.fill_null(empty_matches(1).first()).cast(MATCH_DTYPE) if out.null_count() else out.cast(MATCH_DTYPE)
+
+
+__all__ = ["MATCH_DTYPE", "SPAN_FEATURES", "SPAN_SCHEMA", "empty_matches", "find_spans", "frame_matches",
+           "py_patterns", "span_parts"]
