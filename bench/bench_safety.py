@@ -66,14 +66,19 @@ def part_of(lang: str, line: str) -> str:
 
 
 def load(lang: str) -> list[Item]:
+    """The labelled items of ``lang``: ``<lang>.txt`` (split dev/held by line) and, when present,
+    ``<lang>_dev2.txt`` (second-round items written after the first held-apart look: all dev)."""
     items = []
-    for raw in (DATA / f"{lang}.txt").read_text(encoding="utf-8").splitlines():
-        if not raw.strip() or raw.lstrip().startswith("#"):
+    for name, dev_only in ((f"{lang}.txt", False), (f"{lang}_dev2.txt", True)):
+        if not (DATA / name).exists():
             continue
-        label, _, template = raw.partition("\t")
-        label, _, kind = label.strip().partition("/")
-        part = part_of(lang, template.strip())
-        items.extend(Item(lang, label, kind or label, t, part) for t in expand(template.strip()))
+        for raw in (DATA / name).read_text(encoding="utf-8").splitlines():
+            if not raw.strip() or raw.lstrip().startswith("#"):
+                continue
+            label, _, template = raw.partition("\t")
+            label, _, kind = label.strip().partition("/")
+            part = "dev" if dev_only else part_of(lang, template.strip())
+            items.extend(Item(lang, label, kind or label, t, part) for t in expand(template.strip()))
     return items
 
 
