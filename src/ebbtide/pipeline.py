@@ -143,13 +143,14 @@ class Pipeline:
 
     Configure with the two people and the baseline; ``fit(messages)`` builds the features of
     their messages (system lines kept, everyone else's left out); ``predict()`` assesses and
-    explains. ``with_matches=False`` skips the evidence spans (faster; for the validation bench).
+    explains. Evidence spans: by default (``with_matches=None``) found only for the messages a report
+    shows; ``False`` skips them (for the validation bench); ``True`` computes them for every message.
     """
 
     me: str
     partner: str
     baseline: tuple[date, date] | None = None
-    with_matches: bool = True
+    with_matches: bool | None = None
     step: Step = _quiet
     messages: pl.DataFrame | None = field(default=None, repr=False)
     features: pl.DataFrame | None = field(default=None, repr=False)
