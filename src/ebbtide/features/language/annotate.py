@@ -25,7 +25,7 @@ from ebbtide.features.language.langdetect import UNDETERMINED, detect_languages
 from ebbtide.features.language.lsm import FW_COLUMNS
 from ebbtide.features.language.noncommittal import question_context
 from ebbtide.features.language.patterns import BOOL_TAIL
-from ebbtide.features.language.spans import MATCH_DTYPE, empty_matches
+from ebbtide.features.language.spans import MATCH_DTYPE, SPAN_FEATURES, empty_matches
 from ebbtide.features.language.text_features import noncommittal_columns, text_features
 from ebbtide.features.language.tokens import normalise, word_count
 
@@ -143,7 +143,7 @@ def annotate_frame(
     return pl.concat([messages.select(keep), added], how="horizontal")
 
 
-def _features_of(t: pl.DataFrame, with_matches: bool) -> pl.DataFrame | None:
+def _features_of(t: pl.DataFrame, with_matches: bool, with_sentiment: bool = True) -> pl.DataFrame | None:
     """Per-text features of the rows of ``t`` (columns ``text``, ``lang``), aligned with them; each distinct
     text of a language is analysed once (chats repeat "ok", "haha", "❤️") and gathered back."""
     parts = []
@@ -157,7 +157,7 @@ def _features_of(t: pl.DataFrame, with_matches: bool) -> pl.DataFrame | None:
         )
         inv = part.select("_pos", "text").join(uniq.select("text", "row"), on="text", how="left",
                                                maintain_order="left")
-        f = text_features(uniq, lg, with_matches)
+        f = text_features(uniq, lg, with_matches, with_sentiment)
         del uniq  # frames are freed as soon as they are replaced (a million rows: memory matters)
         parts.append(pl.concat([inv.select("_pos"), f.drop("row")[inv["row"].to_numpy()]], how="horizontal"))
         del f, inv, part
@@ -184,12 +184,15 @@ def matches_for(rows: pl.DataFrame) -> pl.Series:
     """
     h = rows.height
     is_text = (rows["kind"] == "text").fill_null(False) if "kind" in rows.columns else pl.repeat(True, h, eager=True)
+    flags = [c for c in SPAN_FEATURES if c in rows.columns]
+    if len(flags) == len(SPAN_FEATURES):  # a row where no feature fired has no spans: not analysed again
+        is_text = is_text & rows.select(pl.any_horizontal([pl.col(c).fill_null(False) for c in flags])).to_series()
     tidx = is_text.arg_true()
     if not len(tidx):
         return empty_matches(h)
     t = pl.DataFrame({"text": rows["text"].gather(tidx).fill_null("").cast(pl.String),
                       "lang": rows["lang"].gather(tidx).fill_null(UNDETERMINED).cast(pl.String)})
-    feats = _features_of(t, True)
+    feats = _features_of(t, True, with_sentiment=False)
     assert feats is not None
     judged = feats.select("matches", "_hedges", noncommittal=rows["noncommittal"].gather(tidx)).select(_judged_spans())
     pos = np.full(h, -1, dtype=np.int64)

@@ -168,13 +168,14 @@ def _model_scores_distinct(norm: pl.Series, hedges: np.ndarray, words: pl.Series
     return probs[inv["u"].to_numpy()]
 
 
-def text_features(uniq: pl.DataFrame, lang: str, with_matches: bool) -> pl.DataFrame:
-    """List features, sentiment and (optionally) spans of distinct texts of one language, batch by batch."""
+def text_features(uniq: pl.DataFrame, lang: str, with_matches: bool, with_sentiment: bool = True) -> pl.DataFrame:
+    """List features, sentiment (unless ``with_sentiment=False``) and (optionally) spans of distinct texts of
+    one language, batch by batch."""
     out = []
     for off in range(0, max(uniq.height, 1), TEXT_BATCH):
         u = uniq.slice(off, TEXT_BATCH)
         f = pl.concat([u.select("row", "_norm", "words"), list_features(u, lang).drop("row"),
-                       sentiment_columns(u, lang).drop("row")], how="horizontal")
+                       *([sentiment_columns(u, lang).drop("row")] if with_sentiment else [])], how="horizontal")
         if with_matches:  # spans depend only on the text: find them once per distinct text too
             f = f.with_columns(
                 frame_matches(pl.concat([u.select("text"), f.drop("_norm", "words")], how="horizontal")
