@@ -95,7 +95,7 @@ def quoted_rows(a: WebAnalysis) -> Quoted:
         if keys and not a.messages.is_empty():
             stamps = pl.Series(sorted({k[0] for k in keys}), dtype=a.messages.schema["timestamp"])
             hits = (a.messages.select("timestamp", "sender", "text").with_row_index("_i")
-                    .filter(pl.col("timestamp").is_in(stamps)))
+                    .filter(pl.col("timestamp").is_in(stamps.implode())))
             for i, ts, sender, text in hits.iter_rows():
                 if (ts, sender) in keys:
                     found.setdefault((ts, sender), []).append((int(i), text))
