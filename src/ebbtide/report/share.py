@@ -25,7 +25,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import jinja2
 import polars as pl
 
 from ebbtide.errors import EbbtideError
@@ -34,6 +33,7 @@ from ebbtide.insight.hints import recent_start
 from ebbtide.insight.wording import counted, date_words, fill
 from ebbtide.model import Assessment, Insight, Pattern, SignStatus
 from ebbtide.report.formatting import change_text, day, since_text
+from ebbtide.report.html import _env  # one Jinja environment for the report templates
 
 FORMAT = "ebbtide-share"
 VERSION = 1
@@ -243,16 +243,6 @@ def share_data(assessment: Assessment, insight: Insight, *, simulated: bool = Fa
 
 
 # --------------------------------------------------------------------------- HTML
-@functools.cache
-def _env() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.PackageLoader("ebbtide.report", "templates"),
-        autoescape=jinja2.select_autoescape(["html", "j2"]),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-
-
 def render_share_html(assessment: Assessment, insight: Insight, *, simulated: bool = False, made: date | None = None,
                       extra: dict[str, Any] | None = None, extra_html: list[dict[str, Any]] | None = None,
                       include_charts: bool = True, country: str | None = None) -> str:
