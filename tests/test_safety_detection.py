@@ -135,7 +135,7 @@ def _hostility(before: int, recent: int) -> pl.DataFrame:
 def test_the_hostility_trigger_needs_more_than_a_handful_against_the_couples_own_past() -> None:
     from datetime import date
 
-    from ebbtide.insight.explain import HOSTILE_MIN_MESSAGES, hostile_messages
+    from ebbtide.insight.triggers import HOSTILE_MIN_MESSAGES, hostile_messages
 
     since = date(2025, 6, 1)
     found = hostile_messages(_hostility(before=1, recent=8), since=since)

@@ -5,7 +5,7 @@ from datetime import date, datetime, timedelta
 import polars as pl
 
 from ebbtide.features.language import annotate_texts
-from ebbtide.insight.explain import rate_rising
+from ebbtide.insight.triggers import rate_rising
 
 
 def _frame(before_hits: int, recent_hits: int, n: int = 100) -> pl.DataFrame:

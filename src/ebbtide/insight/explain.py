@@ -7,9 +7,9 @@ keeping it here (with all wording in data files) means they can never disagree.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from datetime import date, datetime, time
+from datetime import date
 
 import polars as pl
 
@@ -26,6 +26,7 @@ from ebbtide.insight.hints import (
 from ebbtide.insight.plan import PlanContext, build_plan
 from ebbtide.insight.reasons import rank_reasons
 from ebbtide.insight.safety import FIRST, apply_policy, ask_question, is_safety_answer, level
+from ebbtide.insight.triggers import fired_triggers, hostile_messages
 from ebbtide.insight.wording import fill, load, sign_label
 from ebbtide.model import (
     Assessment,
@@ -40,11 +41,6 @@ from ebbtide.model import (
 )
 
 STRENGTH_ORDER = {"strong": 0, "clear": 1, "slight": 2, "none": 3}
-SUSTAINED_WEEKS = 4  # evidence.md 4.2 rule 6: 4+ weeks of sustained decline
-HOSTILE_MIN_MESSAGES = 6  # hostile messages in the recent stretch: more than a handful
-HOSTILE_EVIDENCE = 5
-DISTRESS_MIN_MESSAGES = 3
-DISTRESS_RATIO = 2.0  # the user's own stress/vulnerability rate at least doubled vs their baseline
 
 
 def explain(
@@ -98,7 +94,7 @@ def explain(
     history = history_sentence(recovered[-1]) if recovered else ""
     weeks = _weeks(since, end) if assessment.pattern not in (Pattern.STABLE, Pattern.INSUFFICIENT_DATA) else None
     hostile = hostile_messages(features, since=since) if features is not None and since is not None else ()
-    triggers = _triggers(assessment, hostile, features, since=since, end=end, safety=safety)
+    triggers = fired_triggers(assessment, hostile, features, since=since, end=end, safety=safety)
     ctx = PlanContext(
         me=assessment.me, partner=assessment.partner, pattern=assessment.pattern, signs=signs,
         findings=findings, triggers=triggers, history=history, safety=safety, weeks=weeks,
@@ -348,96 +344,4 @@ def _findings(hints: Mapping[ReasonId, Hints]) -> frozenset[str]:
     return frozenset(found)
 
 
-def _triggers(
-    assessment: Assessment,
-    hostile: Sequence[Evidence],
-    features: pl.DataFrame | None,
-    *,
-    since: date | None,
-    end: date | None,
-    safety: bool,
-) -> tuple[str, ...]:
-    """Which professional-help triggers fired (evidence.md 4.2 rule 6); keys of plan.toml."""
-    fired: list[str] = []
-    if safety:
-        fired.append("safety")
-    detected_since = [s.since for s in assessment.signs if s.status is SignStatus.DETECTED and s.since]
-    long_dip = any(d.end is None and d.weeks >= SUSTAINED_WEEKS for d in assessment.dips)
-    if long_dip or (end and detected_since and (end - min(detected_since)).days >= 7 * SUSTAINED_WEEKS):
-        if assessment.pattern not in (Pattern.STABLE, Pattern.INSUFFICIENT_DATA, Pattern.TOO_EARLY):
-            fired.append("sustained_decline")
-    if hostile:
-        fired.append("conflict")
-    if features is not None and since is not None and own_distress_rising(features, me=assessment.me, since=since):
-        fired.append("own_distress")
-    return tuple(fired)
-
-
-def hostile_messages(features: pl.DataFrame, *, since: date) -> tuple[Evidence, ...]:
-    """The hostile messages of the recent stretch, when hostility rose against the couple's own past.
-
-    Hostile: contempt or insults (the safety grammar, signals/safety.py) or conflict language (the
-    language layer's ``conflict`` column). The trigger needs more than a handful of such messages
-    recently (``HOSTILE_MIN_MESSAGES``) at least ``DISTRESS_RATIO`` times the couple's earlier rate:
-    curt words that were always part of how two people talk are not a reason for a professional.
-    Its evidence is those messages, contempt first, most recent first.
-    """
-    from ebbtide.signals.safety import classify_frame
-
-    if "text" not in features.columns or features.is_empty():
-        return ()
-    conflict = pl.col("conflict").fill_null(False) if "conflict" in features.columns else pl.lit(False)
-    frame = classify_frame(features.select("timestamp", "sender", "text", conflict_words=conflict)).with_columns(
-        contempt=(pl.col("cls") == "contempt").fill_null(False),
-    ).with_columns(hostile=pl.col("contempt") | pl.col("conflict_words"))
-    if not rate_rising(frame, ("hostile",), since=since, min_hits=HOSTILE_MIN_MESSAGES):
-        return ()
-    recent = frame.filter(pl.col("hostile") & (pl.col("timestamp") >= datetime.combine(since, time.min)))
-    recent = recent.sort(["contempt", "timestamp"], descending=[True, True]).head(HOSTILE_EVIDENCE)
-    why = {True: "contempt or insults", False: "conflict"}
-    return tuple(Evidence(r["timestamp"], r["sender"], r["text"] or "", why[bool(r["contempt"])])
-                 for r in recent.iter_rows(named=True))
-
-
-def own_distress_rising(features: pl.DataFrame, *, me: str, since: date) -> bool:
-    """True when the user's own stress/feelings messages at least doubled in rate since ``since``.
-
-    WHY: evidence.md 4.2 rule 6 lists the user's own rising distress as a reason to suggest
-    professional help; we compare the user with their own earlier rate, never with others.
-    """
-    return rate_rising(features, ("stress", "vulnerability"), since=since, senders=(me,),
-                       min_hits=DISTRESS_MIN_MESSAGES)
-
-
-def rate_rising(
-    features: pl.DataFrame,
-    columns: Collection[str],
-    *,
-    since: date,
-    senders: Collection[str] | None = None,
-    min_hits: int,
-    ratio: float = DISTRESS_RATIO,
-) -> bool:
-    """True when messages flagged by any of ``columns`` are at least ``ratio`` times as frequent
-    since ``since`` as before, with at least ``min_hits`` of them recently.
-
-    WHY: a trigger must compare this couple with their own past; a few curt words that were always
-    part of how they talk are not a reason to suggest a professional.
-    """
-    cols = [c for c in columns if c in features.columns]
-    if not cols or features.is_empty():
-        return False
-    start = datetime.combine(since, time.min)
-    flagged = pl.any_horizontal([pl.col(c).fill_null(False) for c in cols])
-    rows = features if senders is None else features.filter(pl.col("sender").is_in(list(senders)))
-    stats = rows.group_by(pl.col("timestamp") >= start).agg(n=pl.len(), hits=flagged.sum())
-    by_period = {row["timestamp"]: (row["n"], row["hits"]) for row in stats.iter_rows(named=True)}
-    before_n, before_hits = by_period.get(False, (0, 0))
-    recent_n, recent_hits = by_period.get(True, (0, 0))
-    if recent_hits < min_hits or recent_n == 0 or before_n == 0:
-        return False
-    before_rate = max(before_hits, 1) / before_n  # a floor: one hit, so a rate of 0 is not infinitely small
-    return (recent_hits / recent_n) >= ratio * before_rate
-
-
-__all__ = ["explain", "headline", "hostile_messages", "limits", "own_distress_rising", "rate_rising"]
+__all__ = ["explain", "headline", "hostile_messages", "limits"]
