@@ -7,6 +7,7 @@ remembered in the store; clear danger in the messages puts safety first and name
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import polars as pl
@@ -35,7 +36,9 @@ def _analyze(path: Path, db: Path, *flags: str) -> tuple[str, dict]:
     result = runner.invoke(app, ["analyze", str(path), "--me", "Alex", "--db", str(db), "--json", str(out),
                                  "--country", "uk", *flags], catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    return result.stdout, json.loads(out.read_text(encoding="utf-8"))
+    # The report as one line: at a narrow terminal a quoted message wraps inside its panel.
+    flat = re.sub(r"[│╭╮╰╯─\s]+", " ", result.stdout)
+    return flat, json.loads(out.read_text(encoding="utf-8"))
 
 
 @pytest.fixture()
