@@ -26,30 +26,15 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from measure import measure_runs  # noqa: E402
+
 TARGET_S, TARGET_MIB = 10.0, 1024.0
-
-
-def _measure(cmd: list[str], runs: int, before=None) -> dict:
-    results = []
-    for _ in range(runs):
-        if before:
-            before()
-        out = subprocess.run([sys.executable, str(HERE / "measure.py"), "--", *cmd],
-                             capture_output=True, text=True, check=True)
-        r = json.loads(out.stdout)
-        if r["returncode"] != 0:
-            raise SystemExit(f"command failed: {' '.join(cmd)}\n{r['stderr_tail']}")
-        results.append(r)
-    walls = sorted(r["wall_s"] for r in results)
-    return {"wall_s": statistics.median(walls), "walls": walls, "peak_mib": max(r["peak_mib"] for r in results),
-            "cpu_s": statistics.median(r.get("cpu_s", float("nan")) for r in results)}
 
 
 def _store_frame(frame, path: Path) -> str:
@@ -67,11 +52,11 @@ def _store_frame(frame, path: Path) -> str:
 
 def _file_commands(base: list[str], chat: Path, work: Path, db: Path, fresh_db, runs: int) -> dict:
     return {
-        "ebbtide parse (parquet out)": _measure(
+        "ebbtide parse (parquet out)": measure_runs(
             [*base, "parse", str(chat), "--format", "parquet", "-o", str(work / "out.parquet")], runs),
-        "ebbtide import (DuckDB store)": _measure([*base, "import", str(chat), "--db", str(db)], runs,
+        "ebbtide import (DuckDB store)": measure_runs([*base, "import", str(chat), "--db", str(db)], runs,
                                                   before=fresh_db),
-        "ebbtide analyze (import + report)": _measure(
+        "ebbtide analyze (import + report)": measure_runs(
             [*base, "analyze", str(chat), "--me", "Alex", "--db", str(db), "--json", str(work / "report.json"),
              "--html", str(work / "report.html")], runs, before=fresh_db),
     }
@@ -113,7 +98,7 @@ def main() -> None:
             p.unlink(missing_ok=True)
 
     rows = {}
-    rows["ebbtide analyze (stored conversation)"] = _measure(
+    rows["ebbtide analyze (stored conversation)"] = measure_runs(
         [*base, "analyze", "--db", str(stored), "--conversation", conversation, "--me", "Alex",
          "--json", str(work / "report.json"), "--html", str(work / "report.html")], args.runs)
     if not args.stored_only:

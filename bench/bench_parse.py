@@ -23,15 +23,16 @@ whatstk (parse to Parquet, to a JSON-lines file, to JSON lines on stdout; import
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from measure import measure_runs  # noqa: E402
+
 PEERS_VENV = Path(tempfile.gettempdir()) / "ebbtide-bench-peers"
 SELF_VENV = Path(tempfile.gettempdir()) / "ebbtide-bench-self"
 REPO = HERE.parent
@@ -58,21 +59,6 @@ def ensure_self() -> list[str]:
     # a local folder is always rebuilt and reinstalled; dependencies follow pyproject.toml's pins
     subprocess.run([str(python), "-m", "pip", "install", "-q", str(REPO)], check=True)
     return [str(SELF_VENV / "bin" / "ebbtide")]
-
-
-def measure(cmd: list[str], runs: int, before=None) -> dict:
-    results = []
-    for _ in range(runs):
-        if before:
-            before()
-        out = subprocess.run([sys.executable, str(HERE / "measure.py"), "--", *cmd],
-                             capture_output=True, text=True, check=True)
-        r = json.loads(out.stdout)
-        if r["returncode"] != 0:
-            raise SystemExit(f"command failed: {' '.join(cmd)}\n{r['stderr_tail']}")
-        results.append(r)
-    return {"wall_s": statistics.median(r["wall_s"] for r in results),
-            "peak_mib": max(r["peak_mib"] for r in results), "runs": runs}
 
 
 def main() -> None:
@@ -102,19 +88,19 @@ def main() -> None:
 
     ours_cmd = args.ebbtide_cmd.split() if args.ebbtide_cmd else ensure_self()
     rows: dict[str, dict] = {}
-    rows["ebbtide parse (parquet out)"] = measure(
+    rows["ebbtide parse (parquet out)"] = measure_runs(
         [*ours_cmd, "parse", str(chat), "--format", "parquet", "-o", str(work / "out.parquet")], args.runs)
-    rows["ebbtide parse (jsonl file)"] = measure(
+    rows["ebbtide parse (jsonl file)"] = measure_runs(
         [*ours_cmd, "parse", str(chat), "--format", "jsonl", "-o", str(work / "out.jsonl")], args.runs)
-    rows["ebbtide parse (jsonl stdout)"] = measure(
+    rows["ebbtide parse (jsonl stdout)"] = measure_runs(
         [*ours_cmd, "parse", str(chat), "--format", "jsonl", "-o", "-"], args.runs)
-    rows["ebbtide import (DuckDB store)"] = measure(
+    rows["ebbtide import (DuckDB store)"] = measure_runs(
         [*ours_cmd, "import", str(chat), "--db", str(db)], args.runs, before=fresh_db)
     if not args.no_peers:
         py = str(ensure_peers())
-        rows["whatstk 0.9.1 (auto header)"] = measure([py, "-c", WHATSTK.format(path=str(chat))], args.runs)
+        rows["whatstk 0.9.1 (auto header)"] = measure_runs([py, "-c", WHATSTK.format(path=str(chat))], args.runs)
         if not args.no_chat_miner:
-            rows["chat-miner 0.6.0"] = measure([py, "-c", CHATMINER.format(path=str(chat))], max(1, args.runs // 3))
+            rows["chat-miner 0.6.0"] = measure_runs([py, "-c", CHATMINER.format(path=str(chat))], max(1, args.runs // 3))
 
     peer = rows.get("whatstk 0.9.1 (auto header)")
     print(f"\nWhatsApp export: {n:,} messages, {size_mb:.1f} MB; whole processes, median of runs\n")

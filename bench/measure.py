@@ -10,9 +10,30 @@ from __future__ import annotations
 
 import json
 import resource
+import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
+from pathlib import Path
+
+
+def measure_runs(cmd: list[str], runs: int, before: Callable[[], object] | None = None) -> dict:
+    """Run ``cmd`` ``runs`` times, each in a fresh measuring process (``before`` runs ahead of each);
+    the median wall and CPU time and the largest peak. Shared by the benchmarks."""
+    results = []
+    for _ in range(runs):
+        if before:
+            before()
+        out = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--", *cmd],
+                             capture_output=True, text=True, check=True)
+        r = json.loads(out.stdout)
+        if r["returncode"] != 0:
+            raise SystemExit(f"command failed: {' '.join(cmd)}\n{r['stderr_tail']}")
+        results.append(r)
+    walls = sorted(r["wall_s"] for r in results)
+    return {"wall_s": statistics.median(walls), "walls": walls, "peak_mib": max(r["peak_mib"] for r in results),
+            "cpu_s": statistics.median(r.get("cpu_s", float("nan")) for r in results), "runs": runs}
 
 
 def main(argv: list[str]) -> int:

@@ -212,6 +212,7 @@ def check_cmd(
     from ebbtide.insight import crisis_resources, pattern_label
     from ebbtide.insight.safety import help_line
     from ebbtide.insight.selfcheck import parse_answers, run_selfcheck
+    from ebbtide.model import Pattern
     from ebbtide.report.terminal import _faq, _plan, _reasons, _safety, reflection_note
 
     if answers_file is not None:
@@ -231,7 +232,7 @@ def check_cmd(
     if insight.held_back:
         report.print(Text(insight.held_back, style="italic"))
     else:
-        _reasons(report, insight, from_answers=True, stable=assessment.pattern.value == "stable")
+        _reasons(report, insight, from_answers=True, stable=assessment.pattern is Pattern.STABLE)
         _faq(report, insight)
     report.print()
     for limit in insight.limits:
