@@ -53,12 +53,13 @@ _ids = itertools.count()
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     """One store for all examples (opening a file per example is slow); each example its own chat."""
-    saved, store_merge._SLICE_ROWS = store_merge._SLICE_ROWS, 4  # tiny slices: exercise the sliced merge too
+    saved = store_merge._SLICE_ROWS, store_merge._FRESH_ROWS
+    store_merge._SLICE_ROWS = store_merge._FRESH_ROWS = 4  # tiny pieces: exercise the sliced insert and merge too
     try:
         with Store.open(tmp_path_factory.mktemp("hyp") / "s.duckdb") as opened:
             yield opened
     finally:
-        store_merge._SLICE_ROWS = saved
+        store_merge._SLICE_ROWS, store_merge._FRESH_ROWS = saved
 
 
 def stored(store: Store, pieces: list[list[Message]]) -> pl.DataFrame:

@@ -193,7 +193,12 @@ class StoreCore:
         return self._db.execute(sql, params).fetchall()
 
     def _frame(self, sql: str, params: Any = None) -> pl.DataFrame:
-        return self._db.sql(sql, params=params).pl()
+        """A query's result as a Polars frame, in the query's ORDER BY order.
+
+        Through ``execute`` (a materialised result), not the relation API: with DuckDB 1.4.4,
+        ``sql(...).pl()`` of an ordered query over a million stored messages took 3-5 s instead of
+        0.4 s and returned the rows out of order (batches interleaved)."""
+        return self._db.execute(sql, params).pl()
 
     def has_conversation(self, conversation_id: str) -> bool:
         return bool(self._rows("SELECT 1 FROM conversations WHERE id = $1", [conversation_id]))

@@ -19,6 +19,10 @@ from ebbtide.store.core import StoreCore
 _INCOMING = "_ebbtide_incoming"  # name of the registered (Arrow-backed) view of an import's rows
 _SHIFT_LIMIT_MIN = 26 * 60  # the largest gap between two phones' clocks (time zones span UTC-12..UTC+14)
 _SLICE_ROWS = 250_000  # incoming rows merged per statement (memory bound for big overlapping imports)
+# Rows per plain insert of new messages. Larger than the merge's slices: with DuckDB 1.4.4 a million
+# rows went in with 40 % less CPU, 100 MB less memory and a smaller file in pieces of 500,000 than of
+# 250,000 (fewer part-filled row groups to rewrite at commit); the merge keeps 250,000 (less memory).
+_FRESH_ROWS = 500_000
 # The dedup key, besides conversation_id, is tolerant so that two exports of one chat from different
 # phones or apps match: the minute of the export's wall clock (Android writes minutes, iOS seconds; the
 # local minute, not UTC, so an import given a zone and one without still match), the sender and for
@@ -260,8 +264,8 @@ class MergeMixin(StoreCore):
         # Work in pieces so memory stays bounded: row chunks for a plain insert; for a merge, time
         # slices, which is exact because the time is part of the key.
         if not overlap:
-            pieces = [(incoming.slice(start, _SLICE_ROWS), params)
-                      for start in range(0, incoming.height, _SLICE_ROWS)]
+            pieces = [(incoming.slice(start, _FRESH_ROWS), params)
+                      for start in range(0, incoming.height, _FRESH_ROWS)]
             return sum(self._run_with(_FRESH_SQL, chunk, p) for chunk, p in pieces)
         added = 0
         for a, b in time_slices(minutes, _SLICE_ROWS):  # slices never split a minute
