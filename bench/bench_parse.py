@@ -16,13 +16,16 @@ installing the package pays. ``--ebbtide-cmd`` times another command instead (e.
     python bench/bench_parse.py --no-peers      # ebbtide only
     python bench/bench_parse.py --no-chat-miner # ebbtide and whatstk
 
-Prints a table: tool, messages/s, wall seconds, peak MiB, and each ebbtide command's speed-up over
-whatstk (parse to Parquet, to a JSON-lines file, to JSON lines on stdout; import into the store).
+Prints a table: tool, messages/s, wall seconds, CPU seconds (user + system, all threads), peak MiB,
+and each ebbtide command's speed-up over whatstk by wall clock and by CPU time (parse to Parquet, to a
+JSON-lines file, to JSON lines on stdout; import into the store), with every run's wall time and the
+load average. On a shared machine read the CPU figures too: wall-clock ratios move with the load.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import subprocess
 import sys
@@ -103,11 +106,18 @@ def main() -> None:
             rows["chat-miner 0.6.0"] = measure_runs([py, "-c", CHATMINER.format(path=str(chat))], max(1, args.runs // 3))
 
     peer = rows.get("whatstk 0.9.1 (auto header)")
-    print(f"\nWhatsApp export: {n:,} messages, {size_mb:.1f} MB; whole processes, median of runs\n")
-    print(f"{'tool':34} {'msgs/s':>10} {'wall s':>8} {'peak MiB':>9} {'speed-up over whatstk':>22}")
+    load = os.getloadavg()[0]
+    print(f"\nWhatsApp export: {n:,} messages, {size_mb:.1f} MB; whole processes, median of {args.runs} run(s); "
+          f"load average at the end {load:.1f}\n")
+    print(f"{'tool':34} {'msgs/s':>10} {'wall s':>8} {'CPU s':>7} {'peak MiB':>9} {'x whatstk (wall)':>17} "
+          f"{'x whatstk (CPU)':>16}  every run's wall s")
     for name, r in rows.items():
-        ratio = f"{peer['wall_s'] / r['wall_s']:.1f}x" if peer and name.startswith("ebbtide") else "-"
-        print(f"{name:34} {n / r['wall_s']:>10,.0f} {r['wall_s']:>8.2f} {r['peak_mib']:>9.0f} {ratio:>22}")
+        ours = peer and name.startswith("ebbtide")
+        ratio = f"{peer['wall_s'] / r['wall_s']:.1f}x" if ours else "-"
+        ratio_cpu = f"{peer['cpu_s'] / r['cpu_s']:.1f}x" if ours else "-"
+        walls = ", ".join(f"{w:.2f}" for w in r["walls"])
+        print(f"{name:34} {n / r['wall_s']:>10,.0f} {r['wall_s']:>8.2f} {r['cpu_s']:>7.2f} {r['peak_mib']:>9.0f} "
+              f"{ratio:>17} {ratio_cpu:>16}  {walls}")
     shutil.rmtree(work, ignore_errors=True)
 
 
