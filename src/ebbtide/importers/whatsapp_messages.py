@@ -25,6 +25,7 @@ from ebbtide.model import (
 )
 
 _AUTHOR_PATTERN = '^[^:"“”\u201e]{1,100}: ?'
+_AUTHOR_SPAN = 110  # characters enough for any match of _AUTHOR_PATTERN (at most 100 + ': ')
 
 
 def _unplaced(before: pl.Series) -> list[UnplacedLine]:
@@ -43,17 +44,22 @@ def _messages(heads: pl.DataFrame, cont: pl.DataFrame) -> pl.DataFrame:
     ``heads``: one row per header line (idx, msg_id, timestamp, line, hdr_len); ``cont``: the other
     lines after the first header (line, msg_id of the message they continue).
     """
-    # group 0 only: a plain find is several times faster than a capture group in Rust regex
+    # group 0 only: a plain find is several times faster than a capture group in Rust regex. The
+    # author is looked for in the first _AUTHOR_SPAN characters after the header (its match is at most
+    # 102 long) and the body cut from the line itself: no copy of every line's rest (about 50 MB less
+    # at the peak for a million messages)
     query = (
         heads.lazy()
-        .select("idx", "msg_id", "timestamp", pl.col("line").str.slice(pl.col("hdr_len")).alias("rest"))
-        .with_columns(pl.col("rest").str.extract(_AUTHOR_PATTERN, 0).alias("author_colon"))
+        .with_columns(
+            pl.col("line").str.slice(pl.col("hdr_len"), _AUTHOR_SPAN).str.extract(_AUTHOR_PATTERN, 0).alias("author_colon")
+        )
         .select(
             "idx",
             "msg_id",
             "timestamp",
             pl.col("author_colon").str.strip_suffix(" ").str.strip_suffix(":").alias("author"),
-            pl.col("rest").str.slice(pl.col("author_colon").str.len_chars().fill_null(0)).alias("body"),
+            pl.col("line").str.slice(pl.col("hdr_len") + pl.col("author_colon").str.len_chars().fill_null(0))
+            .alias("body"),
         )
     )
     if cont.height == 0:
