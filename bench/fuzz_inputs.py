@@ -19,16 +19,19 @@ a Snapchat zip built here. Nothing from ../shared is used, so the run is reprodu
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import io
 import json
 import os
 import random
 import re
 import sqlite3
+import struct
 import sys
 import tempfile
 import time
 import zipfile
+import zlib
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -54,6 +57,7 @@ class Input:
     name: bytes
     data: bytes
     sparse_size: int = 0  # > 0: the file is extended with a hole to this size
+    kind: str = ""  # the mutation's name in MUTATIONS
 
     def write(self, folder: Path) -> Path:
         path = Path(os.fsdecode(os.path.join(os.fsencode(folder), self.name)))
@@ -301,15 +305,62 @@ def m_zip_nested(seed: Seed, rnd: random.Random, big: bool) -> Input:
     return _inp(seed, "nested zip", inner, os.fsencode(Path(seed.name).stem + ".zip"))
 
 
+def _deflate_repeated(head: bytes, unit: bytes, times: int) -> tuple[bytes, int]:
+    """Raw deflate of ``head + unit * times`` and its CRC-32, without compressing every copy.
+
+    After a full flush a deflate stream starts afresh (no reference to earlier bytes), so the
+    compressed unit can simply be repeated; only the CRC has to see every byte. A 1.1 GB bomb takes
+    about a second instead of 30 (zipfile at level 6, on a loaded machine).
+    """
+    packer = zlib.compressobj(9, zlib.DEFLATED, -15)
+    first = packer.compress(head) + packer.flush(zlib.Z_FULL_FLUSH)
+    one = packer.compress(unit) + packer.flush(zlib.Z_FULL_FLUSH)
+    crc = zlib.crc32(head)
+    for _ in range(times):
+        crc = zlib.crc32(unit, crc)
+    return first + one * times + packer.flush(zlib.Z_FINISH), crc
+
+
+def _zip_raw(members: list[tuple[str, bytes, int, int]]) -> bytes:
+    """A zip of already deflated members: (name, raw deflate data, CRC-32, unpacked size); no zip64."""
+    out, central = io.BytesIO(), io.BytesIO()
+    for name, packed, crc, size in members:
+        encoded = name.encode("utf-8")
+        fields = struct.pack("<HHHHHIII", 20, 0x800, zipfile.ZIP_DEFLATED, 0, 0x21, crc, len(packed), size)
+        central.write(b"PK\x01\x02" + struct.pack("<H", 20) + fields
+                      + struct.pack("<HHHHHII", len(encoded), 0, 0, 0, 0, 0, out.tell()) + encoded)
+        out.write(b"PK\x03\x04" + fields + struct.pack("<HH", len(encoded), 0) + encoded + packed)
+    start, directory = out.tell(), central.getvalue()
+    out.write(directory + b"PK\x05\x06" + struct.pack("<HHHHIIH", 0, 0, len(members), len(members),
+                                                      len(directory), start, 0))
+    return out.getvalue()
+
+
+_BOMBS: dict[tuple[str, bytes, int], bytes] = {}
+
+
 def m_zip_bomb(seed: Seed, rnd: random.Random, big: bool) -> Input:
     size = rnd.choice([300_000_000, 1_100_000_000] if big else [2_000_000, 20_000_000])
-    found = _zip_main_member(seed.data) if _is_zip(seed.data) else None
-    main, members = found if found else (seed.name, {seed.name: seed.data})
-    head = members[main][:4000]
-    line = head.split(b"\n")[1] if head.count(b"\n") > 2 else b"x" * 60
-    members[main] = head + (line + b"\n") * (size // (len(line) + 1))
-    return _inp(seed, f"bomb zip {size >> 20} MiB", _zip_members(members),
-                os.fsencode(Path(seed.name).stem + ".zip"))
+    key = (seed.name, seed.data, size)
+    if key not in _BOMBS:  # the same seed and size give the same bomb: built once per run
+        found = _zip_main_member(seed.data) if _is_zip(seed.data) else None
+        main, members = found if found else (seed.name, {seed.name: seed.data})
+        head = members[main][:4000]
+        line = head.split(b"\n")[1] if head.count(b"\n") > 2 else b"x" * 60
+        unit = (line + b"\n") * max(1, (1 << 20) // (len(line) + 1))
+        times = size // len(unit)
+        raw = []
+        for name, data in members.items():
+            if name == main:
+                packed, crc = _deflate_repeated(head, unit, times)
+                raw.append((name, packed, crc, len(head) + len(unit) * times))
+            else:
+                packer = zlib.compressobj(9, zlib.DEFLATED, -15)
+                raw.append((name, packer.compress(data) + packer.flush(), zlib.crc32(data), len(data)))
+        if len(_BOMBS) > 64:
+            _BOMBS.clear()
+        _BOMBS[key] = _zip_raw(raw)
+    return _inp(seed, f"bomb zip {size >> 20} MiB", _BOMBS[key], os.fsencode(Path(seed.name).stem + ".zip"))
 
 
 def m_zip_broken(seed: Seed, rnd: random.Random, big: bool) -> Input:
@@ -367,8 +418,8 @@ ZIP_AWARE = {"truncate", "flip", "invalid_utf8", "reencode", "newlines", "huge_l
 def mutate(seed: Seed, mutation: str, rnd: random.Random, big: bool = False) -> Input:
     func = MUTATIONS[mutation]
     if mutation in ZIP_AWARE and _is_zip(seed.data) and rnd.random() < 0.7:
-        return _through_zip(seed, rnd, big, func, mutation)
-    return func(seed, rnd, big)
+        return dataclasses.replace(_through_zip(seed, rnd, big, func, mutation), kind=mutation)
+    return dataclasses.replace(func(seed, rnd, big), kind=mutation)
 
 
 # --------------------------------------------------------------------------- running one input
@@ -458,7 +509,11 @@ def main() -> None:  # pragma: no cover - the long run
     ap.add_argument("--only", default="", help="comma-separated formats")
     ap.add_argument("--mutations", default="", help="comma-separated mutation names")
     ap.add_argument("--workers", type=int, default=2, help="worker processes, each watched on its own")
+    ap.add_argument("--cases", default="",
+                    help="comma-separated case numbers (as printed, '#17') to run again alone; the same --seed, "
+                         "--inputs, --only, --mutations and --big make the same inputs")
     args = ap.parse_args()
+    wanted = {int(c.strip().lstrip("#")) for c in args.cases.split(",") if c.strip()}
     sys.path.insert(0, str(ROOT / "src"))
 
     rnd = random.Random(args.seed)
@@ -469,6 +524,9 @@ def main() -> None:  # pragma: no cover - the long run
     counts: Counter[str] = Counter()
     by_format: dict[str, Counter[str]] = defaultdict(Counter)
     examples: dict[str, list[str]] = defaultdict(list)
+    seconds: Counter[str] = Counter()  # per mutation: making the input and reading it
+    made: Counter[str] = Counter()
+    loads: list[float] = []
     peak = 0.0
     started = time.monotonic()
 
@@ -478,38 +536,45 @@ def main() -> None:  # pragma: no cover - the long run
         proc.start()
         return proc, parent
 
-    def record(inp: Input, cls: str, detail: str) -> None:
+    def record(n: int, inp: Input, cls: str, detail: str) -> None:
         counts[cls] += 1
         by_format[inp.fmt][cls] += 1
         if cls not in ("ok", "clean"):
-            example = f"{inp.fmt} / {inp.mutation} / {os.fsdecode(inp.name)!r}: {detail}"
+            example = f"#{n} {inp.fmt} / {inp.mutation} / {os.fsdecode(inp.name)!r}: {detail}"
             print(f"  [{cls}] {example}", flush=True)
             if len(examples[cls]) < 25:
                 examples[cls].append(example)
         done = sum(counts.values())
         if done % 100 == 0:
-            print(f"{done} inputs, {time.monotonic() - started:.0f} s: {dict(counts)}", flush=True)
+            loads.append(os.getloadavg()[0])
+            print(f"{done} inputs, {time.monotonic() - started:.0f} s, load {loads[-1]:.1f}: {dict(counts)}",
+                  flush=True)
 
-    # one slot per worker: [process, pipe, input, case folder, start time, worst RSS, CPU seconds at start]
-    slots: list[list] = [[*spawn(), None, None, 0.0, 0.0, 0.0] for _ in range(args.workers)]
+    # one slot per worker: [process, pipe, input, case folder, start time, worst RSS, CPU seconds at start, case]
+    slots: list[list] = [[*spawn(), None, None, 0.0, 0.0, 0.0, 0] for _ in range(args.workers)]
     with tempfile.TemporaryDirectory(prefix="ebbtide-fuzz-") as tmp:
         n = 0
         while n < args.inputs or any(slot[2] is not None for slot in slots):
             for slot in slots:
-                proc, conn, inp, case, t0, worst, cpu0 = slot
+                proc, conn, inp, case, t0, worst, cpu0, number = slot
                 if inp is None:
-                    if n >= args.inputs:
+                    while n < args.inputs:
+                        fmt = formats[n % len(formats)]  # formats in turn, so WhatsApp's many fixtures do not dominate
+                        seed = rnd.choice([s for s in pool if s.fmt == fmt])
+                        mutation = names[(n // len(formats)) % len(names)]  # every mutation for every format in turn
+                        choices = random.Random(rnd.random())
+                        n += 1
+                        if not wanted or n - 1 in wanted:
+                            break
+                    else:
                         continue
-                    fmt = formats[n % len(formats)]  # formats in turn, so WhatsApp's many fixtures do not dominate
-                    seed = rnd.choice([s for s in pool if s.fmt == fmt])
-                    mutation = names[(n // len(formats)) % len(names)]  # every mutation for every format in turn
-                    inp = mutate(seed, mutation, random.Random(rnd.random()), args.big)
-                    case = Path(tmp) / f"case{n}"
+                    t0 = time.monotonic()
+                    inp = mutate(seed, mutation, choices, args.big)
+                    case = Path(tmp) / f"case{n - 1}"
                     case.mkdir()
                     path = inp.write(case)
                     conn.send((str(path), str(case / "store.duckdb")))
-                    slot[2:] = [inp, case, time.monotonic(), 0.0, _cpu_s(proc.pid)]
-                    n += 1
+                    slot[2:] = [inp, case, t0, 0.0, _cpu_s(proc.pid), n - 1]
                     continue
                 cls = detail = ""
                 if conn.poll(0):
@@ -535,20 +600,27 @@ def main() -> None:  # pragma: no cover - the long run
                     proc.kill()
                     proc.join()
                     slot[0:2] = spawn()
-                record(inp, cls, detail)
+                record(number, inp, cls, detail)
+                seconds[inp.kind] += time.monotonic() - t0
+                made[inp.kind] += 1
                 for p in case.iterdir():
                     p.unlink()
                 case.rmdir()
-                slot[2:] = [None, None, 0.0, 0.0, 0.0]
+                slot[2:] = [None, None, 0.0, 0.0, 0.0, 0]
             time.sleep(0.03)
         for slot in slots:
             slot[1].send(None)
     classes = ["ok", "clean", "raw", "traceback", "hang", "memory"]
-    print(f"\n{args.inputs} inputs over {len({s.fmt for s in pool})} formats, {len(names)} mutations, "
-          f"{time.monotonic() - started:.0f} s, worker peak {peak:.0f} MiB (limit {args.mem_mb:.0f})")
+    loads.append(os.getloadavg()[0])
+    print(f"\n{sum(counts.values())} inputs over {len({s.fmt for s in pool})} formats, {len(names)} mutations, "
+          f"{time.monotonic() - started:.0f} s with {args.workers} workers, worker peak {peak:.0f} MiB "
+          f"(limit {args.mem_mb:.0f}); load average (1 min) {min(loads):.1f}-{max(loads):.1f}, "
+          f"mean {sum(loads) / len(loads):.1f} on {os.cpu_count()} CPUs")
     print("  ".join(f"{c}: {counts[c]}" for c in classes))
     for fmt in sorted(by_format):
         print(f"  {fmt:12s} " + "  ".join(f"{c} {by_format[fmt][c]}" for c in classes if by_format[fmt][c]))
+    print("seconds per input, by mutation (making it and reading it): " + ", ".join(
+        f"{m} {seconds[m] / made[m]:.1f}" for m in sorted(made, key=lambda m: -seconds[m] / made[m])))
     for cls in classes[2:]:
         for line in examples.get(cls, []):
             print(f"[{cls}] {line}")

@@ -25,7 +25,7 @@ import polars as pl
 from ebbtide.errors import ChooseChat, EbbtideError, UnreadableInput
 from ebbtide.importers._columns import build_frame as _frame_from_columns
 from ebbtide.importers._columns import chosen_chat
-from ebbtide.importers.limits import check_json_depth
+from ebbtide.importers.limits import cap_long_lines, check_json_depth
 from ebbtide.model import MessageKind
 
 P = ParamSpec("P")
@@ -109,6 +109,18 @@ def decode_text(raw: bytes, where: str) -> str:
             where=where,
             fix="Save the export as UTF-8 (or UTF-16) text, or export it again from the app.",
         ) from exc
+
+
+def read_lines_text(path: Path, where: str, *, json_text: bool = False) -> str:
+    """A line-based text export, decoded, with every over-long line cut (``limits.cap_long_lines``).
+
+    Cut before decoding, so a file of one huge line is never held as a Python string; the bytes are
+    dropped as soon as the text exists.
+    """
+    raw = cap_long_lines(path.read_bytes(), json_text=json_text)
+    text = decode_text(raw, where)
+    del raw
+    return cap_long_lines(text)  # UTF-16 files are cut once decoded
 
 
 def load_json(raw: bytes | str, where: str) -> Any:

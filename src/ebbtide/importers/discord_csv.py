@@ -14,7 +14,7 @@ from ebbtide.errors import NotAChatExport, UnreadableInput
 from ebbtide.importers._build import (
     build_frame,
     capabilities,
-    decode_text,
+    read_lines_text,
     slug,
 )
 from ebbtide.importers.discord import (
@@ -89,7 +89,7 @@ def _csv_dates(
 
 def read_csv(path: Path, date_order: DateOrder | None) -> ParsedExport:
     where = str(path)
-    text = decode_text(path.read_bytes(), where)
+    text = read_lines_text(path, where)
     csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))  # long messages: limits.py cuts them
     reader = csv.reader(io.StringIO(text, newline=""))
     try:

@@ -30,7 +30,7 @@ from ebbtide.errors import NotAChatExport, UnreadableInput
 from ebbtide.importers._build import capabilities, first_bad, plain_json_problem, plain_reason, read_head
 from ebbtide.importers._columns import KINDS, build_frame, first_seen, participants_slug
 from ebbtide.importers.base import Importer
-from ebbtide.importers.limits import check_json_depth
+from ebbtide.importers.limits import cap_long_lines, check_json_depth
 from ebbtide.model import DateOrder, MessageKind, ParsedExport, Platform
 
 REQUIRED = ("timestamp", "sender", "text")
@@ -221,10 +221,13 @@ class GenericImporter(Importer):
         where = str(path)
         try:
             raw = path.read_bytes()
+            records = path.suffix.lower() in _JSONL_SUFFIXES or _csv_header(raw[:4096].decode("utf-8", "ignore")) is None
+            raw = cap_long_lines(raw, json_text=records)  # one huge line is cut, never decoded whole
             if b"\x00\x00\x00\x00" in raw:  # a damaged or binary file: refused before a slow CSV pass
                 raise UnreadableInput("this is a binary file, not a CSV or JSON Lines export (it holds NUL bytes)",
                                       where=where, fix="The file may be damaged; convert or export it again.")
             data = raw.decode("utf-8")
+            del raw
         except UnicodeDecodeError as exc:
             raise UnreadableInput(f"the file is not UTF-8 (byte {exc.start})", where=where,
                                   fix="Save it as UTF-8 (in a spreadsheet: 'CSV UTF-8').") from exc

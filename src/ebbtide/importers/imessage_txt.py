@@ -10,7 +10,7 @@ from ebbtide.errors import NotAChatExport
 from ebbtide.importers._build import (
     build_frame,
     capabilities,
-    decode_text,
+    read_lines_text,
     wrap_errors,
 )
 from ebbtide.importers.imessage import _FIX, _TXT_HEADER, IMPORTER, ME, _txt_is_export
@@ -59,7 +59,7 @@ def read_imessage_exporter_txt(path: Path | str) -> ParsedExport:
     """
     path = Path(path)
     where = str(path)
-    text = decode_text(path.read_bytes(), where).lstrip("\ufeff")
+    text = read_lines_text(path, where).lstrip("\ufeff")
     lines = text.replace("\r\n", "\n").split("\n")
     if not _txt_is_export(text[:4096]):
         raise NotAChatExport("this is not an imessage-exporter text file", where=f"{where}:1", fix=_FIX)

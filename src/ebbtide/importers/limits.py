@@ -20,8 +20,10 @@ so a person with a larger export can raise it (the error says so).
 from __future__ import annotations
 
 import os
+import re
 import zipfile
 from pathlib import Path
+from typing import overload
 
 import polars as pl
 
@@ -208,6 +210,7 @@ def cap_message_length(frame: pl.DataFrame) -> tuple[pl.DataFrame, tuple[str, ..
     if longest is None or int(longest) <= limit:  # type: ignore[arg-type]
         return frame, ()
     n = int((lengths > limit).sum())
+    longest = max(int(longest), *_lengths_before_cut(frame.get_column("text").filter(lengths > limit)))  # type: ignore[arg-type]
     frame = frame.with_columns(
         pl.when(pl.col("text").str.len_chars() > limit)
         .then(pl.col("text").str.slice(0, limit) + pl.lit(" […]"))
@@ -219,6 +222,15 @@ def cap_message_length(frame: pl.DataFrame) -> tuple[pl.DataFrame, tuple[str, ..
         f"{limit:,} characters for the analysis; raise EBBTIDE_MAX_MESSAGE_CHARS to keep more."
     )
     return frame, (warning,)
+
+
+def _lengths_before_cut(texts: pl.Series) -> list[int]:
+    """The full length of texts whose line ``cap_long_lines`` cut (the marks say how much went)."""
+    out = []
+    for text in texts.filter(texts.str.contains(_CUT_MARK_RE.pattern)):
+        marks = _CUT_MARK_RE.findall(text)
+        out.append(len(text) - sum(len(CUT_MARK.format(m)) for m in marks) + sum(int(m) for m in marks))
+    return out
 
 
 # --------------------------------------------------------------------------- JSON nesting
@@ -275,3 +287,129 @@ def check_json_depth(data: bytes | str, where: str) -> None:
             where=where,
             fix="This is not an export as the app writes it (or it was damaged); export the chat again.",
         )
+
+
+# --------------------------------------------------------------------------- over-long lines
+#: A line is cut when it is longer than this many bytes past the message cap: its start (at least
+#: ``max_message_chars`` characters of message in any UTF-8 text, plus room for a header such as a date
+#: and a name) and its end (a CSV row's last fields, a JSON record's closing keys) are kept, the middle
+#: replaced by a mark that says how many characters were cut (``cap_message_length`` reads it back).
+_HEAD_EXTRA = 4096
+_TAIL = 4096
+CUT_MARK = " [… ebbtide cut {} characters here …] "
+_CUT_MARK_RE = re.compile(r" \[… ebbtide cut (\d+) characters here …\] ")
+_CONTINUATION = bytes(range(0x80, 0xC0))
+
+
+def _line_limits() -> tuple[int, int]:
+    head = 4 * max_message_chars() + _HEAD_EXTRA  # a UTF-8 character is at most 4 bytes
+    return head, head + _TAIL + 256
+
+
+def _long_spans(data: bytes | str, longer_than: int) -> list[tuple[int, int]]:
+    """(start, end) of every line longer than ``longer_than`` (LF, CR or CRLF ends), without scanning byte by byte.
+
+    A line at least that long holds a whole aligned block of half the length, so only blocks without
+    a line end are looked at more closely (a handful of ``find`` calls per megabyte, in C).
+    """
+    lf, cr = ("\n", "\r") if isinstance(data, str) else (b"\n", b"\r")
+    block = max(1, longer_than // 2)
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    while pos + block <= len(data):
+        if data.find(lf, pos, pos + block) >= 0 or data.find(cr, pos, pos + block) >= 0:  # type: ignore[arg-type]
+            pos += block
+            continue
+        start = max(data.rfind(lf, 0, pos), data.rfind(cr, 0, pos)) + 1  # type: ignore[arg-type]
+        ends = [i for i in (data.find(lf, pos + block), data.find(cr, pos + block)) if i >= 0]  # type: ignore[arg-type]
+        end = min(ends) if ends else len(data)
+        if end - start > longer_than and (not spans or start >= spans[-1][1]):
+            spans.append((start, end))
+        pos = max(end, pos + block)
+    return spans
+
+
+def _safe_cut(data: bytes | str, at: int, step: int) -> int:
+    """A cut position near ``at`` (moving by ``step``) where the mark can go without breaking the text
+    around it: not inside a JSON escape (``\\"``, ``\\u00e9``) nor between CSV's doubled quotes, and in
+    bytes at the start of a UTF-8 character; ``at`` itself when none is near (damaged text)."""
+    quote, slash, u = ('"', "\\", "u") if isinstance(data, str) else (b'"', b"\\", b"u")
+
+    def escaping(i: int) -> bool:  # the backslash at i starts an escape (an odd run of backslashes ends at i)
+        run = 0
+        while i - run >= 0 and run < 256 and data[i - run : i - run + 1] == slash:
+            run += 1
+        return run % 2 == 1 and run < 256
+
+    for pos in range(at, at + 64 * step, step):
+        if not 6 < pos < len(data) - 1:
+            break
+        if isinstance(data, bytes) and data[pos] & 0xC0 == 0x80:
+            continue
+        if data[pos - 1 : pos] == quote and data[pos : pos + 1] == quote:
+            continue
+        if data[pos - 1 : pos] == slash and escaping(pos - 1):
+            continue
+        if any(data[i : i + 2] == slash + u and escaping(i) for i in range(pos - 5, pos - 1)):  # type: ignore[operator]
+            continue
+        if data[pos - 6 : pos - 3].lower() in ("\\ud", b"\\ud") and data[pos - 3 : pos - 2].lower() in (
+            "8", "9", "a", "b", b"8", b"9", b"a", b"b"
+        ) and escaping(pos - 6):  # between the halves of a surrogate pair (an emoji written \\ud83d\\ude00)
+            continue
+        return pos
+    return at
+
+
+_HIGH_SURROGATE = re.compile(rb"\\u[dD][89abAB]")
+
+
+def _chars(data: bytes, start: int, end: int, json_text: bool) -> int:
+    """Characters in ``data[start:end]`` (UTF-8), counted in slices; ``json_text``: as JSON decodes them
+    (``\\u00e9`` is one character, a surrogate pair one, ``\\n`` one)."""
+    view, n, at = memoryview(data), 0, start
+    while at < end:
+        stop = min(end, _safe_cut(data, at + (16 << 20), 1))  # slices never split an escape
+        piece = bytes(view[at:stop]).translate(None, _CONTINUATION)
+        if json_text and b"\\" in piece:
+            piece = piece.replace(b"\\\\", b"_")
+            escapes, unicode = piece.count(b"\\"), piece.count(b"\\u")
+            n -= escapes + 4 * unicode + len(_HIGH_SURROGATE.findall(piece))
+        n += len(piece)
+        at = stop
+    return n
+
+
+@overload
+def cap_long_lines(data: bytes, *, json_text: bool = False) -> bytes: ...
+@overload
+def cap_long_lines(data: str, *, json_text: bool = False) -> str: ...
+def cap_long_lines(data: bytes | str, *, json_text: bool = False) -> bytes | str:
+    """Text with every line past the message cap cut in its middle, before any importer splits it.
+
+    Why: a file of one 150 MB line was decoded, split and joined several times over (each a copy of
+    the line, 4 bytes a character in Python); cut here, nothing past a few hundred KB of one line is
+    ever held. The mark keeps CSV fields and JSON strings well-formed (no quote or comma in it) and
+    carries the count, so the note on the cut message gives its full length. Bytes are UTF-8 text;
+    UTF-16 bytes are returned unchanged (``decode_text`` output is passed in as ``str`` instead).
+    ``json_text``: the lines are JSON records, so the count is of characters as decoded.
+    """
+    head, longer_than = _line_limits()
+    if len(data) <= longer_than:
+        return data
+    if isinstance(data, bytes) and (data.startswith((b"\xff\xfe", b"\xfe\xff")) or data[1:2] == b"\x00"):
+        return data  # UTF-16: cut after decoding
+    spans = _long_spans(data, longer_than)
+    if not spans:
+        return data
+    source = memoryview(data) if isinstance(data, bytes) else data  # slices of a memoryview are not copies
+    parts: list[bytes | str | memoryview] = []
+    done = 0
+    for start, end in spans:
+        cut_from = _safe_cut(data, start + head, -1)
+        cut_to = _safe_cut(data, end - _TAIL, 1)
+        removed = _chars(data, cut_from, cut_to, json_text) if isinstance(data, bytes) else cut_to - cut_from
+        mark = CUT_MARK.format(removed)
+        parts += [source[done:cut_from], mark.encode() if isinstance(data, bytes) else mark]
+        done = cut_to
+    parts.append(source[done:])
+    return b"".join(parts) if isinstance(data, bytes) else "".join(parts)  # type: ignore[arg-type]

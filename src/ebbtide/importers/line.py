@@ -33,9 +33,9 @@ from ebbtide.errors import NotAChatExport, UnreadableInput
 from ebbtide.importers._build import (
     build_frame,
     decode_head,
-    decode_text,
     participants_in_order,
     read_head,
+    read_lines_text,
     slug,
 )
 from ebbtide.importers.base import Importer
@@ -165,7 +165,7 @@ class LineImporter(Importer):
         where = str(path)
         if path.is_dir():
             raise UnreadableInput("this is a folder, not a LINE .txt export", where=where, fix=_FIX)
-        text = decode_text(path.read_bytes(), where).lstrip("\ufeff")
+        text = read_lines_text(path, where).lstrip("\ufeff")
         lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
         shift = 0
         if lines and not lines[0].startswith("[LINE]") and _headerless(lines[:60]):

@@ -29,14 +29,14 @@ from ebbtide.importers._build import (
     build_frame,
     capabilities,
     decode_head,
-    decode_text,
     participants_in_order,
     plain_json_problem,
     read_head,
+    read_lines_text,
     slug,
 )
 from ebbtide.importers.base import Importer
-from ebbtide.importers.limits import check_json_depth
+from ebbtide.importers.limits import cap_long_lines, check_json_depth
 from ebbtide.importers.signal_text import (
     _CALL,
     _DELETED,
@@ -62,7 +62,7 @@ ME_NAMES = ("Me", "You")
 def _read_data_json(path: Path) -> tuple[_Rows, str]:
     where = str(path)
     rows = _Rows()
-    text = decode_text(path.read_bytes(), where)
+    text = read_lines_text(path, where, json_text=True)
     check_json_depth(text, where)
     for line_no, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
@@ -118,7 +118,7 @@ def _read_data_json_fast(path: Path) -> pl.DataFrame:
     Falls back (``_SlowPath``) on anything unusual: blank lines (line numbers would shift),
     unreadable dates, odd types. The slow reader then gives exact line numbers in its errors.
     """
-    raw = path.read_bytes()
+    raw = cap_long_lines(path.read_bytes(), json_text=True)
     if not raw.endswith(b"\n"):
         raw += b"\n"
     if b"\n\n" in raw or raw.startswith((b"\n", b"\xef\xbb\xbf")) or b"\r" in raw:
@@ -243,7 +243,7 @@ class SignalImporter(Importer):
             except _SlowPath:
                 rows, dialect = _read_data_json(path)
         else:
-            text = decode_text(path.read_bytes(), str(path)).lstrip("\ufeff")
+            text = read_lines_text(path, str(path)).lstrip("\ufeff")
             if kind == "sbt":
                 rows, dialect = _read_sbt(path, text)
                 warnings.append("signalbackup-tools leaves out deleted and view-once messages; they are missing here.")

@@ -20,7 +20,7 @@ from pathlib import Path, PurePosixPath
 
 from ebbtide.errors import UnreadableInput
 from ebbtide.importers._build import plain_reason
-from ebbtide.importers.limits import TooLarge, max_file_bytes, too_large_file
+from ebbtide.importers.limits import TooLarge, cap_long_lines, max_file_bytes, too_large_file
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,6 +258,9 @@ def read_text_source(
     if max_bytes:
         data = _trim_partial_utf8(data)
     utf8, encoding, warnings = decode_bytes(data, name, validate=validate)
+    if not max_bytes:
+        del data
+        utf8 = cap_long_lines(utf8)  # one huge line is cut, never split whole
     return SourceText(data=utf8, name=name, encoding=encoding, warnings=warnings, zip_members=members)
 
 
