@@ -210,7 +210,7 @@ def cap_message_length(frame: pl.DataFrame) -> tuple[pl.DataFrame, tuple[str, ..
     if longest is None or int(longest) <= limit:  # type: ignore[arg-type]
         return frame, ()
     n = int((lengths > limit).sum())
-    longest = max(int(longest), *_lengths_before_cut(frame.get_column("text").filter(lengths > limit)))  # type: ignore[arg-type]
+    longest = max([int(longest), *_lengths_before_cut(frame.get_column("text").filter(lengths > limit))])  # type: ignore[arg-type]
     frame = frame.with_columns(
         pl.when(pl.col("text").str.len_chars() > limit)
         .then(pl.col("text").str.slice(0, limit) + pl.lit(" […]"))
