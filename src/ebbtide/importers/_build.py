@@ -111,13 +111,13 @@ def decode_text(raw: bytes, where: str) -> str:
         ) from exc
 
 
-def read_lines_text(path: Path, where: str, *, json_text: bool = False) -> str:
+def read_lines_text(path: Path, where: str, *, escapes: str = "") -> str:
     """A line-based text export, decoded, with every over-long line cut (``limits.cap_long_lines``).
 
     Cut before decoding, so a file of one huge line is never held as a Python string; the bytes are
     dropped as soon as the text exists.
     """
-    raw = cap_long_lines(path.read_bytes(), json_text=json_text)
+    raw = cap_long_lines(path.read_bytes(), escapes=escapes)
     text = decode_text(raw, where)
     del raw
     return cap_long_lines(text)  # UTF-16 files are cut once decoded

@@ -89,7 +89,7 @@ def _csv_dates(
 
 def read_csv(path: Path, date_order: DateOrder | None) -> ParsedExport:
     where = str(path)
-    text = read_lines_text(path, where)
+    text = read_lines_text(path, where, escapes="csv")
     csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))  # long messages: limits.py cuts them
     reader = csv.reader(io.StringIO(text, newline=""))
     try:

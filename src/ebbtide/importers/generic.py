@@ -222,7 +222,7 @@ class GenericImporter(Importer):
         try:
             raw = path.read_bytes()
             records = path.suffix.lower() in _JSONL_SUFFIXES or _csv_header(raw[:4096].decode("utf-8", "ignore")) is None
-            raw = cap_long_lines(raw, json_text=records)  # one huge line is cut, never decoded whole
+            raw = cap_long_lines(raw, escapes="json" if records else "csv")  # one huge line is cut, never decoded whole
             if b"\x00\x00\x00\x00" in raw:  # a damaged or binary file: refused before a slow CSV pass
                 raise UnreadableInput("this is a binary file, not a CSV or JSON Lines export (it holds NUL bytes)",
                                       where=where, fix="The file may be damaged; convert or export it again.")

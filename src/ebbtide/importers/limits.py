@@ -301,7 +301,8 @@ _CUT_MARK_RE = re.compile(r" \[… ebbtide cut (\d+) characters here …\] ")
 _CONTINUATION = bytes(range(0x80, 0xC0))
 
 
-def _line_limits() -> tuple[int, int]:
+def line_limits() -> tuple[int, int]:
+    """(bytes of a long line kept at its start, length in bytes past which a line is cut)."""
     head = 4 * max_message_chars() + _HEAD_EXTRA  # a UTF-8 character is at most 4 bytes
     return head, head + _TAIL + 256
 
@@ -363,27 +364,29 @@ def _safe_cut(data: bytes | str, at: int, step: int) -> int:
 _HIGH_SURROGATE = re.compile(rb"\\u[dD][89abAB]")
 
 
-def _chars(data: bytes, start: int, end: int, json_text: bool) -> int:
-    """Characters in ``data[start:end]`` (UTF-8), counted in slices; ``json_text``: as JSON decodes them
-    (``\\u00e9`` is one character, a surrogate pair one, ``\\n`` one)."""
+def _chars(data: bytes, start: int, end: int, escapes: str) -> int:
+    """Characters in ``data[start:end]`` (UTF-8), counted in small slices, as the format reads them:
+    ``escapes="json"``: ``\\u00e9`` is one character, a surrogate pair one, ``\\n`` one; ``"csv"``: a
+    doubled quote is one."""
     view, n, at = memoryview(data), 0, start
     while at < end:
-        stop = min(end, _safe_cut(data, at + (16 << 20), 1))  # slices never split an escape
+        stop = min(end, _safe_cut(data, at + (256 << 10), 1))  # slices never split an escape
         piece = bytes(view[at:stop]).translate(None, _CONTINUATION)
-        if json_text and b"\\" in piece:
+        if escapes == "json" and b"\\" in piece:
             piece = piece.replace(b"\\\\", b"_")
-            escapes, unicode = piece.count(b"\\"), piece.count(b"\\u")
-            n -= escapes + 4 * unicode + len(_HIGH_SURROGATE.findall(piece))
+            n -= piece.count(b"\\") + 4 * piece.count(b"\\u") + len(_HIGH_SURROGATE.findall(piece))
+        elif escapes == "csv":
+            n -= piece.count(b'""')
         n += len(piece)
         at = stop
     return n
 
 
 @overload
-def cap_long_lines(data: bytes, *, json_text: bool = False) -> bytes: ...
+def cap_long_lines(data: bytes, *, escapes: str = "") -> bytes: ...
 @overload
-def cap_long_lines(data: str, *, json_text: bool = False) -> str: ...
-def cap_long_lines(data: bytes | str, *, json_text: bool = False) -> bytes | str:
+def cap_long_lines(data: str, *, escapes: str = "") -> str: ...
+def cap_long_lines(data: bytes | str, *, escapes: str = "") -> bytes | str:
     """Text with every line past the message cap cut in its middle, before any importer splits it.
 
     Why: a file of one 150 MB line was decoded, split and joined several times over (each a copy of
@@ -391,9 +394,9 @@ def cap_long_lines(data: bytes | str, *, json_text: bool = False) -> bytes | str
     ever held. The mark keeps CSV fields and JSON strings well-formed (no quote or comma in it) and
     carries the count, so the note on the cut message gives its full length. Bytes are UTF-8 text;
     UTF-16 bytes are returned unchanged (``decode_text`` output is passed in as ``str`` instead).
-    ``json_text``: the lines are JSON records, so the count is of characters as decoded.
+    ``escapes``: "json" for JSON records, "csv" for CSV rows, so the count is of characters as read.
     """
-    head, longer_than = _line_limits()
+    head, longer_than = line_limits()
     if len(data) <= longer_than:
         return data
     if isinstance(data, bytes) and (data.startswith((b"\xff\xfe", b"\xfe\xff")) or data[1:2] == b"\x00"):
@@ -407,7 +410,7 @@ def cap_long_lines(data: bytes | str, *, json_text: bool = False) -> bytes | str
     for start, end in spans:
         cut_from = _safe_cut(data, start + head, -1)
         cut_to = _safe_cut(data, end - _TAIL, 1)
-        removed = _chars(data, cut_from, cut_to, json_text) if isinstance(data, bytes) else cut_to - cut_from
+        removed = _chars(data, cut_from, cut_to, escapes) if isinstance(data, bytes) else cut_to - cut_from
         mark = CUT_MARK.format(removed)
         parts += [source[done:cut_from], mark.encode() if isinstance(data, bytes) else mark]
         done = cut_to

@@ -62,7 +62,7 @@ ME_NAMES = ("Me", "You")
 def _read_data_json(path: Path) -> tuple[_Rows, str]:
     where = str(path)
     rows = _Rows()
-    text = read_lines_text(path, where, json_text=True)
+    text = read_lines_text(path, where, escapes="json")
     check_json_depth(text, where)
     for line_no, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
@@ -118,7 +118,7 @@ def _read_data_json_fast(path: Path) -> pl.DataFrame:
     Falls back (``_SlowPath``) on anything unusual: blank lines (line numbers would shift),
     unreadable dates, odd types. The slow reader then gives exact line numbers in its errors.
     """
-    raw = cap_long_lines(path.read_bytes(), json_text=True)
+    raw = cap_long_lines(path.read_bytes(), escapes="json")
     if not raw.endswith(b"\n"):
         raw += b"\n"
     if b"\n\n" in raw or raw.startswith((b"\n", b"\xef\xbb\xbf")) or b"\r" in raw:

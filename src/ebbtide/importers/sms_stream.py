@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from typing import IO
 
+from ebbtide.importers.limits import CUT_MARK, line_limits
+
 _CHUNK = 1 << 20
 _DATA = b'data="'
 _SPACE = frozenset(b" \t\r\n")
@@ -71,6 +73,66 @@ def _drop_data(buf: bytes) -> tuple[bytes, bool]:
     return b"".join(out), False
 
 
+_CONTINUATION = bytes(range(0x80, 0xC0))
+_ENTITY = re.compile(rb"&(?:#[0-9]{1,8}|#[xX][0-9a-fA-F]{1,8}|[A-Za-z]{1,8});")
+_HI_AT_END = re.compile(_HI + rb"$")
+
+
+def _xml_cut(buf: bytes, at: int, step: int) -> int:
+    """A position near ``at`` that is not inside a UTF-8 character, a character reference (``&#10;``)
+    or between the two references of one emoji; ``at`` itself when none is near."""
+    for pos in range(at, at + 64 * step, step):
+        if not 0 < pos < len(buf):
+            break
+        if buf[pos] & 0xC0 == 0x80:
+            continue
+        amp = buf.rfind(b"&", max(0, pos - 12), pos)
+        if amp >= 0 and buf.find(b";", amp, pos) < 0:
+            continue
+        if _HI_AT_END.search(buf, max(0, pos - 12), pos):
+            continue
+        return pos
+    return at
+
+
+def _xml_chars(piece: bytes) -> int:
+    """Characters ``piece`` holds once XML has read it (a reference is one; an emoji's pair of them one)."""
+    n = len(piece.translate(None, _CONTINUATION))
+    if b"&" in piece:
+        refs = _ENTITY.findall(piece)
+        n -= sum(len(r) for r in refs) - len(refs) + len(_PAIR.findall(piece))
+    return n
+
+
+class _Cut:
+    """Over an element longer than any message (an SMS body of hundreds of MB): its start is kept, then
+    bytes are only counted, keeping the last few KB for the element's end (its other attributes)."""
+
+    def __init__(self, buf: bytes, head: int, tail: int) -> None:
+        end = _xml_cut(buf, head, -1)
+        self.head, self.pending, self.removed, self.tail = buf[:end], buf[end:], 0, tail
+        self._count()
+
+    def _count(self) -> None:
+        if len(self.pending) > 2 * self.tail:
+            upto = _xml_cut(self.pending, len(self.pending) - self.tail, -1)
+            self.removed += _xml_chars(self.pending[:upto])
+            self.pending = self.pending[upto:]
+
+    def more(self, chunk: bytes) -> bytes | None:
+        """None while still inside the long element; else its kept start, the mark, its end, and the rest."""
+        gt = chunk.find(b">")
+        if gt < 0 and chunk:
+            self.pending += chunk
+            self._count()
+            return None
+        rest = chunk[gt:] if chunk else b""
+        self.pending += chunk[:gt] if chunk else b""
+        start = _xml_cut(self.pending, max(0, len(self.pending) - self.tail), 1)
+        self.removed += _xml_chars(self.pending[:start])
+        return self.head + CUT_MARK.format(self.removed).encode() + self.pending[start:] + rest
+
+
 class _CleanReader:
     """A read()-able stream over the raw file that drops ``data="…"`` and repairs surrogate refs.
 
@@ -83,11 +145,18 @@ class _CleanReader:
         self._raw = raw
         self._carry = b""
         self._in_data = False
+        self._cut: _Cut | None = None
+        self._head, self._longer_than = line_limits()
 
     def read(self, size: int = _CHUNK) -> bytes:
         while True:
             chunk = self._raw.read(max(size, _CHUNK))
             eof = not chunk
+            if self._cut is not None:  # inside an element too long for any message: see _Cut
+                joined = self._cut.more(chunk)
+                if joined is None:
+                    continue
+                chunk, self._cut = joined, None
             buf = self._carry + chunk
             self._carry = b""
             if self._in_data:
@@ -104,7 +173,10 @@ class _CleanReader:
             elif not eof:
                 cut = buf.rfind(b">") + 1
                 if cut == 0:
-                    self._carry = buf
+                    if len(buf) > self._longer_than:
+                        self._cut = _Cut(buf, self._head, self._longer_than - self._head)
+                    else:
+                        self._carry = buf
                     continue
                 self._carry = buf[cut:]
                 buf = buf[:cut]
