@@ -99,3 +99,34 @@ def test_short_lines_and_crlf_files_are_left_alone() -> None:
     data = b"12/01/2024, 10:00 - A: hi\r\n" * 100_000
     assert cap_long_lines(data) is data
     assert cap_long_lines(b"x" * 100 + b"\r" + b"y" * 5000) == b"x" * 100 + b"\r" + b"y" * 5000
+
+
+@pytest.mark.parametrize("name", ["signal/sigexport_style.txt", "line/river_en.txt", "generic/chat.csv"])
+def test_a_huge_sender_name_is_shortened_and_the_chat_stored(tmp_path: Path, name: str,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Found by bench/fuzz_inputs.py (#1435 of --seed 1 --big): a 2 MB line in a Signal export's header
+    became a sender name and the conversation id; DuckDB refused to index the 400 KB key (traceback)."""
+    from typer.testing import CliRunner
+
+    from ebbtide.cli import app
+    from ebbtide.importers.limits import MAX_NAME_CHARS
+    from ebbtide.store import Store
+
+    monkeypatch.delenv("EBBTIDE_MAX_MESSAGE_CHARS")
+    source = FIX / name
+    original = read_export(source)
+    first = original.report.participants[0]
+    data = source.read_bytes()
+    at = data.rfind(first.encode())  # the last message's sender (the first lines are what formats are known by)
+    data = data[:at] + b"N" * 300_000 + data[at + len(first.encode()):]
+    path = tmp_path / source.name
+    path.write_bytes(data)
+    parsed = read_export(path)
+    assert max(len(s) for s in parsed.messages.get_column("sender").to_list()) <= MAX_NAME_CHARS
+    assert max(len(c) for c in parsed.messages.get_column("conversation_id").to_list()) <= MAX_NAME_CHARS
+    assert all(len(p) <= MAX_NAME_CHARS for p in parsed.report.participants)
+    assert any("sender name(s) longer than" in w for w in parsed.report.warnings)
+    result = CliRunner().invoke(app, ["import", str(path), "--db", str(tmp_path / "s.duckdb"), "--tz", "UTC"])
+    assert result.exit_code == 0, (result.exception, result.stderr[-500:])
+    with Store.open(tmp_path / "s.duckdb") as store:
+        assert store.conversations()[0].messages == original.messages.height

@@ -204,6 +204,7 @@ _EXPECTED_SURPRISES: tuple[type[BaseException], ...] = (
     OverflowError,
     RecursionError,
     UnicodeError,
+    LookupError,  # an unknown encoding declared in the file (XML's encoding="...")
     OSError,
     sqlite3.Error,
     csv.Error,
@@ -250,6 +251,8 @@ def plain_reason(exc: BaseException) -> str:
         return "the file cannot be read (" + (exc.strerror or "input/output error") + ")"
     if isinstance(exc, (KeyError, IndexError, AttributeError, TypeError)):
         return "a field is missing or holds the wrong kind of value"
+    if isinstance(exc, LookupError):
+        return "it declares a text encoding ebbtide does not know"
     return "a value in it cannot be read (a date, a number or a field of the wrong kind)"
 
 

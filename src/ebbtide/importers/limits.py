@@ -224,6 +224,49 @@ def cap_message_length(frame: pl.DataFrame) -> tuple[pl.DataFrame, tuple[str, ..
     return frame, (warning,)
 
 
+#: A sender name or conversation id longer than this comes from a damaged file (a message line taken
+#: for a name); the store indexes conversation ids, and DuckDB refuses keys past 120 KB.
+MAX_NAME_CHARS = 200
+
+
+def short_name(name: str) -> str:
+    """``name`` cut to ``MAX_NAME_CHARS``, stable (the same long name always gives the same short one)."""
+    if len(name) <= MAX_NAME_CHARS:
+        return name
+    import hashlib
+
+    return name[: MAX_NAME_CHARS - 18] + "~" + hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def cap_names(frame: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, str], tuple[str, ...]]:
+    """Sender names and conversation ids past ``MAX_NAME_CHARS`` shortened; the long-to-short names and a note.
+
+    Found by bench/fuzz_inputs.py: a 2 MB line in a Signal export's header became a sender name and the
+    conversation id, and storing it failed inside DuckDB (its index keys are limited to 120 KB).
+    """
+    renamed: dict[str, str] = {}
+    changes = []
+    for column in ("sender", "conversation_id"):
+        if column not in frame.columns or frame.height == 0:
+            continue
+        values = frame.get_column(column)
+        if (values.str.len_bytes().max() or 0) <= MAX_NAME_CHARS:  # type: ignore[operator]
+            continue
+        long = [v for v in values.unique().to_list() if v is not None and len(v) > MAX_NAME_CHARS]
+        if not long:
+            continue
+        mapping = {v: short_name(v) for v in long}
+        if column == "sender":
+            renamed.update(mapping)
+        changes.append(pl.col(column).replace(mapping))
+    if not changes:
+        return frame, {}, ()
+    note = (f"{len(renamed)} sender name(s) longer than {MAX_NAME_CHARS} characters were shortened: the file looks "
+            "damaged (a message may have been taken for a name)." if renamed else
+            f"the conversation's name is longer than {MAX_NAME_CHARS} characters and was shortened.")
+    return frame.with_columns(*changes), renamed, (note,)
+
+
 def _lengths_before_cut(texts: pl.Series) -> list[int]:
     """The full length of texts whose line ``cap_long_lines`` cut (the marks say how much went)."""
     out = []

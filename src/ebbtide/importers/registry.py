@@ -30,7 +30,13 @@ from ebbtide.importers import (
 from ebbtide.importers._build import SURPRISES, fix_for_damaged, plain_reason
 from ebbtide.importers._columns import chat_chosen
 from ebbtide.importers.base import Importer
-from ebbtide.importers.limits import cap_message_length, check_input, check_json_depth, check_size_for
+from ebbtide.importers.limits import (
+    cap_message_length,
+    cap_names,
+    check_input,
+    check_json_depth,
+    check_size_for,
+)
 from ebbtide.model import DateOrder, ParsedExport, Platform
 
 # Tried in this order, most specific first; the first whose ``sniff`` says yes reads the file.
@@ -148,11 +154,15 @@ def _read_export(path: Path, platform: Platform | str | None, date_order: DateOr
     parsed = _read(path, platform, order)
     frame, dropped = _drop_impossible_dates(parsed.messages, str(path))
     frame, warnings = cap_message_length(frame)
-    warnings = (*dropped, *warnings)
+    frame, renamed, named = cap_names(frame)
+    warnings = (*dropped, *warnings, *named)
     if not warnings and frame is parsed.messages and shown(parsed.report.source_file) == parsed.report.source_file:
         return parsed
     report = dataclasses.replace(parsed.report, warnings=(*parsed.report.warnings, *warnings),
                                  source_file=shown(parsed.report.source_file))
+    if renamed:
+        report = dataclasses.replace(report, participants=tuple(renamed.get(p, p) for p in report.participants),
+                                     me=renamed.get(report.me, report.me) if report.me else report.me)
     return ParsedExport(messages=frame, report=report)
 
 

@@ -63,6 +63,11 @@ def connect(path: Path, key: str | None = None) -> duckdb.DuckDBPyConnection:
                 where=str(path),
                 fix="Use the ebbtide (and DuckDB) that made it, or import your exports again into a new store "
                     "(--db NEW_FILE). Nothing was changed.") from None
+        if "no space left" in folded or "disk quota" in folded or "file too large" in folded:
+            why = "the disk is full" if "file too large" not in folded else "the file system refused a larger file"
+            raise StoreError(f"the store cannot be opened: {why}", where=str(path),
+                             fix="Free some space on that disk (or choose another place with --db) and run the "
+                                 "command again; nothing was changed.") from None
         if "lock on file" in folded or "conflicting lock" in folded:  # not "block": a damaged file
             raise StoreError(
                 "the store is in use by another ebbtide program",

@@ -30,6 +30,38 @@ from ebbtide.store.migrations import MIGRATIONS, Migration, apply_migrations, la
 from ebbtide.store.paths import resolve_db_path
 
 
+def write_failure(exc: duckdb.Error, path: Path) -> StoreError | None:
+    """A write the disk refused (full, over a size limit, failing) in words; None for other errors.
+
+    Found by the fault run (issue 16): a full disk during ``import`` ended in DuckDB's traceback.
+    The transaction is rolled back, so the store is as it was and the next command works.
+    """
+    text = str(exc)
+    folded = text.casefold()
+    if not (isinstance(exc, duckdb.IOException) or "could not write" in folded or "no space left" in folded):
+        return None
+    if "no space left" in folded or "disk quota" in folded:
+        why = "the disk is full"
+    elif "file too large" in folded:
+        why = "the file system refused a larger file"
+    else:
+        why = "the disk refused the write"
+    return StoreError(
+        f"the store could not be written: {why}; nothing of this change was stored",
+        where=str(path),
+        fix="Free some space on the disk that holds the store (or choose another place with --db) and "
+            "run the command again; the store is as it was before.",
+    )
+
+
+def _remove_new(path: Path) -> None:
+    """The files of a store whose creation failed (a full disk): an empty file left there could not be
+    opened by the next command."""
+    for leftover in (path, path.with_name(path.name + ".wal"), salt_path(path)):
+        with contextlib.suppress(OSError):
+            leftover.unlink()
+
+
 class StoreCore:
     """An open store's connection. Use ``Store`` (``ebbtide.store``), which adds the operations."""
 
@@ -63,6 +95,9 @@ class StoreCore:
         if path.is_dir():
             raise StoreError("this is a folder, not a store file", where=str(path),
                              fix="Give a file name, e.g. --db ~/ebbtide.duckdb.")
+        with contextlib.suppress(OSError):
+            if path.is_file() and path.stat().st_size == 0 and create:
+                path.unlink()  # an empty file (a creation cut short, e.g. by a full disk) holds nothing: start anew
         if not path.exists():
             if not create:
                 raise StoreError("there is no store here yet", where=str(path),
@@ -80,16 +115,26 @@ class StoreCore:
                 finally:
                     probe.close()
                 write_params(path, params)
-            con = connect(path, key)
+            try:
+                con = connect(path, key)
+            except BaseException:
+                _remove_new(path)
+                raise
+            created = True
         else:
             con, params, key = open_existing(path, passphrase)
+            created = False
         # The connection holds the file lock from here: leftovers are no other process's work.
         chmod_private(path)
         remove_leftovers(path)
         try:
             apply_migrations(con, migrations, where=str(path))
-        except BaseException:
+        except BaseException as exc:
             con.close()
+            if created:
+                _remove_new(path)
+            if isinstance(exc, duckdb.Error) and (failed := write_failure(exc, path)) is not None:
+                raise failed from None
             raise
         store = cls(con, path, migrations, params, key)
         store._after_open()
@@ -149,13 +194,20 @@ class StoreCore:
         self._depth = 1
         try:
             yield self
-        except BaseException:
+        except BaseException as exc:
             self._depth = 0
             with contextlib.suppress(duckdb.Error):
                 db.rollback()
+            if isinstance(exc, duckdb.Error) and (failed := write_failure(exc, self._path)) is not None:
+                raise failed from None
             raise
         self._depth = 0
-        db.commit()
+        try:
+            db.commit()
+        except duckdb.Error as exc:
+            with contextlib.suppress(duckdb.Error):
+                db.rollback()
+            raise write_failure(exc, self._path) or exc from None
 
     @property
     def path(self) -> Path:
