@@ -235,7 +235,7 @@ _MEMORY_CHILD = textwrap.dedent("""
             text = result.stdout + result.stderr
             out[f"{args[0]} {os.path.basename(path)}"] = [
                 result.exit_code, repr(result.exception) if result.exception and result.exit_code != 2 else "",
-                text[-300:], resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024]
+                text[-3000:], resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024]
     print(json.dumps(out))
 """)
 
