@@ -5,12 +5,16 @@ its random choices, with a small budget) and this script's long run, which reads
 through ``ebbtide parse`` and ``ebbtide import`` in a worker process watched from outside:
 
     python bench/fuzz_inputs.py --inputs 3000 [--seed 1] [--timeout 60] [--mem-mb 1536] [--big]
+                                [--workers 2] [--cases 17,230]
 
 Each input is one class: ok (exit 0), clean (exit 2 with a plain message), raw (exit 2 but the
 message shows Python exception text), traceback (any other exit or an escaped exception), hang (no
 answer within --timeout CPU seconds, or --wall-factor times that of wall time) or memory (the worker's resident memory passed --mem-mb). The run
 prints the counts per class and per format, and the first examples of every bad class. ``--big``
-adds the large mutations (bomb zips of hundreds of MB, sparse files past the size cap).
+adds the large mutations (bomb zips of hundreds of MB, sparse files past the size cap). Each bad
+input is printed with its case number; ``--cases`` with the same other options makes exactly those
+inputs again (to check a fix). Inputs run in ``--workers`` processes (2: one per core of a small
+machine), each watched on its own; the run ends with the seconds each mutation costs.
 
 Seeds are the fixtures under tests/fixtures (folders zipped), plus a small iMessage chat.db and
 a Snapchat zip built here. Nothing from ../shared is used, so the run is reproducible anywhere.
