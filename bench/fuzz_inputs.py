@@ -531,7 +531,7 @@ def main() -> None:  # pragma: no cover - the long run
     seconds: Counter[str] = Counter()  # per mutation: making the input and reading it
     made: Counter[str] = Counter()
     loads: list[float] = []
-    peak = 0.0
+    peak, peak_input = 0.0, ""
     started = time.monotonic()
 
     def spawn() -> tuple[object, object]:
@@ -599,7 +599,8 @@ def main() -> None:  # pragma: no cover - the long run
                         cls, detail = "hang", f"> {args.timeout * args.wall_factor:.0f} s of wall time"
                 if not cls:
                     continue
-                peak = max(peak, worst)
+                if worst > peak:
+                    peak, peak_input = worst, f"#{number} {inp.fmt} / {inp.mutation}"
                 if cls in ("memory", "hang") or not proc.is_alive():
                     proc.kill()
                     proc.join()
@@ -617,7 +618,7 @@ def main() -> None:  # pragma: no cover - the long run
     classes = ["ok", "clean", "raw", "traceback", "hang", "memory"]
     loads.append(os.getloadavg()[0])
     print(f"\n{sum(counts.values())} inputs over {len({s.fmt for s in pool})} formats, {len(names)} mutations, "
-          f"{time.monotonic() - started:.0f} s with {args.workers} workers, worker peak {peak:.0f} MiB "
+          f"{time.monotonic() - started:.0f} s with {args.workers} workers, worker peak {peak:.0f} MiB ({peak_input}) "
           f"(limit {args.mem_mb:.0f}); load average (1 min) {min(loads):.1f}-{max(loads):.1f}, "
           f"mean {sum(loads) / len(loads):.1f} on {os.cpu_count()} CPUs")
     print("  ".join(f"{c}: {counts[c]}" for c in classes))

@@ -10,7 +10,10 @@ importer that runs out of memory. One place checks every input the same way (CLI
   a member that unpacks to more than ``EBBTIDE_MAX_RATIO`` times its packed size (default 200; chat
   text packs 5-10x, a "zip bomb" 1,000x);
 - a message longer than ``EBBTIDE_MAX_MESSAGE_CHARS`` (default 100,000 characters) is kept but cut to
-  that length, with a warning in the parse report (WhatsApp allows 65,536 characters, Telegram 4,096).
+  that length, with a warning in the parse report (WhatsApp allows 65,536 characters, Telegram 4,096);
+  a line of a line-based export longer than that could be (408 KB) is cut in its middle while it is
+  read (``cap_long_lines``), so one huge line is never decoded and split whole;
+- a sender name or conversation id longer than 200 characters is shortened (``cap_names``).
 
 The defaults are far above real exports: a WhatsApp chat of a million messages is about 70 MB, the
 largest Telegram or Meta JSON we have seen a few hundred MB. Each limit is an environment variable
@@ -19,6 +22,7 @@ so a person with a larger export can raise it (the error says so).
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import zipfile
@@ -233,8 +237,6 @@ def short_name(name: str) -> str:
     """``name`` cut to ``MAX_NAME_CHARS``, stable (the same long name always gives the same short one)."""
     if len(name) <= MAX_NAME_CHARS:
         return name
-    import hashlib
-
     return name[: MAX_NAME_CHARS - 18] + "~" + hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
