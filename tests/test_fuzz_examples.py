@@ -68,6 +68,35 @@ def parse_and_import(runner: CliRunner, path: Path, tmp_path: Path, *extra: str)
     return out
 
 
+# --------------------------------------------------------------------------- markup
+@pytest.mark.parametrize("hostile", ["[/x]", "[bold]", "end\\"])
+def test_markup_in_the_error_paths_of_the_other_commands(runner: CliRunner, tmp_path: Path, hostile: str) -> None:
+    """test_hostile_text.py feeds forget, coverage, analyze, people, parse, annotate and check; these are
+    the rest (helplines, demo, lock, unlock, serve, conversations merge, import's options)."""
+    chat = FIX / "whatsapp" / "android_en-GB_24h.txt"
+    assert _run(runner, ["import", str(chat), "--tz", "UTC"])[1] == 0
+    folder = tmp_path / f"a {hostile.replace('/', '')} folder"  # no "/" in a file name
+    folder.mkdir()
+    missing = str(tmp_path / f"no {hostile} here" / "r.json")
+    cases = [
+        ["helplines", "--country", hostile],
+        ["demo", "--share-format", hostile, "--share", str(tmp_path / "s.html")],
+        ["demo", "--json", missing],
+        ["conversations", "merge", hostile, "whatsapp:alex+sam"],
+        ["import", str(FIX / "telegram" / "full_export_two_chats.json"), "--chat", hostile],
+        ["import", str(chat), "--tz", hostile],
+        ["import", str(chat), "--platform", hostile],
+        ["lock", "--db", str(tmp_path / f"{hostile}.duckdb")],
+        ["unlock", "--db", str(tmp_path / f"{hostile}.duckdb")],
+        ["serve", "--db", str(folder)],
+    ]
+    for args in cases:
+        cls, code, text = _run(runner, args)
+        assert (cls, code) == ("clean", 2), (args, text)
+        shown = hostile.replace("/", "") if args[0] == "serve" else hostile
+        assert "MarkupError" not in text and shown in "".join(text.split()), (args, text)
+
+
 # --------------------------------------------------------------------------- file names
 @pytest.mark.parametrize("name", ["generic/chat.csv", "telegram/single_chat.json",
                                   "meta/facebook/your_facebook_activity/messages/inbox/noesilva_4455667788/message_1.json",
