@@ -154,17 +154,25 @@ class Pipeline:
     step: Step = _quiet
     messages: pl.DataFrame | None = field(default=None, repr=False)
     features: pl.DataFrame | None = field(default=None, repr=False)
+    #: what ``predict`` measures once per fit and keeps (the ruptures); shared with copies made by
+    #: ``dataclasses.replace`` (the web app changes only the baseline)
+    memo: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def fit(self, messages: pl.DataFrame) -> Pipeline:
-        """Measure every message of the couple once (the slow part). Returns ``self``."""
+        """Measure every message of the couple once (the slow part). Returns ``self``.
+
+        The safety grammar runs here, once (``signals.safety.with_safety``): the assessment's safety
+        flags and the explanation's hostility trigger both read its columns."""
         import polars as pl
 
         from ebbtide.features import build_features
+        from ebbtide.signals.safety import with_safety
 
         couple = messages.filter(pl.col("sender").is_in([self.me, self.partner, ""]))
         with self.step("measuring conversations and words"):
-            self.features = build_features(couple, with_matches=self.with_matches)
+            self.features = with_safety(build_features(couple, with_matches=self.with_matches))
         self.messages = messages
+        self.memo = {}
         return self
 
     def _fitted(self) -> pl.DataFrame:
@@ -216,8 +224,12 @@ class Pipeline:
         insight = explain(assessment, features=features, safety_answer=safety_answer, safety_source=safety_source,
                           reflection=reflection or None, hints=hints(assessment) if hints else None)
         from ebbtide.insight.repair import add_repair
+        from ebbtide.signals.ruptures import find_ruptures
 
-        assessment, insight = add_repair(assessment, insight, features)  # ruptures and repairs (docs/repair.md)
+        if "ruptures" not in self.memo:  # they read every message, not the assessment: once per fit
+            self.memo["ruptures"] = find_ruptures(features, me=self.me, partner=self.partner)
+        # ruptures and repairs (docs/repair.md)
+        assessment, insight = add_repair(assessment, insight, features, ruptures=self.memo["ruptures"])
         assert self.messages is not None
         return Analysis(assessment, insight, features, self.messages)
 

@@ -153,12 +153,16 @@ def _with_summary(faq: FaqId, answer: str, sentence: str) -> str:
     return f"{answer} {sentence}"
 
 
-def add_repair(assessment: Assessment, insight: Insight, features: pl.DataFrame | None,
-               ) -> tuple[Assessment, Insight]:
-    """Measure the ruptures (signals) and word them (this module): the one call the pipeline makes."""
+def add_repair(assessment: Assessment, insight: Insight, features: pl.DataFrame | None, *,
+               ruptures: tuple[Rupture, ...] | None = None) -> tuple[Assessment, Insight]:
+    """Measure the ruptures (signals) and word them (this module): the one call the pipeline makes.
+    ``ruptures``: ``find_ruptures`` of these features and people when already measured."""
     from ebbtide.signals.ruptures import with_ruptures
 
-    assessment = with_ruptures(assessment, features)
+    if ruptures is None:
+        assessment = with_ruptures(assessment, features)
+    else:
+        assessment = replace(assessment, ruptures=ruptures)
     return assessment, apply_repair(assessment, insight)
 
 

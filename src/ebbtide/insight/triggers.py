@@ -55,12 +55,13 @@ def hostile_messages(features: pl.DataFrame, *, since: date) -> tuple[Evidence, 
     curt words that were always part of how two people talk are not a reason for a professional.
     Its evidence is those messages, contempt first, most recent first.
     """
-    from ebbtide.signals.safety import classify_frame
+    from ebbtide.signals.safety import classified
 
     if "text" not in features.columns or features.is_empty():
         return ()
     conflict = pl.col("conflict").fill_null(False) if "conflict" in features.columns else pl.lit(False)
-    frame = classify_frame(features.select("timestamp", "sender", "text", conflict_words=conflict)).with_columns(
+    shared = [c for c in ("safety_cls", "safety_what") if c in features.columns]  # the pipeline's one classification
+    frame = classified(features.select("timestamp", "sender", "text", *shared, conflict_words=conflict)).with_columns(
         contempt=(pl.col("cls") == "contempt").fill_null(False),
     ).with_columns(hostile=pl.col("contempt") | pl.col("conflict_words"))
     if not rate_rising(frame, ("hostile",), since=since, min_hits=HOSTILE_MIN_MESSAGES):

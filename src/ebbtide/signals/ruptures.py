@@ -65,7 +65,8 @@ def _daily(f: pl.DataFrame, people: list[str], first: date, last: date) -> pl.Da
 def _prepared(features: pl.DataFrame, me: str, partner: str) -> pl.DataFrame:
     from ebbtide.features.repair import mark_repair
 
-    f = features.filter(pl.col("sender").is_in([me, partner]) & (pl.col("kind") != "system"))
+    keep = [c for c in ("timestamp", "sender", "text", "kind", "conflict") if c in features.columns]
+    f = features.lazy().select(keep).filter(pl.col("sender").is_in([me, partner]) & (pl.col("kind") != "system")).collect()
     if f.is_empty():
         return f
     f = mark_repair(f)
@@ -74,6 +75,13 @@ def _prepared(features: pl.DataFrame, me: str, partner: str) -> pl.DataFrame:
         pl.col("timestamp").dt.date().alias("day"),
         (pl.col("hostile") | conflict).alias("tense"),
     ).sort("timestamp", maintain_order=True)
+
+
+def _relevant(f: pl.DataFrame) -> pl.DataFrame:
+    """The rows ``_bids`` and the tension evidence can use: tense messages and possible repair bids (a few
+    in a hundred), so the per-episode work does not scan every message."""
+    return f.filter(pl.col("tense") | pl.col("apology") | pl.col("own_fault") | pl.col("talk_bid")
+                    | (pl.col("kind") == "call") | pl.col("laugh"))
 
 
 def _runs(flags: pl.DataFrame, col: str) -> pl.DataFrame:
@@ -94,9 +102,9 @@ def _tense_days(daily: pl.DataFrame) -> pl.DataFrame:
                               | ((pl.col("tense") >= TENSE_ALONE) & (pl.col("tense_people") >= 2))).alias("rupture_day"))
 
 
-def _episodes(daily: pl.DataFrame, people: list[str], first: date) -> list[tuple[date, str, str]]:
-    """(start, kind, quiet person) of every episode, oldest first."""
-    tense_days = _tense_days(daily).filter(pl.col("rupture_day")).get_column("day").to_list()
+def _episodes(daily: pl.DataFrame, tense: pl.DataFrame, people: list[str], first: date) -> list[tuple[date, str, str]]:
+    """(start, kind, quiet person) of every episode, oldest first (``tense``: ``_tense_days(daily)``)."""
+    tense_days = tense.filter(pl.col("rupture_day")).get_column("day").to_list()
     d = daily.with_columns(
         pl.col("messages").shift(1).rolling_mean(USUAL_DAYS, min_samples=MIN_HISTORY_DAYS).over("person")
         .alias("usual"),
@@ -131,15 +139,24 @@ def _episodes(daily: pl.DataFrame, people: list[str], first: date) -> list[tuple
     return merged
 
 
-def _back(daily: pl.DataFrame, person: str, start: date, last: date, usual: float) -> date | None:
-    """First day from which ``person``'s mean over BACK_WINDOW days reaches BACK_SHARE of ``usual`` with no
-    quarrel (a rupture-level day) in those days."""
-    tense = _tense_days(daily).select("day", pl.col("rupture_day").cast(pl.Int64).alias("t_all"))
-    mine = (daily.filter((pl.col("person") == person) & (pl.col("day") > start)).join(tense, on="day")
-            .sort("day").with_columns(
-                pl.col("messages").rolling_mean(BACK_WINDOW).shift(-(BACK_WINDOW - 1)).alias("ahead"),
-                pl.col("t_all").rolling_sum(BACK_WINDOW).shift(-(BACK_WINDOW - 1)).alias("t_ahead")))
-    ok = mine.filter((pl.col("messages") > 0) & (pl.col("ahead") >= BACK_SHARE * usual) & (pl.col("t_ahead") == 0))
+def _ahead(daily: pl.DataFrame, tense: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    """Per person, each day's mean messages over the BACK_WINDOW days from it and whether one of those days
+    is a quarrel (a rupture-level day): what ``_back`` reads, computed once for every episode."""
+    t_all = tense.select("day", pl.col("rupture_day").cast(pl.Int64).alias("t_all"))
+    out = {}
+    for person in daily.get_column("person").unique(maintain_order=True).to_list():
+        out[person] = (daily.filter(pl.col("person") == person).join(t_all, on="day").sort("day").with_columns(
+            pl.col("messages").rolling_mean(BACK_WINDOW).shift(-(BACK_WINDOW - 1)).alias("ahead"),
+            pl.col("t_all").rolling_sum(BACK_WINDOW).shift(-(BACK_WINDOW - 1)).alias("t_ahead"))
+            .filter((pl.col("messages") > 0) & (pl.col("t_ahead") == 0))
+            .select("day", "ahead"))
+    return out
+
+
+def _back(ahead: pl.DataFrame, start: date, last: date, usual: float) -> date | None:
+    """First day after ``start`` from which the person's mean over BACK_WINDOW days reaches BACK_SHARE of
+    ``usual`` with no quarrel (a rupture-level day) in those days (``ahead``: ``_ahead``'s frame of the person)."""
+    ok = ahead.filter((pl.col("day") > start) & (pl.col("ahead") >= BACK_SHARE * usual))
     if ok.is_empty():
         return None
     day = ok.get_column("day")[0]
@@ -153,8 +170,16 @@ def _evidence(rows: pl.DataFrame, why: str | pl.Series) -> tuple[Evidence, ...]:
                  for r, w in zip(rows.iter_rows(named=True), whys, strict=True))
 
 
+def _days(f: pl.DataFrame, start: date, until: date) -> pl.DataFrame:
+    """The rows of ``f`` (sorted by time) from day ``start`` to day ``until``, both included."""
+    day = f.get_column("day")
+    lo = day.search_sorted(start, side="left")
+    hi = day.search_sorted(until, side="right")
+    return f.slice(lo, hi - lo)
+
+
 def _bids(f: pl.DataFrame, start: date, until: date) -> tuple[tuple[Evidence, ...], tuple[tuple[str, str], ...]]:
-    window = f.filter(pl.col("day").is_between(start, until))
+    window = _days(f, start, until)
     first_tense = window.filter(pl.col("tense")).get_column("timestamp").min()
     after_tension = (pl.col("timestamp") > first_tense) if first_tense is not None else pl.lit(False)
     kind = (pl.when(pl.col("hostile")).then(None)
@@ -191,14 +216,17 @@ def find_ruptures(features: pl.DataFrame, *, me: str, partner: str) -> tuple[Rup
     assert isinstance(first, date) and isinstance(last, date)
     people = [me, partner]
     daily = _daily(f, people, first, last)
+    tense = _tense_days(daily)
+    ahead = _ahead(daily, tense)
+    f = _relevant(f)
     out = []
-    for start, kind, quiet in _episodes(daily, people, first):
+    for start, kind, quiet in _episodes(daily, tense, people, first):
         before = daily.filter(pl.col("day").is_between(start - timedelta(days=USUAL_DAYS), start - timedelta(days=1)))
         usual = {p: _mean(before.filter(pl.col("person") == p).get_column("messages")) for p in people}
         back_on: dict[str, date | None] = {}
         days: dict[str, int | None] = {}
         for p in people:
-            when = _back(daily, p, start, last - timedelta(days=BACK_WINDOW - 1), usual[p]) if usual[p] >= 0.5 else None
+            when = _back(ahead[p], start, last - timedelta(days=BACK_WINDOW - 1), usual[p]) if usual[p] >= 0.5 else None
             back_on[p] = when
             days[p] = None if when is None else 0 if (when - start).days <= 1 else (when - start).days
         measured = [p for p in people if usual[p] >= 0.5]
@@ -206,7 +234,7 @@ def find_ruptures(features: pl.DataFrame, *, me: str, partner: str) -> tuple[Rup
         ends = [d for d in back_on.values() if d is not None]
         until = min(max(ends) + timedelta(days=1) if ends and not ongoing else last, start + timedelta(days=BID_DAYS))
         bids, bid_list = _bids(f, start, until)
-        tense_rows = f.filter(pl.col("day").is_between(start, start + timedelta(days=MERGE_DAYS)) & pl.col("tense"))
+        tense_rows = _days(f, start, start + timedelta(days=MERGE_DAYS)).filter(pl.col("tense"))
         out.append(Rupture(
             start=start, kind=kind, quiet=quiet, tension=_evidence(tense_rows.head(MAX_EVIDENCE), "tense message"),
             bids=bids, bid_list=bid_list, usual={p: round(usual[p], 2) for p in people}, back_on=back_on,

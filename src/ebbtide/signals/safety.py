@@ -185,6 +185,23 @@ def _classify(frame: pl.DataFrame) -> pl.DataFrame:
     return lf.drop(temp).collect()
 
 
+def with_safety(frame: pl.DataFrame, column: str = "text") -> pl.DataFrame:
+    """``frame`` with the grammar's result as ``safety_cls`` and ``safety_what`` (``classify_frame``'s
+    ``cls`` and ``what``). WHY: the assessment (``safety_scan``) and the professional-help trigger
+    (``insight/triggers.hostile_messages``) both read it; the pipeline classifies every message once
+    and both take these columns instead of running the grammar again."""
+    found = classify_frame(frame.select(column))
+    return frame.with_columns(found.get_column("cls").alias("safety_cls"), found.get_column("what").alias("safety_what"))
+
+
+def classified(frame: pl.DataFrame, column: str = "text") -> pl.DataFrame:
+    """``classify_frame(frame)``, read from ``safety_cls``/``safety_what`` when ``with_safety`` already
+    made them (the same values: the grammar reads each message alone)."""
+    if "safety_cls" in frame.columns and "safety_what" in frame.columns:
+        return frame.rename({"safety_cls": "cls", "safety_what": "what"})
+    return classify_frame(frame, column)
+
+
 def classify_texts(texts: list[str]) -> list[str | None]:
     """The class of each text (for the bench, tests and the user's own notes)."""
     frame = pl.DataFrame({"text": texts}, schema={"text": pl.String})
@@ -208,8 +225,8 @@ def safety_scan(prepared: pl.DataFrame, me: str) -> tuple[tuple[Evidence, ...], 
     """
     if "text" not in prepared.columns or prepared.height == 0:
         return (), (), 0
-    cols = [c for c in ("timestamp", "sender", "text") if c in prepared.columns]
-    found = classify_frame(prepared.select(cols)).filter(pl.col("cls").is_not_null())
+    cols = [c for c in ("timestamp", "sender", "text", "safety_cls", "safety_what") if c in prepared.columns]
+    found = classified(prepared.select(cols)).filter(pl.col("cls").is_not_null())
     if found.height == 0:
         return (), (), 0
     found = found.with_columns(
@@ -228,5 +245,5 @@ def safety_flags(prepared: pl.DataFrame, me: str, features: pl.DataFrame | None 
     return safety_scan(prepared, me)[0]
 
 
-__all__ = ["CLASSES", "CLEAR", "LANGS", "classify_frame", "classify_texts", "normalise", "rules", "safety_flags",
-           "safety_scan"]
+__all__ = ["CLASSES", "CLEAR", "LANGS", "classified", "classify_frame", "classify_texts", "normalise", "rules",
+           "safety_flags", "safety_scan", "with_safety"]

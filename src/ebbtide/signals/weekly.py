@@ -101,7 +101,8 @@ def prepare(features: pl.DataFrame, me: str, partner: str) -> pl.DataFrame:
         raise ValueError(f"feature frame lacks columns {missing}; build it with ebbtide.features.build_features")
     # Only the columns used here: filters and sorts on 1M rows copy every column (``matches`` is heavy;
     # evidence fetches it back by ``src_row`` for the few rows it shows).
-    keep = [c for c in (*REQUIRED_COLUMNS, *_OPTIONAL, "text", "platform") if c in features.columns]
+    keep = [c for c in (*REQUIRED_COLUMNS, *_OPTIONAL, "text", "platform", "safety_cls", "safety_what")
+            if c in features.columns]
     f = features.select(keep).with_row_index("src_row")
     senders = f.get_column("sender")
     if senders.n_unique() > 2 or not senders.is_in([me, partner]).all():
