@@ -107,3 +107,19 @@ def test_held_out_figure_does_not_regress() -> None:
     assert r["model_f1"] >= 0.33
     assert r["annotate_f1"] >= 0.25
     assert r["annotate_f1"] > r["lexicon_hit_f1"] > r["baseline_hedge_words_f1"]
+
+
+def test_gated_counts_are_the_whole_pattern_s_counts() -> None:
+    """``comparative`` and ``negation`` run their word-boundary branch only on texts holding its literal."""
+    from ebbtide.features.language.noncommittal import _GATED, ANSWER_PATTERNS, _gated_count
+    from ebbtide.features.language.tokens import normalise
+    from ebbtide.simulate.chat_text import chat_texts
+
+    edge = ["i don't know n't", "isn't it bigger than you", "ñbetter than", "n'tn't", "not n't no", "éer than",
+            "bigger than, more", "er than", "won't… never", "nicer than 😂 no", None]
+    texts = pl.select(normalise(pl.lit(pl.Series([*chat_texts(3000, seed=9).to_list(), *edge],
+                                                 dtype=pl.String)))).to_series()
+    for name, (literal, rest) in _GATED.items():
+        whole = texts.str.count_matches(ANSWER_PATTERNS[name]).cast(pl.Float64)
+        assert whole.sum() > 10, name
+        assert _gated_count(texts, ANSWER_PATTERNS[name], literal, rest).equals(whole), name

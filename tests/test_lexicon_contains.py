@@ -9,6 +9,7 @@ texts built to sit on a word boundary next to non-ASCII letters, digits, undersc
 from __future__ import annotations
 
 import json
+from functools import cache
 from pathlib import Path
 
 import polars as pl
@@ -22,12 +23,17 @@ SET = Path(__file__).parent / "fixtures" / "repair" / "labelled.jsonl"
 EDGES = ["", " ", "\n", "é", "ñ", "_", "7", "²", "😂", "'", "-", ".", "\u00a0", "x", "ß", "\u0301"]
 
 
-def _texts(terms: list[str]) -> pl.Series:
+@cache
+def _common() -> tuple[str, ...]:
     rows = [json.loads(line)["text"] for line in SET.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return (*rows, *chat_texts(4000, seed=5).to_list())
+
+
+def _texts(terms: list[str]) -> pl.Series:
     plain = [t.removeprefix("re:").rstrip("*").lower().replace("\\b", "") for t in terms]
     edged = [f"{a}{t}{b}" for t in plain[:400] for a, b in zip(EDGES, reversed(EDGES), strict=True)]
     spaced = [t.replace(" ", "  \t").replace("'", "’") for t in plain[:400]]
-    return pl.Series([*rows, *chat_texts(4000, seed=5).to_list(), *edged, *spaced, None], dtype=pl.String)
+    return pl.Series([*_common(), *edged, *spaced, None], dtype=pl.String)
 
 
 def _lists() -> dict[str, list[str]]:
@@ -35,10 +41,10 @@ def _lists() -> dict[str, list[str]]:
     for lang in repair.LANGS:
         for name, terms in repair.lists(lang).items():
             out[f"repair {lang} {name}"] = list(terms)
-    for lang in SUPPORTED_LANGS:
+    for lang in SUPPORTED_LANGS:  # more terms of every language (lists of a few hundred: a quick test)
         lex = load_lexicon(lang)
         for name, terms in {**lex.features, **lex.modifiers}.items():
-            if terms:
+            if 0 < len(terms) <= 300:
                 out[f"{lang} {name}"] = list(terms)
     return out
 

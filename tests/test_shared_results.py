@@ -32,48 +32,46 @@ def messages() -> pl.DataFrame:
     return pl.concat([chat, extra.select(chat.columns).cast(chat.schema)]).sort("timestamp")  # type: ignore[arg-type]
 
 
-def test_the_grammar_runs_once_per_fit_and_gives_the_same_flags(messages: pl.DataFrame,
-                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    calls: list[int] = []
-    real = safety.classify_frame
+@pytest.fixture(scope="module")
+def run(messages: pl.DataFrame) -> dict:
+    """One fit and two predictions (the second on a copy with another baseline, as the web app makes),
+    counting the safety grammar's and the ruptures' runs."""
+    calls: dict[str, int] = {"grammar": 0, "ruptures": 0}
+    grammar, find = safety.classify_frame, ruptures.find_ruptures
 
-    def counting(frame: pl.DataFrame, column: str = "text") -> pl.DataFrame:
-        calls.append(frame.height)
-        return real(frame, column)
+    def counting_grammar(frame: pl.DataFrame, column: str = "text") -> pl.DataFrame:
+        calls["grammar"] += 1
+        return grammar(frame, column)
 
-    monkeypatch.setattr(safety, "classify_frame", counting)
-    pipe = Pipeline(me="Alex", partner="Sam").fit(messages)
-    assert len(calls) == 1
-    done = pipe.predict()
-    assert len(calls) == 1, "assess and explain read the fitted columns"
-    monkeypatch.setattr(safety, "classify_frame", real)
+    def counting_ruptures(features: pl.DataFrame, *, me: str, partner: str) -> tuple:
+        calls["ruptures"] += 1
+        return find(features, me=me, partner=partner)
 
-    features = pipe.features
-    assert features is not None
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(safety, "classify_frame", counting_grammar)
+        m.setattr(ruptures, "find_ruptures", counting_ruptures)
+        pipe = Pipeline(me="Alex", partner="Sam").fit(messages)
+        after_fit = dict(calls)
+        done = pipe.predict()
+        again = replace(pipe, baseline=None).predict(safety_answer="no")
+    return {"pipe": pipe, "done": done, "again": again, "after_fit": after_fit, "calls": calls}
+
+
+def test_the_grammar_runs_once_per_fit_and_gives_the_same_flags(run: dict) -> None:
+    assert run["after_fit"]["grammar"] == 1
+    assert run["calls"]["grammar"] == 1, "assess and explain read the fitted columns"
+    features = run["pipe"].features
+    done = run["done"]
     plain = features.drop("safety_cls", "safety_what")
     alone = assess(plain, me="Alex", partner="Sam")
     assert done.assessment.safety_flags == alone.safety_flags != ()
     assert done.assessment.safety_ambiguous == alone.safety_ambiguous != ()
     since = done.assessment.recent[0]
-    shared = hostile_messages(features, since=since)
-    assert shared == hostile_messages(plain, since=since) != ()
+    assert hostile_messages(features, since=since) == hostile_messages(plain, since=since) != ()
 
 
-def test_ruptures_are_measured_once_per_fit(messages: pl.DataFrame, monkeypatch: pytest.MonkeyPatch) -> None:
-    calls: list[int] = []
-    real = ruptures.find_ruptures
-
-    def counting(features: pl.DataFrame, *, me: str, partner: str) -> tuple:
-        calls.append(features.height)
-        return real(features, me=me, partner=partner)
-
-    monkeypatch.setattr(ruptures, "find_ruptures", counting)
-    pipe = Pipeline(me="Alex", partner="Sam").fit(messages)
-    first = pipe.predict()
-    again = replace(pipe, baseline=None).predict(safety_answer="no")  # as the web app does
-    assert len(calls) == 1
+def test_ruptures_are_measured_once_per_fit(run: dict) -> None:
+    assert run["calls"]["ruptures"] == 1
+    first, again = run["done"], run["again"]
     assert first.assessment.ruptures == again.assessment.ruptures
-    assert first.assessment.ruptures == real(pipe.features, me="Alex", partner="Sam")  # type: ignore[arg-type]
-    pipe.fit(messages)
-    pipe.predict()
-    assert len(calls) == 2, "a new fit measures again"
+    assert first.assessment.ruptures == ruptures.find_ruptures(run["pipe"].features, me="Alex", partner="Sam")

@@ -30,6 +30,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, timedelta
 
+import numpy as np
 import polars as pl
 
 from ebbtide.model import Assessment, Evidence
@@ -170,16 +171,16 @@ def _evidence(rows: pl.DataFrame, why: str | pl.Series) -> tuple[Evidence, ...]:
                  for r, w in zip(rows.iter_rows(named=True), whys, strict=True))
 
 
-def _days(f: pl.DataFrame, start: date, until: date) -> pl.DataFrame:
-    """The rows of ``f`` (sorted by time) from day ``start`` to day ``until``, both included."""
-    day = f.get_column("day")
-    lo = day.search_sorted(start, side="left")
-    hi = day.search_sorted(until, side="right")
+def _days(f: pl.DataFrame, day: np.ndarray, start: date, until: date) -> pl.DataFrame:
+    """The rows of ``f`` (sorted by time; ``day``: its days as numpy dates) from ``start`` to ``until``, both
+    included."""
+    lo = int(np.searchsorted(day, np.datetime64(start, "D"), side="left"))
+    hi = int(np.searchsorted(day, np.datetime64(until, "D"), side="right"))
     return f.slice(lo, hi - lo)
 
 
-def _bids(f: pl.DataFrame, start: date, until: date) -> tuple[tuple[Evidence, ...], tuple[tuple[str, str], ...]]:
-    window = _days(f, start, until)
+def _bids(window: pl.DataFrame) -> tuple[tuple[Evidence, ...], tuple[tuple[str, str], ...]]:
+    """The repair bids among the rows of an episode's window (``_days``)."""
     first_tense = window.filter(pl.col("tense")).get_column("timestamp").min()
     after_tension = (pl.col("timestamp") > first_tense) if first_tense is not None else pl.lit(False)
     kind = (pl.when(pl.col("hostile")).then(None)
@@ -199,11 +200,6 @@ def _bids(f: pl.DataFrame, start: date, until: date) -> tuple[tuple[Evidence, ..
     return evidence, tuple(zip(firsts.get_column("sender").to_list(), kinds, strict=True))
 
 
-def _mean(values: pl.Series) -> float:
-    m = values.mean()
-    return float(m) if isinstance(m, int | float) else 0.0
-
-
 def find_ruptures(features: pl.DataFrame, *, me: str, partner: str) -> tuple[Rupture, ...]:
     """Every rupture of the couple with its repair bids and each person's time to reconnect, oldest first."""
     need = {"timestamp", "sender", "text", "kind"}
@@ -219,10 +215,15 @@ def find_ruptures(features: pl.DataFrame, *, me: str, partner: str) -> tuple[Rup
     tense = _tense_days(daily)
     ahead = _ahead(daily, tense)
     f = _relevant(f)
+    day = f.get_column("day").to_numpy().astype("datetime64[D]")
+    # each person's messages per day (the full calendar from ``first``) and their running sums, for the usual
+    counts = {p: daily.filter(pl.col("person") == p).sort("day").get_column("messages").to_numpy() for p in people}
+    sums = {p: np.concatenate([[0], np.cumsum(c)]) for p, c in counts.items()}
     out = []
     for start, kind, quiet in _episodes(daily, tense, people, first):
-        before = daily.filter(pl.col("day").is_between(start - timedelta(days=USUAL_DAYS), start - timedelta(days=1)))
-        usual = {p: _mean(before.filter(pl.col("person") == p).get_column("messages")) for p in people}
+        i = (start - first).days  # the days before: [i - USUAL_DAYS, i - 1], within the chat
+        lo = max(0, i - USUAL_DAYS)
+        usual = {p: (float(sums[p][i] - sums[p][lo]) / (i - lo) if i > lo else 0.0) for p in people}
         back_on: dict[str, date | None] = {}
         days: dict[str, int | None] = {}
         for p in people:
@@ -233,8 +234,8 @@ def find_ruptures(features: pl.DataFrame, *, me: str, partner: str) -> tuple[Rup
         ongoing = any(back_on[p] is None for p in measured)
         ends = [d for d in back_on.values() if d is not None]
         until = min(max(ends) + timedelta(days=1) if ends and not ongoing else last, start + timedelta(days=BID_DAYS))
-        bids, bid_list = _bids(f, start, until)
-        tense_rows = _days(f, start, start + timedelta(days=MERGE_DAYS)).filter(pl.col("tense"))
+        bids, bid_list = _bids(_days(f, day, start, until))
+        tense_rows = _days(f, day, start, start + timedelta(days=MERGE_DAYS)).filter(pl.col("tense"))
         out.append(Rupture(
             start=start, kind=kind, quiet=quiet, tension=_evidence(tense_rows.head(MAX_EVIDENCE), "tense message"),
             bids=bids, bid_list=bid_list, usual={p: round(usual[p], 2) for p in people}, back_on=back_on,

@@ -89,6 +89,15 @@ def _any(*alts: str) -> str:
     return _B + "(?:" + "|".join(alts) + ")" + _E
 
 
+_COMPARATIVE = ("more", "less", "most", "least", "mostly")
+_NEGATION = ("not", "no", "never", "nothing", "none", "nor", "neither")
+#: Patterns whose first branch holds a word boundary ``\\b`` (slow on text with any non-ASCII character:
+#: Rust's regex leaves its DFA) and a literal that branch needs: texts without the literal are counted with
+#: the rest of the pattern alone, which gives the same count (the first branch cannot match there).
+_GATED: dict[str, tuple[str, str]] = {
+    "comparative": ("er than", _any(*_COMPARATIVE)),
+    "negation": ("n't", _any(*_NEGATION)),
+}
 #: Counted in the (normalised) answer. Order matters: it is the order of the model's dense weights.
 ANSWER_PATTERNS: dict[str, str] = {
     "yes_start": _START + r"(?:yes|yeah|yea|yep|yup|sure|definitely|absolutely|of course|totally|certainly|i do|"
@@ -112,8 +121,8 @@ ANSWER_PATTERNS: dict[str, str] = {
                          "mostly", "more or less", "to some extent", "a few", "some", "certain"),
     "preference": _any("prefer", "i'd rather", "i would rather", "rather", "more into", "more of a", "favorite",
                        "favourite", "instead", "better", "more than", "less than", "over"),
-    "comparative": r"\b\w+er than\b|" + _any("more", "less", "most", "least", "mostly"),
-    "negation": r"n't\b|" + _any("not", "no", "never", "nothing", "none", "nor", "neither"),
+    "comparative": r"\b\w+er than\b|" + _any(*_COMPARATIVE),
+    "negation": r"n't\b|" + _any(*_NEGATION),
     "unknown": _any("don't know", "dont know", "idk", "no idea", "not sure", "haven't decided", "undecided",
                     "we'll see", "we will see", "not yet", "haven't thought", "hard to say", "depends", "who knows",
                     "can't say", "cannot say", "not decided"),
@@ -187,13 +196,25 @@ def _shared_words(a: pl.Series, q: pl.Series) -> np.ndarray:
     return out
 
 
-def _distinct_features(texts: pl.Series, exprs: list[pl.Expr]) -> np.ndarray:
+def _distinct_features(texts: pl.Series, exprs: list[pl.Expr], gated: dict[str, str] | None = None) -> np.ndarray:
     """``exprs`` (over column ``t``) evaluated once per distinct text and spread back: chats and Circa
-    repeat answers and questions, and the regex passes are the expensive part."""
+    repeat answers and questions, and the regex passes are the expensive part. ``gated``: column -> pattern
+    of ``_GATED`` counts, computed apart and put in place of that column."""
     df = pl.DataFrame({"t": texts})
     uniq = df.unique("t", maintain_order=True)
     feats = uniq.with_columns(exprs)
+    for name, pattern in (gated or {}).items():
+        feats = feats.with_columns(_gated_count(feats.get_column("t"), pattern, *_GATED[name]).alias(name))
     return df.join(feats, on="t", how="left", maintain_order="left").drop("t").to_numpy().astype(np.float64)
+
+
+def _gated_count(texts: pl.Series, pattern: str, literal: str, rest: str) -> pl.Series:
+    """``texts.str.count_matches(pattern)`` as Float64, the whole pattern run only on texts holding ``literal``."""
+    out = texts.str.count_matches(rest).cast(pl.Float64)
+    idx = texts.str.contains(literal, literal=True).fill_null(False).arg_true()
+    if len(idx):
+        out = out.scatter(idx, texts.gather(idx).str.count_matches(pattern).cast(pl.Float64))
+    return out
 
 
 def pair_features(answers: pl.Series, questions: pl.Series | None = None) -> np.ndarray:
@@ -208,9 +229,10 @@ def pair_features(answers: pl.Series, questions: pl.Series | None = None) -> np.
         return np.zeros((0, len(PAIR_FEATURE_NAMES)))
     a = pl.select(normalise(pl.lit(answers.cast(pl.String).fill_null("")))).to_series()
     fa = _distinct_features(a, [
-        *(pl.col("t").str.count_matches(p).cast(pl.Float64).alias(k) for k, p in ANSWER_PATTERNS.items()),
+        *(pl.col("t").str.count_matches(p).cast(pl.Float64).alias(k) if k not in _GATED
+          else pl.lit(0.0).alias(k) for k, p in ANSWER_PATTERNS.items()),
         pl.col("t").str.count_matches(WORD_RE).cast(pl.Float64).alias("answer_words"),
-    ])
+    ], gated={k: ANSWER_PATTERNS[k] for k in _GATED})
     fq = np.zeros((n, len(QUESTION_PATTERNS) + 1))
     shared = np.zeros(n)
     if questions is not None:
