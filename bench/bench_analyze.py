@@ -15,6 +15,7 @@ vary a lot from run to run: use several runs and read the median, and the CPU se
     python bench/bench_analyze.py --messages 200000 --runs 1
     python bench/bench_analyze.py --text phrases         # the earlier, repetitive benchmark text
     python bench/bench_analyze.py --stored-only          # skip parse/import: analyse a stored conversation
+    python bench/bench_analyze.py --stored-only --stages # and the CPU s and peak memory of each stage
 
 "analyze (stored conversation)" is the analysis alone (features, signals, insight, both reports) of the
 same messages put into a store directly from the generated frame, `ebbtide analyze --db DB
@@ -70,6 +71,8 @@ def main() -> None:
     ap.add_argument("--ebbtide-cmd", help="time this command instead of a fresh install, e.g. 'ebbtide'")
     ap.add_argument("--keep", action="store_true", help="keep the generated export and reports")
     ap.add_argument("--stored-only", action="store_true", help="only time the analysis of a stored conversation")
+    ap.add_argument("--stages", action="store_true",
+                    help="also run the stored analysis once in-process with each stage timed (bench/analyze_stages.py)")
     args = ap.parse_args()
 
     import polars as pl
@@ -118,6 +121,15 @@ def main() -> None:
             ok = a["wall_s"] < TARGET_S and a["peak_mib"] < TARGET_MIB
             print(f"target < {TARGET_S:.0f} s and < 1 GB ({TARGET_MIB:,.0f} MiB), {name[8:]}: "
                   f"{'met' if ok else 'NOT met'}")
+    if args.stages:
+        import subprocess
+
+        print("\nstages of the stored analysis, one run in one process (CPU s include the stage's parts):")
+        done = subprocess.run([sys.executable, str(HERE / "analyze_stages.py"), "analyze", "--db", str(stored),
+                               "--conversation", conversation, "--me", "Alex", "--json", str(work / "stages.json"),
+                               "--html", str(work / "stages.html")], check=True, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, text=True)
+        print(done.stderr.split("--- stages ---")[-1].strip())
     if args.keep:
         print(f"files kept in {work}")
     else:
