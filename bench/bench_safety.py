@@ -3,6 +3,7 @@
     python bench/bench_safety.py                 # the development part (the one patterns were tuned on)
     python bench/bench_safety.py --part held     # the part held apart: final figures only (docs/safety.md)
     python bench/bench_safety.py --errors        # also list the misses and false alarms (dev part only)
+    python bench/bench_safety.py --part held --source held3   # only the third round, written blind
 
 The set (bench/data/safety/<lang>.txt) and its labelling guide are described in docs/safety.md.
 Each line is a template; {a|b} expands to one message per choice. About 30 % of the lines, chosen by
@@ -40,6 +41,7 @@ class Item:
     kind: str  # for "none": figure, joke, quote, game, concert, abuse_other, distance, care, everyday
     text: str
     part: str  # dev or held
+    source: str = "rounds12"  # rounds12 (<lang>.txt, <lang>_dev2.txt) or held3 (written blind)
 
 
 def expand(template: str) -> list[str]:
@@ -66,10 +68,11 @@ def part_of(lang: str, line: str) -> str:
 
 
 def load(lang: str) -> list[Item]:
-    """The labelled items of ``lang``: ``<lang>.txt`` (split dev/held by line) and, when present,
-    ``<lang>_dev2.txt`` (second-round items written after the first held-apart look: all dev)."""
+    """The labelled items of ``lang``: ``<lang>.txt`` (split dev/held by line), when present
+    ``<lang>_dev2.txt`` (second-round items written after the first held-apart look: all dev), and
+    ``<lang>_held3.txt`` (third round, written blind to the patterns: all held apart)."""
     items = []
-    for name, dev_only in ((f"{lang}.txt", False), (f"{lang}_dev2.txt", True)):
+    for name, fixed in ((f"{lang}.txt", None), (f"{lang}_dev2.txt", "dev"), (f"{lang}_held3.txt", "held")):
         if not (DATA / name).exists():
             continue
         for raw in (DATA / name).read_text(encoding="utf-8").splitlines():
@@ -77,8 +80,9 @@ def load(lang: str) -> list[Item]:
                 continue
             label, _, template = raw.partition("\t")
             label, _, kind = label.strip().partition("/")
-            part = "dev" if dev_only else part_of(lang, template.strip())
-            items.extend(Item(lang, label, kind or label, t, part) for t in expand(template.strip()))
+            part = fixed or part_of(lang, template.strip())
+            source = "held3" if name.endswith("_held3.txt") else "rounds12"
+            items.extend(Item(lang, label, kind or label, t, part, source) for t in expand(template.strip()))
     return items
 
 
@@ -136,6 +140,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--part", choices=("dev", "held", "all"), default="dev")
     ap.add_argument("--errors", action="store_true", help="list misses and false alarms (not with --part held)")
     ap.add_argument("--lang", choices=LANGS, action="append")
+    ap.add_argument("--source", choices=("all", "rounds12", "held3"), default="all",
+                    help="held3: only the third-round set written blind to the patterns")
     args = ap.parse_args(argv)
     if args.errors and args.part != "dev":
         ap.error("--errors only on the development part: the held part is for final figures only")
@@ -153,7 +159,8 @@ def main(argv: list[str] | None = None) -> int:
         all_items = load(lang)
         for it in all_items:
             sizes[f"{lang} {'positive' if it.label in POSITIVE else it.label if it.label == 'ambiguous' else 'everyday' if it.kind == 'everyday' else 'hard negative'} {it.part}"] += 1
-        items = [it for it in all_items if args.part == "all" or it.part == args.part]
+        items = [it for it in all_items if (args.part == "all" or it.part == args.part)
+                 and args.source in ("all", it.source)]
         predicted = classify_texts([it.text for it in items])
         pooled_items.extend(items)
         pooled_pred.extend(predicted)
