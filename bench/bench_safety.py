@@ -41,7 +41,7 @@ class Item:
     kind: str  # for "none": figure, joke, quote, game, concert, abuse_other, distance, care, everyday
     text: str
     part: str  # dev or held
-    source: str = "rounds12"  # rounds12 (<lang>.txt, <lang>_dev2.txt) or held3 (written blind)
+    source: str = "round1"  # round1 (<lang>.txt), dev2, dev3 or held3 (the file's suffix)
 
 
 def expand(template: str) -> list[str]:
@@ -70,9 +70,11 @@ def part_of(lang: str, line: str) -> str:
 def load(lang: str) -> list[Item]:
     """The labelled items of ``lang``: ``<lang>.txt`` (split dev/held by line), when present
     ``<lang>_dev2.txt`` (second-round items written after the first held-apart look: all dev), and
-    ``<lang>_held3.txt`` (third round, written blind to the patterns: all held apart)."""
+    ``<lang>_dev3.txt`` (third round, written blind to the patterns: all development) and
+    ``<lang>_held3.txt`` (third round, by another writer, blind: all held apart)."""
     items = []
-    for name, fixed in ((f"{lang}.txt", None), (f"{lang}_dev2.txt", "dev"), (f"{lang}_held3.txt", "held")):
+    for name, fixed in ((f"{lang}.txt", None), (f"{lang}_dev2.txt", "dev"), (f"{lang}_dev3.txt", "dev"),
+                        (f"{lang}_held3.txt", "held")):
         if not (DATA / name).exists():
             continue
         for raw in (DATA / name).read_text(encoding="utf-8").splitlines():
@@ -81,7 +83,7 @@ def load(lang: str) -> list[Item]:
             label, _, template = raw.partition("\t")
             label, _, kind = label.strip().partition("/")
             part = fixed or part_of(lang, template.strip())
-            source = "held3" if name.endswith("_held3.txt") else "rounds12"
+            source = name.removesuffix(".txt").partition("_")[2] or "round1"
             items.extend(Item(lang, label, kind or label, t, part, source) for t in expand(template.strip()))
     return items
 
@@ -140,8 +142,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--part", choices=("dev", "held", "all"), default="dev")
     ap.add_argument("--errors", action="store_true", help="list misses and false alarms (not with --part held)")
     ap.add_argument("--lang", choices=LANGS, action="append")
-    ap.add_argument("--source", choices=("all", "rounds12", "held3"), default="all",
-                    help="held3: only the third-round set written blind to the patterns")
+    ap.add_argument("--source", choices=("all", "round1", "dev2", "dev3", "held3"), default="all",
+                    help="one file of the set: dev3 and held3 were written blind to the patterns")
     args = ap.parse_args(argv)
     if args.errors and args.part != "dev":
         ap.error("--errors only on the development part: the held part is for final figures only")

@@ -15,6 +15,7 @@ question, never safety first).
 from __future__ import annotations
 
 import functools
+import re
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -40,6 +41,9 @@ CONTEMPT_WHAT = "insults"
 #: From this many messages the literal gate (``regex_gate``) pays for building it (about half a CPU second,
 #: once per process); a few notes or messages are classified without it.
 GATE_MIN_ROWS = 5000
+#: The broad layer (concepts that co-occur) reads messages up to this length: in a long text (a forwarded
+#: notice, a syllabus, a pasted article) two concepts meet by chance, and such texts are not chat.
+BROAD_MAX_CHARS = 300
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +52,7 @@ class Rule:
     pattern: str  # one alternation of every pattern of the rule
     unless: str | None
     what: str = ""
+    broad: bool = False  # a co-occurrence of concepts: read only in chat-length messages (BROAD_MAX_CHARS)
 
 
 @functools.cache
@@ -72,7 +77,20 @@ def rules() -> tuple[Rule, ...]:
                 out.append(Rule(cls, _alt(spec["patterns"]) or "", _alt(spec.get("unless", []))))
         for spec in data.get("ambiguous", []):
             out.append(Rule("ambiguous", _alt(spec["patterns"]) or "", _alt(spec.get("unless", [])), spec["what"]))
+        frags = data.get("fragments", {})
+        for cls, spec in data.get("broad", {}).items():  # concepts that co-occur (docs/safety.md, broad layer)
+            if spec.get("patterns"):
+                out.append(Rule(cls, _alt([_fill(p, frags) for p in spec["patterns"]]) or "",
+                                _alt([_fill(u, frags) for u in spec.get("unless", [])]), broad=True))
     return tuple(out)
+
+
+_FRAGMENT = re.compile(r"%([A-Z_]+)%")
+
+
+def _fill(pattern: str, fragments: dict[str, str]) -> str:
+    """``%NAME%`` -> the language's fragment NAME as a group (an unknown name is an error in the data)."""
+    return _FRAGMENT.sub(lambda m: f"(?:{fragments[m.group(1)]})", pattern)
 
 
 @functools.cache
@@ -157,6 +175,8 @@ def _classify(frame: pl.DataFrame) -> pl.DataFrame:
         hit = norm.str.contains(rule.pattern)
         if rule.unless:
             hit = hit & ~norm.str.contains(rule.unless)
+        if rule.broad:
+            hit = hit & (norm.str.len_chars() <= BROAD_MAX_CHARS)
         hits.append(hit.alias(f"_r{i}"))
     lf = frame.lazy().with_columns(
         *hits, _joke=norm.str.contains(joke_p), _quote=norm.str.contains(quote_p), _play=norm.str.contains(play_p),
