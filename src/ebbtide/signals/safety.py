@@ -94,9 +94,11 @@ def _fill(pattern: str, fragments: dict[str, str]) -> str:
 
 
 @functools.cache
-def _markers() -> tuple[str, str, str]:
+def _markers() -> tuple[str, str, str, str]:
     common = _data("common")
-    return _alt(common["joke"]) or "$^", _alt(common["quote"]) or "$^", _alt(common.get("play", [])) or "$^"
+    joke = _alt(common["joke"]) or "$^"
+    serious = _alt(common.get("serious", []))
+    return joke, serious or "$^", _alt(common["quote"]) or "$^", _alt(common.get("play", [])) or "$^"
 
 
 def normalise(text: pl.Expr) -> pl.Expr:
@@ -169,7 +171,7 @@ def _classify(frame: pl.DataFrame) -> pl.DataFrame:
     if frame.is_empty():
         return frame.drop("_norm").with_columns(cls=pl.lit(None, dtype=pl.String), what=pl.lit(None, dtype=pl.String))
     norm = pl.col("_norm")
-    joke_p, quote_p, play_p = _markers()
+    joke_p, serious_p, quote_p, play_p = _markers()
     hits = []
     for i, rule in enumerate(rules()):
         hit = norm.str.contains(rule.pattern)
@@ -179,7 +181,7 @@ def _classify(frame: pl.DataFrame) -> pl.DataFrame:
             hit = hit & (norm.str.len_chars() <= BROAD_MAX_CHARS)
         hits.append(hit.alias(f"_r{i}"))
     lf = frame.lazy().with_columns(
-        *hits, _joke=norm.str.contains(joke_p), _quote=norm.str.contains(quote_p), _play=norm.str.contains(play_p),
+        *hits, _joke=norm.str.contains(joke_p) & ~norm.str.contains(serious_p), _quote=norm.str.contains(quote_p), _play=norm.str.contains(play_p),
     )
     names: dict[str, list[str]] = {c: [] for c in CLASSES}
     for i, rule in enumerate(rules()):
