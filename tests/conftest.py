@@ -9,8 +9,10 @@ The summary line ``browser tests: N ran (...)`` is printed on every run so CI's 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 _BROWSER: dict[str, int] = {"passed": 0, "failed": 0, "skipped": 0}
 _SKIP_REASONS: list[str] = []
@@ -53,3 +55,12 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     ran = _BROWSER["passed"] + _BROWSER["failed"]
     if _required() and exitstatus == 0 and (_BROWSER["skipped"] or ran == 0):
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.fixture
+def runner(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> CliRunner:
+    """A CLI runner with its own store, a 40-column terminal and no default chat (files may override it)."""
+    monkeypatch.setenv("EBBTIDE_DB", str(tmp_path / "store" / "ebbtide.duckdb"))
+    monkeypatch.setenv("COLUMNS", "40")
+    monkeypatch.delenv("EBBTIDE_CHAT", raising=False)
+    return CliRunner()

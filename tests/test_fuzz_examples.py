@@ -10,7 +10,6 @@ line-based format (test_long_lines.py). Here: the rest, and the memory examples 
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import sqlite3
@@ -25,30 +24,11 @@ from typer.testing import CliRunner
 
 from ebbtide.cli import app
 
+sys.path.insert(0, str(Path(__file__).parent))
+from hostile_support import FUZZ  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 FIX = Path(__file__).parent / "fixtures"
-
-
-def _fuzz():  # type: ignore[no-untyped-def]
-    module = sys.modules.get("fuzz_inputs")
-    if module is None:
-        spec = importlib.util.spec_from_file_location("fuzz_inputs", ROOT / "bench" / "fuzz_inputs.py")
-        assert spec and spec.loader
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["fuzz_inputs"] = module
-        spec.loader.exec_module(module)
-    return module
-
-
-FUZZ = _fuzz()
-
-
-@pytest.fixture
-def runner(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> CliRunner:
-    monkeypatch.setenv("EBBTIDE_DB", str(tmp_path / "store" / "ebbtide.duckdb"))
-    monkeypatch.setenv("COLUMNS", "40")
-    monkeypatch.delenv("EBBTIDE_CHAT", raising=False)
-    return CliRunner()
 
 
 def _run(runner: CliRunner, args: list[str]) -> tuple[str, int, str]:

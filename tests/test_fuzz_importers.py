@@ -11,7 +11,6 @@ thousands of inputs through the CLI with memory and time watched from outside.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import random
 import sys
@@ -27,19 +26,12 @@ from ebbtide.cli import app
 from ebbtide.errors import EbbtideError
 from ebbtide.importers import read_export
 
+sys.path.insert(0, str(Path(__file__).parent))
+from hostile_support import FUZZ  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _fuzz():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location("fuzz_inputs", ROOT / "bench" / "fuzz_inputs.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["fuzz_inputs"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-FUZZ = _fuzz()
 SEEDS = FUZZ.seeds()
 MUTATIONS = sorted(FUZZ.MUTATIONS)
 FORMATS = sorted({s.fmt for s in SEEDS})

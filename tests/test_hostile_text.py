@@ -32,12 +32,6 @@ BODY = [
 ]
 
 
-@pytest.fixture
-def runner(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> CliRunner:
-    monkeypatch.setenv("EBBTIDE_DB", str(tmp_path / "store" / "ebbtide.duckdb"))
-    monkeypatch.setenv("COLUMNS", "40")
-    monkeypatch.delenv("EBBTIDE_CHAT", raising=False)
-    return CliRunner()
 
 
 def clean(result: Result, *, codes: tuple[int, ...] = (0, 2)) -> str:
