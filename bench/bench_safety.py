@@ -3,7 +3,7 @@
     python bench/bench_safety.py                 # the development part (the one patterns were tuned on)
     python bench/bench_safety.py --part held     # the part held apart: final figures only (docs/safety.md)
     python bench/bench_safety.py --errors        # also list the misses and false alarms (dev part only)
-    python bench/bench_safety.py --part held --source held3   # only the third round, written blind
+    python bench/bench_safety.py --part held --source held4   # only the fourth round, written blind
 
 The set (bench/data/safety/<lang>.txt) and its labelling guide are described in docs/safety.md.
 Each line is a template; {a|b} expands to one message per choice. About 30 % of the lines, chosen by
@@ -71,10 +71,12 @@ def load(lang: str) -> list[Item]:
     """The labelled items of ``lang``: ``<lang>.txt`` (split dev/held by line), when present
     ``<lang>_dev2.txt`` (second-round items written after the first held-apart look: all dev), and
     ``<lang>_dev3.txt`` (third round, written blind to the patterns: all development) and
-    ``<lang>_held3.txt`` (third round, by another writer, blind: all held apart)."""
+    ``<lang>_held3.txt`` (third round, by another writer, blind: held apart for the third round's figures,
+    development since the fourth round) and ``<lang>_held4.txt`` (fourth round, by new writers, blind: all
+    held apart)."""
     items = []
     for name, fixed in ((f"{lang}.txt", None), (f"{lang}_dev2.txt", "dev"), (f"{lang}_dev3.txt", "dev"),
-                        (f"{lang}_held3.txt", "held")):
+                        (f"{lang}_held3.txt", "dev"), (f"{lang}_held4.txt", "held")):
         if not (DATA / name).exists():
             continue
         for raw in (DATA / name).read_text(encoding="utf-8").splitlines():
@@ -142,8 +144,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--part", choices=("dev", "held", "all"), default="dev")
     ap.add_argument("--errors", action="store_true", help="list misses and false alarms (not with --part held)")
     ap.add_argument("--lang", choices=LANGS, action="append")
-    ap.add_argument("--source", choices=("all", "round1", "dev2", "dev3", "held3"), default="all",
-                    help="one file of the set: dev3 and held3 were written blind to the patterns")
+    ap.add_argument("--source", choices=("all", "round1", "dev2", "dev3", "held3", "held4"), default="all",
+                    help="one file of the set: dev3, held3 and held4 were written blind to the patterns")
     args = ap.parse_args(argv)
     if args.errors and args.part != "dev":
         ap.error("--errors only on the development part: the held part is for final figures only")
