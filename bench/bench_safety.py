@@ -72,11 +72,12 @@ def load(lang: str) -> list[Item]:
     ``<lang>_dev2.txt`` (second-round items written after the first held-apart look: all dev), and
     ``<lang>_dev3.txt`` (third round, written blind to the patterns: all development) and
     ``<lang>_held3.txt`` (third round, by another writer, blind: held apart for the third round's figures,
-    development since the fourth round) and ``<lang>_held4.txt`` (fourth round, by new writers, blind: all
+    development since the fourth round), ``<lang>_dev4.txt`` (fourth round, new writers, blind: development)
+    and ``<lang>_held4.txt`` (fourth round, by new writers, blind: all
     held apart)."""
     items = []
     for name, fixed in ((f"{lang}.txt", None), (f"{lang}_dev2.txt", "dev"), (f"{lang}_dev3.txt", "dev"),
-                        (f"{lang}_held3.txt", "dev"), (f"{lang}_held4.txt", "held")):
+                        (f"{lang}_held3.txt", "dev"), (f"{lang}_dev4.txt", "dev"), (f"{lang}_held4.txt", "held")):
         if not (DATA / name).exists():
             continue
         for raw in (DATA / name).read_text(encoding="utf-8").splitlines():
@@ -144,8 +145,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--part", choices=("dev", "held", "all"), default="dev")
     ap.add_argument("--errors", action="store_true", help="list misses and false alarms (not with --part held)")
     ap.add_argument("--lang", choices=LANGS, action="append")
-    ap.add_argument("--source", choices=("all", "round1", "dev2", "dev3", "held3", "held4"), default="all",
-                    help="one file of the set: dev3, held3 and held4 were written blind to the patterns")
+    ap.add_argument("--source", choices=("all", "round1", "dev2", "dev3", "held3", "dev4", "held4"), default="all",
+                    help="one file of the set: dev3, held3, dev4 and held4 were written blind to the patterns")
     args = ap.parse_args(argv)
     if args.errors and args.part != "dev":
         ap.error("--errors only on the development part: the held part is for final figures only")

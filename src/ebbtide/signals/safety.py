@@ -78,7 +78,10 @@ def rules() -> tuple[Rule, ...]:
         for spec in data.get("ambiguous", []):
             out.append(Rule("ambiguous", _alt(spec["patterns"]) or "", _alt(spec.get("unless", [])), spec["what"]))
         frags = data.get("fragments", {})
-        for cls, spec in data.get("broad", {}).items():  # concepts that co-occur (docs/safety.md, broad layer)
+        for name, spec in data.get("broad", {}).items():  # concepts that co-occur (docs/safety.md, broad layer)
+            cls = spec.get("class", name)  # a section named otherwise (a later round's) says its class
+            if cls not in CLASSES:
+                raise ValueError(f"safety data {lang}.toml: [broad.{name}] has no known class ({cls!r})")
             if spec.get("patterns"):
                 out.append(Rule(cls, _alt([_fill(p, frags) for p in spec["patterns"]]) or "",
                                 _alt([_fill(u, frags) for u in spec.get("unless", [])]), broad=True))
