@@ -52,6 +52,9 @@ def test_partner_pulling_away(seed: int) -> None:
     assert detected(a, truth.me) == set()
     sinces = [s.since for s in a.signs if s.person == truth.partner and s.status is SignStatus.DETECTED]
     assert sinces and all(abs((d - truth.change_start).days) <= 21 for d in sinces)
+    assert a.baseline is not None
+    every_since = [s.since for s in a.signs if s.status is SignStatus.DETECTED and s.since is not None]
+    assert all(d > a.baseline[1] for d in every_since), "a change never begins inside its own baseline"
     ev = [e for s in a.signs if s.person == truth.partner for e in s.evidence]
     assert ev, "detected signs come with the messages behind them"
 

@@ -127,6 +127,21 @@ def test_compare_one_bad_week_is_not_a_change() -> None:
     assert c.ci_low <= c.change <= c.ci_high < 0
 
 
+def test_compare_a_rate_of_rare_events_needs_enough_of_them_in_the_baseline() -> None:
+    """Three affectionate messages that became none are no evidence of a decline (min_num)."""
+    spec = MetricSpec("affection_per_message", "affection", "affectionate", "lang_messages", "down", 0.35,
+                      min_den=30, min_num=6)
+    base = pl.DataFrame({"affectionate": [1, 0, 1, 0, 1, 0, 0, 0], "lang_messages": [40] * 8})
+    recent = pl.DataFrame({"affectionate": [0, 0, 0, 0, 0, 0], "lang_messages": [30] * 6})
+    j = compare(spec, base, recent)
+    assert not j.judged and not j.moved
+    many = pl.DataFrame({"affectionate": [3, 2, 4, 3, 2, 3, 4, 3], "lang_messages": [40] * 8})
+    assert compare(spec, many, recent).moved
+    warmth = MetricSpec("warmth", "warmth", "warmth", None, "down", 0.10, mode="abs", min_den=3)
+    negative = pl.DataFrame({"warmth": [-0.05] * 8})  # a sum below zero is no count: min_num does not apply
+    assert compare(warmth, negative, pl.DataFrame({"warmth": [-0.3] * 6})).judged
+
+
 def test_stable_couple_reads_stable() -> None:
     for seed in (0, 1):
         a = assess(fabricate(steady, weeks=30, seed=seed), me="Alex")

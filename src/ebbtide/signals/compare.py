@@ -43,6 +43,7 @@ class MetricSpec:
     min_den: float = 0.0  # minimal denominator summed over a period to judge at all
     language: bool = False  # needs language features
     min_abs: float = 0.0  # the recent-baseline difference must also be at least this (in the metric's unit)
+    min_num: float = 0.0  # a rate of rare events needs at least this many events (numerator) in the baseline
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +87,7 @@ def compare(spec: MetricSpec, base: pl.DataFrame, recent: pl.DataFrame, *, seed:
     r = _pooled(nr, dr)
     judged = (
         b is not None and r is not None and db.sum() >= spec.min_den and dr.sum() >= spec.min_den * 0.5
-        and (spec.mode == "abs" or b > 0)
+        and (spec.mode == "abs" or b > 0) and (spec.min_num <= 0 or nb.sum() >= spec.min_num)
     )
     if not judged:
         mc = MetricChange(spec.id, spec.label, b, r, None, unit=spec.unit, withdrawal_direction=spec.direction)

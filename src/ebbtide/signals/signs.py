@@ -30,6 +30,9 @@ from ebbtide.signals.changepoints import ChangePoint, Onset, decline_start, nois
 from ebbtide.signals.compare import STRENGTH_WORDS, Judgement, MetricSpec, compare
 
 MIN_BASELINE_MESSAGES = 30  # per person, over the baseline weeks
+#: Affectionate messages the person sent in the baseline weeks, to judge a decline in them: from 3 to 0 is
+#: no evidence of anything (the same reasoning as MIN_BASELINE_MEETUPS for talk about meeting up).
+MIN_BASELINE_AFFECTION = 6
 MIN_RECENT_MESSAGES_ANY = 1  # silence in recent weeks is itself a finding, so no minimum there
 
 S = MetricSpec
@@ -47,7 +50,7 @@ SIGN_METRICS: dict[SignId, tuple[MetricSpec, ...]] = {
     ),
     SignId.DECLINE_IN_INTIMACY: (
         S("affection_per_message", "affectionate messages per message", "affectionate", "lang_messages", "down",
-          0.35, unit="per message", min_den=30, language=True),
+          0.35, unit="per message", min_den=30, language=True, min_num=MIN_BASELINE_AFFECTION),
         S("warmth", "warmth of messages (mean sentiment, -1..1)", "warmth", None, "down", 0.10, mode="abs",
           unit="score", min_den=3, language=True),
     ),
@@ -164,6 +167,8 @@ def sign_onset(ctx: Context, specs: list[MetricSpec]) -> Onset | None:
         found = onset(weeks, y, pos[anchor], lo=lo)
     if found is None or not found.drop <= -SIGN_ONSET_MIN_DROP:
         return ctx.onset or found
+    if ctx.periods.baseline_weeks and found.week <= ctx.periods.baseline_weeks[-1]:
+        return ctx.onset  # a change cannot begin inside the stretch it is compared with
     if ctx.onset is not None and (found.high - found.low) > (ctx.onset.high - ctx.onset.low):
         return ctx.onset  # the sign's own series dates the change less precisely than the person's
     return found
