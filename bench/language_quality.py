@@ -411,8 +411,10 @@ BASELINE_AFFECTION: dict[str, tuple[str, ...]] = {
 
 
 def load_chat(feature: str, lang: str, split: str | None = None) -> pl.DataFrame:
-    """One of our chat-language sets (tests/fixtures/language/chat/, see LABELLING_GUIDE.md)."""
-    df = pl.read_csv(CHAT / f"{feature}_{lang}.tsv", separator="\t", quote_char=None,
+    """One of our chat-language sets (tests/fixtures/language/chat/, see LABELLING_GUIDE.md). The split
+    ``blind`` is the set written blind to the annotator (``chat/blind4/``), all held apart."""
+    folder = CHAT / "blind4" if split == "blind" else CHAT
+    df = pl.read_csv(folder / f"{feature}_{lang}.tsv", separator="\t", quote_char=None,
                      schema_overrides={"label": pl.Int8, "text": pl.String})
     return df if split is None else df.filter(pl.col("split") == split)
 
@@ -555,8 +557,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
     ap.add_argument("--only", default="chat,sentiment,noncommittal,circa_loco,affection,langs,speed")
-    ap.add_argument("--split", default="test", choices=("test", "dev"),
-                    help="part of our chat sets to score (test = held apart, the reported figures)")
+    ap.add_argument("--split", default="test", choices=("test", "dev", "blind"),
+                    help="part of our chat sets to score (test = held apart, the reported figures; blind = the "
+                         "sets written by writers who never saw the annotator, all held apart)")
     ap.add_argument("--dev-errors", action="store_true", help="list the wrong items of the chat sets' dev part")
     ap.add_argument("--train", action="store_true", help="refit and write the shipped models first")
     ap.add_argument("--speed-n", type=int, default=1_000_000)
@@ -605,7 +608,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def print_chat_figures(split: str = "test", dev_errors: bool = False) -> None:
     """Per language: evasive answers and affection on our chat sets with their baselines, and sentiment."""
-    print(f"chat sets ({split} part; tests/fixtures/language/chat/, see LABELLING_GUIDE.md)")
+    where = "tests/fixtures/language/chat/blind4/" if split == "blind" else "tests/fixtures/language/chat/"
+    print(f"chat sets ({split} part; {where}, see LABELLING_GUIDE.md)")
     print("  lang  evasive F1 (P/R)  hedge-word F1 | affection P / R   keyword P / R | sentiment")
     for lang in CHAT_LANGS:
         ev = eval_chat_evasive(lang, split)

@@ -125,3 +125,20 @@ def test_sentiment_is_not_measurable_outside_english_never_an_english_guess(lang
     assert r["sentiment"]["label"] is None and r["sentiment"]["score"] is None
     assert "not_measurable" in r["sentiment"] and lang in r["sentiment"]["not_measurable"]
     assert "not_measurable" not in _one("what a horrible day", "en")["sentiment"]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_blind_sets_are_whole_and_scored_apart(lang: str) -> None:
+    """``chat/blind4/``: written by writers who never saw the annotator or the other sets; all held apart
+    (split ``blind``). The figures are the honest ones (docs/language.md); the floors below only guard
+    against a regression, they are not the targets."""
+    b = _bench()
+    for feature in ("evasive", "affection"):
+        df = b.load_chat(feature, lang, "blind")
+        assert df.height >= 160, (feature, lang)
+        assert set(df["label"].unique().to_list()) == {0, 1}
+        assert set(df["split"].unique().to_list()) == {"blind"}
+    ev = b.eval_chat_evasive(lang, "blind")
+    assert ev["p"] >= 0.85 and ev["f1"] >= 0.65, (ev["p"], ev["f1"])
+    af = b.eval_chat_affection(lang, "blind")
+    assert af["p"] >= 0.88 and af["r"] >= 0.65, (af["p"], af["r"])
