@@ -15,7 +15,7 @@ import polars as pl
 import pytest
 
 from ebbtide.signals import safety
-from ebbtide.signals.regex_gate import gate_literals, necessary_literals
+from ebbtide.signals.regex_gate import ascii_boundaries, contains_fast, gate_literals, necessary_literals
 from ebbtide.simulate.chat_text import chat_texts
 
 BENCH = Path(__file__).resolve().parents[1] / "bench"
@@ -31,9 +31,20 @@ def _labelled_texts() -> list[str]:
 
 
 def _ungated(frame: pl.DataFrame, monkeypatch: pytest.MonkeyPatch) -> pl.DataFrame:
+    """Every pattern of every rule run on every message with its Unicode word boundaries: no gate, no ASCII
+    boundaries."""
     with monkeypatch.context() as m:
         m.setattr(safety, "_gate", lambda: None)
+        m.setattr(safety, "GATE_MIN_ROWS", 10**12)
+        m.setattr(safety, "contains_fast", lambda t, p, wide=None: t.str.contains(p))
         return safety.classify_frame(frame)
+
+
+#: Words next to letters that only Unicode counts as word characters (after accents are removed: ß, œ, ø,
+#: Cyrillic, Greek, CJK), where ``\b`` and ``(?-u:\b)`` disagree.
+WIDE = ["ßi'll kill you", "i'll kill youß", "straße i'll kill youœ", "ячi'll kill you", "i'll kill youя",
+        "人i'll kill you人", "ıll kill you", "te voy a matarß", "ich bring dich umø", "i hate you so muchæ",
+        "kill myselfß", "βi want to kill myself", "je vais te tuerœ", "vou te matarł"]
 
 
 def test_every_rule_has_a_gate() -> None:
@@ -43,7 +54,7 @@ def test_every_rule_has_a_gate() -> None:
 def test_gate_gives_the_same_classes(monkeypatch: pytest.MonkeyPatch) -> None:
     texts = _labelled_texts() + chat_texts(20_000, seed=11).to_list() + [
         "", "   ", "I'LL  KILL\tYOU", "i'll\u00a0kill you", "Ça va\n\nbien", "you’ll   regret this",
-        "TE VOY A MATAR", "ich bring dich um!!", "je vais te tuer 😡", "vou te matar", "kys",
+        "TE VOY A MATAR", "ich bring dich um!!", "je vais te tuer 😡", "vou te matar", "kys", *WIDE,
     ]
     frame = pl.DataFrame({"text": [*texts, None]}, schema={"text": pl.String})
     gated = safety.classify_frame(frame)
@@ -62,3 +73,13 @@ def test_necessary_literals_are_in_every_match() -> None:
     assert necessary_literals(r".{0,3}\w+") is None  # nothing provable: not gated
     assert necessary_literals(r"\bab\b") is None  # too short to be a useful gate
     assert gate_literals([r"\bkill\b", r".*"]) is None
+
+
+def test_ascii_boundaries_give_the_same_texts() -> None:
+    texts = pl.Series([*WIDE, "i'll kill you", "you ß kill", "😀kill😀", "kill", "skill", "killß", "ßkill", "x kill-y"])
+    for pattern in (r"\bkill\b", r"\bkill", r"kill\b", r"\Bkill", r"[a\]]?kill\b", r"(?:i'?ll|ich)\b.{0,9}\b(?:kill|um)\b"):
+        assert ascii_boundaries(pattern) != pattern
+        assert contains_fast(texts, pattern).to_list() == texts.str.contains(pattern).to_list(), pattern
+    plain_ascii = texts.str.contains(ascii_boundaries(r"\bkill\b")).to_list()
+    assert plain_ascii != texts.str.contains(r"\bkill\b").to_list()  # so the texts need the fallback
+    assert ascii_boundaries(r"a\\b[\b]") == r"a\\b[\b]"  # an escaped backslash, a class: left alone

@@ -22,6 +22,8 @@ import re
 from itertools import product
 from typing import Any
 
+import polars as pl
+
 # Python's own regex parser (private modules, stable since 3.11; typed as Any)
 C: Any = importlib.import_module("re._constants")
 P: Any = importlib.import_module("re._parser")
@@ -93,26 +95,42 @@ def _exact(op: object, av) -> Strings | None:  # noqa: ANN001 - the parser's own
     return None
 
 
-def _score(s: Strings) -> tuple[int, int]:
-    return (min(len(x) for x in s), -len(s))
-
-
 def _necessary_seq(items: list) -> Strings | None:
     """The most selective necessary set of a sequence: a multiplied-out window of fixed elements, or the
-    necessary set of one element."""
+    necessary set of one element (the longest shortest string, then the fewest strings; the first on a tie).
+    The shortest string of a window is the sum of its elements' shortest (each is a full product), so it is
+    added up rather than searched for (this runs once per pattern: hundreds of patterns, 60,000 windows)."""
     best: Strings | None = None
+    best_score = (0, 0)
 
-    def consider(s: Strings | None) -> None:
-        nonlocal best
-        if s and "" not in s and (best is None or _score(s) > _score(best)):
-            best = s
+    def consider(s: Strings | None, shortest: int | None = None) -> None:
+        nonlocal best, best_score
+        if not s:
+            return
+        short = min(len(x) for x in s) if shortest is None else shortest
+        score = (short, -len(s))
+        if short and (best is None or score > best_score):
+            best, best_score = s, score
 
-    exact = [_exact(op, av) for op, av in items]
+    # runs of single strings ("k", "i", "l", "l") joined first: a window that starts or ends inside such a run
+    # is beaten by the one holding the whole run (as many strings, each longer), so the best is the same
+    exact: list[Strings | None] = []
+    items2: list = []
+    for op, av in items:
+        e = _exact(op, av)
+        if e is not None and len(e) == 1 and exact and exact[-1] is not None and len(exact[-1]) == 1:
+            exact[-1] = frozenset([next(iter(exact[-1])) + next(iter(e))])
+            continue
+        exact.append(e)
+        items2.append((op, av))
+    items = items2
+    shortest = [min(len(x) for x in e) if e else 0 for e in exact]
     for i, (op, av) in enumerate(items):
         if exact[i] is None:
             consider(_necessary(op, av))
             continue
         window: Strings | None = exact[i]
+        short = shortest[i]
         for j in range(i, len(items)):
             if j > i:
                 if exact[j] is None:
@@ -120,7 +138,8 @@ def _necessary_seq(items: list) -> Strings | None:
                 window = _times(window, exact[j])  # type: ignore[arg-type]
                 if window is None:
                     break
-            consider(window)
+                short += shortest[j]
+            consider(window, short)
     return best
 
 
@@ -164,4 +183,50 @@ def gate_literals(patterns: list[str]) -> list[str] | None:
     return sorted(out)
 
 
-__all__ = ["MAX_STRINGS", "MIN_LITERAL", "gate_literals", "necessary_literals"]
+#: A character that Unicode counts as part of a word but ASCII does not (an accent left after normalising,
+#: "ß", "œ", Cyrillic, CJK): only in texts holding one can ``\\b`` and ``(?-u:\\b)`` disagree.
+WIDE_WORD_CHAR = r"[\w&&[^\x00-\x7F]]"
+
+
+def ascii_boundaries(pattern: str) -> str:
+    """``pattern`` with every word boundary ``\\b`` / ``\\B`` made ASCII (``(?-u:\\b)``).
+
+    WHY: a Unicode word boundary makes Rust's regex engine leave its fast DFA on any text holding a non-ASCII
+    character (an emoji is enough), several times slower on these large alternations. On a text without a
+    ``WIDE_WORD_CHAR`` both kinds of boundary sit at the same places, so the result is the same there; texts
+    holding one are run with ``pattern`` itself (``contains_fast``)."""
+    out: list[str] = []
+    i, in_class = 0, 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\" and i + 1 < len(pattern):
+            nxt = pattern[i + 1]
+            out.append(f"(?-u:\\{nxt})" if nxt in "bB" and not in_class else ch + nxt)
+            i += 2
+            continue
+        if ch == "[":
+            in_class += 1
+        elif ch == "]" and in_class:
+            in_class -= 1
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def contains_fast(texts: pl.Series, pattern: str, wide: pl.Series | None = None) -> pl.Series:
+    """``texts.str.contains(pattern)``, with ASCII word boundaries where they give the same answer.
+
+    ``wide``: ``texts.str.contains(WIDE_WORD_CHAR)`` when the caller has it (computed once for many
+    patterns)."""
+    fast = ascii_boundaries(pattern)
+    if fast == pattern:
+        return texts.str.contains(pattern)
+    if wide is None:
+        wide = texts.str.contains(WIDE_WORD_CHAR)
+    out = texts.str.contains(fast)
+    idx = wide.fill_null(False).arg_true()
+    return out.scatter(idx, texts.gather(idx).str.contains(pattern)) if len(idx) else out
+
+
+__all__ = ["MAX_STRINGS", "MIN_LITERAL", "WIDE_WORD_CHAR", "ascii_boundaries", "contains_fast", "gate_literals",
+           "necessary_literals"]

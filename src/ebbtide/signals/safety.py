@@ -21,10 +21,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 
+import numpy as np
 import polars as pl
 
 from ebbtide.model import Evidence
-from ebbtide.signals.regex_gate import gate_literals
+from ebbtide.signals.regex_gate import WIDE_WORD_CHAR, contains_fast, gate_literals
 
 LANGS = ("en", "es", "pt", "de", "fr")
 CLEAR = ("control", "threat", "self_harm")
@@ -53,6 +54,7 @@ class Rule:
     unless: str | None
     what: str = ""
     broad: bool = False  # a co-occurrence of concepts: read only in chat-length messages (BROAD_MAX_CHARS)
+    parts: tuple[str, ...] = ()  # the patterns ``pattern`` alternates (each gated on its own)
 
 
 @functools.cache
@@ -65,6 +67,10 @@ def _alt(patterns: list[str]) -> str | None:
     return "|".join(f"(?:{p})" for p in patterns) if patterns else None
 
 
+def _rule(cls: str, patterns: list[str], unless: list[str], what: str = "", broad: bool = False) -> Rule:
+    return Rule(cls, _alt(patterns) or "", _alt(unless), what, broad, tuple(patterns))
+
+
 @functools.cache
 def rules() -> tuple[Rule, ...]:
     """Every rule of every language, in class order."""
@@ -74,17 +80,17 @@ def rules() -> tuple[Rule, ...]:
         for cls in ("control", "threat", "self_harm", "contempt"):
             spec = data.get(cls)
             if spec and spec.get("patterns"):
-                out.append(Rule(cls, _alt(spec["patterns"]) or "", _alt(spec.get("unless", []))))
+                out.append(_rule(cls, spec["patterns"], spec.get("unless", [])))
         for spec in data.get("ambiguous", []):
-            out.append(Rule("ambiguous", _alt(spec["patterns"]) or "", _alt(spec.get("unless", [])), spec["what"]))
+            out.append(_rule("ambiguous", spec["patterns"], spec.get("unless", []), spec["what"]))
         frags = data.get("fragments", {})
         for name, spec in data.get("broad", {}).items():  # concepts that co-occur (docs/safety.md, broad layer)
             cls = spec.get("class", name)  # a section named otherwise (a later round's) says its class
             if cls not in CLASSES:
                 raise ValueError(f"safety data {lang}.toml: [broad.{name}] has no known class ({cls!r})")
             if spec.get("patterns"):
-                out.append(Rule(cls, _alt([_fill(p, frags) for p in spec["patterns"]]) or "",
-                                _alt([_fill(u, frags) for u in spec.get("unless", [])]), broad=True))
+                out.append(_rule(cls, [_fill(p, frags) for p in spec["patterns"]],
+                                 [_fill(u, frags) for u in spec.get("unless", [])], broad=True))
     return tuple(out)
 
 
@@ -134,13 +140,10 @@ def normalise_series(text: pl.Series) -> pl.Series:
 @functools.cache
 def _gate() -> list[str] | None:
     """Literals of which every match of any rule contains one (``regex_gate``); None: no gate possible."""
-    out: set[str] = set()
-    for rule in rules():
-        lits = gate_literals([rule.pattern])
-        if lits is None:
-            return None
-        out.update(lits)
-    return sorted(out)
+    gates = _part_gates()
+    if any(g is None for g in gates):
+        return None
+    return sorted(set().union(*gates))  # type: ignore[arg-type]
 
 
 def classify_frame(frame: pl.DataFrame, column: str = "text") -> pl.DataFrame:
@@ -170,43 +173,92 @@ def classify_frame(frame: pl.DataFrame, column: str = "text") -> pl.DataFrame:
 
 
 @functools.cache
-def _rule_gates() -> tuple[list[str] | None, ...]:
-    """Each rule's own necessary literals (None: that rule cannot be gated)."""
-    return tuple(gate_literals([rule.pattern]) for rule in rules())
+def _parts() -> tuple[tuple[int, str], ...]:
+    """(rule index, pattern) for every pattern of every rule."""
+    return tuple((i, p) for i, rule in enumerate(rules()) for p in rule.parts)
 
 
-def _rule_hits(rule: Rule, texts: pl.Series, gate: list[str] | None) -> pl.Series:
-    """Where ``rule`` fires in the normalised ``texts``. With a gate, the rule's regexes run only on the texts
-    holding one of its literals (WHY: the broad layer's concepts are common words; run over every candidate
-    of every rule they cost several times the whole grammar). Same result by construction."""
-    def fire(t: pl.Series) -> pl.Series:
-        hit = t.str.contains(rule.pattern)
+@functools.cache
+def _part_gates() -> tuple[list[str] | None, ...]:
+    """Each pattern's own necessary literals (None: that pattern cannot be gated)."""
+    return tuple(gate_literals([p]) for _, p in _parts())
+
+
+@functools.cache
+def _gate_table() -> tuple[list[str], dict[str, int], pl.DataFrame]:
+    """Every pattern's gate literals once (sorted), their ids, and the (literal id, pattern index) pairs."""
+    gates = _part_gates()
+    lits = sorted(set().union(*(g for g in gates if g)))
+    ids = {lit: i for i, lit in enumerate(lits)}
+    pairs = sorted({(ids[lit], k) for k, g in enumerate(gates) if g for lit in g})
+    return lits, ids, pl.DataFrame(pairs, schema={"lid": pl.UInt32, "part": pl.UInt32}, orient="row")
+
+
+def _part_rows(texts: pl.Series) -> list[np.ndarray | None]:
+    """Per pattern (``_parts``), the rows of ``texts`` holding one of its gate literals (None: not gated).
+
+    One Aho–Corasick pass finds every literal of every pattern (overlapping, so each literal that occurs is
+    reported). WHY: the broad layer's concepts are common words; each rule's large alternation run on every
+    text holding any of its literals cost seconds, and a ``contains_any`` per rule built sixty automatons."""
+    gates = _part_gates()
+    lits, ids, pairs = _gate_table()
+    found = pl.DataFrame(
+        {"row": pl.int_range(len(texts), dtype=pl.UInt32, eager=True),
+         "lit": texts.str.extract_many(lits, overlapping=True)}
+    ).explode("lit").drop_nulls("lit")
+    pr = (found.select("row", lid=pl.col("lit").replace_strict(ids, return_dtype=pl.UInt32))
+          .join(pairs, on="lid", how="inner").select("part", "row").unique().sort("part", "row"))
+    part = pr["part"].to_numpy()
+    rows = pr["row"].to_numpy()
+    bounds = np.searchsorted(part, np.arange(len(gates) + 1))
+    return [rows[bounds[k]:bounds[k + 1]] if g is not None else None for k, g in enumerate(gates)]
+
+
+def _rule_hits(rule: Rule, texts: pl.Series, parts: list[tuple[str, np.ndarray | None]], wide: pl.Series
+               ) -> pl.Series:
+    """Where ``rule`` fires in the normalised ``texts``: one of its patterns matches (each run only on its rows;
+    None: all), its exceptions do not (read only there), with ASCII word boundaries where they give the same
+    answer (``regex_gate.contains_fast``). The same result as the whole alternation, by construction."""
+    hit = np.zeros(len(texts), dtype=bool)
+    for pattern, rows in parts:
+        if rows is None:
+            hit |= contains_fast(texts, pattern, wide).fill_null(False).to_numpy()
+        elif len(rows):
+            hit[rows] |= contains_fast(texts.gather(rows), pattern, wide.gather(rows)).fill_null(False).to_numpy()
+    idx = np.flatnonzero(hit)
+    if len(idx) and (rule.unless or rule.broad):
+        t = texts.gather(idx)
+        keep = np.ones(len(idx), dtype=bool)
         if rule.unless:
-            hit = hit & ~t.str.contains(rule.unless)
+            keep &= ~contains_fast(t, rule.unless, wide.gather(idx)).fill_null(False).to_numpy()
         if rule.broad:
-            hit = hit & (t.str.len_chars() <= BROAD_MAX_CHARS)
-        return hit.fill_null(False)
-
-    if gate is None:
-        return fire(texts)
-    idx = texts.str.contains_any(gate).fill_null(False).arg_true()
-    out = pl.Series(values=[False] * len(texts), dtype=pl.Boolean)
-    return out.scatter(idx, fire(texts.gather(idx))) if len(idx) else out
+            keep &= (t.str.len_chars() <= BROAD_MAX_CHARS).fill_null(False).to_numpy()
+        hit[idx] = keep
+    return pl.Series(hit)
 
 
 def _classify(frame: pl.DataFrame) -> pl.DataFrame:
     """``classify_frame`` on a frame that already holds the normalised text in ``_norm``."""
     if frame.is_empty():
         return frame.drop("_norm").with_columns(cls=pl.lit(None, dtype=pl.String), what=pl.lit(None, dtype=pl.String))
-    norm = pl.col("_norm")
     joke_p, serious_p, quote_p, play_p = _markers()
     texts = frame.get_column("_norm")
-    gates = _rule_gates() if frame.height >= GATE_MIN_ROWS else None
-    hits = [_rule_hits(rule, texts, gates[i] if gates else None).alias(f"_r{i}") for i, rule in enumerate(rules())]
-    lf = frame.lazy().with_columns(
-        *hits, _joke=norm.str.contains(joke_p) & ~norm.str.contains(serious_p), _quote=norm.str.contains(quote_p),
-        _play=norm.str.contains(play_p),
-    )
+    wide = texts.str.contains(WIDE_WORD_CHAR).fill_null(False)
+    rows = _part_rows(texts) if frame.height >= GATE_MIN_ROWS else [None] * len(_parts())
+    per_rule: list[list[tuple[str, np.ndarray | None]]] = [[] for _ in rules()]
+    for (i, pattern), r in zip(_parts(), rows, strict=True):
+        per_rule[i].append((pattern, r))
+    hits = [_rule_hits(rule, texts, per_rule[i], wide).alias(f"_r{i}") for i, rule in enumerate(rules())]
+    # the markers change only rows where a rule fired (else the class is null whatever they say): read there
+    fired = pl.select(pl.any_horizontal(hits)).to_series().arg_true() if hits else pl.Series([], dtype=pl.UInt32)
+    markers = {}
+    for name, pat in (("_joke", joke_p), ("_serious", serious_p), ("_quote", quote_p), ("_play", play_p)):
+        col = pl.Series(name, np.zeros(frame.height, dtype=bool))
+        if len(fired):
+            col = col.scatter(fired, contains_fast(texts.gather(fired), pat, wide.gather(fired)).fill_null(False))
+        markers[name] = col
+    lf = pl.DataFrame([*hits, *markers.values()]).lazy().with_columns(
+        _joke=pl.col("_joke") & ~pl.col("_serious"))
     names: dict[str, list[str]] = {c: [] for c in CLASSES}
     for i, rule in enumerate(rules()):
         names[rule.cls].append(f"_r{i}")
@@ -217,7 +269,7 @@ def _classify(frame: pl.DataFrame) -> pl.DataFrame:
     for i, rule in reversed(list(enumerate(rules()))):  # the first ambiguous group that matched names it
         if rule.cls == "ambiguous":
             what = pl.when(pl.col(f"_r{i}")).then(pl.lit(rule.what)).otherwise(what)
-    lf = lf.with_columns(
+    found = lf.select(
         cls=pl.when(pl.col("_threat") & ~muted & ~play).then(pl.lit("threat"))
         .when(pl.col("_self_harm") & ~muted).then(pl.lit("self_harm"))
         .when(pl.col("_control") & ~muted).then(pl.lit("control"))
@@ -225,10 +277,8 @@ def _classify(frame: pl.DataFrame) -> pl.DataFrame:
         .when((pl.col("_ambiguous") & ~quote) | (pl.col("_self_harm") & joke & ~quote)).then(pl.lit("ambiguous"))
         .otherwise(pl.lit(None, dtype=pl.String)),
         _what=pl.when(pl.col("_self_harm") & joke).then(pl.lit("harming oneself")).otherwise(what),
-    ).with_columns(what=pl.when(pl.col("cls") == "ambiguous").then(pl.col("_what")))
-    temp = ["_norm", "_joke", "_quote", "_play", "_what", *[f"_{c}" for c in CLASSES],
-            *[f"_r{i}" for i in range(len(rules()))]]
-    return lf.drop(temp).collect()
+    ).select("cls", what=pl.when(pl.col("cls") == "ambiguous").then(pl.col("_what"))).collect()
+    return pl.concat([frame.drop("_norm"), found], how="horizontal")
 
 
 def with_safety(frame: pl.DataFrame, column: str = "text") -> pl.DataFrame:
