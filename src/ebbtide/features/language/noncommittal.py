@@ -165,9 +165,10 @@ PAIR_FEATURE_NAMES: tuple[str, ...] = (
 
 
 def _content_words(norm: pl.Series) -> pl.DataFrame:
+    """(r, w): the words of each text (by position), stop words left out; a word may repeat."""
     return (
         pl.DataFrame({"r": pl.Series(range(len(norm)), dtype=pl.UInt32), "w": norm.str.extract_all(WORD_RE)})
-        .explode("w").drop_nulls("w").filter(~pl.col("w").is_in(_STOP)).unique()
+        .explode("w").drop_nulls("w").filter(~pl.col("w").is_in(_STOP))
     )
 
 
@@ -179,33 +180,37 @@ def _ids(texts: pl.Series) -> tuple[np.ndarray, pl.Series]:
     return ids, uniq["t"]
 
 
-def _shared_words(a: pl.Series, q: pl.Series) -> np.ndarray:
-    """Number of content words each answer shares with its question. Words are extracted once per distinct
-    answer and question (long answers repeat; exploding every pair was the slow part), then the pairs'
-    question words are looked up among their answer's words."""
-    a_id, ua = _ids(a)
-    q_id, uq = _ids(q)
-    pairs = pl.DataFrame({"row": np.arange(len(a), dtype=np.uint32), "aid": a_id.astype(np.uint32),
-                          "qid": q_id.astype(np.uint32)})
-    qw = _content_words(uq).rename({"r": "qid"})
-    aw = _content_words(ua).rename({"r": "aid"})
-    hits = (pairs.join(qw, on="qid", how="inner").join(aw, on=["aid", "w"], how="semi")
-            .group_by("row").len())
-    out = np.zeros(len(a))
-    out[hits["row"].to_numpy().astype(np.int64)] = hits["len"].to_numpy()
-    return out
+def _shared_words(a_id: np.ndarray, ua: pl.Series, q_id: np.ndarray, uq: pl.Series) -> np.ndarray:
+    """Number of distinct content words each answer shares with its question, for pairs given as ids into the
+    distinct answers ``ua`` and questions ``uq``. Words are extracted once per distinct answer and question
+    (long answers repeat; exploding every pair was the slow part) and numbered (one categorical cast), so the
+    pairs' question words are looked up among their answer's words by integer keys, not strings."""
+    qw = _content_words(uq)
+    aw = _content_words(ua)
+    wid = pl.concat([qw["w"], aw["w"]]).cast(pl.Categorical).to_physical().to_numpy().astype(np.uint64)
+    qkey = np.sort(qw["r"].to_numpy().astype(np.uint64) << np.uint64(32) | wid[:qw.height])
+    qkey = qkey[np.concatenate([[True], qkey[1:] != qkey[:-1]])] if len(qkey) else qkey  # each word once
+    q_of, w_of = (qkey >> np.uint64(32)).astype(np.int64), qkey & np.uint64(0xFFFFFFFF)
+    # each pair's question words: the pair's question's run in the sorted keys
+    start = np.searchsorted(q_of, np.arange(len(uq)))
+    count = np.bincount(q_of, minlength=len(uq))
+    n_words = count[q_id]
+    pair = np.repeat(np.arange(len(a_id)), n_words)
+    offset = np.arange(len(pair)) - np.repeat(np.cumsum(n_words) - n_words, n_words)
+    keys = a_id.astype(np.uint64)[pair] << np.uint64(32) | w_of[start[q_id][pair] + offset]
+    akeys = aw["r"].to_numpy().astype(np.uint64) << np.uint64(32) | wid[qw.height:]
+    found = pl.Series(keys).is_in(pl.Series(akeys).implode()).to_numpy()  # (np.isin is slower here)
+    return np.bincount(pair[found], minlength=len(a_id)).astype(np.float64)
 
 
 def _distinct_features(texts: pl.Series, exprs: list[pl.Expr], gated: dict[str, str] | None = None) -> np.ndarray:
-    """``exprs`` (over column ``t``) evaluated once per distinct text and spread back: chats and Circa
-    repeat answers and questions, and the regex passes are the expensive part. ``gated``: column -> pattern
-    of ``_GATED`` counts, computed apart and put in place of that column."""
-    df = pl.DataFrame({"t": texts})
-    uniq = df.unique("t", maintain_order=True)
-    feats = uniq.with_columns(exprs)
+    """``exprs`` (over column ``t``) evaluated once per text of ``texts`` (distinct: chats and Circa repeat
+    answers and questions, and the regex passes are the expensive part; callers spread the rows back by id).
+    ``gated``: column -> pattern of ``_GATED`` counts, computed apart and put in place of that column."""
+    feats = pl.DataFrame({"t": texts}).with_columns(exprs)
     for name, pattern in (gated or {}).items():
         feats = feats.with_columns(_gated_count(feats.get_column("t"), pattern, *_GATED[name]).alias(name))
-    return df.join(feats, on="t", how="left", maintain_order="left").drop("t").to_numpy().astype(np.float64)
+    return feats.drop("t").to_numpy().astype(np.float64)
 
 
 def _gated_count(texts: pl.Series, pattern: str, literal: str, rest: str) -> pl.Series:
@@ -228,20 +233,22 @@ def pair_features(answers: pl.Series, questions: pl.Series | None = None) -> np.
     if not n:
         return np.zeros((0, len(PAIR_FEATURE_NAMES)))
     a = pl.select(normalise(pl.lit(answers.cast(pl.String).fill_null("")))).to_series()
-    fa = _distinct_features(a, [
+    a_id, ua = _ids(a)
+    fa = _distinct_features(ua, [
         *(pl.col("t").str.count_matches(p).cast(pl.Float64).alias(k) if k not in _GATED
           else pl.lit(0.0).alias(k) for k, p in ANSWER_PATTERNS.items()),
         pl.col("t").str.count_matches(WORD_RE).cast(pl.Float64).alias("answer_words"),
-    ], gated={k: ANSWER_PATTERNS[k] for k in _GATED})
+    ], gated={k: ANSWER_PATTERNS[k] for k in _GATED})[a_id]
     fq = np.zeros((n, len(QUESTION_PATTERNS) + 1))
     shared = np.zeros(n)
     if questions is not None:
         q = pl.select(normalise(pl.lit(questions.cast(pl.String).fill_null("")))).to_series()
-        fq = _distinct_features(q, [
+        q_id, uq = _ids(q)
+        fq = _distinct_features(uq, [
             *(pl.col("t").str.contains(p).cast(pl.Float64).alias(k) for k, p in QUESTION_PATTERNS.items()),
             pl.col("t").str.count_matches(WORD_RE).cast(pl.Float64).alias("question_words"),
-        ])
-        shared = _shared_words(a, q)
+        ])[q_id]
+        shared = _shared_words(a_id, ua, q_id, uq)
     n_a = len(ANSWER_PATTERNS)
     raw = np.column_stack([fa[:, :n_a], fq[:, :-1], fa[:, n_a], fq[:, -1], shared])
     base = np.log1p(raw)
