@@ -79,53 +79,62 @@ def _merged_table(with_model: bool) -> pl.DataFrame:
     return t
 
 
+@cache
+def _table_arrays(with_model: bool) -> tuple[dict[str, int], np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``_merged_table`` as token -> index and NumPy columns (valence with NaN where none, booster, negator,
+    model weights), each with one more entry at the end for a token not in the table."""
+    t = _merged_table(with_model)
+    wcols = [c for c in t.columns if c.startswith("w") and c[1:].isdigit()]
+    index = {tok: i for i, tok in enumerate(t["tok"].to_list())}
+    val = np.append(t["val"].fill_null(np.nan).to_numpy().astype(np.float64), np.nan)
+    boost = np.append(t["boost"].fill_null(0.0).to_numpy().astype(np.float64), 0.0)
+    neg = np.append(t["negator"].fill_null(False).to_numpy().astype(bool), False)
+    w = np.vstack([t.select(wcols).fill_null(0.0).to_numpy().astype(np.float64), np.zeros((1, len(wcols)))])
+    return index, val, boost, neg, w
+
+
 def vader_features(norm: pl.Series, with_model: bool = False) -> pl.DataFrame:
     """VADER-style scores for normalised texts, one row per input in input order.
 
     Columns: ``vader_sum`` (sum of adjusted valences), ``vader_pos``, ``vader_neg`` (sums of the positive and
     negative parts), ``vader_compound`` (−1..1), ``vader_hits`` (number of sentiment-bearing tokens); with
     ``with_model`` (a unigram model) also the summed model weights ``w0..``.
+
+    Tokens are looked up once (token -> table index) and the rules run on NumPy arrays of the token stream
+    (a message's tokens are contiguous, so "the token k before" is a shift guarded by the message number);
+    each message's sums are ``bincount``s, in token order.
     """
-    table = _merged_table(with_model)
-    wcols = [c for c in table.columns if c.startswith("w") and c[1:].isdigit()]
+    index, val_t, boost_t, neg_t, w_t = _table_arrays(with_model)
     n = len(norm)
-    toks = token_frame(norm).join(table, on="tok", how="left").with_columns(
-        pl.col("negator").fill_null(False), pl.col("boost").fill_null(0.0)
-    )
-    row = pl.col("row")
+    toks = token_frame(norm)
+    row = toks["row"].to_numpy().astype(np.int64)
+    ti = toks["tok"].replace_strict(index, default=len(val_t) - 1, return_dtype=pl.UInt32).to_numpy()
+    val = val_t[ti]
 
-    def prev(col: str, k: int, fill: object) -> pl.Expr:
-        return pl.when(row.shift(k) == row).then(pl.col(col).shift(k)).otherwise(pl.lit(fill))
+    def prev(arr: np.ndarray, k: int, fill: float | bool) -> np.ndarray:
+        out = np.full(len(arr), fill, dtype=arr.dtype)
+        if len(arr) > k:
+            same = row[k:] == row[:-k]
+            out[k:] = np.where(same, arr[:-k], fill)
+        return out
 
-    val = pl.col("val")
-    sign = val.sign()
-    boosted = val + sign * (prev("boost", 1, 0.0) + 0.95 * prev("boost", 2, 0.0))
-    negated = prev("negator", 1, False) | prev("negator", 2, False) | prev("negator", 3, False)
-    adj = pl.when(negated).then(boosted * -0.74).otherwise(boosted)
-    scored = (
-        toks.with_columns(adj=adj)
-        .group_by("row")
-        .agg(
-            pl.col("adj").sum().alias("vader_sum"),
-            pl.col("adj").clip(lower_bound=0).sum().alias("vader_pos"),
-            pl.col("adj").clip(upper_bound=0).sum().alias("vader_neg"),
-            pl.col("val").is_not_null().sum().cast(pl.Int32).alias("vader_hits"),
-            *[pl.col(c).sum() for c in wcols],
-        )
-    )
-    base = pl.DataFrame({"row": pl.Series(range(n), dtype=pl.UInt32), "_t": norm})
-    out = base.join(scored, on="row", how="left").sort("row")
-    excl = pl.col("_t").str.count_matches("!").clip(upper_bound=4).cast(pl.Float64) * _EXCLAIM
-    s = pl.col("vader_sum").fill_null(0.0)
-    s = pl.when(s > 0).then(s + excl).when(s < 0).then(s - excl).otherwise(s)
-    return out.select(
-        s.alias("vader_sum"),
-        pl.col("vader_pos").fill_null(0.0),
-        pl.col("vader_neg").fill_null(0.0),
-        (s / (s * s + _ALPHA).sqrt()).alias("vader_compound"),
-        pl.col("vader_hits").fill_null(0),
-        *[pl.col(c).fill_null(0.0) for c in wcols],
-    )
+    boost, neg = boost_t[ti], neg_t[ti]
+    boosted = val + np.sign(val) * (prev(boost, 1, 0.0) + 0.95 * prev(boost, 2, 0.0))
+    negated = prev(neg, 1, False) | prev(neg, 2, False) | prev(neg, 3, False)
+    adj = np.where(negated, boosted * -0.74, boosted)
+    has = ~np.isnan(val)
+    r, a = row[has], adj[has]
+    vsum = np.bincount(r, weights=a, minlength=n)
+    pos = np.bincount(r, weights=np.clip(a, 0, None), minlength=n)
+    neg_sum = np.bincount(r, weights=np.clip(a, None, 0), minlength=n)
+    hits = np.bincount(r, minlength=n).astype(np.int32)
+    wsums = {f"w{i}": np.bincount(row, weights=w_t[ti, i], minlength=n) for i in range(w_t.shape[1])}
+    excl = np.minimum(norm.str.count_matches("!").fill_null(0).to_numpy(), 4).astype(np.float64) * _EXCLAIM
+    s = np.where(vsum > 0, vsum + excl, np.where(vsum < 0, vsum - excl, vsum))
+    return pl.DataFrame({
+        "vader_sum": s, "vader_pos": pos, "vader_neg": neg_sum, "vader_compound": s / np.sqrt(s * s + _ALPHA),
+        "vader_hits": hits, **wsums,
+    })
 
 
 VADER_FEATURES: tuple[str, ...] = ("vader_compound", "vader_pos", "vader_neg", "vader_hits_log")
@@ -252,11 +261,9 @@ def score_sentiment(norm: pl.Series, *, use_model: bool = True) -> pl.DataFrame:
         logits = model.logits(norm, vader_matrix(vf))
     p = softmax(logits)
     cls = list(model.classes)
-    labels = np.array(cls)[p.argmax(axis=1)]
+    labels = pl.Series("sentiment", cls, dtype=pl.String).gather(p.argmax(axis=1))
     score = p[:, cls.index("positive")] - p[:, cls.index("negative")]
-    return pl.DataFrame({"sentiment": labels.tolist(), "sentiment_score": score}, schema={
-        "sentiment": pl.String, "sentiment_score": pl.Float64,
-    })
+    return pl.DataFrame([labels, pl.Series("sentiment_score", score, dtype=pl.Float64)])
 
 
 def compound_to_label(c: float) -> str:
