@@ -410,10 +410,14 @@ BASELINE_AFFECTION: dict[str, tuple[str, ...]] = {
 }
 
 
+#: Sets written by writers who never saw the annotator: ``blind`` held apart, ``blind_dev`` for development.
+BLIND_FOLDERS = {"blind": "blind4", "blind_dev": "blind4dev"}
+
+
 def load_chat(feature: str, lang: str, split: str | None = None) -> pl.DataFrame:
     """One of our chat-language sets (tests/fixtures/language/chat/, see LABELLING_GUIDE.md). The split
     ``blind`` is the set written blind to the annotator (``chat/blind4/``), all held apart."""
-    folder = CHAT / "blind4" if split == "blind" else CHAT
+    folder = CHAT / BLIND_FOLDERS[split] if split in BLIND_FOLDERS else CHAT
     df = pl.read_csv(folder / f"{feature}_{lang}.tsv", separator="\t", quote_char=None,
                      schema_overrides={"label": pl.Int8, "text": pl.String})
     return df if split is None else df.filter(pl.col("split") == split)
@@ -557,9 +561,10 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
     ap.add_argument("--only", default="chat,sentiment,noncommittal,circa_loco,affection,langs,speed")
-    ap.add_argument("--split", default="test", choices=("test", "dev", "blind"),
+    ap.add_argument("--split", default="test", choices=("test", "dev", "blind", "blind_dev"),
                     help="part of our chat sets to score (test = held apart, the reported figures; blind = the "
-                         "sets written by writers who never saw the annotator, all held apart)")
+                         "sets written by writers who never saw the annotator, all held apart; blind_dev = "
+                         "more such sets, for development)")
     ap.add_argument("--dev-errors", action="store_true", help="list the wrong items of the chat sets' dev part")
     ap.add_argument("--train", action="store_true", help="refit and write the shipped models first")
     ap.add_argument("--speed-n", type=int, default=1_000_000)
@@ -608,7 +613,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def print_chat_figures(split: str = "test", dev_errors: bool = False) -> None:
     """Per language: evasive answers and affection on our chat sets with their baselines, and sentiment."""
-    where = "tests/fixtures/language/chat/blind4/" if split == "blind" else "tests/fixtures/language/chat/"
+    where = f"tests/fixtures/language/chat/{BLIND_FOLDERS.get(split, '')}"
     print(f"chat sets ({split} part; {where}, see LABELLING_GUIDE.md)")
     print("  lang  evasive F1 (P/R)  hedge-word F1 | affection P / R   keyword P / R | sentiment")
     for lang in CHAT_LANGS:
@@ -619,7 +624,7 @@ def print_chat_figures(split: str = "test", dev_errors: bool = False) -> None:
         print(f"  {lang}    {ev['f1']:.3f} ({ev['p']:.2f}/{ev['r']:.2f})     {ev['baseline_f1']:.3f}"
               f"     | {af['p']:.3f} / {af['r']:.3f}    {af['baseline_p']:.2f} / {af['baseline_r']:.2f}"
               f"   | {sent}")
-        if dev_errors and split == "dev":  # never list the held-apart part's errors
+        if dev_errors and split in ("dev", "blind_dev"):  # never list the held-apart part's errors
             for e in [*ev["errors"], *af["errors"]]:  # type: ignore[misc]
                 print("     wrong:", e)
 
