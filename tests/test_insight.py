@@ -45,6 +45,18 @@ def test_every_pattern_gets_hedged_reasons_full_plan_and_four_answers(pattern: P
         assert "{" not in text and "}" not in text, f"unfilled placeholder in: {text}"
 
 
+def test_a_stable_chat_does_not_explain_a_change_in_the_partner() -> None:
+    """When the chat shows no lasting change, the reasons speak of the feeling of distance (either of you),
+    not of something happening in the partner (their energy, their wish for space, their history)."""
+    a = sample_assessment(Pattern.STABLE)
+    stable = {r.id: r.text for r in explain(a).reasons}
+    assert "one of you" in stable[ReasonId.EXTERNAL_STRESS] and f"{a.partner}'s energy" not in stable[ReasonId.EXTERNAL_STRESS]
+    assert "one of you" in stable[ReasonId.PERSONAL_SPACE]
+    assert "either of you" in stable[ReasonId.PAST_BAGGAGE]
+    away = {r.id: r.text for r in explain(sample_assessment(Pattern.PARTNER_PULLING_AWAY)).reasons}
+    assert f"{a.partner}'s energy" in away[ReasonId.EXTERNAL_STRESS]  # a change was seen: the usual wording
+
+
 @pytest.mark.parametrize("pattern", list(Pattern))
 def test_starters_are_two_or_three_first_person_sentences(pattern: Pattern) -> None:
     insight = explain(sample_assessment(pattern))

@@ -83,7 +83,7 @@ def explain(
 
     reasons = () if insufficient else rank_reasons(
         all_hints, me=assessment.me, partner=assessment.partner, about_me=about_me, reflection=reflection,
-        from_answers=from_answers,
+        from_answers=from_answers, stable=assessment.pattern is Pattern.STABLE,
     )
     safety_level = level(answer=safety_answer, clear=bool(assessment.safety_flags),
                          ambiguous=bool(assessment.safety_ambiguous))

@@ -26,12 +26,15 @@ def rank_reasons(
     about_me: bool = False,
     reflection: Mapping[ReasonId, int] | None = None,
     from_answers: bool = False,
+    stable: bool = False,
 ) -> tuple[Reason, ...]:
     """All six reasons, most-hinted first; ties keep the data file's order.
 
     ``reflection`` maps a reason to how well the user feels it fits (0 = not at all .. 3 = very
     much); a 0 moves that reason to the end but never hides it. ``from_answers``: the hints come
-    from the self-check's answers, not from a chat (the hint lines say so).
+    from the self-check's answers, not from a chat (the hint lines say so). ``stable``: the chat shows no
+    lasting change for either person, so a reason's ``text_stable`` (when it has one) is used: it speaks of
+    the feeling of distance instead of explaining a change in the partner that the chat does not show.
     """
     specs = reason_specs()
     prefix = str(load("reasons").get("me_variant", {}).get("text_prefix", "")) if about_me else ""
@@ -42,7 +45,8 @@ def rank_reasons(
         r = (reflection or {}).get(reason_id)
         rejected = r is not None and r <= 0
         score = h.count + (REFLECTION_WEIGHT * max(0, min(3, r)) if r is not None else 0)
-        text = " ".join([fill(prefix + str(spec["text"]), me=me, partner=person),
+        base = spec.get("text_stable", spec["text"]) if stable else spec["text"]
+        text = " ".join([fill(prefix + str(base), me=me, partner=person),
                          *hint_lines(h, spec, me=me, partner=person, from_answers=from_answers)])
         reason = Reason(
             id=reason_id,
