@@ -159,8 +159,16 @@ def _features_of(t: pl.DataFrame, with_matches: bool, with_sentiment: bool = Tru
                                                maintain_order="left")
         f = text_features(uniq, lg, with_matches, with_sentiment)
         del uniq  # frames are freed as soon as they are replaced (a million rows: memory matters)
-        parts.append(pl.concat([inv.select("_pos"), f.drop("row")[inv["row"].to_numpy()]], how="horizontal"))
-        del f, inv, part
+        idx = inv["row"].to_numpy()
+        cols: list[pl.Series | None] = list(f.drop("row").get_columns())
+        del f
+        spread = [inv.get_column("_pos")]
+        for i, c in enumerate(cols):  # one column gathered at a time, each distinct-text column freed after it
+            assert c is not None
+            spread.append(c.gather(idx))
+            cols[i] = c = None
+        parts.append(pl.DataFrame(spread))
+        del cols, spread, inv, part
     if not parts:
         return None
     feats = parts[0] if len(parts) == 1 else pl.concat(parts, how="diagonal_relaxed").sort("_pos")

@@ -249,13 +249,21 @@ def pair_features(answers: pl.Series, questions: pl.Series | None = None) -> np.
             pl.col("t").str.count_matches(WORD_RE).cast(pl.Float64).alias("question_words"),
         ])[q_id]
         shared = _shared_words(a_id, ua, q_id, uq)
-    n_a = len(ANSWER_PATTERNS)
-    raw = np.column_stack([fa[:, :n_a], fq[:, :-1], fa[:, n_a], fq[:, -1], shared])
-    base = np.log1p(raw)
+    n_a, n_q = len(ANSWER_PATTERNS), len(QUESTION_PATTERNS)
     names = [*ANSWER_PATTERNS, *QUESTION_PATTERNS, "answer_words", "question_words", "shared_words"]
-    cross = [base[:, names.index(x)] * base[:, names.index(y)] for x, y in CROSSES]
-    ratio = shared / np.maximum(1.0, fq[:, -1])
-    return np.column_stack([base, *cross, ratio])
+    out = np.empty((n, len(names) + len(CROSSES) + 1))  # filled in place: no column-by-column stacking
+    base = out[:, :len(names)]
+    base[:, :n_a] = fa[:, :n_a]
+    base[:, n_a:n_a + n_q] = fq[:, :-1]
+    base[:, n_a + n_q] = fa[:, n_a]
+    base[:, n_a + n_q + 1] = fq[:, -1]
+    base[:, n_a + n_q + 2] = shared
+    np.log1p(base, out=base)
+    x = [names.index(a) for a, _ in CROSSES]
+    y = [names.index(q) for _, q in CROSSES]
+    np.multiply(base[:, x], base[:, y], out=out[:, len(names):-1])
+    out[:, -1] = shared / np.maximum(1.0, fq[:, -1])
+    return out
 
 
 def dense_features(hedge_hits: np.ndarray, words: np.ndarray, pair: np.ndarray | None = None) -> np.ndarray:
