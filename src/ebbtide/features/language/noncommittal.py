@@ -222,18 +222,21 @@ def _gated_count(texts: pl.Series, pattern: str, literal: str, rest: str) -> pl.
     return out
 
 
-def pair_features(answers: pl.Series, questions: pl.Series | None = None) -> np.ndarray:
+def pair_features(answers: pl.Series, questions: pl.Series | None = None,
+                  answer_ids: tuple[np.ndarray, pl.Series] | None = None) -> np.ndarray:
     """Dense features of (answer, question) pairs, shape (n, len(PAIR_FEATURE_NAMES)); vectorised.
 
     Both are raw or normalised texts (normalised here); a null or missing question gives zero question
     features. Counts are log1p-squashed so a long message does not dominate. Answer and question features
-    are computed once per distinct text; only the shared words need the pair.
+    are computed once per distinct text; only the shared words need the pair. ``answer_ids``: ``_ids`` of
+    the normalised answers when the caller has them.
     """
     n = len(answers)
     if not n:
         return np.zeros((0, len(PAIR_FEATURE_NAMES)))
-    a = pl.select(normalise(pl.lit(answers.cast(pl.String).fill_null("")))).to_series()
-    a_id, ua = _ids(a)
+    if answer_ids is None:
+        answer_ids = _ids(pl.select(normalise(pl.lit(answers.cast(pl.String).fill_null("")))).to_series())
+    a_id, ua = answer_ids
     fa = _distinct_features(ua, [
         *(pl.col("t").str.count_matches(p).cast(pl.Float64).alias(k) if k not in _GATED
           else pl.lit(0.0).alias(k) for k, p in ANSWER_PATTERNS.items()),
@@ -283,13 +286,13 @@ def model_scores(
     model = noncommittal_model()
     if model is None:
         return None
-    pair = pair_features(norm, questions) if model.dense.shape[0] > 3 else None
+    # numbered once (normalising a normalised text changes nothing): the pair features and the word weights
+    # are both computed per distinct answer
+    inv, uniq = _ids(pl.select(normalise(pl.lit(norm.cast(pl.String).fill_null("")))).to_series())
+    pair = pair_features(norm, questions, answer_ids=(inv, uniq)) if model.dense.shape[0] > 3 else None
     dense = dense_features(hedge_hits, words, pair)
     # word weights depend on the answer alone: sum them once per distinct answer
-    df = pl.DataFrame({"t": norm})
-    uniq = df.unique("t", maintain_order=True).with_row_index("u")
-    inv = df.join(uniq, on="t", how="left", maintain_order="left")["u"].to_numpy()
-    z_words = model.logits(uniq["t"], np.zeros((uniq.height, dense.shape[1])))[:, 0]
+    z_words = model.logits(uniq, np.zeros((len(uniq), dense.shape[1])))[:, 0]
     z = z_words[inv] + dense @ model.dense[:, 0]
     return 1.0 / (1.0 + np.exp(-z))
 

@@ -171,21 +171,30 @@ class LinearTextModel:
         return len(self.bias)
 
     def logits(self, norm: pl.Series, dense: np.ndarray) -> np.ndarray:
-        """Class logits for normalised texts: (n, k)."""
+        """Class logits for normalised texts: (n, k).
+
+        Each token is numbered once (``_term_lookup``); a word pair is two numbers, so no "w1 w2" strings are
+        built. Each text's weights are summed in the order a join would give them: its words in order, then
+        its word pairs in order (``bincount``)."""
         n = len(norm)
         bigrams = self.meta.get("bigrams", "1") == "1"
-        toks = token_frame(norm, bigrams=bigrams)
-        terms = toks.select("row", term="tok")
-        if bigrams:
-            terms = pl.concat([terms, toks.select("row", term="bi").drop_nulls("term")])
-        wcols = [f"w{i}" for i in range(self.k)]
-        summed = (
-            terms.join(self.terms, on="term", how="inner").group_by("row").agg([pl.col(c).sum() for c in wcols])
-        )
-        out = np.zeros((n, self.k))
-        if summed.height:
-            idx = summed["row"].to_numpy().astype(np.int64)
-            out[idx] = summed.select(wcols).to_numpy()
+        vocab, uni_w, is_uni, pair_ix, pair_w = _term_lookup(self)
+        v = len(is_uni) - 1  # the number of a token no term uses
+        toks = token_frame(norm)
+        row = toks["row"].to_numpy().astype(np.int64)
+        ids = toks["tok"].replace_strict(vocab, default=v, return_dtype=pl.Int64).to_numpy()
+        uni = is_uni[ids]
+        rows, weights = [row[uni]], [uni_w[ids[uni]]]
+        if bigrams and len(ids) > 1:
+            known = (row[1:] == row[:-1]) & (ids[:-1] < v) & (ids[1:] < v)
+            key = ids[:-1][known] * v + ids[1:][known]
+            hit = pl.Series(key, dtype=pl.Int64).replace_strict(pair_ix, default=-1, return_dtype=pl.Int64).to_numpy()
+            found = hit >= 0
+            rows.append(row[:-1][known][found])
+            weights.append(pair_w[hit[found]])
+        r, w = np.concatenate(rows), np.concatenate(weights)
+        out = np.column_stack([np.bincount(r, weights=w[:, c], minlength=n) for c in range(self.k)]) \
+            if n else np.zeros((0, self.k))
         return out + dense @ self.dense + self.bias
 
     def save(self, path: Path) -> None:
@@ -217,6 +226,46 @@ class LinearTextModel:
                 classes=tuple(z["classes"].tolist()),
                 meta=dict(zip(z["meta_keys"].tolist(), z["meta_vals"].tolist(), strict=True)),
             )
+
+
+_LOOKUPS: dict[int, tuple[LinearTextModel, tuple]] = {}
+
+
+def _term_lookup(model: LinearTextModel) -> tuple[dict[str, int], np.ndarray, np.ndarray, dict[int, int], np.ndarray]:
+    """A model's terms as numbers (kept per model): token -> number (words and the parts of word pairs),
+    each number's word weights and whether it is a word term (one more entry for "no term"), word pair
+    (n1 · V + n2) -> its row in the pair weights, the pair weights."""
+    kept = _LOOKUPS.get(id(model))
+    if kept is not None and kept[0] is model:
+        return kept[1]  # type: ignore[return-value]
+    terms = model.terms["term"].to_list()
+    w = model.terms.select([f"w{i}" for i in range(model.k)]).to_numpy().astype(np.float64)
+    vocab: dict[str, int] = {}
+    pairs = [(i, t.split(" ")) for i, t in enumerate(terms) if " " in t]
+    for t in terms:
+        if " " not in t:
+            vocab.setdefault(t, len(vocab))
+    for _, parts in pairs:
+        if len(parts) == 2:  # a term of other than two tokens never matches a word pair
+            for part in parts:
+                vocab.setdefault(part, len(vocab))
+    v = len(vocab)
+    uni_w = np.zeros((v + 1, model.k))
+    is_uni = np.zeros(v + 1, dtype=bool)
+    for i, t in enumerate(terms):
+        if " " not in t:
+            uni_w[vocab[t]] = w[i]
+            is_uni[vocab[t]] = True
+    pair_ix: dict[int, int] = {}
+    rows: list[int] = []
+    for i, parts in pairs:
+        if len(parts) == 2:
+            pair_ix.setdefault(vocab[parts[0]] * v + vocab[parts[1]], len(rows))
+            if len(pair_ix) > len(rows):
+                rows.append(i)
+    out = (vocab, uni_w, is_uni, pair_ix, w[rows] if rows else np.zeros((0, model.k)))
+    _LOOKUPS[id(model)] = (model, out)
+    return out
 
 
 def load_packaged_model(name: str) -> LinearTextModel | None:
