@@ -89,6 +89,36 @@ def test_parse_csv_and_parquet_files(runner: CliRunner, chat: Path, tmp_path: Pa
     assert pl.read_parquet(by_name).equals(frame)
 
 
+def test_parse_alone_imports_only_its_command_module(chat: Path, tmp_path: Path) -> None:
+    """``ebbtide parse`` is timed as a whole process: it leaves the other command modules (analysis, web,
+    store commands) unimported, and writes the same output as the full application."""
+    import os
+    import subprocess
+    import sys
+
+    probe = ("import sys; from ebbtide.cli import main\n"
+             "try:\n    main()\nfinally:\n"
+             "    print(sorted(m for m in sys.modules if m.startswith('ebbtide.cli.')), file=sys.stderr)")
+    out = tmp_path / "fast.jsonl"
+    done = subprocess.run([sys.executable, "-c", probe, "parse", str(chat), "-o", str(out)],
+                          env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    loaded = done.stderr.strip().splitlines()[-1]
+    assert "ebbtide.cli.data_cmds" in loaded
+    assert not any(m in loaded for m in ("analysis_cmds", "web_cmds", "people_cmds", "annotate_cmd"))
+    full = tmp_path / "full.jsonl"
+    assert CliRunner().invoke(app, ["parse", str(chat), "-o", str(full)]).exit_code == 0
+    assert out.read_bytes() == full.read_bytes()
+
+
+def test_every_command_is_registered_for_whoever_runs_the_app(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    for command in ("analyze", "demo", "parse", "import", "coverage", "people", "conversations", "serve", "lock"):
+        assert command in result.stdout
+
+
 def test_parse_several_files_are_concatenated(runner: CliRunner, chat: Path, tmp_path: Path) -> None:
     other = write(tmp_path / "second.txt", ["01/04/2024, 10:00 - Kim: hello\n", "01/04/2024, 10:01 - Lee: hi\n"])
     result = runner.invoke(app, ["parse", str(chat), str(other)])

@@ -19,7 +19,6 @@ from typing import Annotated, Any
 
 import polars as pl
 import typer
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
 from ebbtide.cli.app import app, err, friendly_errors, out
@@ -116,6 +115,8 @@ def _progress(total: int, enabled: bool) -> Iterator[Any]:
     if not (enabled and err.is_terminal):
         yield None
         return
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn  # only on a terminal
+
     columns = (TextColumn("{task.description}", markup=False), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                TimeElapsedColumn())
     with Progress(*columns, console=err, transient=True) as progress:
