@@ -374,9 +374,11 @@ class _Ticker:
             now, cpu = time.perf_counter(), time.process_time()
             import resource
 
-            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+            usage = resource.getrusage(resource.RUSAGE_SELF)
+            faults, self.faults = usage.ru_minflt - getattr(self, "faults", 0), usage.ru_minflt
             print(
-                f"whatsapp {stage:12s} wall {now - self.last:5.2f}s cpu {cpu - self.cpu:5.2f}s peak {peak} MiB",
+                f"whatsapp {stage:12s} wall {now - self.last:5.2f}s cpu {cpu - self.cpu:5.2f}s "
+                f"peak {usage.ru_maxrss // 1024} MiB page faults {faults:,}",
                 file=sys.stderr,
             )
             self.last, self.cpu = now, cpu
