@@ -3,11 +3,10 @@ part (docs/language.md). The held-apart part is only scored here, never used to 
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
+from script_support import load_script
 
 REPO = Path(__file__).resolve().parents[1]
 CHAT = REPO / "tests" / "fixtures" / "language" / "chat"
@@ -15,20 +14,11 @@ LANGS = ("en", "es", "pt", "de", "fr")
 
 
 def _bench():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location("language_quality", REPO / "bench" / "language_quality.py")
-    assert spec and spec.loader
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("language_quality", mod)
-    spec.loader.exec_module(mod)
-    return mod
+    return load_script(REPO / "bench" / "language_quality.py")
 
 
 def _make_sets():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location("make_sets", CHAT / "make_sets.py")
-    assert spec and spec.loader
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return load_script(CHAT / "make_sets.py")
 
 
 @pytest.mark.parametrize("lang", LANGS)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 import pytest
+from script_support import load_script
 
 from ebbtide.features.language import annotate_texts
 from ebbtide.features.language.noncommittal import (
@@ -89,12 +88,7 @@ def test_annotate_reads_pairs() -> None:
 
 
 def _bench():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location("language_quality", REPO / "bench" / "language_quality.py")
-    assert spec and spec.loader
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("language_quality", mod)
-    spec.loader.exec_module(mod)
-    return mod
+    return load_script(REPO / "bench" / "language_quality.py")
 
 
 @needs_data

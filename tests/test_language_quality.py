@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from script_support import load_script
 
 from ebbtide.features.language import lsm_score
 
@@ -16,12 +15,7 @@ DATA = Path(__file__).parents[2] / "shared" / "data"
 
 
 def _bench():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location("language_quality", REPO / "bench" / "language_quality.py")
-    assert spec and spec.loader
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules["language_quality"] = mod
-    spec.loader.exec_module(mod)
-    return mod
+    return load_script(REPO / "bench" / "language_quality.py")
 
 
 needs_data = pytest.mark.skipif(not (DATA / "goemotions").is_dir() or not (DATA / "circa").is_dir(),
