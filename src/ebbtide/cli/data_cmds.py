@@ -153,7 +153,7 @@ def read_all(paths: list[Path], platform: Platform | None, date_order: DateOrder
 
 def _print_report(parsed: ParsedExport) -> None:
     for line in parse_report_lines(parsed.report, parsed.messages):
-        err.print(line, markup=False, highlight=False, soft_wrap=True)
+        err.print(line, markup=False, highlight=False, emoji=False, soft_wrap=True)
 
 
 # --------------------------------------------------------------------------- parse
@@ -330,7 +330,7 @@ def coverage_report(store: Any, cid: str) -> list[str]:
 
 def _print_lines(lines: list[str]) -> None:
     for line in lines:
-        err.print(line, markup=False, highlight=False, soft_wrap=True)
+        err.print(line, markup=False, highlight=False, emoji=False, soft_wrap=True)
 
 
 def person_coverage_report(store: Any, person: str) -> list[str]:

@@ -247,7 +247,7 @@ def parse_source(
             pl.col("hdr").str.slice(pl.col("date").str.len_chars()).alias("time"),
             pl.col("hdr").str.len_chars().alias("hdr_len"),
         )
-        .collect()
+        .collect(engine="streaming")
     )
     tick("headers")
     dates = date_table(cand.get_column("date").unique().to_list())

@@ -63,7 +63,7 @@ def _messages(heads: pl.DataFrame, cont: pl.DataFrame) -> pl.DataFrame:
         )
     )
     if cont.height == 0:
-        return query.collect()
+        return query.collect(engine="streaming")
     tails_query = (
         cont.lazy()
         .group_by("msg_id", maintain_order=True)
@@ -71,7 +71,7 @@ def _messages(heads: pl.DataFrame, cont: pl.DataFrame) -> pl.DataFrame:
         .select("msg_id", pl.col("line").list.join("\n").str.strip_chars_end("\n").alias("tail"))
         .filter(pl.col("tail") != "")  # trailing empty lines (e.g. the file's last newline) add nothing
     )
-    heads, tails = pl.collect_all([query, tails_query])  # side by side
+    heads, tails = pl.collect_all([query, tails_query], engine="streaming")  # side by side
     if tails.height == 0:
         return heads
     # most messages are one line: the few tails are put on by row number (msg_id counts rows from 1)
@@ -95,7 +95,7 @@ def _finish(
         heads.lazy().select(
             needs_look("body").alias("look"), (pl.col("author").is_null() | (pl.col("author") == "")).alias("none")
         ),
-    ])
+    ], engine="streaming")
     changed = {n: c for n in names.to_series().to_list() if (c := clean_name(n)) != n}
     no_author = masks.get_column("none")
     if changed:  # most exports need no cleaning: then no pass over every row
