@@ -12,7 +12,6 @@ from datetime import date, datetime
 
 import polars as pl
 
-from ebbtide.insight.wording import counted
 from ebbtide.model import MessageKind, ParseReport
 
 _ORDER_WORDS = {"dmy": "day-month-year", "mdy": "month-day-year", "ymd": "year-month-day"}
@@ -66,6 +65,10 @@ def parse_report_lines(
     report: ParseReport, messages: pl.DataFrame, *, max_unplaced: int = 5, max_examples: int = 3
 ) -> list[str]:
     """Plain lines describing one parse: what was read, how, and what could not be used."""
+    # imported here: ``ebbtide parse`` works the report out while it writes the output, so loading the
+    # insight package (about 15 ms) overlaps the writing instead of delaying the start
+    from ebbtide.insight.wording import counted
+
     lines = [f"{report.source_file}: {report.platform.value} ({report.dialect})"]
     if report.date_order is not None:
         order = _ORDER_WORDS.get(report.date_order.value, report.date_order.value)
