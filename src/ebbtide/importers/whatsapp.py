@@ -42,13 +42,14 @@ from ebbtide.importers.whatsapp_dialect import (
     GENERAL_PATTERN,
     HEADER_RE,
     OrderDecision,
+    Shape,
     date_table,
     infer_date_order,
     order_name,
     shape_counts,
     time_table,
 )
-from ebbtide.importers.whatsapp_messages import _finish, _messages, _unplaced
+from ebbtide.importers.whatsapp_messages import _finish, _messages, _unplaced, header_authors
 from ebbtide.importers.whatsapp_people import conversation_slug
 from ebbtide.importers.whatsapp_times import _app_line, _file_dates, _row_of, _spikes
 from ebbtide.model import (
@@ -250,70 +251,42 @@ def parse_source(
         .collect(engine="streaming")
     )
     tick("headers")
-    dates = date_table(cand.get_column("date").unique().to_list())
-    times = time_table(cand.get_column("time").unique().to_list())
+    # the author of every header line does not depend on the dates: Polars finds them in the background
+    # while the date and time tables are built in Python (waited for before the dates are looked up, so
+    # that the two steps' memory is not needed at once); header lines found not to be headers after
+    # all are then dropped from them
+    candidate = pl.repeat(False, lines.len(), eager=True, dtype=pl.Boolean).scatter(cand.get_column("idx"), True)
+    pending = header_authors(
+        pl.DataFrame({"line": lines.filter(candidate), "hdr_len": cand.get_column("hdr_len")})
+    ).collect(background=True, engine="streaming")
+    del candidate
+    try:
+        dates = date_table(cand.get_column("date").unique().to_list())
+        times = time_table(cand.get_column("time").unique().to_list())
+    except BaseException:
+        pending.cancel()
+        raise
+    authors = pending.fetch_blocking()
     tick("tables")
-    # each header's row in the two small tables (a hash look-up), then the tables' columns gathered
-    # by it: about half the work of two joins over every header
-    cand = cand.select(
-        "idx",
-        "hdr_len",
-        *dates.drop("date", "n3").select(pl.all().gather(_row_of(cand.get_column("date"), dates.get_column("date"))))
-        .get_columns(),
-        times.get_column("sod").gather(_row_of(cand.get_column("time"), times.get_column("time"))),
-    )
-    tick("joins")
-
-    if date_order is not None:
-        decision = OrderDecision(date_order, True, "set by you (--date-order)")
-    else:
-        decision = infer_date_order(
-            cand.select("n1", "n2", "w1", "d_dmy", "d_mdy", "sod"), shape, functools.partial(_file_dates, cand, lines)
-        )
-    day = pl.col(f"d_{decision.order.value}")
-    if decision.order is not DateOrder.YMD:  # a four-digit first field is always a year
-        day = pl.when(pl.col("w1") == 4).then(pl.col("d_ymd")).otherwise(day)
-    cand = cand.select(
-        "idx", "hdr_len", (day.cast(pl.Datetime("us")) + pl.duration(seconds=pl.col("sod"))).alias("timestamp")
-    )
-    impossible = int(cand.get_column("timestamp").null_count())
-    cand = cand.filter(pl.col("timestamp").is_not_null())
-    if impossible and date_order is not None:
-        warnings.append(
-            f"{impossible} header line(s) have impossible dates when read as {order_name(date_order)}; "
-            "they were kept as text of the message before them. Check --date-order."
-        )
-    elif impossible:
-        warnings.append(
-            f"{impossible} line(s) looked like message headers but had an impossible date or time; "
-            "they were kept as text of the message before them."
-        )
-    spikes = _spikes(cand.get_column("timestamp"))
-    if spikes.any():  # a notice written late by the app is a record of its own, not pasted text
-        spikes = spikes.scatter(spikes.arg_true(), ~_app_line(cand.filter(spikes), lines))
-    if spikes.any():
-        warnings.append(
-            f"{int(spikes.sum())} header-like line(s) far out of time order (e.g. a pasted older message) "
-            "were kept as text of the message they appear in."
-        )
-    cand = cand.filter(~spikes)
-    if cand.height == 0:
-        raise _not_a_chat(
-            f"no message header has a real date when read as {order_name(decision.order)}", src.name
-        )
+    cand, kept, decision = _dated(cand, dates, times, lines, shape, date_order, src.name, warnings, tick)
+    if kept is not None:
+        authors = authors.filter(kept)
     # header rows are gathered by index (no join over every line); continuation lines get the id of
     # the message they follow from a running count of headers
     hidx = cand.get_column("idx")
     header = pl.repeat(False, lines.len(), eager=True, dtype=pl.Boolean).scatter(hidx, True)
-    heads = cand.select(
-        "idx",
-        pl.int_range(1, pl.len() + 1, dtype=pl.UInt32).alias("msg_id"),
-        "timestamp",
-        lines.filter(header).alias("line"),  # filter works chunk by chunk; gather would rechunk
-        "hdr_len",
-    )
+    heads = pl.concat([
+        cand.select(
+            "idx",
+            pl.int_range(1, pl.len() + 1, dtype=pl.UInt32).alias("msg_id"),
+            "timestamp",
+            lines.filter(header).alias("line"),  # filter works chunk by chunk; gather would rechunk
+            "hdr_len",
+        ),
+        authors,
+    ], how="horizontal")
     rest = pl.DataFrame({"line": lines, "header": header, "msg_id": header.cum_sum()})
-    del cand, lines, header
+    del cand, lines, header, authors
 
     tick("timestamps")
     unplaced = _unplaced(rest.get_column("line").head(int(hidx[0])))
@@ -359,6 +332,71 @@ def parse_source(
         participants=participants,
         me=me,
     )
+
+
+def _dated(
+    cand: pl.DataFrame, dates: pl.DataFrame, times: pl.DataFrame, lines: pl.Series, shape: Shape,
+    date_order: DateOrder | None, name: str, warnings: list[str], tick: _Ticker,
+) -> tuple[pl.DataFrame, pl.Series | None, OrderDecision]:
+    """The candidate header rows (idx, date, time, hdr_len) that are real headers, with their timestamp
+    (idx, hdr_len, timestamp); which of the rows were kept (None: all); the date order decided.
+    ``dates`` and ``times``: the tables of the distinct date and time strings (``date_table``,
+    ``time_table``).
+
+    A row is dropped when its date or time is impossible, or when it is a look-alike far out of time
+    order (``_spikes``); its line then stays text of the message before it. Warnings are appended."""
+    # each header's row in the two small tables (a hash look-up), then the tables' columns gathered
+    # by it: about half the work of two joins over every header
+    cand = cand.select(
+        "idx",
+        "hdr_len",
+        *dates.drop("date", "n3").select(pl.all().gather(_row_of(cand.get_column("date"), dates.get_column("date"))))
+        .get_columns(),
+        times.get_column("sod").gather(_row_of(cand.get_column("time"), times.get_column("time"))),
+    )
+    tick("joins")
+
+    if date_order is not None:
+        decision = OrderDecision(date_order, True, "set by you (--date-order)")
+    else:
+        decision = infer_date_order(
+            cand.select("n1", "n2", "w1", "d_dmy", "d_mdy", "sod"), shape, functools.partial(_file_dates, cand, lines)
+        )
+    day = pl.col(f"d_{decision.order.value}")
+    if decision.order is not DateOrder.YMD:  # a four-digit first field is always a year
+        day = pl.when(pl.col("w1") == 4).then(pl.col("d_ymd")).otherwise(day)
+    cand = cand.select(
+        "idx", "hdr_len", (day.cast(pl.Datetime("us")) + pl.duration(seconds=pl.col("sod"))).alias("timestamp")
+    )
+    kept = cand.get_column("timestamp").is_not_null()
+    impossible = int(cand.height - kept.sum())
+    if impossible:
+        cand = cand.filter(kept)
+    if impossible and date_order is not None:
+        warnings.append(
+            f"{impossible} header line(s) have impossible dates when read as {order_name(date_order)}; "
+            "they were kept as text of the message before them. Check --date-order."
+        )
+    elif impossible:
+        warnings.append(
+            f"{impossible} line(s) looked like message headers but had an impossible date or time; "
+            "they were kept as text of the message before them."
+        )
+    spikes = _spikes(cand.get_column("timestamp"))
+    if spikes.any():  # a notice written late by the app is a record of its own, not pasted text
+        spikes = spikes.scatter(spikes.arg_true(), ~_app_line(cand.filter(spikes), lines))
+    if spikes.any():
+        warnings.append(
+            f"{int(spikes.sum())} header-like line(s) far out of time order (e.g. a pasted older message) "
+            "were kept as text of the message they appear in."
+        )
+        cand = cand.filter(~spikes)
+        kept = kept.scatter(kept.arg_true(), ~spikes)
+    if cand.height == 0:
+        raise _not_a_chat(
+            f"no message header has a real date when read as {order_name(decision.order)}", name
+        )
+    return cand, (kept if impossible or spikes.any() else None), decision
 
 
 class _Ticker:

@@ -38,30 +38,44 @@ def _unplaced(before: pl.Series) -> list[UnplacedLine]:
     ]
 
 
-def _messages(heads: pl.DataFrame, cont: pl.DataFrame) -> pl.DataFrame:
-    """One row per message: author split off the header line, continuation lines joined with '\\n'.
+def header_authors(heads: pl.DataFrame) -> pl.LazyFrame:
+    """For header lines (line, hdr_len): the author, the length of 'author: ' (``alen``, 0 without one)
+    and ``none`` (no author: a notice).
 
-    ``heads``: one row per header line (idx, msg_id, timestamp, line, hdr_len); ``cont``: the other
-    lines after the first header (line, msg_id of the message they continue).
-    """
+    None of this depends on the dates, so ``parse_source`` runs it in the background while the date
+    and time tables are built."""
     # group 0 only: a plain find is several times faster than a capture group in Rust regex. The
     # author is looked for in the first _AUTHOR_SPAN characters after the header (its match is at most
-    # 102 long) and the body cut from the line itself: no copy of every line's rest (about 50 MB less
-    # at the peak for a million messages)
-    query = (
+    # 102 long); the body is cut from the line itself later (``_messages``): no copy of every line's rest
+    return (
         heads.lazy()
-        .with_columns(
+        .select(
             pl.col("line").str.slice(pl.col("hdr_len"), _AUTHOR_SPAN).str.extract(_AUTHOR_PATTERN, 0).alias("author_colon")
         )
         .select(
-            "idx",
-            "msg_id",
-            "timestamp",
             pl.col("author_colon").str.strip_suffix(" ").str.strip_suffix(":").alias("author"),
-            pl.col("line").str.slice(pl.col("hdr_len") + pl.col("author_colon").str.len_chars().fill_null(0))
-            .alias("body"),
+            pl.col("author_colon").str.len_chars().fill_null(0).alias("alen"),
         )
+        .with_columns((pl.col("author").is_null() | (pl.col("author") == "")).alias("none"))
     )
+
+
+def _messages(heads: pl.DataFrame, cont: pl.DataFrame) -> pl.DataFrame:
+    """One row per message: the text after the author, continuation lines joined with '\\n', and
+    ``look`` (the text needs a closer look, ``needs_look``).
+
+    ``heads``: one row per header line (idx, msg_id, timestamp, line, hdr_len and the columns of
+    ``header_authors``); ``cont``: the other lines after the first header (line, msg_id of the message
+    they continue).
+    """
+    query = heads.lazy().select(
+        "idx",
+        "msg_id",
+        "timestamp",
+        "author",
+        pl.col("line").str.slice(pl.col("hdr_len") + pl.col("alen")).alias("body"),
+        "none",
+    ).with_columns(needs_look("body").alias("look"))
     if cont.height == 0:
         return query.collect(engine="streaming")
     tails_query = (
@@ -74,11 +88,16 @@ def _messages(heads: pl.DataFrame, cont: pl.DataFrame) -> pl.DataFrame:
     heads, tails = pl.collect_all([query, tails_query], engine="streaming")  # side by side
     if tails.height == 0:
         return heads
-    # most messages are one line: the few tails are put on by row number (msg_id counts rows from 1)
+    # most messages are one line: the few tails are put on by row number (msg_id counts rows from 1),
+    # and only those longer texts are looked at again
     rows = tails.get_column("msg_id") - 1
     body = heads.get_column("body")
-    joined = tails.select(pl.concat_str([body.gather(rows), pl.lit("\n"), pl.col("tail")]).alias("body")).to_series()
-    return heads.with_columns(body.scatter(rows, joined))
+    joined = tails.select(
+        pl.concat_str([body.gather(rows), pl.lit("\n"), pl.col("tail")]).alias("body")
+    ).with_columns(needs_look("body").alias("look"))
+    return heads.with_columns(
+        body.scatter(rows, joined.get_column("body")), heads.get_column("look").scatter(rows, joined.get_column("look"))
+    )
 
 
 def _finish(
@@ -86,17 +105,14 @@ def _finish(
 ) -> tuple[pl.DataFrame, str | None, tuple[str, ...]]:
     """Sender clean-up, kinds, edited marker, ids: the canonical frame, 'me' where it can be told, and
     the people who wrote, in order of their first message."""
-    # side by side: the distinct names (few: cleaned once each in Python, then mapped) and one pass
-    # that finds the few bodies needing a closer look and the rows without an author (notices); the
-    # fixes and kinds are worked out on those rows only, every other row is plain text
+    # the distinct names are few: cleaned once each in Python, then mapped. ``look`` (``_messages``)
+    # marks the few bodies needing a closer look and ``none`` the rows without an
+    # author (notices); the fixes and kinds are worked out on those rows only, every other row is text
     heads = box.pop()
-    names, masks = pl.collect_all([
-        heads.lazy().select(pl.col("author").drop_nulls().unique()),
-        heads.lazy().select(
-            needs_look("body").alias("look"), (pl.col("author").is_null() | (pl.col("author") == "")).alias("none")
-        ),
-    ], engine="streaming")
-    changed = {n: c for n in names.to_series().to_list() if (c := clean_name(n)) != n}
+    names = heads.get_column("author").drop_nulls().unique()
+    changed = {n: c for n in names.to_list() if (c := clean_name(n)) != n}
+    masks = heads.select("look", "none")
+    heads = heads.drop("look", "none")
     no_author = masks.get_column("none")
     if changed:  # most exports need no cleaning: then no pass over every row
         if emptied := [n for n, c in changed.items() if c == ""]:
