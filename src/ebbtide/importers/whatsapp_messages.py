@@ -61,8 +61,7 @@ def header_authors(heads: pl.DataFrame) -> pl.LazyFrame:
 
 
 def _messages(heads: pl.DataFrame, cont: pl.DataFrame) -> pl.DataFrame:
-    """One row per message: the text after the author, continuation lines joined with '\\n', and
-    ``look`` (the text needs a closer look, ``needs_look``).
+    """One row per message: the text after the author, continuation lines joined with '\\n'.
 
     ``heads``: one row per header line (idx, msg_id, timestamp, line, hdr_len and the columns of
     ``header_authors``); ``cont``: the other lines after the first header (line, msg_id of the message
@@ -75,7 +74,7 @@ def _messages(heads: pl.DataFrame, cont: pl.DataFrame) -> pl.DataFrame:
         "author",
         pl.col("line").str.slice(pl.col("hdr_len") + pl.col("alen")).alias("body"),
         "none",
-    ).with_columns(needs_look("body").alias("look"))
+    )
     if cont.height == 0:
         return query.collect(engine="streaming")
     tails_query = (
@@ -88,16 +87,11 @@ def _messages(heads: pl.DataFrame, cont: pl.DataFrame) -> pl.DataFrame:
     heads, tails = pl.collect_all([query, tails_query], engine="streaming")  # side by side
     if tails.height == 0:
         return heads
-    # most messages are one line: the few tails are put on by row number (msg_id counts rows from 1),
-    # and only those longer texts are looked at again
+    # most messages are one line: the few tails are put on by row number (msg_id counts rows from 1)
     rows = tails.get_column("msg_id") - 1
     body = heads.get_column("body")
-    joined = tails.select(
-        pl.concat_str([body.gather(rows), pl.lit("\n"), pl.col("tail")]).alias("body")
-    ).with_columns(needs_look("body").alias("look"))
-    return heads.with_columns(
-        body.scatter(rows, joined.get_column("body")), heads.get_column("look").scatter(rows, joined.get_column("look"))
-    )
+    joined = tails.select(pl.concat_str([body.gather(rows), pl.lit("\n"), pl.col("tail")]).alias("body")).to_series()
+    return heads.with_columns(body.scatter(rows, joined))
 
 
 def _finish(
@@ -105,14 +99,17 @@ def _finish(
 ) -> tuple[pl.DataFrame, str | None, tuple[str, ...]]:
     """Sender clean-up, kinds, edited marker, ids: the canonical frame, 'me' where it can be told, and
     the people who wrote, in order of their first message."""
-    # the distinct names are few: cleaned once each in Python, then mapped. ``look`` (``_messages``)
-    # marks the few bodies needing a closer look and ``none`` the rows without an
-    # author (notices); the fixes and kinds are worked out on those rows only, every other row is text
+    # side by side: the distinct names (few: cleaned once each in Python, then mapped) and one pass
+    # that finds the few bodies needing a closer look; ``none`` (``header_authors``) marks the rows
+    # without an author (notices). The fixes and kinds are worked out on those rows only, every other
+    # row is plain text
     heads = box.pop()
-    names = heads.get_column("author").drop_nulls().unique()
-    changed = {n: c for n in names.to_list() if (c := clean_name(n)) != n}
-    masks = heads.select("look", "none")
-    heads = heads.drop("look", "none")
+    names, masks = pl.collect_all([
+        heads.lazy().select(pl.col("author").drop_nulls().unique()),
+        heads.lazy().select(needs_look("body").alias("look"), "none"),
+    ], engine="streaming")
+    changed = {n: c for n in names.to_series().to_list() if (c := clean_name(n)) != n}
+    heads = heads.drop("none")
     no_author = masks.get_column("none")
     if changed:  # most exports need no cleaning: then no pass over every row
         if emptied := [n for n, c in changed.items() if c == ""]:
