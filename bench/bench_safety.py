@@ -41,7 +41,7 @@ class Item:
     kind: str  # for "none": figure, joke, quote, game, concert, abuse_other, distance, care, everyday
     text: str
     part: str  # dev or held
-    source: str = "round1"  # round1 (<lang>.txt), dev2, dev3 or held3 (the file's suffix)
+    source: str = "round1"  # round1 (<lang>.txt), dev2, dev3, held3, dev4, held4 or dev5 (the file's suffix)
 
 
 def expand(template: str) -> list[str]:
@@ -74,10 +74,11 @@ def load(lang: str) -> list[Item]:
     ``<lang>_held3.txt`` (third round, by another writer, blind: held apart for the third round's figures,
     development since the fourth round), ``<lang>_dev4.txt`` (fourth round, new writers, blind: development)
     and ``<lang>_held4.txt`` (fourth round, by new writers, blind: all
-    held apart)."""
+    held apart), ``<lang>_dev5.txt`` (fifth round: our own hard negatives for the new rules, development)."""
     items = []
     for name, fixed in ((f"{lang}.txt", None), (f"{lang}_dev2.txt", "dev"), (f"{lang}_dev3.txt", "dev"),
-                        (f"{lang}_held3.txt", "dev"), (f"{lang}_dev4.txt", "dev"), (f"{lang}_held4.txt", "held")):
+                        (f"{lang}_held3.txt", "dev"), (f"{lang}_dev4.txt", "dev"), (f"{lang}_held4.txt", "held"),
+                        (f"{lang}_dev5.txt", "dev")):
         if not (DATA / name).exists():
             continue
         for raw in (DATA / name).read_text(encoding="utf-8").splitlines():
@@ -145,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--part", choices=("dev", "held", "all"), default="dev")
     ap.add_argument("--errors", action="store_true", help="list misses and false alarms (not with --part held)")
     ap.add_argument("--lang", choices=LANGS, action="append")
-    ap.add_argument("--source", choices=("all", "round1", "dev2", "dev3", "held3", "dev4", "held4"), default="all",
+    ap.add_argument("--source", choices=("all", "round1", "dev2", "dev3", "held3", "dev4", "held4", "dev5"), default="all",
                     help="one file of the set: dev3, held3, dev4 and held4 were written blind to the patterns")
     args = ap.parse_args(argv)
     if args.errors and args.part != "dev":

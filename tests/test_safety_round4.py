@@ -8,9 +8,8 @@ person who "is gonna finish u" in a game.
 
 from __future__ import annotations
 
-import tomllib
-
 import pytest
+from safety_round_support import ROUND_CLASSES, assert_found, round_sections
 
 from ebbtide.signals import safety
 from ebbtide.signals.safety import CLEAR, classify_texts
@@ -74,11 +73,7 @@ NEGATIVE = [
 
 @pytest.mark.parametrize(("lang", "cls", "text"), [(lang, c, t) for lang, items in POSITIVE.items() for c, t in items])
 def test_round4_finds_each_class(lang: str, cls: str, text: str) -> None:
-    found = classify_texts([text])[0]
-    if cls in CLEAR:
-        assert found in CLEAR, (lang, text, found)
-    else:
-        assert found in (*CLEAR, "contempt"), (lang, text, found)
+    assert_found(cls, text)
 
 
 @pytest.mark.parametrize("text", NEGATIVE)
@@ -88,10 +83,7 @@ def test_round4_hard_negatives_stay_quiet(text: str) -> None:
 
 def test_every_language_has_round4_sections_with_a_known_class() -> None:
     for lang in safety.LANGS:
-        data = tomllib.loads((safety.resources.files("ebbtide.signals") / "data" / "safety" / f"{lang}.toml")
-                             .read_text(encoding="utf-8"))
-        r4 = {name: spec for name, spec in data["broad"].items() if name.startswith("r4_")}
-        assert {spec["class"] for spec in r4.values()} == {"control", "threat", "self_harm", "contempt"}, lang
+        assert {spec["class"] for spec in round_sections(lang, "r4_").values()} == ROUND_CLASSES, lang
 
 
 def test_a_section_with_an_unknown_class_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
