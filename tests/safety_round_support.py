@@ -20,3 +20,8 @@ def round_sections(lang: str, prefix: str) -> dict[str, dict]:
     """The ``[broad.<prefix>*]`` sections of one language's grammar file."""
     text = (safety.resources.files("ebbtide.signals") / "data" / "safety" / f"{lang}.toml").read_text(encoding="utf-8")
     return {name: spec for name, spec in tomllib.loads(text)["broad"].items() if name.startswith(prefix)}
+
+
+def cases(positive: dict[str, list[tuple[str, str]]]) -> list[tuple[str, str, str]]:
+    """``{lang: [(class, text), ...]}`` -> ``[(lang, class, text), ...]`` for ``pytest.mark.parametrize``."""
+    return [(lang, cls, text) for lang, items in positive.items() for cls, text in items]

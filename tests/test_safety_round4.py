@@ -9,7 +9,7 @@ person who "is gonna finish u" in a game.
 from __future__ import annotations
 
 import pytest
-from safety_round_support import ROUND_CLASSES, assert_found, round_sections
+from safety_round_support import ROUND_CLASSES, assert_found, cases, round_sections
 
 from ebbtide.signals import safety
 from ebbtide.signals.safety import CLEAR, classify_texts
@@ -71,7 +71,7 @@ NEGATIVE = [
 ]
 
 
-@pytest.mark.parametrize(("lang", "cls", "text"), [(lang, c, t) for lang, items in POSITIVE.items() for c, t in items])
+@pytest.mark.parametrize(("lang", "cls", "text"), cases(POSITIVE))
 def test_round4_finds_each_class(lang: str, cls: str, text: str) -> None:
     assert_found(cls, text)
 

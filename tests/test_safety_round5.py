@@ -10,7 +10,7 @@ that the regex gate can prove (the grammar runs on a million messages in the spe
 from __future__ import annotations
 
 import pytest
-from safety_round_support import ROUND_CLASSES, assert_found, round_sections
+from safety_round_support import ROUND_CLASSES, assert_found, cases, round_sections
 
 from ebbtide.signals import safety
 from ebbtide.signals.regex_gate import necessary_literals
@@ -75,7 +75,7 @@ NEGATIVE = [
 ]
 
 
-@pytest.mark.parametrize(("lang", "cls", "text"), [(lang, c, t) for lang, items in POSITIVE.items() for c, t in items])
+@pytest.mark.parametrize(("lang", "cls", "text"), cases(POSITIVE))
 def test_round5_finds_each_class(lang: str, cls: str, text: str) -> None:
     assert_found(cls, text)
 
