@@ -12,7 +12,7 @@ The lists live in ``data/<lang>.toml``: ``[features] affection`` holds warm phra
 - ``negators`` ("not", "no", "stop", "nicht", "pas", "não"): a pet name or a compliment in a refusal or a
   negated sentence ("babe I said no", "I'm not your sweetheart", "nicht jetzt, liebling") does not count;
 - ``third_person`` ("my mum", "the kids", "mi madre"): the words are about someone else ("my mum misses
-  you", "minha mãe tá com saudade de vc"); only emoji still count;
+  you", "minha mãe tá com saudade de vc"); its emoji do not count either;
 - ``alone``: replies that are warm only as the whole message ("ily2", "yo más", "ich dich mehr").
 
 Warm phrases (``affection``) are cancelled by ``[modifiers] negated_affection`` (a negator just before them:
@@ -49,10 +49,12 @@ def affection_hits(
     ``phrases`` warm-phrase hits, ``negated`` (bool) a negator governs one of them, ``emoji`` affectionate
     emoji, ``sarcasm`` markers, ``pet`` pet names anywhere (incl. greeting + pet name), ``pet_edge`` (bool or
     count) an everyday-word pet name as first/last word, ``you_form`` / ``warm`` the compliment pair,
-    ``negator`` / ``third`` the cancelling words, ``alone`` (bool) a whole-message warm reply.
+    ``negator`` / ``third`` the cancelling words (a third person also cancels the emoji), ``alone`` (bool) a
+    whole-message warm reply.
     """
     strong = np.where(negated | (third > 0), 0, phrases)
     soft = pet + pet_edge.astype(np.int64) + ((you_form > 0) & (warm > 0)).astype(np.int64)
     soft = np.where((negator > 0) | (third > 0), 0, soft)
-    hits = strong + soft + alone.astype(np.int64) + emoji
+    # hearts about someone or something else ("mein hund ist so ein schatz 🐶❤️", "le bébé de Sophie 🥰")
+    hits = strong + soft + alone.astype(np.int64) + np.where(third > 0, 0, emoji)
     return np.where(sarcasm > 0, 0, hits)
