@@ -132,3 +132,84 @@ def test_blind_sets_are_whole_and_scored_apart(lang: str) -> None:
     assert ev["p"] >= 0.85 and ev["f1"] >= 0.65, (ev["p"], ev["f1"])
     af = b.eval_chat_affection(lang, "blind")
     assert af["p"] >= 0.88 and af["r"] >= 0.65, (af["p"], af["r"])
+
+
+@pytest.mark.parametrize(("split", "folder"), [("blind_dev", "blind4dev"), ("blind_dev5", "blind5dev")])
+@pytest.mark.parametrize("lang", LANGS)
+def test_blind_development_sets_are_whole(lang: str, split: str, folder: str) -> None:
+    """``chat/blind4dev/`` and ``chat/blind5dev/``: more sets written blind to the annotator, for development
+    (their errors may be listed and turned into kinds of phrasing; blind4 stays apart)."""
+    b = _bench()
+    assert b.BLIND_FOLDERS[split] == folder
+    for feature in ("evasive", "affection"):
+        df = b.load_chat(feature, lang, split)
+        assert df.height >= 150, (feature, lang, split)
+        assert set(df["label"].unique().to_list()) == {0, 1}
+        assert set(df["split"].unique().to_list()) == {split}
+        assert df["id"].n_unique() == df.height
+        lines = (CHAT / folder / f"{feature}_{lang}.tsv").read_text(encoding="utf-8").splitlines()
+        assert len(lines) == df.height + 1  # a header, then one item per line
+        if feature == "evasive":
+            assert df["question"].str.strip_chars().str.len_chars().min() > 0
+
+
+@pytest.mark.parametrize(("lang", "question", "answer"), [
+    # a counter-question instead of an answer
+    ("en", "do you want to move in together?", "why do you even ask?"),
+    ("es", "¿nos vamos a vivir juntos?", "¿y eso por qué?"),
+    ("pt", "vamos morar junto?", "pq vc quer saber?"),
+    ("de", "willst du mit mir zusammenziehen?", "warum fragst du?"),
+    ("fr", "tu veux qu'on emménage ensemble ?", "pourquoi ?"),
+    # an emoji (or punctuation) alone
+    ("en", "are we still on for saturday?", "🫣"), ("es", "¿cenamos el sábado?", "🤔🤔"),
+    ("pt", "bora sábado?", "..."), ("de", "kommst du samstag?", "😬"), ("fr", "tu viens samedi ?", "🙈"),
+    # vague times and conditions on pay day or the weather
+    ("en", "when are you coming home?", "soonish"), ("es", "¿cuándo vienes a verme?", "un día de estos"),
+    ("pt", "quando vc vem?", "logo logo"), ("de", "wann kommst du heim?", "demnächst"),
+    ("fr", "tu viens quand ?", "un de ces quatre"),
+    ("en", "can you pay me back this week?", "when i get paid"), ("es", "¿me devuelves la plata?", "cuando cobre"),
+    ("pt", "me paga essa semana?", "quando receber"), ("de", "gibst du mir das geld zurück?", "wenn das gehalt kommt"),
+    ("fr", "tu me rembourses ?", "quand je serai payée"),
+    # sleeping on it, talking in person, dismissing
+    ("en", "should we put down the deposit?", "let's sleep on it"),
+    ("es", "¿firmamos el piso?", "lo consulto con la almohada"),
+    ("pt", "fechamos a viagem?", "dá-me mais uns dias"), ("de", "buchen wir die reise?", "lass mich drüber schlafen"),
+    ("fr", "on prend l'appart ?", "laisse-moi dormir dessus"),
+])
+def test_round5_evasive_kinds(lang: str, question: str, answer: str) -> None:
+    assert _one(answer, lang, question)["noncommittal"]["value"] is True
+
+
+@pytest.mark.parametrize(("lang", "question", "answer"), [
+    ("en", "are we still on for saturday?", "👍"), ("es", "¿me quieres?", "❤️"),
+    ("en", "dinner friday?", "can't friday, sunday instead?"),  # a counter-proposal names a day
+    ("pt", "cinema amanhã?", "amanhã não, quinta?"), ("de", "gehen wir heute essen?", "heute nicht. morgen?"),
+    ("en", "do you want to get engaged?", "not yet, i'm not ready. it's a no for now"),
+    ("fr", "on emménage ensemble ?", "je suis pas prête, c'est non"),
+    ("es", "viste el partido de ayer?", "cuál?"),  # a counter-question to no plan or relationship question
+])
+def test_round5_committal_and_not_dodges(lang: str, question: str, answer: str) -> None:
+    assert _one(answer, lang, question)["noncommittal"]["value"] is False
+
+
+@pytest.mark.parametrize(("lang", "text", "expected"), [
+    # longing, counting down, smiling because of the partner
+    ("en", "wish i could teleport to you", True), ("es", "no veo la hora de verte", True),
+    ("pt", "doida pra te ver", True), ("de", "ich hab sehnsucht", True), ("fr", "il me tarde de te voir", True),
+    ("en", "counting the sleeps", True), ("es", "cuento los días", True), ("de", "ich zähl die tage", True),
+    ("pt", "não consigo parar de sorrir", True), ("fr", "je souris comme une idiote à cause de toi", True),
+    # regional pet names after a greeting
+    ("en", "morning hen", True), ("es", "hola mi vidita", True), ("pt", "boa noite docinho", True),
+    ("de", "nachti mäuschen", True), ("fr", "cc mon poussin", True),
+    # pet names in anger, hearts about someone or something else, kisses for the family
+    ("en", "listen babe, if you leave the dishes one more time i'm done", False),
+    ("es", "cariño, otra vez tarde? estoy harta", False), ("pt", "amor, cadê a chave? de novo?", False),
+    ("de", "schatz, wo zum teufel ist mein schlüssel", False), ("fr", "chérie, tu te fous de moi là", False),
+    ("en", "the puppy is so cute 😍", False), ("de", "mein hund ist so ein schatz ❤️", False),
+    ("fr", "le chien est trop mignon ❤️", False), ("es", "besos a tu mamá de mi parte", False),
+    ("pt", "manda um beijo pra tua mãe", False), ("en", "thanks babe 🙃", False),
+    ("pt", "tô com saudade do meu sofá", False), ("pt", "saudade do seu sorriso", True),
+    ("es", "odio mi vida", False), ("de", "süße schuhe, woher?", False),
+])
+def test_round5_affection_kinds(lang: str, text: str, expected: bool) -> None:
+    assert _one(text, lang)["affection"]["value"] is expected

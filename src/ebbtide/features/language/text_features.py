@@ -136,9 +136,10 @@ def noncommittal_columns(t: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
     hedges, strong, non_answer, committal = arr("_hedges"), arr("_nc_strong"), arr("_non_answer"), arr("_committal")
     opener = t["_opener"].fill_null(False).to_numpy()
     has_q = t["ctx_row"].is_not_null().to_numpy()
-    form = t["_form_na"].fill_null(False).to_numpy() & has_q
+    form = (t["_form_na"].fill_null(False).to_numpy() & has_q
+            & t["question_context"].str.contains("?", literal=True).fill_null(False).to_numpy())
     if form.any():  # a counter-question or an emoji-only reply dodges only a question about plans, the
-        # relationship or a shared future (not "que?" between friends)
+        # relationship or a shared future, asked with a "?" (not "que?" between friends)
         pr = t.select(ctx_row=pl.col("row").cast(pl.UInt32),
                       pr=(pl.col("plan_question") | pl.col("relationship_question")
                           | (pl.col("question") & pl.col("future_talk"))).fill_null(False))
