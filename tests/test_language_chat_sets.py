@@ -129,9 +129,9 @@ def test_blind_sets_are_whole_and_scored_apart(lang: str) -> None:
         assert set(df["label"].unique().to_list()) == {0, 1}
         assert set(df["split"].unique().to_list()) == {"blind"}
     ev = b.eval_chat_evasive(lang, "blind")
-    assert ev["p"] >= 0.85 and ev["f1"] >= 0.65, (ev["p"], ev["f1"])
+    assert ev["p"] >= 0.90 and ev["f1"] >= 0.78, (ev["p"], ev["f1"])
     af = b.eval_chat_affection(lang, "blind")
-    assert af["p"] >= 0.88 and af["r"] >= 0.65, (af["p"], af["r"])
+    assert af["p"] >= 0.92 and af["r"] >= 0.75, (af["p"], af["r"])
 
 
 @pytest.mark.parametrize(("split", "folder"), [("blind_dev", "blind4dev"), ("blind_dev5", "blind5dev")])
@@ -151,6 +151,10 @@ def test_blind_development_sets_are_whole(lang: str, split: str, folder: str) ->
         assert len(lines) == df.height + 1  # a header, then one item per line
         if feature == "evasive":
             assert df["question"].str.strip_chars().str.len_chars().min() > 0
+    # regression floors (the kinds of phrasing added from these sets' errors must keep working; not targets)
+    ev, af = b.eval_chat_evasive(lang, split), b.eval_chat_affection(lang, split)
+    assert ev["p"] >= 0.94 and ev["f1"] >= 0.90, (ev["p"], ev["f1"])
+    assert af["p"] >= 0.90 and af["r"] >= 0.90, (af["p"], af["r"])
 
 
 @pytest.mark.parametrize(("lang", "question", "answer"), [
