@@ -94,7 +94,6 @@ def annotate_frame(
     else:
         t = t.with_columns(_hedges=pl.lit(0, dtype=pl.Int32), _nc_strong=pl.lit(0, dtype=pl.Int32),
                            _non_answer=pl.lit(0, dtype=pl.Int32), _committal=pl.lit(0, dtype=pl.Int32),
-                           _form_na=pl.lit(False),
                            _opener=pl.lit(False), question=pl.lit(False),
                            _norm=pl.lit("", dtype=pl.String), words=pl.lit(0, dtype=pl.Int32))
     ctx = question_context(t.select("row", "conversation_id", "sender", "timestamp", "question", "text")

@@ -13,7 +13,7 @@ import polars as pl
 
 from ebbtide.features.language.affection import affection_hits, edge_word
 from ebbtide.features.language.langdetect import NO_WORDS
-from ebbtide.features.language.lexicon import alternation, available_langs, common_lists
+from ebbtide.features.language.lexicon import available_langs
 from ebbtide.features.language.lsm import FW_COLUMNS
 from ebbtide.features.language.matching import count_features, pad, term_table
 from ebbtide.features.language.noncommittal import classify_answers, first_word, model_scores, model_threshold
@@ -60,7 +60,6 @@ def list_features(part: pl.DataFrame, lang: str) -> pl.DataFrame:
             plan_question=null_bool,
             relationship_question=null_bool,
             _hedges=null_int, _nc_strong=null_int, _non_answer=null_int, _committal=null_int,
-            _form_na=pl.lit(None, dtype=pl.Boolean) if lang != NO_WORDS else pl.lit(False),
             _opener=pl.lit(None, dtype=pl.Boolean) if lang != NO_WORDS else pl.lit(False),
             **{f: null_bool for f in BOOL_TAIL if f != "safety_concern"},
             safety_concern=counts["safety_concern"] > 0,
@@ -81,17 +80,6 @@ def list_features(part: pl.DataFrame, lang: str) -> pl.DataFrame:
         alone=stripped.is_in(word_set(lang, "affection_alone")).to_numpy(),
     )
     question = qmark | _subset_contains(norm, np.ones(n, dtype=bool), p["question_start"])
-    opener = first_word(norm).is_in(word_set(lang, "answer_opener")).fill_null(False).to_numpy()
-    committal = counts["committal"].to_numpy()
-    # non-answers by form (they count only on a message answering a question about plans, the relationship
-    # or a shared future: ``noncommittal_columns``): a counter-question that is
-    # no plain yes/no, no committal phrase and names no day or time ("what brought this on?", "y tú?",
-    # "wer kommt denn alles?"; "sunday instead?" names a day: a counter-proposal), and a reply of emoji or
-    # punctuation only ("👀", "🙈", "..."), unless it is a heart or a yes/no emoji ("👍", "❤️")
-    counter_q = question & ~opener & (committal == 0) & (counts["plan"].to_numpy() == 0)
-    no_words = (part["words"].to_numpy() == 0) & (norm.str.strip_chars().str.len_chars() > 0).to_numpy()
-    emoji_only = no_words & (counts["affection_emoji"].to_numpy() == 0) & ~_subset_contains(
-        norm, no_words, alternation(common_lists().features.get("committal_emoji", ())))
     return pl.DataFrame({"row": part["row"]}).with_columns(
         affection=pl.Series(hits > 0),
         affection_score=pl.Series(1.0 - np.power(0.5, hits)),
@@ -101,9 +89,8 @@ def list_features(part: pl.DataFrame, lang: str) -> pl.DataFrame:
         _hedges=counts["noncommittal"],
         _nc_strong=counts["nc_strong"],
         _non_answer=counts["non_answer"] + stripped.is_in(word_set(lang, "answer_alone")).cast(pl.Int32),
-        _form_na=pl.Series(counter_q | emoji_only),
         _committal=counts["committal"],
-        _opener=pl.Series(opener),
+        _opener=first_word(norm).is_in(word_set(lang, "answer_opener")).fill_null(False),
         **{f: counts[f] > 0 for f in BOOL_TAIL},
         **{c: counts[c] for c in FW_COLUMNS},
     )
@@ -136,16 +123,6 @@ def noncommittal_columns(t: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
     hedges, strong, non_answer, committal = arr("_hedges"), arr("_nc_strong"), arr("_non_answer"), arr("_committal")
     opener = t["_opener"].fill_null(False).to_numpy()
     has_q = t["ctx_row"].is_not_null().to_numpy()
-    form = (t["_form_na"].fill_null(False).to_numpy() & has_q
-            & t["question_context"].str.contains("?", literal=True).fill_null(False).to_numpy())
-    if form.any():  # a counter-question or an emoji-only reply dodges only a question about plans, the
-        # relationship or a shared future, asked with a "?" (not "que?" between friends)
-        pr = t.select(ctx_row=pl.col("row").cast(pl.UInt32),
-                      pr=(pl.col("plan_question") | pl.col("relationship_question")
-                          | (pl.col("question") & pl.col("future_talk"))).fill_null(False))
-        ctx_pr = t.select(pl.col("ctx_row").cast(pl.UInt32)).join(pr, on="ctx_row", how="left",
-                                                                   maintain_order="left")["pr"]
-        non_answer = non_answer + (form & ctx_pr.fill_null(False).to_numpy())
     for lg in t["lang"].unique().to_list():
         m = (t["lang"] == lg).fill_null(False).to_numpy()
         if lg not in available_langs():
