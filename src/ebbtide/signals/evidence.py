@@ -53,17 +53,34 @@ def in_period(prepared: pl.DataFrame, period: tuple[date, date] | None) -> pl.Da
     return prepared.filter((pl.col("timestamp") >= lo) & (pl.col("timestamp") < hi))
 
 
+#: Marks prepared rows whose ``matches`` are found only for the rows evidence shows (``shown``).
+SPANS_LATER = "_spans_later"
+
+
 def with_matches(rows: pl.DataFrame, features: pl.DataFrame) -> pl.DataFrame:
-    """Attach the language layer's ``matches`` (character spans) to a few prepared rows, by ``src_row``
-    (found now for these rows when the feature frame was built without them)."""
+    """Attach the language layer's ``matches`` (character spans) to prepared rows, by ``src_row``.
+
+    When the feature frame was built without them, they are not found here but by ``shown`` for the few
+    rows that become evidence (at most ``MAX_EVIDENCE`` per list): a span depends only on the row's text,
+    language and noncommittal judgement, which the prepared rows hold. WHY: the recent period of a long
+    chat has tens of thousands of rows; finding every row's spans cost about 2.5 CPU s per million messages.
+    """
     if "src_row" not in rows.columns or rows.height == 0 or "text" not in features.columns:
         return rows
-    src = rows.get_column("src_row")
     if "matches" in features.columns:
-        return rows.with_columns(features.get_column("matches").gather(src).alias("matches"))
+        return rows.with_columns(features.get_column("matches").gather(rows.get_column("src_row")).alias("matches"))
+    if not {"lang", "noncommittal"} <= set(features.columns):
+        return rows  # no language layer: no spans (as ``features_matches`` gives)
+    return rows.with_columns(pl.lit(True).alias(SPANS_LATER))
+
+
+def shown(rows: pl.DataFrame) -> pl.DataFrame:
+    """``rows`` (picked to be shown) with their ``matches`` when ``with_matches`` left them for later."""
+    if SPANS_LATER not in rows.columns or "matches" in rows.columns or rows.height == 0:
+        return rows
     from ebbtide.features import features_matches
 
-    return rows.with_columns(features_matches(features[src]).alias("matches"))
+    return rows.with_columns(features_matches(rows).alias("matches"))
 
 
 def with_next_from(prepared: pl.DataFrame, person: str) -> pl.DataFrame:
@@ -94,19 +111,21 @@ def unanswered_bids(recent: pl.DataFrame, person: str, usual_min: float | None =
     ).unique("run_id", keep="last", maintain_order=True).sort("timestamp", descending=True)
     end = recent.get_column("timestamp").max() if recent.height else None
     allowance = silence_allowance(usual_min)
-    out = []
-    for r in rows.iter_rows(named=True):
-        nxt = r.get("next_from_person")
+    picked: list[tuple[int, str]] = []
+    nxt_col = pl.col("next_from_person") if "next_from_person" in rows.columns else pl.lit(None)
+    for i, (ts, nxt) in enumerate(rows.select("timestamp", nxt_col).iter_rows()):
         if nxt:
-            gap = f"; {person}'s next message came {_gap_words((nxt - r['timestamp']).total_seconds())} later"
-        elif isinstance(end, datetime) and end - r["timestamp"] >= allowance:
-            gap = f"; no message from {person} up to the end of the export ({_gap_words((end - r['timestamp']).total_seconds())} later)"
+            gap = f"; {person}'s next message came {_gap_words((nxt - ts).total_seconds())} later"
+        elif isinstance(end, datetime) and end - ts >= allowance:
+            gap = f"; no message from {person} up to the end of the export ({_gap_words((end - ts).total_seconds())} later)"
         else:
             continue
-        out.append(_ev(r, f"no reply in the same conversation{gap}", spans_for=("question", "affection")))
-        if len(out) == MAX_EVIDENCE:
+        picked.append((i, gap))
+        if len(picked) == MAX_EVIDENCE:
             break
-    return out
+    chosen = shown(rows[[i for i, _ in picked]])
+    return [_ev(r, f"no reply in the same conversation{gap}", spans_for=("question", "affection"))
+            for r, (_, gap) in zip(chosen.iter_rows(named=True), picked, strict=True)]
 
 
 def slow_replies(recent: pl.DataFrame, person: str, usual_min: float | None) -> list[Evidence]:
@@ -128,7 +147,7 @@ def evasive_answers(recent: pl.DataFrame, person: str) -> list[Evidence]:
         (pl.col("other") == person) & pl.col("ask") & (pl.col("answer_nc").is_null() | pl.col("answer_nc"))
     ).unique("run_id", keep="last", maintain_order=True).sort("timestamp", descending=True).head(MAX_EVIDENCE)
     out = []
-    for r in rows.iter_rows(named=True):
+    for r in shown(rows).iter_rows(named=True):
         if r["answer_nc"] and clear_yes(r["answer_text"] or ""):
             continue  # "yes! 7?" answers the question; the hedge was elsewhere in the turn
         if r["answer_nc"] is None:
@@ -146,7 +165,7 @@ def flagged(recent: pl.DataFrame, person: str, column: str, why: str, feature: s
     if column not in recent.columns:
         return []
     rows = recent.filter((pl.col("sender") == person) & pl.col(column).fill_null(False))
-    rows = rows.sort("timestamp", descending=True).head(MAX_EVIDENCE)
+    rows = shown(rows.sort("timestamp", descending=True).head(MAX_EVIDENCE))
     return [_ev(r, why, spans_for=(feature,)) for r in rows.iter_rows(named=True)]
 
 
