@@ -132,8 +132,17 @@ def noncommittal_columns(t: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
         idx = np.flatnonzero(need)
         if not idx.size:
             continue
-        probs = (_model_scores_distinct(t["_norm"].gather(idx), hedges[idx], t["words"].gather(idx),
-                                        t["question_context"].gather(idx)) if lg == "en" else None)
+        probs = None
+        if lg == "en":  # the model's P is read only for answers and hedged messages (``classify_answers``):
+            # a committal phrase outside an answer is decided by the grammar alone
+            probs = np.zeros(len(idx))
+            sub = np.flatnonzero(has_q[idx] | (hedges[idx] > 0))
+            p = _model_scores_distinct(t["_norm"].gather(idx[sub]), hedges[idx[sub]], t["words"].gather(idx[sub]),
+                                       t["question_context"].gather(idx[sub]))
+            if p is None:
+                probs = None
+            else:
+                probs[sub] = p
         v, sc = classify_answers(
             hedges=hedges[idx], strong=strong[idx], non_answer=non_answer[idx], committal=committal[idx],
             opener=opener[idx], has_question=has_q[idx], model_p=probs,
@@ -152,20 +161,24 @@ def noncommittal_columns(t: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
 
 def _model_scores_distinct(norm: pl.Series, hedges: np.ndarray, words: pl.Series, questions: pl.Series
                            ) -> np.ndarray | None:
-    """The noncommittal model's P for each (text, question) pair, computed once per distinct pair."""
-    df = pl.DataFrame({"_norm": norm, "h": hedges, "w": words, "_q": questions.cast(pl.String)})
-    uniq = df.unique(["_norm", "_q"], maintain_order=True).with_row_index("u")
+    """The noncommittal model's P for each (text, question) row, in batches of rows.
+
+    ``model_scores`` computes the costly parts once per distinct answer and question of a batch (pair
+    features, word weights); only the shared words and the dense product are per row, and each row's P
+    depends on that row alone. WHY no deduplication of the pairs first: in a chat almost every
+    (answer, question) pair is distinct (371,822 of 388,271 on the 1M benchmark chat), and finding them
+    by a join of two text columns cost more CPU than it saved and was the analysis's memory peak."""
+    n = len(norm)
+    q = questions.cast(pl.String)
     batches = []
-    for off in range(0, max(uniq.height, 1), TEXT_BATCH):  # per pair, so batches give the same result
-        u = uniq.slice(off, TEXT_BATCH)
-        p = model_scores(u["_norm"], u["h"].to_numpy().astype(float), u["w"].to_numpy().astype(float), u["_q"])
+    for off in range(0, max(n, 1), TEXT_BATCH):  # per row, so batches give the same result
+        end = min(off + TEXT_BATCH, n)
+        p = model_scores(norm.slice(off, TEXT_BATCH), hedges[off:end].astype(float),
+                         words.slice(off, TEXT_BATCH).to_numpy().astype(float), q.slice(off, TEXT_BATCH))
         if p is None:
             return None
         batches.append(p)
-    probs = np.concatenate(batches)
-    inv = df.select("_norm", "_q").join(uniq.select("_norm", "_q", "u"), on=["_norm", "_q"], how="left",
-                                        maintain_order="left", nulls_equal=True)
-    return probs[inv["u"].to_numpy()]
+    return np.concatenate(batches)
 
 
 def text_features(uniq: pl.DataFrame, lang: str, with_matches: bool, with_sentiment: bool = True) -> pl.DataFrame:
