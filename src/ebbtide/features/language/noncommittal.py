@@ -76,8 +76,17 @@ def question_context(frame: pl.DataFrame) -> pl.DataFrame:
         "row",
         ctx_row=pl.when(ok).then(pl.col("ctx_row")).otherwise(None),
         ctx_text=pl.when(ok).then(pl.col("ctx_text")).otherwise(None),
-    )
-    return frame.select("row").join(out, on="row", how="left")
+    ).sort("row")
+    # back in ``frame``'s order (what a left join on ``row`` gives), by binary search on the unique row
+    # numbers: a join of a million rows cost 0.6 CPU s, most of this function
+    have = out.get_column("row").to_numpy()
+    want = frame.get_column("row").to_numpy()
+    at = np.minimum(np.searchsorted(have, want), max(len(have) - 1, 0))
+    found = have[at] == want if len(have) else np.zeros(len(want), dtype=bool)
+    idx = pl.Series("i", at, dtype=pl.Int64).scatter(np.flatnonzero(~found), None) if not found.all() else \
+        pl.Series("i", at, dtype=pl.Int64)
+    return pl.DataFrame([frame.get_column("row"), out.get_column("ctx_row").gather(idx),
+                         out.get_column("ctx_text").gather(idx)])
 
 
 _B = r"(?:^|[^\p{L}\p{N}'])"  # word boundary that treats an apostrophe as part of the word
