@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import polars as pl
 
 from ebbtide.simulate import generate_large
@@ -15,6 +19,16 @@ def test_realistic_text_is_mostly_distinct_and_seeded() -> None:
     assert texts.equals(chat_texts(50_000, seed=4))
     assert not texts.equals(chat_texts(50_000, seed=5))
     assert chat_texts(0).len() == 0
+
+
+def test_realistic_text_is_the_same_in_every_process() -> None:
+    """The same seed gives the same text whatever Python's hash seed (no set order leaks into it), so a
+    benchmark or a count measured in two processes compares like with like."""
+    code = ("import hashlib; from ebbtide.simulate.chat_text import chat_texts; "
+            "print(hashlib.sha256('\\n'.join(chat_texts(5_000, seed=3).to_list()).encode()).hexdigest())")
+    digests = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                              env={**os.environ, "PYTHONHASHSEED": str(h)}).stdout.strip() for h in (1, 2)}
+    assert len(digests) == 1 and "" not in digests
 
 
 def test_realistic_text_has_the_features_of_real_chats() -> None:

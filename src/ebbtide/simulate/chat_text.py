@@ -100,7 +100,7 @@ def _vocabulary(lang: str, tail: int = 6000) -> tuple[str, ...]:
     else:
         syl, end = (s.split() for s in _SYLLABLES[lang])
         made = {"".join(rng.choice(syl) for _ in range(rng.randint(1, 3))) + rng.choice(end) for _ in range(tail)}
-        ranked = _dedupe(ranked + sorted(made, key=lambda _: rng.random()))
+        ranked = _dedupe(ranked + sorted(sorted(made), key=lambda _: rng.random()))  # sorted first: a set's order follows the hash seed
     return tuple(ranked)
 
 
