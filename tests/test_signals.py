@@ -241,6 +241,53 @@ def _weekly_for_dips(inits: list[int]) -> pl.DataFrame:
     })
 
 
+def _pursued_partner_weeks(seed: int = 3) -> pl.DataFrame:
+    """30 weeks of one partner: from week 18 half the conversations started and twice the reply time,
+    while the other person pursues, so the partner answers more and writes a third *more* messages."""
+    rng = np.random.default_rng(seed)
+    n, at = 30, 18
+    after = np.arange(n) >= at
+    return pl.DataFrame({
+        "week": [date(2025, 1, 6) + timedelta(weeks=i) for i in range(n)], "person": ["Sam"] * n,
+        "messages": np.round(np.where(after, 80, 60) * rng.normal(1, 0.08, n)).astype(np.uint32),
+        "initiations": rng.poisson(np.where(after, 2.0, 5.0)).astype(np.uint32),
+        "reply_rate": np.clip(rng.normal(0.9, 0.03, n), 0, 1),
+        "median_reply_min": np.where(after, 12.0, 6.0) * rng.lognormal(0, 0.15, n),
+    })
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_a_pursued_partners_withdrawal_is_not_hidden_by_the_replies_it_draws(seed: int) -> None:
+    from ebbtide.signals.changepoints import decline_start, detect_series, engagement_series
+
+    w = _pursued_partner_weeks(seed)
+    weeks, y = engagement_series(w, "Sam")  # what the analysis reads: the person's own doing
+    found = decline_start(detect_series(weeks, y, "Sam"), "Sam")
+    assert found and abs((found[0] - date(2025, 5, 12)).days) <= 14  # week 18, within two weeks
+    # With the message count in the summary (as before 2026-12-08) the extra replies cancel much of it.
+    _, with_count = engagement_series(w, "Sam", with_volume=True)
+    drop = lambda s: s[18:].mean() - s[:18].mean()  # noqa: E731
+    assert drop(y) < drop(with_count) - 0.5
+
+
+def test_silent_weeks_read_low_without_replies_to_average_in() -> None:
+    from ebbtide.signals.changepoints import engagement_series, noise_z
+
+    usual = [6, 5, 7, 6, 5, 6, 7, 6]
+    x = np.array(usual + [0, 0, 0], dtype=float)
+    w = pl.DataFrame({
+        "week": [date(2025, 1, 6) + timedelta(weeks=i) for i in range(len(x))], "person": ["Sam"] * len(x),
+        "messages": (x * 10).astype(np.uint32), "initiations": x.astype(np.uint32),
+        "reply_rate": [0.9, 0.85, 0.92, 0.88, 0.9, 0.91, 0.87, 0.9, None, None, None],
+        "median_reply_min": [5.0, 6.0, 5.5, 4.8, 6.2, 5.1, 5.9, 5.3, None, None, None],
+    })
+    _, y = engagement_series(w, "Sam")
+    # no reply rate or time in a silent week: it reads as low as its zero starts say, not averaged
+    # with two parts at the usual level (a third of it)
+    starts = noise_z(np.log1p(x))
+    assert np.allclose(y[8:], starts[8:]) and (y[8:] < -2).all()
+
+
 def test_dips_are_found_with_recovery() -> None:
     usual = [10, 9, 11, 10, 12, 9]
     w = _weekly_for_dips(usual + [3, 2, 4, 3, 3] + usual + usual[:3])

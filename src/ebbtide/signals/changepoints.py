@@ -1,7 +1,10 @@
 """Change points in each person's weekly engagement, to date when a change began.
 
-The summary series is the mean of four standardised weekly signals of one person: log messages,
-log initiations, reply rate and minus log median reply minutes (slower is lower). Each is centred on
+The summary series (``engagement_series``) is the mean of standardised weekly signals of one person:
+log initiations, reply rate and minus log median reply minutes (slower is lower), and, only where
+asked (``with_volume=True``), log messages. The analysis uses it without messages (the person's own
+doing: a person's message count rises when the other writes more to them, which hid a partner's
+withdrawal while the other pursued; docs/validation.md). Each is centred on
 its median and scaled by its **week-to-week noise** (the MAD of successive differences / sqrt 2),
 not by the spread of its levels: a withdrawal that lasts half the history widens the spread of the
 levels (and used to shrink its own size to below the confirmation threshold), while the
@@ -79,12 +82,15 @@ def noise_z(x: np.ndarray) -> np.ndarray:
     return np.where(ok, np.clip(z, -CLIP, CLIP), 0.0)
 
 
-def engagement_series(weekly: pl.DataFrame, person: str, *, with_volume: bool = True
+def engagement_series(weekly: pl.DataFrame, person: str, *, with_volume: bool = False
                       ) -> tuple[list[date], np.ndarray]:
     """The person's weekly engagement summary (documented in the module docstring).
 
-    ``with_volume=False`` leaves out the message count, which falls for both people when one of them
-    starts fewer conversations: the rest (initiations, reply rate, reply speed) is the person's own doing.
+    By default (what the analysis and the dips use) it leaves out the message count, which
+    follows the other person: it falls for both when one of them starts fewer conversations, and rises
+    for a withdrawing partner when the other pursues (more to answer). The rest (initiations, reply
+    rate, reply speed) is the person's own doing; a week without replies (no reply rate or time) is
+    summed up by the parts it has, not pulled towards the usual level by the missing ones.
     """
     p = weekly.filter(pl.col("person") == person).sort("week")
     weeks = p.get_column("week").to_list()
@@ -94,7 +100,12 @@ def engagement_series(weekly: pl.DataFrame, person: str, *, with_volume: bool = 
     parts = [noise_z(inits), noise_z(rr), noise_z(lat)]
     if with_volume:
         parts.append(noise_z(np.log1p(p.get_column("messages").cast(pl.Float64).to_numpy())))
-    return weeks, np.mean(parts, axis=0)
+        return weeks, np.mean(parts, axis=0)
+    # Own doing only: a week without replies has no reply rate or reply time; it is summed up by what
+    # the person did do (their starts), not pulled towards their usual level by the missing parts.
+    parts[1] = np.where(np.isnan(rr), np.nan, parts[1])
+    parts[2] = np.where(np.isnan(lat), np.nan, parts[2])
+    return weeks, np.nanmean(parts, axis=0)
 
 
 def segment(y: np.ndarray, pen: float, min_size: int) -> list[int]:

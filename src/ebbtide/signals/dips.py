@@ -40,7 +40,7 @@ BACK = 1.0  # within this many units of the reference: recovered
 
 
 def find_dips(weekly: pl.DataFrame, person: str, onset: Onset | None = None) -> list[Dip]:
-    weeks, y = engagement_series(weekly, person, with_volume=False)
+    weeks, y = engagement_series(weekly, person)
     p = weekly.filter(pl.col("person") == person).sort("week")
     x = p.get_column("messages").cast(pl.Float64).to_numpy()
     n = len(y)
