@@ -3,7 +3,7 @@
     python bench/bench_safety.py                 # the development part (the one patterns were tuned on)
     python bench/bench_safety.py --part held     # the part held apart: final figures only (docs/safety.md)
     python bench/bench_safety.py --errors        # also list the misses and false alarms (dev part only)
-    python bench/bench_safety.py --part held --source held4   # only the fourth round, written blind
+    python bench/bench_safety.py --part held --source held5   # the sixth round's blind held-apart set
 
 The set (bench/data/safety/<lang>.txt) and its labelling guide are described in docs/safety.md.
 Each line is a template; {a|b} expands to one message per choice. About 30 % of the lines, chosen by
@@ -41,7 +41,7 @@ class Item:
     kind: str  # for "none": figure, joke, quote, game, concert, abuse_other, distance, care, everyday
     text: str
     part: str  # dev or held
-    source: str = "round1"  # round1 (<lang>.txt), dev2, dev3, held3, dev4, held4 or dev5 (the file's suffix)
+    source: str = "round1"  # round1 (<lang>.txt), dev2, dev3, held3, dev4, held4, dev5 or held5 (the file's suffix)
 
 
 def expand(template: str) -> list[str]:
@@ -73,12 +73,13 @@ def load(lang: str) -> list[Item]:
     ``<lang>_dev3.txt`` (third round, written blind to the patterns: all development) and
     ``<lang>_held3.txt`` (third round, by another writer, blind: held apart for the third round's figures,
     development since the fourth round), ``<lang>_dev4.txt`` (fourth round, new writers, blind: development)
-    and ``<lang>_held4.txt`` (fourth round, by new writers, blind: all
-    held apart), ``<lang>_dev5.txt`` (fifth round: our own hard negatives for the new rules, development)."""
+    and ``<lang>_held4.txt`` (fourth round, by new writers, blind: held apart for the fourth and fifth rounds'
+    figures, development since the sixth round), ``<lang>_dev5.txt`` (fifth round: our own hard negatives for
+    the new rules, development) and ``<lang>_held5.txt`` (sixth round, by new writers, blind: all held apart)."""
     items = []
     for name, fixed in ((f"{lang}.txt", None), (f"{lang}_dev2.txt", "dev"), (f"{lang}_dev3.txt", "dev"),
-                        (f"{lang}_held3.txt", "dev"), (f"{lang}_dev4.txt", "dev"), (f"{lang}_held4.txt", "held"),
-                        (f"{lang}_dev5.txt", "dev")):
+                        (f"{lang}_held3.txt", "dev"), (f"{lang}_dev4.txt", "dev"), (f"{lang}_held4.txt", "dev"),
+                        (f"{lang}_dev5.txt", "dev"), (f"{lang}_held5.txt", "held")):
         if not (DATA / name).exists():
             continue
         for raw in (DATA / name).read_text(encoding="utf-8").splitlines():
@@ -146,8 +147,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--part", choices=("dev", "held", "all"), default="dev")
     ap.add_argument("--errors", action="store_true", help="list misses and false alarms (not with --part held)")
     ap.add_argument("--lang", choices=LANGS, action="append")
-    ap.add_argument("--source", choices=("all", "round1", "dev2", "dev3", "held3", "dev4", "held4", "dev5"), default="all",
-                    help="one file of the set: dev3, held3, dev4 and held4 were written blind to the patterns")
+    ap.add_argument("--source", choices=("all", "round1", "dev2", "dev3", "held3", "dev4", "held4", "dev5", "held5"),
+                    default="all", help="one file of the set: dev3, held3, dev4, held4 and held5 were written blind to "
+                    "the patterns (held5 is the held-apart set since the sixth round)")
     args = ap.parse_args(argv)
     if args.errors and args.part != "dev":
         ap.error("--errors only on the development part: the held part is for final figures only")

@@ -103,11 +103,12 @@ def _fill(pattern: str, fragments: dict[str, str]) -> str:
 
 
 @functools.cache
-def _markers() -> tuple[str, str, str, str]:
+def _markers() -> tuple[str, str, str, str, str, str]:
     common = _data("common")
     joke = _alt(common["joke"]) or "$^"
     serious = _alt(common.get("serious", []))
-    return joke, serious or "$^", _alt(common["quote"]) or "$^", _alt(common.get("play", [])) or "$^"
+    return (joke, serious or "$^", _alt(common["quote"]) or "$^", _alt(common.get("play", [])) or "$^",
+            _alt(common.get("affection", [])) or "$^", _alt(common.get("unwanted", [])) or "$^")
 
 
 def normalise(text: pl.Expr) -> pl.Expr:
@@ -241,7 +242,7 @@ def _classify(frame: pl.DataFrame) -> pl.DataFrame:
     """``classify_frame`` on a frame that already holds the normalised text in ``_norm``."""
     if frame.is_empty():
         return frame.drop("_norm").with_columns(cls=pl.lit(None, dtype=pl.String), what=pl.lit(None, dtype=pl.String))
-    joke_p, serious_p, quote_p, play_p = _markers()
+    joke_p, serious_p, quote_p, play_p, affection_p, unwanted_p = _markers()
     texts = frame.get_column("_norm")
     wide = texts.str.contains(WIDE_WORD_CHAR).fill_null(False)
     rows = _part_rows(texts) if frame.height >= GATE_MIN_ROWS else [None] * len(_parts())
@@ -252,13 +253,14 @@ def _classify(frame: pl.DataFrame) -> pl.DataFrame:
     # the markers change only rows where a rule fired (else the class is null whatever they say): read there
     fired = pl.select(pl.any_horizontal(hits)).to_series().arg_true() if hits else pl.Series([], dtype=pl.UInt32)
     markers = {}
-    for name, pat in (("_joke", joke_p), ("_serious", serious_p), ("_quote", quote_p), ("_play", play_p)):
+    for name, pat in (("_joke", joke_p), ("_serious", serious_p), ("_quote", quote_p), ("_play", play_p),
+                      ("_affection", affection_p), ("_unwanted", unwanted_p)):
         col = pl.Series(name, np.zeros(frame.height, dtype=bool))
         if len(fired):
             col = col.scatter(fired, contains_fast(texts.gather(fired), pat, wide.gather(fired)).fill_null(False))
         markers[name] = col
     lf = pl.DataFrame([*hits, *markers.values()]).lazy().with_columns(
-        _joke=pl.col("_joke") & ~pl.col("_serious"))
+        _joke=pl.col("_joke") & ~pl.col("_serious"), _play=pl.col("_play") | (pl.col("_affection") & ~pl.col("_unwanted")))
     names: dict[str, list[str]] = {c: [] for c in CLASSES}
     for i, rule in enumerate(rules()):
         names[rule.cls].append(f"_r{i}")
