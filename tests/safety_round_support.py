@@ -1,4 +1,4 @@
-"""Shared checks for the safety grammar's rounds (``[broad.rN_*]`` sections): tests/test_safety_round4.py, ..._round5.py."""
+"""Shared checks for the safety grammar's rounds (``[broad.rN_*]`` sections): tests/test_safety_round4.py, ..._round5.py, ..._round6.py."""
 
 from __future__ import annotations
 
