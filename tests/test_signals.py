@@ -201,7 +201,17 @@ def test_time_apart_not_measurable_without_meetup_talk() -> None:
     t = [s for s in a.signs if s.sign is SignId.INCREASED_TIME_APART]
     assert all(s.status is SignStatus.NOT_MEASURABLE for s in t)
     assert all("time spent together" in s.note for s in t)
+    assert all("only 0 messages about meeting up and 0 calls in the baseline weeks" in s.note for s in t)
     assert any("time spent together" in n for n in a.coverage.notes)
+
+
+def test_counts_agree_with_their_noun_in_every_layer() -> None:
+    from ebbtide.counts import counted
+    from ebbtide.insight.wording import counted as insight_counted
+
+    assert insight_counted is counted
+    assert [counted(0, "call"), counted(1, "message"), counted(1, "call"), counted(1204, "message")] == \
+        ["0 calls", "1 message", "1 call", "1,204 messages"]
 
 
 def test_unknown_me_is_a_clear_error() -> None:

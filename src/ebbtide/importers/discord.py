@@ -25,6 +25,7 @@ from typing import Any
 
 import polars as pl
 
+from ebbtide.counts import counted
 from ebbtide.errors import NotAChatExport, UnreadableInput
 from ebbtide.importers._build import (
     build_frame,
@@ -295,7 +296,7 @@ def _read_json(path: Path) -> ParsedExport:
         )
     count = meta["messageCount"]
     if isinstance(count, int) and count != len(messages):
-        warnings.append(f"the file says it holds {count} messages but {len(messages)} were found.")
+        warnings.append(f"the file says it holds {counted(count, 'message')} but {len(messages):,} were found.")
     ctype = str(channel.get("type") or "")
     me = None
     if ctype == "DirectTextChat":

@@ -35,6 +35,7 @@ from typing import Any, NamedTuple
 
 import polars as pl
 
+from ebbtide.counts import counted
 from ebbtide.errors import NotAChatExport, UnreadableInput
 from ebbtide.importers._build import (
     build_frame,
@@ -378,8 +379,8 @@ def read_imessage(path: Path | str, *, chat: str | None = None) -> ParsedExport:
     table = _classified(_frame_of_rows(rows), summary.identifier)
     n_undated = table["timestamp"].null_count()
     if n_undated:
-        warnings.append(f"{n_undated} messages have no readable date in the database (a number is expected); "
-                        "they are left out.")
+        warnings.append(f"left out: {counted(n_undated, 'message')} without a readable date in the database "
+                        "(a number is expected).")
     frame = build_frame(**{c: table[c] for c in ("timestamp", "sender", "text", "kind", "edited", "source_line")},
                         utc_offset_min=0, platform=IMPORTER.platform, conversation_id=f"imessage:{summary.identifier}",
                         source_file=str(db))

@@ -31,6 +31,7 @@ from pathlib import Path, PurePosixPath
 
 import polars as pl
 
+from ebbtide.counts import counted
 from ebbtide.errors import NotAChatExport, UnreadableInput
 from ebbtide.importers._build import (
     capabilities,
@@ -347,7 +348,7 @@ class MetaImporter(Importer):
                             source_file=frame_cols.get_column("source"))
         warnings: list[str] = []
         if dropped:
-            warnings.append(f"{dropped} messages appeared twice (overlapping files or downloads) and were read once.")
+            warnings.append(f"{counted(dropped, 'message')} appeared twice (overlapping files or downloads); each is counted once.")
         if platform is Platform.MESSENGER and not rows.e2ee:
             cut = any("e2ee_cutover" in m for m in members)
             warnings.append(

@@ -28,6 +28,7 @@ from xml.parsers import expat
 
 import polars as pl
 
+from ebbtide.counts import counted
 from ebbtide.errors import NotAChatExport, UnreadableInput
 from ebbtide.importers._build import first_bad, plain_reason, several_chats, utc_ms_columns
 from ebbtide.importers._columns import build_frame, chosen_chat
@@ -290,7 +291,7 @@ def _pick(frame: pl.DataFrame, where: str) -> str:
     elif convs.height == 1:
         return str(convs.item(0, "key"))
     rows = list(convs.iter_rows(named=True))
-    chats = [(r["contact"] or r["who"], f"{r['contact'] or '(no name)'} ({r['who']}): {r['n']:,} messages") for r in rows]
+    chats = [(r["contact"] or r["who"], f"{r['contact'] or '(no name)'} ({r['who']}): {counted(r['n'], 'message')}") for r in rows]
     raise several_chats("SMS", where, chats, wanted, "conversation")
 
 

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ebbtide.counts import counted
 from ebbtide.errors import ChooseChat, NotAChatExport, UnreadableInput
 from ebbtide.importers._build import capabilities, plain_json_problem, plain_reason, several_chats
 from ebbtide.importers._columns import build_frame, chosen_chat, first_seen
@@ -155,7 +156,7 @@ def _parse_json(src: _Source) -> Any:
 def _describe_chat(chat: dict[str, Any]) -> str:
     msgs = chat.get("messages")
     count = len(msgs) if isinstance(msgs, list) else 0
-    return f"{chat.get('name') or '(no name)'} (id {chat.get('id')}, {count} messages)"
+    return f"{chat.get('name') or '(no name)'} (id {chat.get('id')}, {counted(count, 'message')})"
 
 
 def _choose_chat(root: dict[str, Any], where: str) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from datetime import date
 import numpy as np
 import polars as pl
 
+from ebbtide.counts import counted as count_words
 from ebbtide.model import SignId, SignResult, SignStatus
 from ebbtide.signals import evidence as ev
 from ebbtide.signals.baseline import Periods
@@ -208,7 +209,8 @@ def judge_sign(sign: SignId, ctx: Context) -> tuple[SignResult, list[Judgement]]
                  or (s.id == "calls_per_week" and base_calls >= MIN_BASELINE_CALLS)]
         if not specs and ctx.language:
             return SignResult(sign, ctx.person, SignStatus.NOT_MEASURABLE, note=(
-                f"only {base_meet} messages about meeting up and {base_calls} calls in the baseline weeks: this "
+                f"only {count_words(base_meet, 'message')} about meeting up and {count_words(base_calls, 'call')} in the baseline "
+                "weeks: this "
                 "chat does not show when you meet, and a chat log cannot see time spent together")), []
         specs = specs or [s for s in SIGN_METRICS[sign] if s.language]  # -> "not read in this language" below
     language_needed = all(s.language for s in specs)
