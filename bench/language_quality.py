@@ -410,13 +410,16 @@ BASELINE_AFFECTION: dict[str, tuple[str, ...]] = {
 }
 
 
-#: Sets written by writers who never saw the annotator: ``blind`` held apart, ``blind_dev`` for development.
-BLIND_FOLDERS = {"blind": "blind4", "blind_dev": "blind4dev", "blind_dev5": "blind5dev"}
+#: Sets written by writers who never saw the annotator: ``blind`` held apart, the others for development
+#: (``blind_dev4`` was the held-apart set until round 6; it had been scored three times and was demoted).
+BLIND_FOLDERS = {"blind": "blind6", "blind_dev": "blind4dev", "blind_dev5": "blind5dev", "blind_dev4": "blind4"}
+#: The development parts whose errors may be listed (never ``test`` or ``blind``).
+DEV_SPLITS = ("dev", "blind_dev", "blind_dev5", "blind_dev4")
 
 
 def load_chat(feature: str, lang: str, split: str | None = None) -> pl.DataFrame:
     """One of our chat-language sets (tests/fixtures/language/chat/, see LABELLING_GUIDE.md). The split
-    ``blind`` is the set written blind to the annotator (``chat/blind4/``), all held apart."""
+    ``blind`` is the set written blind to the annotator (``chat/blind6/``), all held apart."""
     folder = CHAT / BLIND_FOLDERS[split] if split in BLIND_FOLDERS else CHAT
     df = pl.read_csv(folder / f"{feature}_{lang}.tsv", separator="\t", quote_char=None,
                      schema_overrides={"label": pl.Int8, "text": pl.String})
@@ -561,10 +564,10 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
     ap.add_argument("--only", default="chat,sentiment,noncommittal,circa_loco,affection,langs,speed")
-    ap.add_argument("--split", default="test", choices=("test", "dev", "blind", "blind_dev", "blind_dev5"),
+    ap.add_argument("--split", default="test", choices=("test", "blind", *DEV_SPLITS),
                     help="part of our chat sets to score (test = held apart, the reported figures; blind = the "
-                         "sets written by writers who never saw the annotator, all held apart; blind_dev and "
-                         "blind_dev5 = more such sets, for development)")
+                         "set written by writers who never saw the annotator, all held apart; blind_dev, "
+                         "blind_dev5 and blind_dev4 = more such sets, for development)")
     ap.add_argument("--dev-errors", action="store_true", help="list the wrong items of the chat sets' dev part")
     ap.add_argument("--train", action="store_true", help="refit and write the shipped models first")
     ap.add_argument("--speed-n", type=int, default=1_000_000)
@@ -624,7 +627,7 @@ def print_chat_figures(split: str = "test", dev_errors: bool = False) -> None:
         print(f"  {lang}    {ev['f1']:.3f} ({ev['p']:.2f}/{ev['r']:.2f})     {ev['baseline_f1']:.3f}"
               f"     | {af['p']:.3f} / {af['r']:.3f}    {af['baseline_p']:.2f} / {af['baseline_r']:.2f}"
               f"   | {sent}")
-        if dev_errors and split in ("dev", "blind_dev", "blind_dev5"):  # never list the held-apart part's errors
+        if dev_errors and split in DEV_SPLITS:  # never list the held-apart part's errors
             for e in [*ev["errors"], *af["errors"]]:  # type: ignore[misc]
                 print("     wrong:", e)
 

@@ -119,26 +119,33 @@ def test_sentiment_is_not_measurable_outside_english_never_an_english_guess(lang
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_blind_sets_are_whole_and_scored_apart(lang: str) -> None:
-    """``chat/blind4/``: written by writers who never saw the annotator or the other sets; all held apart
-    (split ``blind``). The figures are the honest ones (docs/language.md); the floors below only guard
-    against a regression, they are not the targets."""
+    """``chat/blind6/``: written by writers who never saw the annotator or the other sets; all held apart
+    (split ``blind``), converted by ``convert_blind.py`` without reading the items, its errors never listed.
+    (``blind4``, the held-apart set until round 6, was scored three times and is now development:
+    ``blind_dev4``.)"""
     b = _bench()
+    assert b.BLIND_FOLDERS["blind"] == "blind6" and "blind" not in b.DEV_SPLITS
     for feature in ("evasive", "affection"):
         df = b.load_chat(feature, lang, "blind")
         assert df.height >= 160, (feature, lang)
         assert set(df["label"].unique().to_list()) == {0, 1}
         assert set(df["split"].unique().to_list()) == {"blind"}
+        assert df["id"].n_unique() == df.height
+    assert b.load_chat("evasive", lang, "blind")["question"].n_unique() >= 35
+    # regression floors a little under the one scoring after round 6 (docs/language.md), not the targets
     ev = b.eval_chat_evasive(lang, "blind")
-    assert ev["p"] >= 0.90 and ev["f1"] >= 0.78, (ev["p"], ev["f1"])
+    assert ev["p"] >= 0.93 and ev["f1"] >= 0.66, (ev["p"], ev["f1"])
     af = b.eval_chat_affection(lang, "blind")
-    assert af["p"] >= 0.92 and af["r"] >= 0.75, (af["p"], af["r"])
+    assert af["p"] >= 0.83 and af["r"] >= 0.78, (af["p"], af["r"])
 
 
-@pytest.mark.parametrize(("split", "folder"), [("blind_dev", "blind4dev"), ("blind_dev5", "blind5dev")])
+@pytest.mark.parametrize(("split", "folder"),
+                         [("blind_dev", "blind4dev"), ("blind_dev5", "blind5dev"), ("blind_dev4", "blind4")])
 @pytest.mark.parametrize("lang", LANGS)
 def test_blind_development_sets_are_whole(lang: str, split: str, folder: str) -> None:
-    """``chat/blind4dev/`` and ``chat/blind5dev/``: more sets written blind to the annotator, for development
-    (their errors may be listed and turned into kinds of phrasing; blind4 stays apart)."""
+    """``chat/blind4dev/``, ``chat/blind5dev/`` and ``chat/blind4/`` (held apart until round 6): sets written
+    blind to the annotator, for development (their errors may be listed and turned into kinds of phrasing;
+    blind6 stays apart)."""
     b = _bench()
     assert b.BLIND_FOLDERS[split] == folder
     for feature in ("evasive", "affection"):
@@ -210,3 +217,77 @@ def test_round5_committal(lang: str, question: str, answer: str) -> None:
 ])
 def test_round5_affection_kinds(lang: str, text: str, expected: bool) -> None:
     assert _one(text, lang)["affection"]["value"] is expected
+
+
+@pytest.mark.parametrize(("lang", "text", "expected"), [
+    # hearts or heart-eyes about a thing (food, places, objects, pets, TV) are not affection ...
+    ("en", "the sunset from the pier tonight 😍", False), ("en", "new episode just dropped 😍😍", False),
+    ("es", "qué rica la pizza de anoche ❤️", False), ("es", "el atardecer desde la terraza 😍", False),
+    ("pt", "esse bolo de cenoura 😍", False), ("pt", "a praia hoje tá perfeita ❤️", False),
+    ("de", "die torte von oma 😍", False), ("de", "was für ein sonnenuntergang ❤️", False),
+    ("fr", "cette glace pistache 😍", False), ("fr", "la vue depuis le balcon ❤️", False),
+    # ... unless the message speaks to the partner too
+    ("en", "saving the last slice of pizza for you 😍", True), ("es", "esta playa contigo 😍", True),
+    ("pt", "esse bolo é pra você ❤️", True), ("de", "der kuchen ist nur für dich ❤️", True),
+    ("fr", "ce gâteau c'est pour toi ❤️", True),
+])
+def test_round6_hearts_about_things(lang: str, text: str, expected: bool) -> None:
+    assert _one(text, lang)["affection"]["value"] is expected
+
+
+@pytest.mark.parametrize(("lang", "text", "expected"), [
+    # warmth without the usual words: "you make me ...", dreams, growing old together, smiling because of them
+    ("en", "u make my heart do somersaults", True), ("en", "dreamt about you again lol", True),
+    ("es", "contigo me haces muy feliz, lo sabes?", True), ("es", "quiero envejecer contigo, tontito", True),
+    ("pt", "vc me faz tão bem, sabia?", True), ("pt", "sonhei contigo essa noite 🙈", True),
+    ("de", "hab heut nacht von dir geträumt", True), ("de", "will mit dir alt werden", True),
+    ("fr", "j'ai rêvé de toi toute la nuit", True), ("fr", "tu me rends tellement heureux tu sais", True),
+    # chat spellings and stretched words
+    ("en", "miss ur laugh so much", True), ("es", "te re extraño mi vida", True), ("pt", "te amuuuu", True),
+    ("de", "liebe dichhh", True), ("fr", "jtmmm", True),
+    # pet names
+    ("es", "buenas, flaca", True), ("pt", "bom dia morzinho", True), ("de", "morgen schnuckelchen", True),
+    ("fr", "bonne nuit ma caille", True),
+    # taken back right after, a "te quiero" that asks for something, other people, a place loved
+    ("en", "love you? haha no chance", False), ("es", "te echo de menos? no.", False),
+    ("pt", "saudade de vc? não", False), ("de", "ich vermiss dich? nee, echt nicht", False),
+    ("fr", "tu me manques ? non.", False), ("es", "te quiero preguntar una cosa del alquiler", False),
+    ("en", "my friends adore you ❤️", False), ("fr", "mes potes t'adorent", False),
+    ("pt", "que saudade do inverno", False), ("es", "ni te extrañé ni nada", False),
+])
+def test_round6_affection_kinds(lang: str, text: str, expected: bool) -> None:
+    assert _one(text, lang)["affection"]["value"] is expected
+
+
+@pytest.mark.parametrize(("lang", "question", "answer"), [
+    # a vague time with a promise is still a put-off ("promise" alone no longer makes an answer committal)
+    ("en", "when are you paying me back?", "soon, i promise"), ("es", "¿cuándo vienes?", "cuando pueda, te lo prometo"),
+    ("pt", "quando vc vem?", "logo logo, prometo"), ("de", "wann kommst du?", "demnächst, versprochen"),
+    ("fr", "tu viens quand ?", "bientôt, je promets"),
+    # handing the choice back, in chat spelling
+    ("en", "thai or pizza tonight?", "up to u tbh"), ("es", "¿playa o montaña?", "lo que tú veas mejor"),
+    ("pt", "praia ou serra?", "eu alinho no que decidires"), ("de", "kino oder essen?", "wenn du willst"),
+    ("fr", "plage ou montagne ?", "à toi de voir, franchement"),
+    # a negated "sure" is not committal; "I'm getting to it"; a condition on remembering
+    ("de", "kommst du mit zur hochzeit?", "bin mir nicht sicher"),
+    ("en", "did you call the landlord?", "getting to it, chill"), ("es", "¿me traes pan?", "si me acuerdo, sí"),
+])
+def test_round6_evasive_kinds(lang: str, question: str, answer: str) -> None:
+    assert _one(answer, lang, question)["noncommittal"]["value"] is True
+
+
+@pytest.mark.parametrize(("lang", "question", "answer"), [
+    # a plain no standing apart, then a reassurance: committal
+    ("en", "are you upset with me?", "no, all good, just tired"), ("es", "¿estás enfadada?", "no, tranqui, estoy bien"),
+    ("pt", "tá chateada comigo?", "não, tô bem, juro"), ("de", "bist du sauer?", "nein, alles gut, bin nur müde"),
+    ("fr", "t'es fâché ?", "non, ça va, juste crevé"),
+    # "not tonight" with a reason or another day is a plain no
+    ("es", "¿cenamos hoy?", "hoy no, tengo turno de noche. el jueves?"),
+])
+def test_round6_committal(lang: str, question: str, answer: str) -> None:
+    assert _one(answer, lang, question)["noncommittal"]["value"] is False
+
+
+def test_round6_a_no_word_that_opens_a_non_answer_does_not_outweigh_it() -> None:
+    assert _one("no te preocupes por eso", "es", "¿estás enfadado conmigo?")["noncommittal"]["value"] is True
+    assert _one("ja ja, wenn der richtige moment kommt", "de", "sagst du es deinen eltern?")["noncommittal"]["value"]

@@ -42,7 +42,7 @@ def edge_word(norm: pl.Series, where: str) -> pl.Series:
 def affection_hits(
     *, phrases: np.ndarray, negated: np.ndarray, emoji: np.ndarray, sarcasm: np.ndarray, pet: np.ndarray,
     pet_edge: np.ndarray, you_form: np.ndarray, warm: np.ndarray, negator: np.ndarray, third: np.ndarray,
-    alone: np.ndarray,
+    alone: np.ndarray, thing: np.ndarray | None = None, to_you: np.ndarray | None = None,
 ) -> np.ndarray:
     """Number of affection hits per message (aligned integer/boolean arrays in; 0 = no affection).
 
@@ -50,11 +50,16 @@ def affection_hits(
     emoji, ``sarcasm`` markers, ``pet`` pet names anywhere (incl. greeting + pet name), ``pet_edge`` (bool or
     count) an everyday-word pet name as first/last word, ``you_form`` / ``warm`` the compliment pair,
     ``negator`` / ``third`` the cancelling words (a third person also cancels the emoji), ``alone`` (bool) a
-    whole-message warm reply.
+    whole-message warm reply; ``thing`` (food, places, objects, pets, TV) cancels the emoji unless ``to_you``
+    (a word addressing the partner: "you", "te", "dich", "toi") is in the message too.
     """
     strong = np.where(negated | (third > 0), 0, phrases)
     soft = pet + pet_edge.astype(np.int64) + ((you_form > 0) & (warm > 0)).astype(np.int64)
     soft = np.where((negator > 0) | (third > 0), 0, soft)
     # hearts about someone or something else ("mein hund ist so ein schatz 🐶❤️", "le bébé de Sophie 🥰")
-    hits = strong + soft + alone.astype(np.int64) + np.where(third > 0, 0, emoji)
+    # and hearts or heart-eyes about a thing ("der Kuchen war ein Traum 😍", "q bonita la playa 😍")
+    off = third > 0
+    if thing is not None:
+        off = off | ((thing > 0) & ((0 if to_you is None else to_you) == 0))
+    hits = strong + soft + alone.astype(np.int64) + np.where(off, 0, emoji)
     return np.where(sarcasm > 0, 0, hits)

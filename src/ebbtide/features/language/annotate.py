@@ -94,7 +94,7 @@ def annotate_frame(
     else:
         t = t.with_columns(_hedges=pl.lit(0, dtype=pl.Int32), _nc_strong=pl.lit(0, dtype=pl.Int32),
                            _non_answer=pl.lit(0, dtype=pl.Int32), _committal=pl.lit(0, dtype=pl.Int32),
-                           _opener=pl.lit(False), question=pl.lit(False),
+                           _opener=pl.lit(0, dtype=pl.Int8), question=pl.lit(False),
                            _norm=pl.lit("", dtype=pl.String), words=pl.lit(0, dtype=pl.Int32))
     ctx = question_context(t.select("row", "conversation_id", "sender", "timestamp", "question", "text")
                            .with_columns(is_text=pl.lit(True)))

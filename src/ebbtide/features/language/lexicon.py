@@ -30,6 +30,7 @@ LIST_FEATURES: tuple[str, ...] = (
     "affection", "noncommittal", "plan", "relationship_question", "meetup", "we_talk", "future_talk",
     "space_request", "stress", "past_hurt", "vulnerability", "conflict", "safety_concern",
     "nc_strong", "non_answer", "committal", "aff_pet", "aff_you", "aff_warm", "aff_negator", "aff_third",
+    "aff_thing", "aff_to_you",
 )
 #: The evasive-answer grammar (``[evasive]`` in each language file). Every category is part of the
 #: ``noncommittal`` list; the strong ones (a deferral, a condition, handing the choice back, "not now",
@@ -192,10 +193,17 @@ def load_lexicon(lang: str) -> Lexicon:
     features["aff_warm"] = aff.get("warm_words", ())
     features["aff_negator"] = aff.get("negators", ())
     features["aff_third"] = aff.get("third_person", ())
+    # things (food, places, objects, pets, TV) and words that address the partner: hearts or heart-eyes
+    # about a thing are not affection ("der Kuchen war ein Traum 😍") unless the message also speaks to them
+    features["aff_thing"] = aff.get("things", ())
+    features["aff_to_you"] = aff.get("to_you", ())
     modifiers["pet_names_edge"] = edge
     # for evidence spans: every pet name once (the greeting combinations above would make a slow regex)
     modifiers["pet_names_all"] = aff.get("pet_names", ()) + edge + aff.get("pet_names_after_greeting", ())
     modifiers["affection_alone"] = aff.get("alone", ())
+    if lang == "en":  # chat spelling: "miss u", "up to u", "love ur smile"
+        features = {k: with_u_spellings(v) for k, v in features.items()}
+        modifiers = {k: with_u_spellings(v) for k, v in modifiers.items()}
     return Lexicon(
         lang=lang,
         version=str(raw["version"]),
@@ -223,6 +231,21 @@ def with_unaccented(terms: tuple[str, ...]) -> tuple[str, ...]:
         out[unaccented(t)] = None
         if any(u in t for u in "äöü"):
             out[t.replace("ä", "ae").replace("ö", "oe").replace("ü", "ue")] = None
+    return tuple(out)
+
+
+_YOU = re.compile(r"\b(?:you're|youre|your|you)\b")
+_U_FORMS = {"you're": "ur", "youre": "ur", "your": "ur", "you": "u"}
+
+
+def with_u_spellings(terms: tuple[str, ...]) -> tuple[str, ...]:
+    """English terms plus their chat spelling ("you" -> "u", "your"/"you're" -> "ur"), in order, without
+    duplicates ("miss your face" also finds "miss ur face"). Raw ``re:`` terms are kept as written."""
+    out: dict[str, None] = {}
+    for t in terms:
+        out[t] = None
+        if not t.startswith("re:") and _YOU.search(t):
+            out[_YOU.sub(lambda m: _U_FORMS[m.group(0)], t)] = None
     return tuple(out)
 
 

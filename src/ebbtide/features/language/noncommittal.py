@@ -329,12 +329,14 @@ def classify_answers(
 
     Inputs are aligned arrays: ``hedges`` (hits of the whole noncommittal grammar), ``strong`` (deferrals,
     conditions, handing the choice back, "not now", "I don't know"), ``non_answer``, ``committal`` (hits),
-    ``opener`` (the message opens with a plain yes or no word), ``has_question`` (it answers a question);
+    ``opener`` (1: the message opens with a plain yes or no word, 2: one that stands apart, followed by a
+    comma, full stop or "!"; booleans are read as 1), ``has_question`` (it answers a question);
     ``model_p`` the English Circa model's P (None for other languages). In order:
 
     1. a committal phrase ("for sure", "claro que sí", "auf jeden Fall") -> never noncommittal;
-    2. a plain yes/no opening without a strong evasive phrase or a non-answer ("yes, I think we should")
-       -> committal;
+    2. a plain yes/no opening without a strong evasive phrase ("yes, I think we should") -> committal, also
+       before a non-answer when the yes/no word stands apart ("no, all good, just tired": a reassurance,
+       not a dodge; but "no te preocupes", "ja ja, wenn der richtige Moment kommt" stay non-answers);
     3. a strong evasive phrase, or, answering a question, a non-answer ("why would you ask") -> noncommittal;
     4. only a weak hedge ("I think", "a bit"): the model decides at its own (Circa) threshold where there is
        one (English), else noncommittal;
@@ -348,7 +350,8 @@ def classify_answers(
     hits = hedges + na
     lex = 1.0 - np.power(0.5, hits)
     score = lex if model_p is None else np.where(has_question | (hedges > 0), model_p, lex)
-    is_committal = (committal > 0) | (opener & (strong == 0) & (na == 0))
+    opener = np.asarray(opener).astype(np.int8)
+    is_committal = (committal > 0) | ((opener > 0) & (strong == 0) & ((na == 0) | (opener == 2)))
     decided = ~is_committal & ((strong > 0) | (na > 0))
     weak_only = ~is_committal & ~decided & (hedges > 0)
     if model_p is None:

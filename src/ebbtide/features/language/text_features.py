@@ -17,7 +17,7 @@ from ebbtide.features.language.lexicon import available_langs
 from ebbtide.features.language.lsm import FW_COLUMNS
 from ebbtide.features.language.matching import count_features, pad, term_table
 from ebbtide.features.language.noncommittal import classify_answers, first_word, model_scores, model_threshold
-from ebbtide.features.language.patterns import BOOL_TAIL, patterns, word_set
+from ebbtide.features.language.patterns import BOOL_TAIL, patterns, whole_message_in, without_emoji, word_set
 from ebbtide.features.language.sentiment import score_sentiment
 from ebbtide.features.language.spans import frame_matches
 
@@ -60,7 +60,7 @@ def list_features(part: pl.DataFrame, lang: str) -> pl.DataFrame:
             plan_question=null_bool,
             relationship_question=null_bool,
             _hedges=null_int, _nc_strong=null_int, _non_answer=null_int, _committal=null_int,
-            _opener=pl.lit(None, dtype=pl.Boolean) if lang != NO_WORDS else pl.lit(False),
+            _opener=pl.lit(None, dtype=pl.Int8) if lang != NO_WORDS else pl.lit(0, dtype=pl.Int8),
             **{f: null_bool for f in BOOL_TAIL if f != "safety_concern"},
             safety_concern=counts["safety_concern"] > 0,
             **{c: null_int for c in FW_COLUMNS},
@@ -70,6 +70,7 @@ def list_features(part: pl.DataFrame, lang: str) -> pl.DataFrame:
     negated = _subset_contains(norm, aff_words > 0, p["negated_affection"])
     edge = word_set(lang, "pet_names_edge")
     stripped = padded.str.strip_chars(" ")
+    bare = without_emoji(stripped)
     hits = affection_hits(
         phrases=aff_words, negated=negated, emoji=counts["affection_emoji"].to_numpy(),
         sarcasm=counts["sarcasm"].to_numpy(), pet=counts["aff_pet"].to_numpy(),
@@ -77,7 +78,8 @@ def list_features(part: pl.DataFrame, lang: str) -> pl.DataFrame:
                   | edge_word(norm, "last").is_in(edge).fill_null(False)).to_numpy(),
         you_form=counts["aff_you"].to_numpy(), warm=counts["aff_warm"].to_numpy(),
         negator=counts["aff_negator"].to_numpy(), third=counts["aff_third"].to_numpy(),
-        alone=stripped.is_in(word_set(lang, "affection_alone")).to_numpy(),
+        alone=whole_message_in(stripped, bare, word_set(lang, "affection_alone")).to_numpy(),
+        thing=counts["aff_thing"].to_numpy(), to_you=counts["aff_to_you"].to_numpy(),
     )
     question = qmark | _subset_contains(norm, np.ones(n, dtype=bool), p["question_start"])
     return pl.DataFrame({"row": part["row"]}).with_columns(
@@ -88,9 +90,11 @@ def list_features(part: pl.DataFrame, lang: str) -> pl.DataFrame:
         relationship_question=pl.Series(question & (counts["relationship_question"].to_numpy() > 0)),
         _hedges=counts["noncommittal"],
         _nc_strong=counts["nc_strong"],
-        _non_answer=counts["non_answer"] + stripped.is_in(word_set(lang, "answer_alone")).cast(pl.Int32),
+        _non_answer=counts["non_answer"] + whole_message_in(stripped, bare, word_set(lang, "answer_alone")).cast(pl.Int32),
         _committal=counts["committal"],
-        _opener=first_word(norm).is_in(word_set(lang, "answer_opener")).fill_null(False),
+        # 1 = opens with a plain yes/no word, 2 = and the word stands apart ("no, all good", "yes.")
+        _opener=(first_word(norm).is_in(word_set(lang, "answer_opener")).fill_null(False).cast(pl.Int8)
+                 * (1 + edge_word(norm, "first").is_not_null().cast(pl.Int8))),
         **{f: counts[f] > 0 for f in BOOL_TAIL},
         **{c: counts[c] for c in FW_COLUMNS},
     )
@@ -121,7 +125,7 @@ def noncommittal_columns(t: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
         return t[c].fill_null(0).to_numpy()
 
     hedges, strong, non_answer, committal = arr("_hedges"), arr("_nc_strong"), arr("_non_answer"), arr("_committal")
-    opener = t["_opener"].fill_null(False).to_numpy()
+    opener = t["_opener"].fill_null(0).to_numpy()
     has_q = t["ctx_row"].is_not_null().to_numpy()
     for lg in t["lang"].unique().to_list():
         m = (t["lang"] == lg).fill_null(False).to_numpy()
